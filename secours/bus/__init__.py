@@ -1,0 +1,72 @@
+"""Kafka I/O behind one small protocol.
+
+Layout:
+    __init__.py   Record, Subscription and Bus: the only surface services and the runner see
+    kafka.py      KafkaBus: the aiokafka implementation (producer, consumers, topic creation)
+    settings.py   ClientSettings: bootstrap servers, topic prefix, security options
+    brokers/      launchers for the brokers the project starts itself (Apache Kafka, Tansu)
+
+Services never import aiokafka: they publish and consume through a :class:`Bus`, which also maps
+logical topic names (``ics2.t2c``) to physical ones (``<prefix>ics2.t2c``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+__all__ = ["Bus", "Headers", "Record", "Subscription", "TopicToCreate"]
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record as read from a topic; ``topic`` is the logical name (prefix removed)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+    timestamp_ms: int
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers:
+            if k == name:
+                return v.decode("utf-8", "replace")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicToCreate:
+    name: str
+    partitions: int
+    cleanup: str = "delete"
+
+
+class Subscription(Protocol):
+    async def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]: ...
+
+    async def commit(self) -> None:
+        """Commit the position after every record returned so far (call once effects are published)."""
+
+    async def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    prefix: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, topic: str, key: bytes | None, value: bytes, headers: Headers) -> Awaitable[object]:
+        """Hand a record to the producer; the returned awaitable resolves once the broker has it."""
+
+    async def subscribe(self, group: str | None, topics: Sequence[str]) -> Subscription:
+        """Read ``topics``; with a group, resume after its committed offsets, else from the start."""
+
+    async def ensure_topics(self, topics: Sequence[TopicToCreate]) -> None: ...

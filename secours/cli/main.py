@@ -1,0 +1,59 @@
+"""Entry point of the ``secours`` command: parse, dispatch, and turn errors into exit codes.
+
+Exit codes: 0 success; 1 a drill failed or the run broke; 2 a usage or input error (one line on
+stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from secours.cli import broker, drill, run, topics
+from secours.errors import SecoursError, UsageError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"secours: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="secours", description="Simulator of EU customs IT systems and their fallback procedures.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{drill,run,broker,topics}",
+                                parser_class=_Parser)
+    drill.register(sub)
+    run.register(sub)
+    broker.register(sub)
+    topics.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiokafka").setLevel(max(level, logging.ERROR if args.verbose == 0 else level))
+    try:
+        code: int = args.func(args)
+    except UsageError as exc:
+        print(f"secours: {exc}", file=sys.stderr)
+        return 2
+    except SecoursError as exc:
+        print(f"secours: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into head(1) and closed early: not an error of ours
+        sys.stderr.close()
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

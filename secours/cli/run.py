@@ -1,0 +1,80 @@
+"""``secours run``: the simulated actors, live, until interrupted (or for --hours of simulated time).
+
+With ``--without edi_provider`` a team plugs its own relay into the topics in place of ours.
+With ``--join`` the services take the clock and world of a run announced by another process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from secours.bus.settings import ClientSettings
+from secours.clock import SimClock, format_sim
+from secours.cli.common import add_broker_options, broker_session
+from secours.drills.engine import Simulation, select_services, wait_for_announcement
+from secours.drills.model import load_drill
+from secours.world import RunConfig
+
+__all__ = ["register"]
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("run", help="run the simulated actors until interrupted")
+    p.add_argument("--only", type=_names, default=[], metavar="A,B", help="run only these services")
+    p.add_argument("--without", type=_names, default=[], metavar="A,B", help="run all services but these")
+    p.add_argument("--drill", type=Path, help="take world, traffic and speed from this drill file")
+    p.add_argument("--speed", type=float, help="simulated seconds per wall second (overrides the drill)")
+    p.add_argument("--hours", type=float, help="stop after this many simulated hours (default: run until Ctrl-C)")
+    p.add_argument("--join", action="store_true", help="use the clock and world announced by another process")
+    add_broker_options(p)
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    names = select_services(args.only, args.without)
+    config = load_drill(args.drill).run_config() if args.drill else RunConfig()
+    if args.speed is not None:
+        config = config.model_copy(update={"speed": args.speed})
+    with broker_session(args) as choice:
+        settings = ClientSettings.from_env(choice.bootstrap, args.prefix)
+        return asyncio.run(_run(settings, config, names, args.hours, args.join))
+
+
+async def _run(settings: ClientSettings, config: RunConfig, names: list[str], hours: float | None, join: bool) -> int:
+    clock: SimClock | None = None
+    run_id = None
+    if join:
+        config, clock, run_id = await wait_for_announcement(settings)
+    sim = Simulation(settings, config, names, run_id=run_id, clock=clock)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    clock = await sim.start()
+    print(
+        f"secours run {sim.run_id}: {', '.join(names) or 'no services'} on {settings.bootstrap} "
+        f"(prefix {settings.prefix!r}), simulated time from {format_sim(config.start)} at x{config.speed:g}",
+        file=sys.stderr,
+    )
+    try:
+        while not stop.is_set() and not sim.failed():
+            if hours is not None and (clock.now() - config.start).total_seconds() >= hours * 3600:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.5)
+    finally:
+        failed = sim.failed()
+        await sim.stop()
+    if failed:
+        print(f"services stopped with an error: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0

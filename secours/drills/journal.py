@@ -1,0 +1,131 @@
+"""The journal: every record of every topic of a run, decoded, one JSON object per line.
+
+It is the evidence the summary (and later the oracle) is computed from, and it is enough on its
+own to compute them again without a broker.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from secours.bus import Bus, Record
+from secours.clock import SimClock, format_sim, parse_sim
+from secours.codec import Codec
+from secours.errors import CodecError, UsageError
+from secours.topics import TopicCatalog
+
+__all__ = ["Entry", "Recorder", "read_journal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    topic: str
+    partition: int
+    offset: int
+    wall_ms: int
+    ce_id: str
+    ce_type: str
+    source: str
+    time: datetime | None
+    subject: str
+    data: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "topic": self.topic, "partition": self.partition, "offset": self.offset, "wall_ms": self.wall_ms,
+                "ce_id": self.ce_id, "ce_type": self.ce_type, "source": self.source,
+                "time": format_sim(self.time) if self.time else None, "subject": self.subject, "data": self.data,
+            },
+            default=_json_default,
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> Entry:
+        raw = json.loads(line)
+        return cls(
+            topic=raw["topic"], partition=raw["partition"], offset=raw["offset"], wall_ms=raw["wall_ms"],
+            ce_id=raw["ce_id"], ce_type=raw["ce_type"], source=raw["source"],
+            time=parse_sim(raw["time"]) if raw["time"] else None, subject=raw["subject"], data=raw["data"],
+        )
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return format_sim(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def decode_entry(codec: Codec, catalog: TopicCatalog, record: Record) -> Entry:
+    ce_time = record.header("ce_time")
+    try:
+        msg = codec.decode(record.value, catalog.accepted(record.topic))
+        data: dict[str, Any] = msg.model_dump()
+        ce_type = record.header("ce_type") or msg.ce_type
+    except CodecError as exc:
+        data = {"undecodable": str(exc)}
+        ce_type = "undecodable"
+    return Entry(
+        topic=record.topic, partition=record.partition, offset=record.offset, wall_ms=record.timestamp_ms,
+        ce_id=record.header("ce_id") or "", ce_type=ce_type, source=record.header("ce_source") or "",
+        time=parse_sim(ce_time) if ce_time else None, subject=record.header("ce_subject") or "", data=data,
+    )
+
+
+class Recorder:
+    """Reads every topic of a run from the start and writes the journal as records arrive."""
+
+    def __init__(self, bus: Bus, codec: Codec, catalog: TopicCatalog, clock: SimClock, out: IO[str] | None) -> None:
+        self.bus, self.codec, self.catalog, self.clock = bus, codec, catalog, clock
+        self.out = out
+        self.entries: list[Entry] = []
+        self.last_record_wall = clock.wall_now()
+        self.listeners: list[Callable[[Entry], None]] = []
+
+    async def run(self, topics: Sequence[str]) -> None:
+        sub = await self.bus.subscribe(None, topics)
+        try:
+            while True:
+                records = await sub.poll(0.2, max_records=2000)
+                if records:
+                    self.last_record_wall = self.clock.wall_now()
+                for record in records:
+                    entry = decode_entry(self.codec, self.catalog, record)
+                    self.entries.append(entry)
+                    if self.out is not None:
+                        self.out.write(entry.to_json() + "\n")
+                    for listener in self.listeners:
+                        listener(entry)
+        finally:
+            await sub.close()
+
+    async def until_quiet(self, quiet_s: float, timeout_s: float) -> bool:
+        """Wait until no record has arrived for ``quiet_s`` wall seconds; False on timeout."""
+        start = self.clock.wall_now()
+        while self.clock.wall_now() - start < timeout_s:
+            if self.clock.wall_now() - self.last_record_wall >= quiet_s:
+                return True
+            await self.clock.sleep_wall(0.1)
+        return False
+
+
+def read_journal(path: Path) -> Iterator[Entry]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        yield Entry.from_json(line)
+                    except (ValueError, KeyError) as exc:
+                        raise UsageError(f"{path}:{n}: not a journal line ({exc})") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read journal {path}: {exc.strerror}") from exc

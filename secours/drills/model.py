@@ -1,0 +1,82 @@
+"""Drill files: what a drill runs (world, traffic, speed, seed), read from YAML and validated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from secours.errors import DrillFileError
+from secours.world import Params, RunConfig, Traffic
+
+__all__ = ["Drill", "load_drill"]
+
+
+class Drill(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    drill: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", description="short id, used in reports")
+    title: str
+    description: str = ""
+    scenarios: tuple[str, ...] = ()
+    seed: int = 1
+    speed: float = Field(1200.0, gt=0, description="simulated seconds per wall second")
+    start: str = "2026-03-02T00:00:00Z"
+    duration_hours: float = Field(24.0, gt=0)
+    traffic: Traffic = Traffic()
+    params: Params = Params()
+
+    def run_config(self) -> RunConfig:
+        return RunConfig.model_validate(
+            {
+                "seed": self.seed, "speed": self.speed, "start": self.start, "duration_hours": self.duration_hours,
+                "traffic": self.traffic, "params": self.params,
+            }
+        )
+
+
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """Best-effort line number of a field path in a YAML document (for error messages)."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            if match is None:
+                return int(node.start_mark.line) + 1
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    return int(node.start_mark.line) + 1 if node is not None else None
+
+
+def load_drill(path: Path) -> Drill:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DrillFileError(f"{path}: cannot read drill file: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise DrillFileError(f"{path}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise DrillFileError(f"{path}: a drill file must be a mapping of fields, got {type(raw).__name__}")
+    try:
+        drill = Drill.model_validate(raw)
+        drill.run_config()
+    except PydanticValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = _line_of(text, loc)
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise DrillFileError(f"{path}{f':{line}' if line else ''}: field {field}: {err['msg']}{more}") from None
+    return drill

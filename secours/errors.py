@@ -1,0 +1,84 @@
+"""The error hierarchy of secours.
+
+Every error the project raises on purpose derives from :class:`SecoursError`.
+The tree, with who is to blame and what the CLI does with it::
+
+    SecoursError
+    ├── UsageError              the user's input is wrong: exit code 2, one line, no traceback
+    │   ├── ConfigError         a settings value, environment variable or option is invalid
+    │   └── DrillFileError      a drill file cannot be read or does not validate
+    ├── ContractError           topics.yaml and schemas/ disagree (a defect of the installation)
+    ├── BrokerError             a broker could not be started, reached or stopped
+    │   ├── BrokerStartError    the launcher gave up (missing Java/Maven, port taken, crash at boot)
+    │   └── BrokerUnavailable   a running broker stopped answering (``retriable``)
+    └── CodecError              bytes are not a valid record of the topic's schema: dead-lettered
+        ├── UnknownSchemaError  the fingerprint names no schema the topic accepts
+        └── DecodeError         the header is right but the body does not decode or validate
+
+Errors carry behaviour flags rather than making callers parse messages: ``retriable``
+says whether the same call may succeed later.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BrokerError",
+    "BrokerStartError",
+    "BrokerUnavailable",
+    "CodecError",
+    "ConfigError",
+    "ContractError",
+    "DecodeError",
+    "DrillFileError",
+    "SecoursError",
+    "UnknownSchemaError",
+    "UsageError",
+]
+
+
+class SecoursError(Exception):
+    """Base of every error raised on purpose by secours."""
+
+    retriable: bool = False
+
+
+class UsageError(SecoursError):
+    """The user's input (options, files, environment) is wrong."""
+
+
+class ConfigError(UsageError):
+    """A configuration value is invalid."""
+
+
+class DrillFileError(UsageError):
+    """A drill file cannot be read or does not validate."""
+
+
+class ContractError(SecoursError):
+    """The topic catalogue and the schemas disagree."""
+
+
+class BrokerError(SecoursError):
+    """A broker could not be started, reached or stopped."""
+
+
+class BrokerStartError(BrokerError):
+    """A broker launcher gave up."""
+
+
+class BrokerUnavailable(BrokerError):
+    """A broker that was running stopped answering."""
+
+    retriable = True
+
+
+class CodecError(SecoursError):
+    """Bytes are not a valid record of the schemas a topic accepts."""
+
+
+class UnknownSchemaError(CodecError):
+    """The record's schema fingerprint is not one the topic accepts."""
+
+
+class DecodeError(CodecError):
+    """The record's body does not decode, or does not validate."""

@@ -1,0 +1,373 @@
+"""Pydantic models of every record on the wire; each maps to exactly one schema in ``schemas/``.
+
+``schema`` names the Avro type (``<namespace>.<Name>``), ``ce_type`` is the CloudEvents type
+carried in the ``ce_type`` header (the IE code for ICS2 messages, a dotted event name for the
+simulator's own events). A test round-trips every model through its schema, so a field added
+here and forgotten there (or the reverse) fails at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "MODELS",
+    "ActiveMeansOfTransport",
+    "C2TMessage",
+    "T2CMessage",
+    "ArrivalDistribution",
+    "As4Receipt",
+    "CrFiling",
+    "DeadLetter",
+    "EloPairing",
+    "EnsDistribution",
+    "EnsFiling",
+    "GoodsItem",
+    "IE3F10",
+    "IE3F51",
+    "IE3N01",
+    "IE3N03",
+    "IE3N06",
+    "IE3N08",
+    "IE3N99",
+    "IE3Q02",
+    "IE3R01",
+    "IE3R02",
+    "IE3R04",
+    "Party",
+    "Push",
+    "RunAnnouncement",
+    "TransportArrived",
+    "TransportDocument",
+    "TransportEquipment",
+    "UnitDisembarked",
+    "ValidationError",
+    "WireModel",
+]
+
+
+class WireModel(BaseModel):
+    """Base of every record: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_name: ClassVar[str]
+    ce_type: ClassVar[str]
+
+
+# --- shared ICS2 data types (nested, not records on their own) -------------------------------
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Party(_Part):
+    eori: str
+    name: str
+    country: str
+
+
+class TransportDocument(_Part):
+    reference: str
+    type: str
+
+
+class GoodsItem(_Part):
+    description: str
+    hs_code: str
+    gross_mass_kg: float
+    packages: int
+
+
+class ActiveMeansOfTransport(_Part):
+    identification: str
+    id_type: str
+    mode: int
+    nationality: str
+    conveyance_reference: str
+
+
+class TransportEquipment(_Part):
+    unit_id: str
+    unit_type: Literal["TRUCK", "TRAILER"]
+
+
+class ValidationError(_Part):
+    rule_id: str
+    pointer: str
+    description: str
+
+
+# --- ICS2 harmonised trader interface -----------------------------------------------------------
+
+
+class T2CMessage(WireModel):
+    """A message a filer or carrier pushes to customs (AS4 push, service eu_ics2_t2c)."""
+
+    message_id: str
+    lrn: str
+
+
+class C2TMessage(WireModel):
+    """A customs answer, waiting in the pull queue of ``eori``."""
+
+    message_id: str
+    eori: str
+    lrn: str
+
+
+class EnsFiling(T2CMessage):
+    """Fields common to the ENS filings used at the smart border (IE3F10 ferry, IE3F51 shuttle)."""
+
+    declarant: Party
+    carrier: Party
+    consignee: Party
+    office_of_first_entry: str
+    country_of_unloading: str
+    transport_document: TransportDocument
+    active_means: ActiveMeansOfTransport
+    equipment: TransportEquipment
+    goods: tuple[GoodsItem, ...]
+    estimated_arrival: datetime
+    issued_at: datetime
+
+    @property
+    def sender_eori(self) -> str:
+        return self.declarant.eori
+
+
+class IE3F10(EnsFiling):
+    schema_name = "eu.ics2.IE3F10"
+    ce_type = "IE3F10"
+
+
+class IE3F51(EnsFiling):
+    schema_name = "eu.ics2.IE3F51"
+    ce_type = "IE3F51"
+
+
+class As4Receipt(WireModel):
+    schema_name = "eu.ics2.As4Receipt"
+    ce_type = "as4.receipt"
+    receipt_id: str
+    ref_message_id: str
+    action: str
+    eori: str
+    lrn: str
+    received_at: datetime
+
+
+class IE3R01(C2TMessage):
+    schema_name = "eu.ics2.IE3R01"
+    ce_type = "IE3R01"
+    ref_message_id: str
+    mrn: str
+    registered_at: datetime
+
+
+class IE3N99(C2TMessage):
+    schema_name = "eu.ics2.IE3N99"
+    ce_type = "IE3N99"
+    ref_message_id: str
+    rejected_ie: str
+    errors: tuple[ValidationError, ...]
+    rejected_at: datetime
+
+
+class IE3N01(C2TMessage):
+    schema_name = "eu.ics2.IE3N01"
+    ce_type = "IE3N01"
+    ref_message_id: str
+    mrn: str | None = None
+    error_code: str
+    reason: str
+    refused_at: datetime
+
+
+class IE3N03(C2TMessage):
+    schema_name = "eu.ics2.IE3N03"
+    ce_type = "IE3N03"
+    mrn: str
+    member_state: str
+    assessed_at: datetime
+
+
+class IE3Q02(C2TMessage):
+    schema_name = "eu.ics2.IE3Q02"
+    ce_type = "IE3Q02"
+    mrn: str
+    referral_reference: str
+    referral_type: str
+    question: str
+    issued_at: datetime
+
+
+class IE3R02(T2CMessage):
+    schema_name = "eu.ics2.IE3R02"
+    ce_type = "IE3R02"
+    eori: str
+    mrn: str
+    referral_reference: str
+    answer: str
+    answered_at: datetime
+
+    @property
+    def sender_eori(self) -> str:
+        return self.eori
+
+
+class IE3N06(T2CMessage):
+    schema_name = "eu.ics2.IE3N06"
+    ce_type = "IE3N06"
+    carrier: Party
+    office_of_first_entry: str
+    active_means: ActiveMeansOfTransport
+    actual_arrival: datetime
+    mrns: tuple[str, ...]
+
+    @property
+    def sender_eori(self) -> str:
+        return self.carrier.eori
+
+
+class IE3R04(C2TMessage):
+    schema_name = "eu.ics2.IE3R04"
+    ce_type = "IE3R04"
+    ref_message_id: str
+    arrival_mrn: str
+    mrns_arrived: tuple[str, ...]
+    mrns_not_matched: tuple[str, ...]
+    registered_at: datetime
+
+
+class IE3N08(C2TMessage):
+    schema_name = "eu.ics2.IE3N08"
+    ce_type = "IE3N08"
+    mrn: str
+    office: str
+    control_type: str
+    notified_at: datetime
+
+
+# --- inside the EU: STI -> CR -> national components ---------------------------------------------
+
+
+class CrFiling(WireModel):
+    schema_name = "eu.ics2.CrFiling"
+    ce_type = "cr.filing"
+    message_id: str
+    ref_message_id: str
+    ie: str
+    eori: str
+    lrn: str
+    mrn: str
+    transport_document_reference: str
+    office_of_first_entry: str
+    country_of_unloading: str
+    conveyance_reference: str
+    unit_id: str
+    hs_codes: tuple[str, ...]
+    received_at: datetime
+
+
+class EnsDistribution(WireModel):
+    schema_name = "eu.ics2.EnsDistribution"
+    ce_type = "cr.distribution"
+    message_id: str
+    member_state: str
+    eori: str
+    lrn: str
+    mrn: str
+    office_of_first_entry: str
+    country_of_unloading: str
+    unit_id: str
+    hs_codes: tuple[str, ...]
+    registered_at: datetime
+
+
+class ArrivalDistribution(WireModel):
+    schema_name = "eu.ics2.ArrivalDistribution"
+    ce_type = "cr.arrival"
+    message_id: str
+    member_state: str
+    arrival_mrn: str
+    office_of_first_entry: str
+    actual_arrival: datetime
+    mrns: tuple[str, ...]
+
+
+# --- the simulator's own events ------------------------------------------------------------------
+
+
+class RunAnnouncement(WireModel):
+    schema_name = "secours.sim.RunAnnouncement"
+    ce_type = "run.announced"
+    run_id: str
+    epoch_sim: datetime
+    epoch_wall_ms: int
+    speed: float
+    seed: int
+    config_json: str
+
+
+class EloPairing(WireModel):
+    schema_name = "secours.sim.EloPairing"
+    ce_type = "elo.paired"
+    elo_id: str
+    unit_id: str
+    transport_id: str
+    eori: str
+    lrn: str
+    mrn: str
+    paired_at: datetime
+
+
+class TransportArrived(WireModel):
+    schema_name = "secours.sim.TransportArrived"
+    ce_type = "transport.arrived"
+    transport_id: str
+    kind: Literal["FERRY", "SHUTTLE"]
+    route: str
+    entry_office: str
+    arrived_at: datetime
+    units: tuple[str, ...]
+
+
+class UnitDisembarked(WireModel):
+    schema_name = "secours.sim.UnitDisembarked"
+    ce_type = "unit.disembarked"
+    transport_id: str
+    unit_id: str
+    elo_id: str
+    mrns: tuple[str, ...]
+    lane: Literal["GREEN", "ORANGE"]
+    reason: str
+    disembarked_at: datetime
+
+
+class DeadLetter(WireModel):
+    schema_name = "secours.sim.DeadLetter"
+    ce_type = "dead_letter"
+    service: str
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None = None
+    value: bytes | None = None
+    reason: str
+    dead_at: datetime
+
+
+MODELS: tuple[type[WireModel], ...] = (
+    IE3F10, IE3F51, As4Receipt, IE3R01, IE3N99, IE3N01, IE3N03, IE3Q02, IE3R02, IE3N06, IE3R04,
+    IE3N08, CrFiling, EnsDistribution, ArrivalDistribution, RunAnnouncement, EloPairing,
+    TransportArrived, UnitDisembarked, DeadLetter,
+)
+"""Every record type, in one place: the codec registers them, the round-trip test walks them."""
+
+Push = EnsFiling | IE3R02 | IE3N06
+"""What the STI takes: each member says who sent it (``sender_eori``)."""

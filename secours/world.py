@@ -1,0 +1,273 @@
+"""The simulated world of a run: parties, the ferry and shuttle timetable, and the consignments.
+
+Everything is derived from the run configuration and its seed, so every service of a run (in one
+process or many) computes the same world without exchanging it: the trader knows what to file
+and when, the smart border knows which sailing arrives when and what it carries. Defaults are
+those of DOMAIN.md (crossing times, ENS deadlines, office codes).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from secours.ids import make_lrn
+
+__all__ = ["Carrier", "Consignment", "Params", "Provider", "RunConfig", "Trader", "Traffic", "Transport", "World"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Traffic(_Strict):
+    """How much traffic, and of which kind (DOMAIN.md §6)."""
+
+    consignments: int = Field(1000, ge=1, le=2_000_000)
+    providers: int = Field(3, ge=1, le=50)
+    traders: int = Field(30, ge=1, le=5000)
+    ferry_share: float = Field(0.7, ge=0, le=1)
+    trailer_share: float = Field(0.25, ge=0, le=1, description="share of ferry units that are unaccompanied trailers")
+    invalid_rate: float = Field(0.01, ge=0, le=1, description="first filing breaks a rule (IE3N99), then fixed")
+    duplicate_rate: float = Field(0.005, ge=0, le=1, description="ENS accidentally sent twice (IE3N01)")
+    first_arrival_hour: float = Field(4.0, ge=0)
+    last_arrival_hour: float = Field(22.0, ge=0)
+
+
+class Params(_Strict):
+    """Timings and rates of the simulated actors, in simulated seconds (all [A] in DOMAIN.md)."""
+
+    mrn_country: str = "FR"
+    cr_processing_s: tuple[float, float] = (5.0, 60.0)
+    assessment_s: tuple[float, float] = (60.0, 600.0)
+    referral_rate: float = Field(0.03, ge=0, le=1)
+    control_rate: float = Field(0.05, ge=0, le=1)
+    referral_answer_s: tuple[float, float] = (300.0, 1200.0)
+    control_decision_s: tuple[float, float] = (30.0, 180.0)
+    fix_resubmit_s: tuple[float, float] = (300.0, 900.0)
+    duplicate_after_s: tuple[float, float] = (60.0, 600.0)
+    lead_time_h: tuple[float, float] = (2.5, 8.0)
+    receipt_timeout_s: float = Field(60.0, gt=0)
+    retry_gap_s: float = Field(120.0, gt=0)
+    disembark_delay_min: tuple[float, float] = (10.0, 40.0)
+
+
+class RunConfig(_Strict):
+    seed: int = 1
+    speed: float = Field(1200.0, gt=0)
+    start: datetime = datetime(2026, 3, 2, tzinfo=UTC)
+    duration_hours: float = Field(24.0, gt=0)
+    traffic: Traffic = Traffic()
+    params: Params = Params()
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(hours=self.duration_hours)
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    id: str  # also its 4-character LRN prefix
+    name: str
+    eori: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trader:
+    eori: str
+    name: str
+    provider: str
+
+
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    eori: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transport:
+    id: str
+    kind: Literal["FERRY", "SHUTTLE"]
+    route: str
+    carrier: str  # EORI
+    identification: str  # IMO number or train id
+    conveyance_reference: str
+    departure: datetime
+    arrival: datetime
+    entry_office: str
+
+
+@dataclass(frozen=True, slots=True)
+class Consignment:
+    lrn: str
+    trader: str  # EORI of the filer
+    provider: str
+    transport_id: str
+    unit_id: str
+    unit_type: Literal["TRUCK", "TRAILER"]
+    elo_id: str
+    ready: datetime
+    deadline: datetime
+    country_of_unloading: str
+    goods: tuple[tuple[str, str, float, int], ...]  # description, hs code, gross mass kg, packages
+    transport_document: str
+    invalid_rule: str | None  # the rule its first filing breaks, if any
+    sent_twice: bool
+
+
+# Routes: (name, kind, crossing minutes, first-entry office, carrier index, sailings a day). DOMAIN.md §6.
+_ROUTES = (
+    ("DOVER-CALAIS", "FERRY", 90, "FR000001", 0, 19),
+    ("PORTSMOUTH-LE HAVRE", "FERRY", 330, "FR000002", 1, 2),
+    ("FOLKESTONE-COQUELLES", "SHUTTLE", 35, "FR000001", 2, 37),
+)
+_CARRIERS = (("Channel Ferries Ltd", "DOVER"), ("Western Sea Link", "PORTSM"), ("Tunnel Shuttle Services", "SHUTL"))
+_GOODS = (
+    ("Fresh vegetables", "070990"), ("Machine parts", "848790"), ("Cotton garments", "620342"),
+    ("Frozen fish fillets", "030489"), ("Plastic packaging", "392330"), ("Car tyres", "401110"),
+    ("Paper board", "481092"), ("Bottled whisky", "220830"), ("Pharmaceuticals", "300490"),
+    ("Furniture", "940360"), ("Steel tubes", "730630"), ("Beer", "220300"),
+)
+_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+
+
+def _imo(rng: random.Random) -> str:
+    """A valid IMO ship number: six digits and a check digit (weights 7..2, mod 10)."""
+    digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(5)]
+    check = sum(d * w for d, w in zip(digits, range(7, 1, -1), strict=True)) % 10
+    return "".join(map(str, digits)) + str(check)
+
+
+class World:
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        rng = random.Random(config.seed)
+        t = config.traffic
+        self.providers = tuple(
+            Provider(f"P{i + 1:03d}", f"EDI Provider {i + 1}", f"FR{rng.randrange(10**13, 10**14):014d}")
+            for i in range(t.providers)
+        )
+        self.traders = tuple(
+            Trader(f"FR{rng.randrange(10**13, 10**14):014d}", f"Haulier {i + 1:04d} SAS", self.providers[i % t.providers].id)
+            for i in range(t.traders)
+        )
+        self.carriers = tuple(Carrier(f"FR{rng.randrange(10**13, 10**14):014d}", name) for name, _ in _CARRIERS)
+        self.transports = self._timetable(rng)
+        self.consignments = self._consignments(rng)
+
+    # --- derived views -----------------------------------------------------------------------
+
+    @cached_property
+    def transport_by_id(self) -> dict[str, Transport]:
+        return {tr.id: tr for tr in self.transports}
+
+    @cached_property
+    def provider_by_id(self) -> dict[str, Provider]:
+        return {p.id: p for p in self.providers}
+
+    @cached_property
+    def trader_by_eori(self) -> dict[str, Trader]:
+        return {tr.eori: tr for tr in self.traders}
+
+    @cached_property
+    def carrier_by_eori(self) -> dict[str, Carrier]:
+        return {c.eori: c for c in self.carriers}
+
+    def clients_of(self, provider: str) -> tuple[Trader, ...]:
+        return tuple(tr for tr in self.traders if tr.provider == provider)
+
+    def units_on(self, transport_id: str) -> tuple[Consignment, ...]:
+        return self._by_transport.get(transport_id, ())
+
+    @cached_property
+    def _by_transport(self) -> dict[str, tuple[Consignment, ...]]:
+        grouped: dict[str, list[Consignment]] = {}
+        for c in self.consignments:
+            grouped.setdefault(c.transport_id, []).append(c)
+        return {k: tuple(v) for k, v in grouped.items()}
+
+    def queue_eoris(self) -> list[str]:
+        """Every EORI that has a customs-to-trader queue: traders and carriers."""
+        return [tr.eori for tr in self.traders] + [c.eori for c in self.carriers]
+
+    # --- generation ----------------------------------------------------------------------------
+
+    def _timetable(self, rng: random.Random) -> tuple[Transport, ...]:
+        cfg, t = self.config, self.config.traffic
+        first = cfg.start + timedelta(hours=t.first_arrival_hour)
+        span = max(60.0, (t.last_arrival_hour - t.first_arrival_hour) * 3600)
+        out: list[Transport] = []
+        for route, kind, minutes, office, carrier_ix, per_day in _ROUTES:
+            ship_pool = [_imo(rng) for _ in range(3)]
+            for n in range(per_day):
+                arrival = first + timedelta(seconds=span * (n + rng.random() * 0.5) / per_day)
+                code = _CARRIERS[carrier_ix][1]
+                ident = rng.choice(ship_pool) if kind == "FERRY" else f"LS{rng.randint(1000, 9999)}"
+                out.append(
+                    Transport(
+                        id=f"{code}-{arrival:%y%m%d}-{n + 1:03d}",
+                        kind=kind,  # type: ignore[arg-type]
+                        route=route,
+                        carrier=self.carriers[carrier_ix].eori,
+                        identification=ident,
+                        conveyance_reference=f"{code[:4]}{arrival:%m%d}{n + 1:03d}",
+                        departure=arrival - timedelta(minutes=minutes),
+                        arrival=arrival,
+                        entry_office=office,
+                    )
+                )
+        return tuple(sorted(out, key=lambda tr: tr.arrival))
+
+    def _consignments(self, rng: random.Random) -> tuple[Consignment, ...]:
+        cfg, t, p = self.config, self.config.traffic, self.config.params
+        ferries = [tr for tr in self.transports if tr.kind == "FERRY"]
+        shuttles = [tr for tr in self.transports if tr.kind == "SHUTTLE"]
+        seq: dict[str, int] = {}
+        out: list[Consignment] = []
+        for i in range(t.consignments):
+            on_ferry = not shuttles or (ferries and rng.random() < t.ferry_share)
+            transport = rng.choice(ferries if on_ferry else shuttles)
+            trailer = transport.kind == "FERRY" and rng.random() < t.trailer_share
+            trader = rng.choice(self.traders)
+            seq[trader.provider] = seq.get(trader.provider, 0) + 1
+            lrn = make_lrn(trader.provider, cfg.start, seq[trader.provider])
+            lead = timedelta(hours=rng.uniform(*p.lead_time_h))
+            ready = max(cfg.start + timedelta(seconds=rng.uniform(0, 600)), transport.arrival - lead)
+            # ENS deadline, DOMAIN.md §5: 2 h before a short-sea ferry arrives, 1 h before the shuttle.
+            deadline = transport.arrival - timedelta(hours=2 if transport.kind == "FERRY" else 1)
+            goods = tuple(
+                (desc, hs, round(rng.uniform(200, 12000), 1), rng.randint(1, 40))
+                for desc, hs in rng.sample(_GOODS, rng.randint(1, 3))
+            )
+            unit = (
+                f"C{rng.randint(1_000_000, 9_999_999)}"
+                if trailer
+                else f"{rng.choice(_LETTERS)}{rng.choice(_LETTERS)}{rng.randint(10, 99)}"
+                f"{''.join(rng.choice(_LETTERS) for _ in range(3))}"
+            )
+            invalid = rng.random() < t.invalid_rate
+            out.append(
+                Consignment(
+                    lrn=lrn,
+                    trader=trader.eori,
+                    provider=trader.provider,
+                    transport_id=transport.id,
+                    unit_id=unit,
+                    unit_type="TRAILER" if trailer else "TRUCK",
+                    elo_id=f"ELO{cfg.seed % 1000:03d}{i:08d}",
+                    ready=ready,
+                    deadline=deadline,
+                    country_of_unloading="FR",
+                    goods=goods,
+                    transport_document=f"{'CMR' if not trailer else 'BL'}{rng.randint(10**8, 10**9 - 1)}",
+                    invalid_rule=rng.choice(("R0201", "R0304", "R0401", "R0402")) if invalid else None,
+                    sent_twice=rng.random() < t.duplicate_rate,
+                )
+            )
+        return tuple(sorted(out, key=lambda c: c.ready))

@@ -1,0 +1,57 @@
+"""The simulated actors. Every folder is one service and has the same shape.
+
+Layout:
+    trader/         ENS filers (hauliers): file through their EDI provider, answer referrals, pair ELOs
+    edi_provider/   certified EDI providers: push to the STI, retry, relay the answers of the EORI queues
+    ics2_sti/       ICS2 shared trader interface: receipts, validation (IE3N99), MRN, per-EORI queues
+    ics2_cr/        ICS2 common repository: lifecycle (IE3N01), registration (IE3R01), distribution
+    ics2_nes_fr/    French national component (Automate de sûreté): IE3N03, IE3Q02, IE3N08
+    smart_border/   ferries and shuttles arrive (IE3N06 -> IE3R04), units disembark, green/orange lane
+
+In each folder ``logic.py`` is pure (state + event + now -> new state + messages and timers) and
+``service.py`` declares the topics it consumes and publishes and runs the logic on the bus.
+A service never imports another service: they talk only through topics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from secours.runtime import ServiceContext
+from services.edi_provider import service as edi_provider
+from services.ics2_cr import service as ics2_cr
+from services.ics2_nes_fr import service as ics2_nes_fr
+from services.ics2_sti import service as ics2_sti
+from services.smart_border import service as smart_border
+from services.trader import service as trader
+
+__all__ = ["REGISTRY", "ServiceDef"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDef:
+    name: str
+    run: Callable[[ServiceContext], Awaitable[None]]
+    consumes: tuple[str, ...]
+    publishes: tuple[str, ...]
+    summary: str
+
+
+def _define(name: str, module: ModuleType) -> ServiceDef:
+    return ServiceDef(name, module.run, module.CONSUMES, module.PUBLISHES, (module.__doc__ or "").strip())
+
+
+REGISTRY: dict[str, ServiceDef] = {
+    d.name: d
+    for d in (
+        _define("trader", trader),
+        _define("edi_provider", edi_provider),
+        _define("ics2_sti", ics2_sti),
+        _define("ics2_cr", ics2_cr),
+        _define("ics2_nes_fr", ics2_nes_fr),
+        _define("smart_border", smart_border),
+    )
+}
+"""Every service, by name: what ``secours run --only/--without`` accepts."""

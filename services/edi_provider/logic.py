@@ -1,0 +1,111 @@
+"""EDI providers (prestataires certifiés): relay their clients' messages to ICS2 and back.
+
+One instance simulates every provider of the run; each acts under its own id
+(``edi_provider:P001``). For each message a client hands over:
+- push it to the STI and wait for the AS4 receipt;
+- no receipt within ``receipt_timeout_s``: push it again (same AS4 message id, so the STI's
+  duplicate detection keeps it one message), every ``retry_gap_s``, until the means of transport
+  arrives (seed 000, scenario 2, step 4);
+- pull each client's customs-to-trader queue and relay every answer to that client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from secours.effects import Effects, Timer
+from secours.ids import derive_id
+from secours.runtime import Incoming
+from secours.wire import IE3R02, As4Receipt, C2TMessage, EnsFiling, T2CMessage
+from secours.world import Params, World
+
+__all__ = ["EdiProviderLogic", "Pending"]
+
+T2C, RECEIPT = "ics2.t2c", "ics2.receipt"
+C2T_PREFIX = "ics2.c2t."
+
+
+def to_trader(provider: str) -> str:
+    return f"edi.to_trader.{provider}"
+
+
+def to_provider(provider: str) -> str:
+    return f"edi.to_provider.{provider}"
+
+
+@dataclass(slots=True)
+class Pending:
+    provider: str
+    message: EnsFiling | IE3R02
+    give_up_at: datetime
+    attempts: int = 0
+
+
+class EdiProviderLogic:
+    def __init__(self, world: World, params: Params) -> None:
+        self.world = world
+        self.params = params
+        self.pending: dict[str, Pending] = {}
+        self.receipted: set[str] = set()
+        self.relayed: set[str] = set()
+        self.provider_of = {tr.eori: tr.provider for tr in world.traders}
+
+    def source(self, provider: str) -> str:
+        return f"edi_provider:{provider}"
+
+    def start(self, now: datetime) -> Effects:
+        return Effects()
+
+    def handle(self, incoming: Incoming, now: datetime) -> Effects:
+        msg = incoming.message
+        if incoming.topic.startswith("edi.to_provider.") and isinstance(msg, EnsFiling | IE3R02):
+            return self.order(incoming.topic.rsplit(".", 1)[1], msg, now)
+        if isinstance(msg, As4Receipt):
+            return self.receipt(msg)
+        if incoming.topic.startswith(C2T_PREFIX) and isinstance(msg, C2TMessage):
+            return self.relay(incoming.topic.removeprefix(C2T_PREFIX), msg)
+        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+
+    def order(self, provider: str, msg: EnsFiling | IE3R02, now: datetime) -> Effects:
+        if msg.message_id in self.pending or msg.message_id in self.receipted:
+            return Effects()  # redelivered order
+        if isinstance(msg, EnsFiling):
+            give_up = msg.estimated_arrival
+        else:
+            give_up = now + timedelta(hours=24)
+        self.pending[msg.message_id] = Pending(provider, msg, give_up)
+        return self._push(msg.message_id, now)
+
+    def _push(self, msg_id: str, now: datetime) -> Effects:
+        fx = Effects()
+        p = self.pending[msg_id]
+        p.attempts += 1
+        msg: T2CMessage = p.message
+        fx.send(T2C, msg.lrn, msg_id, self.source(p.provider), msg)
+        # The first wait is the AS4 receipt timeout; later attempts are spaced by the retry gap.
+        wait = self.params.receipt_timeout_s if p.attempts == 1 else self.params.retry_gap_s
+        fx.after(now + timedelta(seconds=wait), "retry", msg_id)
+        return fx
+
+    def receipt(self, r: As4Receipt) -> Effects:
+        if self.pending.pop(r.ref_message_id, None) is not None:
+            self.receipted.add(r.ref_message_id)
+        return Effects()
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        if timer.ref not in self.pending:
+            return Effects()  # receipted meanwhile
+        if now >= self.pending[timer.ref].give_up_at:
+            del self.pending[timer.ref]  # the means of transport has arrived: too late to push
+            return Effects()
+        return self._push(timer.ref, now)
+
+    def relay(self, eori: str, msg: C2TMessage) -> Effects:
+        fx = Effects()
+        provider = self.provider_of.get(eori)
+        if provider is None or msg.message_id in self.relayed:
+            return fx
+        self.relayed.add(msg.message_id)
+        fx.send(to_trader(provider), msg.lrn, derive_id(msg.message_id, "relay"), self.source(provider), msg)
+        return fx

@@ -1,0 +1,165 @@
+"""ICS2 common repository (CR): the ENS lifecycle (DOMAIN.md §4).
+
+- a filing whose (filer EORI, LRN) or (filer EORI, transport document) is already registered is
+  refused with IE3N01: one consignment, one MRN (invariant G1);
+- an accepted filing is REGISTERED at once (so a duplicate arriving meanwhile is caught), and its
+  IE3R01 and the distribution to the national component of the office of first entry leave after
+  the CR's processing time;
+- an arrival (IE3N06) moves each listed ENS to ARRIVED once; unknown or already arrived MRNs are
+  reported back as not matched in IE3R04;
+- national results (IE3N03, IE3Q02, IE3N08) update the flags and go to the filer's queue;
+  referral answers (IE3R02) go to the national component that asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from secours.effects import Effects, Timer
+from secours.ids import derive_id, make_mrn
+from secours.rand import uniform
+from secours.runtime import Incoming
+from secours.wire import (
+    IE3N01,
+    IE3N03,
+    IE3N06,
+    IE3N08,
+    IE3Q02,
+    IE3R01,
+    IE3R02,
+    IE3R04,
+    ArrivalDistribution,
+    CrFiling,
+    EnsDistribution,
+)
+
+__all__ = ["CrLogic", "EnsRecord"]
+
+CR_IN, CR_OUT, DISTRIBUTION, NES_OUT = "ics2.cr.in", "ics2.cr.out", "ics2.cr.distribution", "ics2.nes.fr.out"
+SOURCE = "ics2_cr"
+
+
+@dataclass(slots=True)
+class EnsRecord:
+    filing: CrFiling
+    state: str = "REGISTERED"  # REGISTERED, REFERRAL_RFI, ARRIVED
+    assessed: bool = False
+    control_notified: bool = False
+
+
+class CrLogic:
+    def __init__(self, seed: int, processing_s: tuple[float, float], mrn_country: str = "FR") -> None:
+        self.seed = seed
+        self.processing_s = processing_s
+        self.mrn_country = mrn_country
+        self.by_mrn: dict[str, EnsRecord] = {}
+        self.by_lrn: dict[tuple[str, str], str] = {}
+        self.by_document: dict[tuple[str, str], str] = {}
+        self.seen: set[str] = set()
+
+    def start(self, now: datetime) -> Effects:
+        return Effects()
+
+    def handle(self, incoming: Incoming, now: datetime) -> Effects:
+        msg = incoming.message
+        if incoming.ce_id in self.seen:
+            return Effects()  # redelivered record: already acted on
+        self.seen.add(incoming.ce_id)
+        if isinstance(msg, CrFiling):
+            return self.filing(msg, now)
+        if isinstance(msg, IE3N06):
+            return self.arrival(msg, now)
+        if isinstance(msg, IE3R02):
+            return self.referral_answer(msg)
+        if isinstance(msg, IE3N03 | IE3Q02 | IE3N08):
+            return self.national_result(msg)
+        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+
+    def filing(self, f: CrFiling, now: datetime) -> Effects:
+        fx = Effects()
+        existing = self.by_lrn.get((f.eori, f.lrn))
+        code, reason = "DUPLICATE_LRN", f"LRN {f.lrn} is already registered for filer {f.eori}"
+        if existing is None:
+            existing = self.by_document.get((f.eori, f.transport_document_reference))
+            code = "DUPLICATE_TRANSPORT_DOCUMENT"
+            reason = f"transport document {f.transport_document_reference} already has an ENS from {f.eori}"
+        if existing is not None:
+            n01 = IE3N01(
+                message_id=derive_id(f.message_id, "IE3N01"), ref_message_id=f.ref_message_id, eori=f.eori,
+                lrn=f.lrn, mrn=existing, error_code=code, reason=reason, refused_at=now,
+            )
+            fx.send(CR_OUT, f.lrn, n01.message_id, SOURCE, n01, subject=existing)
+            return fx
+        self.by_mrn[f.mrn] = EnsRecord(f)
+        self.by_lrn[(f.eori, f.lrn)] = f.mrn
+        self.by_document[(f.eori, f.transport_document_reference)] = f.mrn
+        delay = uniform(self.seed, self.processing_s, "cr", f.mrn)
+        fx.after(now + timedelta(seconds=delay), "registered", f.mrn)
+        return fx
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        fx = Effects()
+        f = self.by_mrn[timer.ref].filing
+        r01 = IE3R01(
+            message_id=derive_id(f.message_id, "IE3R01"), ref_message_id=f.ref_message_id, eori=f.eori,
+            lrn=f.lrn, mrn=f.mrn, registered_at=now,
+        )
+        fx.send(CR_OUT, f.lrn, r01.message_id, SOURCE, r01, subject=f.mrn)
+        dist = EnsDistribution(
+            message_id=derive_id(f.message_id, "distribution"), member_state=f.office_of_first_entry[:2],
+            eori=f.eori, lrn=f.lrn, mrn=f.mrn, office_of_first_entry=f.office_of_first_entry,
+            country_of_unloading=f.country_of_unloading, unit_id=f.unit_id, hs_codes=f.hs_codes, registered_at=now,
+        )
+        fx.send(DISTRIBUTION, f.lrn, dist.message_id, SOURCE, dist, subject=f.mrn)
+        return fx
+
+    def arrival(self, n06: IE3N06, now: datetime) -> Effects:
+        fx = Effects()
+        arrived, not_matched = [], []
+        for mrn in n06.mrns:
+            rec = self.by_mrn.get(mrn)
+            if rec is None or rec.state == "ARRIVED":
+                not_matched.append(mrn)
+            else:
+                rec.state = "ARRIVED"
+                arrived.append(mrn)
+        arrival_mrn = make_mrn(now.year, self.mrn_country, n06.message_id + "/arrival")
+        r04 = IE3R04(
+            message_id=derive_id(n06.message_id, "IE3R04"), ref_message_id=n06.message_id, eori=n06.carrier.eori,
+            lrn=n06.lrn, arrival_mrn=arrival_mrn, mrns_arrived=tuple(arrived),
+            mrns_not_matched=tuple(not_matched), registered_at=now,
+        )
+        fx.send(CR_OUT, n06.lrn, r04.message_id, SOURCE, r04, subject=arrival_mrn)
+        if arrived:
+            dist = ArrivalDistribution(
+                message_id=derive_id(n06.message_id, "arrival-distribution"),
+                member_state=n06.office_of_first_entry[:2], arrival_mrn=arrival_mrn,
+                office_of_first_entry=n06.office_of_first_entry, actual_arrival=n06.actual_arrival,
+                mrns=tuple(arrived),
+            )
+            fx.send(DISTRIBUTION, n06.lrn, dist.message_id, SOURCE, dist, subject=arrival_mrn)
+        return fx
+
+    def referral_answer(self, r02: IE3R02) -> Effects:
+        fx = Effects()
+        rec = self.by_mrn.get(r02.mrn)
+        if rec is None:
+            raise ValueError(f"referral answer for unknown MRN {r02.mrn}")
+        if rec.state == "REFERRAL_RFI":
+            rec.state = "REGISTERED"
+        fx.send(DISTRIBUTION, r02.lrn, r02.message_id, SOURCE, r02, subject=r02.mrn)
+        return fx
+
+    def national_result(self, msg: IE3N03 | IE3Q02 | IE3N08) -> Effects:
+        fx = Effects()
+        rec = self.by_mrn.get(msg.mrn)
+        if rec is not None:
+            if isinstance(msg, IE3N03):
+                rec.assessed = True
+            elif isinstance(msg, IE3Q02) and rec.state == "REGISTERED":
+                rec.state = "REFERRAL_RFI"
+            elif isinstance(msg, IE3N08):
+                rec.control_notified = True
+        fx.send(CR_OUT, msg.lrn, msg.message_id, SOURCE, msg, subject=msg.mrn)
+        return fx

@@ -1,0 +1,14 @@
+"""ics2_cr: the ENS lifecycle, registration (IE3R01) and distribution to national components."""
+
+from __future__ import annotations
+
+from secours.runtime import ServiceContext
+from services.ics2_cr.logic import CrLogic
+
+CONSUMES = ("ics2.cr.in", "ics2.nes.fr.out")
+PUBLISHES = ("ics2.cr.out", "ics2.cr.distribution", "secours.dlq")
+
+
+async def run(ctx: ServiceContext) -> None:
+    cfg = ctx.world.config
+    await ctx.serve(CrLogic(cfg.seed, cfg.params.cr_processing_s, cfg.params.mrn_country), CONSUMES)

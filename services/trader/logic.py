@@ -1,0 +1,127 @@
+"""Traders (ENS filers): hand their ENS data to their EDI provider and act on the answers.
+
+One instance simulates every trader of the run; each acts under its own EORI
+(``trader:FR...``). For each consignment of the world:
+- at the time its data is ready, file the ENS through the provider;
+- IE3N99: correct the data and file again under the same LRN (no MRN was given);
+- IE3R01: pair the unit's ELO with the MRN at the smart border; a consignment drawn as
+  "sent twice" then files the same ENS again by mistake, which the CR refuses with IE3N01;
+- IE3Q02: answer the referral with IE3R02 through the provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from secours.effects import Effects, Timer
+from secours.ids import derive_id
+from secours.rand import uniform
+from secours.runtime import Incoming
+from secours.wire import IE3N01, IE3N03, IE3N08, IE3N99, IE3Q02, IE3R01, IE3R02, EloPairing
+from secours.world import Consignment, World
+from services.trader.ens import build_ens
+
+__all__ = ["TraderLogic"]
+
+ELO = "sb.elo"
+
+
+def to_provider(provider: str) -> str:
+    return f"edi.to_provider.{provider}"
+
+
+@dataclass(slots=True)
+class Filing:
+    consignment: Consignment
+    filings: int = 0
+    corrected: bool = False
+    mrn: str | None = None
+    resent: bool = False
+    answered: set[str] = field(default_factory=set)
+
+
+class TraderLogic:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.params = world.config.params
+        self.seed = world.config.seed
+        self.files = {c.lrn: Filing(c) for c in world.consignments}
+
+    @staticmethod
+    def source(eori: str) -> str:
+        return f"trader:{eori}"
+
+    def start(self, now: datetime) -> Effects:
+        fx = Effects()
+        for f in self.files.values():
+            fx.after(f.consignment.ready, "ready", f.consignment.lrn)
+        return fx
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        f = self.files[timer.ref]
+        c = f.consignment
+        if timer.kind == "ready":
+            return self._file(f, now, break_rule=c.invalid_rule)
+        if timer.kind == "correct":
+            return self._file(f, now, break_rule=None)
+        if timer.kind == "resend":
+            return self._file(f, now, break_rule=None, tag="resent")
+        if timer.kind.startswith("answer:"):
+            return self._answer(f, timer.kind.removeprefix("answer:"), now)
+        raise ValueError(f"unknown timer {timer.kind}")
+
+    def _file(self, f: Filing, now: datetime, *, break_rule: str | None, tag: str = "") -> Effects:
+        fx = Effects()
+        c = f.consignment
+        f.filings += 1
+        msg_id = derive_id(c.lrn, f"filing/{f.filings}{tag}")
+        ens = build_ens(self.world, c, msg_id, now, break_rule=break_rule)
+        fx.send(to_provider(c.provider), c.lrn, msg_id, self.source(c.trader), ens)
+        return fx
+
+    def handle(self, incoming: Incoming, now: datetime) -> Effects:
+        msg = incoming.message
+        fx = Effects()
+        f = self.files.get(getattr(msg, "lrn", ""))
+        if f is None:
+            raise ValueError(f"{msg.ce_type} for an LRN this trader never filed")
+        c = f.consignment
+        if isinstance(msg, IE3N99):
+            if not f.corrected and f.mrn is None:
+                f.corrected = True
+                fx.after(now + timedelta(seconds=uniform(self.seed, self.params.fix_resubmit_s, "fix", c.lrn)), "correct", c.lrn)
+        elif isinstance(msg, IE3R01):
+            if f.mrn is None:
+                f.mrn = msg.mrn
+                pairing = EloPairing(
+                    elo_id=c.elo_id, unit_id=c.unit_id, transport_id=c.transport_id, eori=c.trader,
+                    lrn=c.lrn, mrn=msg.mrn, paired_at=now,
+                )
+                fx.send(ELO, c.unit_id, derive_id(c.elo_id, msg.mrn), self.source(c.trader), pairing, subject=msg.mrn)
+                if c.sent_twice and not f.resent:
+                    f.resent = True
+                    delay = uniform(self.seed, self.params.duplicate_after_s, "dup", c.lrn)
+                    fx.after(now + timedelta(seconds=delay), "resend", c.lrn)
+        elif isinstance(msg, IE3Q02):
+            if msg.referral_reference not in f.answered:
+                f.answered.add(msg.referral_reference)
+                delay = uniform(self.seed, self.params.referral_answer_s, "rfi", c.lrn)
+                fx.after(now + timedelta(seconds=delay), f"answer:{msg.referral_reference}", c.lrn)
+        elif not isinstance(msg, IE3N01 | IE3N03 | IE3N08):
+            raise ValueError(f"{msg.ce_type} is not expected by a trader")
+        return fx
+
+    def _answer(self, f: Filing, reference: str, now: datetime) -> Effects:
+        fx = Effects()
+        c = f.consignment
+        if f.mrn is None:
+            return fx
+        r02 = IE3R02(
+            message_id=derive_id(c.lrn, f"IE3R02/{reference}"), eori=c.trader, lrn=c.lrn, mrn=f.mrn,
+            referral_reference=reference,
+            answer="Consignor: Northern Supplies Ltd, 12 Dock Road, Dover CT16 1JA; goods as per invoice 2026-114",
+            answered_at=now,
+        )
+        fx.send(to_provider(c.provider), c.lrn, r02.message_id, self.source(c.trader), r02, subject=f.mrn)
+        return fx

@@ -1,0 +1,62 @@
+"""Test session setup: one real broker for the whole session, a fresh topic prefix per test.
+
+Which broker: ``--broker kafka|tansu|auto`` (or ``SECOURS_TEST_BROKER``); ``auto`` (the default)
+takes Apache Kafka when Java and Maven are there, Tansu otherwise. ``--bootstrap HOST:PORT`` (or
+``SECOURS_BOOTSTRAP``) uses an existing cluster instead. Never a mock of Kafka.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from secours.bus.brokers import RunningBroker, java_available, start_broker
+from secours.bus.settings import ClientSettings
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--broker", default=os.environ.get("SECOURS_TEST_BROKER", "auto"),
+                     choices=("auto", "kafka", "tansu"), help="broker the tests start")
+    parser.addoption("--bootstrap", default=os.environ.get("SECOURS_BOOTSTRAP"), help="use this cluster instead")
+
+
+@dataclass(frozen=True)
+class TestBroker:
+    kind: str
+    bootstrap: str
+    process: RunningBroker | None
+
+
+@pytest.fixture(scope="session")
+def broker(request: pytest.FixtureRequest) -> Iterator[TestBroker]:
+    bootstrap = request.config.getoption("--bootstrap")
+    if bootstrap:
+        yield TestBroker("external", bootstrap, None)
+        return
+    kind = request.config.getoption("--broker")
+    if kind == "auto":
+        kind = "kafka" if java_available() else "tansu"
+    running = start_broker(kind)
+    try:
+        yield TestBroker(kind, running.bootstrap, running)
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A topic prefix of this test's own, so tests never see each other's records."""
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture
+def settings(broker: TestBroker, prefix: str) -> ClientSettings:
+    return ClientSettings(bootstrap=broker.bootstrap, prefix=prefix)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"secours broker: {config.getoption('--bootstrap') or config.getoption('--broker')}"

@@ -1,0 +1,56 @@
+"""EDI provider: push, retry until the means of transport arrives, relay answers to the right client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from secours.wire import IE3R01, As4Receipt
+from services.edi_provider.logic import EdiProviderLogic
+from tests.samples import MRN, WORLD, ens
+from tests.services.helpers import incoming
+
+
+def provider() -> EdiProviderLogic:
+    return EdiProviderLogic(WORLD, WORLD.config.params)
+
+
+def test_push_then_receipt_stops_retries() -> None:
+    logic, f = provider(), ens(0)
+    now = f.issued_at
+    fx = logic.handle(incoming(f"edi.to_provider.{WORLD.consignments[0].provider}", f), now)
+    assert [o.topic for o in fx.out] == ["ics2.t2c"]
+    assert fx.out[0].source == f"edi_provider:{WORLD.consignments[0].provider}"
+    (timer,) = fx.timers
+    receipt = As4Receipt(receipt_id="r", ref_message_id=f.message_id, action="IE3F10", eori="x", lrn=f.lrn, received_at=now)
+    logic.handle(incoming("ics2.receipt", receipt), now)
+    assert logic.on_timer(timer, timer.at).out == []
+
+
+def test_keeps_retrying_with_the_same_message_until_arrival() -> None:
+    logic, f = provider(), ens(0)
+    now = f.issued_at
+    fx = logic.handle(incoming(f"edi.to_provider.{WORLD.consignments[0].provider}", f), now)
+    pushes = 1
+    timer = fx.timers[0]
+    gaps = []
+    while True:
+        fx = logic.on_timer(timer, timer.at)
+        if not fx.out:
+            break
+        assert fx.out[0].message == f and fx.out[0].id == f.message_id  # AS4 retry: same message id
+        pushes += 1
+        gaps.append((fx.timers[0].at - timer.at).total_seconds())
+        timer = fx.timers[0]
+    assert timer.at >= f.estimated_arrival  # gave up only once the transport arrived
+    assert pushes > 2
+    assert max(gaps) <= WORLD.config.params.retry_gap_s
+    assert timer.at - f.issued_at > timedelta(minutes=30)
+
+
+def test_relays_queue_messages_to_the_client_once() -> None:
+    logic = provider()
+    trader = WORLD.traders[0]
+    r01 = IE3R01(message_id="m", ref_message_id="x", eori=trader.eori, lrn="L1", mrn=MRN, registered_at=ens(0).issued_at)
+    fx = logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), r01.registered_at)
+    assert [(o.topic, o.message) for o in fx.out] == [(f"edi.to_trader.{trader.provider}", r01)]
+    assert logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), r01.registered_at).out == []

@@ -1,0 +1,65 @@
+"""CR: one MRN per consignment (IE3N01 on duplicates), registration after processing, arrivals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from secours.wire import IE3N01, IE3N06, IE3R01, IE3R04, CrFiling
+from services.ics2_cr.logic import CrLogic
+from tests.samples import MRN, NOW, samples
+from tests.services.helpers import incoming, sent
+
+FILING = next(s for s in samples() if isinstance(s, CrFiling))
+ARRIVAL = next(s for s in samples() if isinstance(s, IE3N06))
+
+
+def cr() -> CrLogic:
+    return CrLogic(seed=1, processing_s=(5.0, 60.0))
+
+
+def test_filing_is_registered_then_answered_after_processing_time() -> None:
+    logic = cr()
+    fx = logic.handle(incoming("ics2.cr.in", FILING), NOW)
+    assert not fx.out
+    (timer,) = fx.timers
+    assert NOW + timedelta(seconds=5) <= timer.at <= NOW + timedelta(seconds=60)
+    fx = logic.on_timer(timer, timer.at)
+    (r01,) = sent(fx, "IE3R01")
+    assert isinstance(r01, IE3R01) and r01.mrn == MRN
+    assert [o.topic for o in fx.out] == ["ics2.cr.out", "ics2.cr.distribution"]
+
+
+def test_duplicate_lrn_gets_ie3n01_with_the_existing_mrn() -> None:
+    logic = cr()
+    logic.handle(incoming("ics2.cr.in", FILING), NOW)
+    dup = FILING.model_copy(update={"message_id": "c2", "mrn": "26FRAAAAAAAAAAAAA0"})
+    fx = logic.handle(incoming("ics2.cr.in", dup), NOW)
+    (n01,) = sent(fx, "IE3N01")
+    assert isinstance(n01, IE3N01)
+    assert n01.error_code == "DUPLICATE_LRN" and n01.mrn == MRN
+    assert not fx.timers
+
+
+def test_same_transport_document_under_new_lrn_is_refused() -> None:
+    logic = cr()
+    logic.handle(incoming("ics2.cr.in", FILING), NOW)
+    dup = FILING.model_copy(update={"message_id": "c3", "lrn": "OTHER", "mrn": "26FRAAAAAAAAAAAAA0"})
+    (n01,) = sent(logic.handle(incoming("ics2.cr.in", dup), NOW), "IE3N01")
+    assert isinstance(n01, IE3N01) and n01.error_code == "DUPLICATE_TRANSPORT_DOCUMENT"
+
+
+def test_redelivered_record_changes_nothing() -> None:
+    logic = cr()
+    logic.handle(incoming("ics2.cr.in", FILING), NOW)
+    assert logic.handle(incoming("ics2.cr.in", FILING), NOW).out == []
+
+
+def test_arrival_once_then_not_matched() -> None:
+    logic = cr()
+    logic.handle(incoming("ics2.cr.in", FILING), NOW)
+    fx = logic.handle(incoming("ics2.cr.in", ARRIVAL), NOW)
+    (r04,) = sent(fx, "IE3R04")
+    assert isinstance(r04, IE3R04) and r04.mrns_arrived == (MRN,)
+    again = ARRIVAL.model_copy(update={"message_id": "m3"})
+    (r04b,) = sent(logic.handle(incoming("ics2.cr.in", again), NOW), "IE3R04")
+    assert isinstance(r04b, IE3R04) and r04b.mrns_not_matched == (MRN,) and not r04b.mrns_arrived
