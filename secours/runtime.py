@@ -10,6 +10,7 @@ The loop is the same for every service, so the guarantees are written once:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 from collections.abc import Awaitable, Sequence
@@ -69,9 +70,7 @@ def headers_for(out: Outgoing, now: datetime) -> list[tuple[str, bytes]]:
 class ServiceContext:
     """What a service's ``run`` receives: its name, the bus, the clock, the world."""
 
-    def __init__(
-        self, name: str, bus: Bus, codec: Codec, catalog: TopicCatalog, clock: SimClock, world: World
-    ) -> None:
+    def __init__(self, name: str, bus: Bus, codec: Codec, catalog: TopicCatalog, clock: SimClock, world: World) -> None:
         self.name = name
         self.bus = bus
         self.codec = codec
@@ -91,7 +90,9 @@ class ServiceContext:
         now = self.clock.now()
         for out in outs:
             self.catalog.spec_for(out.topic)  # an undeclared topic is a defect: fail loudly, not silently
-            fut = await self.bus.publish(out.topic, out.key.encode(), self.codec.encode(out.message), headers_for(out, now))
+            fut = await self.bus.publish(
+                out.topic, out.key.encode(), self.codec.encode(out.message), headers_for(out, now)
+            )
             self._unacked.append(fut)
 
     async def flush(self) -> None:
@@ -161,7 +162,9 @@ class ServiceContext:
 
     async def dead_letter(self, record: Record, reason: str, now: datetime) -> None:
         self.dead_lettered += 1
-        self.log.info("%s: dead-lettered %s/%s@%s: %s", self.name, record.topic, record.partition, record.offset, reason)
+        self.log.info(
+            "%s: dead-lettered %s/%s@%s: %s", self.name, record.topic, record.partition, record.offset, reason
+        )
         letter = DeadLetter(
             service=self.name,
             topic=record.topic,
@@ -185,10 +188,8 @@ class ServiceContext:
             first = self._timers[0]
             delay = self.clock.wall_at(first.at) - self.clock.wall_now()
             if delay > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._timer_changed.wait(), timeout=delay)
-                except TimeoutError:
-                    pass
                 continue
             due = heapq.heappop(self._timers)
             await self.apply(logic.on_timer(due, self.clock.now()))

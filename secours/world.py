@@ -129,10 +129,18 @@ _ROUTES = (
 )
 _CARRIERS = (("Channel Ferries Ltd", "DOVER"), ("Western Sea Link", "PORTSM"), ("Tunnel Shuttle Services", "SHUTL"))
 _GOODS = (
-    ("Fresh vegetables", "070990"), ("Machine parts", "848790"), ("Cotton garments", "620342"),
-    ("Frozen fish fillets", "030489"), ("Plastic packaging", "392330"), ("Car tyres", "401110"),
-    ("Paper board", "481092"), ("Bottled whisky", "220830"), ("Pharmaceuticals", "300490"),
-    ("Furniture", "940360"), ("Steel tubes", "730630"), ("Beer", "220300"),
+    ("Fresh vegetables", "070990"),
+    ("Machine parts", "848790"),
+    ("Cotton garments", "620342"),
+    ("Frozen fish fillets", "030489"),
+    ("Plastic packaging", "392330"),
+    ("Car tyres", "401110"),
+    ("Paper board", "481092"),
+    ("Bottled whisky", "220830"),
+    ("Pharmaceuticals", "300490"),
+    ("Furniture", "940360"),
+    ("Steel tubes", "730630"),
+    ("Beer", "220300"),
 )
 _LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
 
@@ -154,7 +162,11 @@ class World:
             for i in range(t.providers)
         )
         self.traders = tuple(
-            Trader(f"FR{rng.randrange(10**13, 10**14):014d}", f"Haulier {i + 1:04d} SAS", self.providers[i % t.providers].id)
+            Trader(
+                f"FR{rng.randrange(10**13, 10**14):014d}",
+                f"Haulier {i + 1:04d} SAS",
+                self.providers[i % t.providers].id,
+            )
             for i in range(t.traders)
         )
         self.carriers = tuple(Carrier(f"FR{rng.randrange(10**13, 10**14):014d}", name) for name, _ in _CARRIERS)

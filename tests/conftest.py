@@ -19,8 +19,12 @@ from secours.bus.settings import ClientSettings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--broker", default=os.environ.get("SECOURS_TEST_BROKER", "auto"),
-                     choices=("auto", "kafka", "tansu"), help="broker the tests start")
+    parser.addoption(
+        "--broker",
+        default=os.environ.get("SECOURS_TEST_BROKER", "auto"),
+        choices=("auto", "kafka", "tansu"),
+        help="broker the tests start",
+    )
     parser.addoption("--bootstrap", default=os.environ.get("SECOURS_BOOTSTRAP"), help="use this cluster instead")
 
 

@@ -21,41 +21,100 @@ def ens(index: int = 0, *, break_rule: str | None = None) -> wire.EnsFiling:
 
 def samples() -> list[wire.WireModel]:
     f = ens(0)
-    shuttle = next(i for i, c in enumerate(WORLD.consignments) if WORLD.transport_by_id[c.transport_id].kind == "SHUTTLE")
+    shuttle = next(
+        i for i, c in enumerate(WORLD.consignments) if WORLD.transport_by_id[c.transport_id].kind == "SHUTTLE"
+    )
     common = {"message_id": "m1", "eori": f.declarant.eori, "lrn": f.lrn}
     return [
         f if isinstance(f, wire.IE3F10) else ens(next(i for i in range(40) if isinstance(ens(i), wire.IE3F10))),
         ens(shuttle),
-        wire.As4Receipt(receipt_id="r1", ref_message_id="m0", action="IE3F10", eori=f.declarant.eori, lrn=f.lrn, received_at=NOW),
+        wire.As4Receipt(
+            receipt_id="r1", ref_message_id="m0", action="IE3F10", eori=f.declarant.eori, lrn=f.lrn, received_at=NOW
+        ),
         wire.IE3R01(**common, ref_message_id="m0", mrn=MRN, registered_at=NOW),
-        wire.IE3N99(**common, ref_message_id="m0", rejected_ie="IE3F10",
-                    errors=(wire.ValidationError(rule_id="R0201", pointer="office_of_first_entry", description="bad"),),
-                    rejected_at=NOW),
+        wire.IE3N99(
+            **common,
+            ref_message_id="m0",
+            rejected_ie="IE3F10",
+            errors=(wire.ValidationError(rule_id="R0201", pointer="office_of_first_entry", description="bad"),),
+            rejected_at=NOW,
+        ),
         wire.IE3N01(**common, ref_message_id="m0", mrn=MRN, error_code="DUPLICATE_LRN", reason="dup", refused_at=NOW),
         wire.IE3N01(**common, ref_message_id="m0", error_code="WRONG_STATE", reason="no mrn", refused_at=NOW),
         wire.IE3N03(**common, mrn=MRN, member_state="FR", assessed_at=NOW),
         wire.IE3Q02(**common, mrn=MRN, referral_reference="RFI1", referral_type="RFI", question="q", issued_at=NOW),
         wire.IE3R02(**common, mrn=MRN, referral_reference="RFI1", answer="a", answered_at=NOW),
-        wire.IE3N06(message_id="m2", lrn="ARR1", carrier=f.carrier, office_of_first_entry="FR000001",
-                    active_means=f.active_means, actual_arrival=NOW, mrns=(MRN,)),
-        wire.IE3R04(**common, ref_message_id="m2", arrival_mrn=MRN, mrns_arrived=(MRN,), mrns_not_matched=(),
-                    registered_at=NOW),
+        wire.IE3N06(
+            message_id="m2",
+            lrn="ARR1",
+            carrier=f.carrier,
+            office_of_first_entry="FR000001",
+            active_means=f.active_means,
+            actual_arrival=NOW,
+            mrns=(MRN,),
+        ),
+        wire.IE3R04(
+            **common, ref_message_id="m2", arrival_mrn=MRN, mrns_arrived=(MRN,), mrns_not_matched=(), registered_at=NOW
+        ),
         wire.IE3N08(**common, mrn=MRN, office="FR000001", control_type="PHYSICAL", notified_at=NOW),
-        wire.CrFiling(message_id="c1", ref_message_id="m0", ie="IE3F10", eori=f.declarant.eori, lrn=f.lrn, mrn=MRN,
-                      transport_document_reference="BL1", office_of_first_entry="FR000001", country_of_unloading="FR",
-                      conveyance_reference="X1", unit_id="AB12CDE", hs_codes=("070990",), received_at=NOW),
-        wire.EnsDistribution(message_id="d1", member_state="FR", eori=f.declarant.eori, lrn=f.lrn, mrn=MRN,
-                             office_of_first_entry="FR000001", country_of_unloading="FR", unit_id="AB12CDE",
-                             hs_codes=("070990",), registered_at=NOW),
-        wire.ArrivalDistribution(message_id="d2", member_state="FR", arrival_mrn=MRN, office_of_first_entry="FR000001",
-                                 actual_arrival=NOW, mrns=(MRN,)),
+        wire.CrFiling(
+            message_id="c1",
+            ref_message_id="m0",
+            ie="IE3F10",
+            eori=f.declarant.eori,
+            lrn=f.lrn,
+            mrn=MRN,
+            transport_document_reference="BL1",
+            office_of_first_entry="FR000001",
+            country_of_unloading="FR",
+            conveyance_reference="X1",
+            unit_id="AB12CDE",
+            hs_codes=("070990",),
+            received_at=NOW,
+        ),
+        wire.EnsDistribution(
+            message_id="d1",
+            member_state="FR",
+            eori=f.declarant.eori,
+            lrn=f.lrn,
+            mrn=MRN,
+            office_of_first_entry="FR000001",
+            country_of_unloading="FR",
+            unit_id="AB12CDE",
+            hs_codes=("070990",),
+            registered_at=NOW,
+        ),
+        wire.ArrivalDistribution(
+            message_id="d2",
+            member_state="FR",
+            arrival_mrn=MRN,
+            office_of_first_entry="FR000001",
+            actual_arrival=NOW,
+            mrns=(MRN,),
+        ),
         wire.RunAnnouncement(run_id="r", epoch_sim=NOW, epoch_wall_ms=1, speed=60.0, seed=1, config_json="{}"),
-        wire.EloPairing(elo_id="E1", unit_id="AB12CDE", transport_id="T1", eori=f.declarant.eori, lrn=f.lrn, mrn=MRN,
-                        paired_at=NOW),
-        wire.TransportArrived(transport_id="T1", kind="FERRY", route="DOVER-CALAIS", entry_office="FR000001",
-                              arrived_at=NOW, units=("AB12CDE",)),
-        wire.UnitDisembarked(transport_id="T1", unit_id="AB12CDE", elo_id="E1", mrns=(MRN,), lane="GREEN", reason="ok",
-                             disembarked_at=NOW),
-        wire.DeadLetter(service="s", topic="t", partition=0, offset=1, key=b"k", value=b"\x00\xff", reason="r", dead_at=NOW),
+        wire.EloPairing(
+            elo_id="E1", unit_id="AB12CDE", transport_id="T1", eori=f.declarant.eori, lrn=f.lrn, mrn=MRN, paired_at=NOW
+        ),
+        wire.TransportArrived(
+            transport_id="T1",
+            kind="FERRY",
+            route="DOVER-CALAIS",
+            entry_office="FR000001",
+            arrived_at=NOW,
+            units=("AB12CDE",),
+        ),
+        wire.UnitDisembarked(
+            transport_id="T1",
+            unit_id="AB12CDE",
+            elo_id="E1",
+            mrns=(MRN,),
+            lane="GREEN",
+            reason="ok",
+            disembarked_at=NOW,
+        ),
+        wire.DeadLetter(
+            service="s", topic="t", partition=0, offset=1, key=b"k", value=b"\x00\xff", reason="r", dead_at=NOW
+        ),
         wire.DeadLetter(service="s", topic="t", partition=0, offset=1, reason="r", dead_at=NOW),
     ]

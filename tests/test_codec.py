@@ -39,7 +39,7 @@ def test_decodable_with_the_schema_file_only(message: WireModel) -> None:
     assert data[2:10] == fp
     assert fastavro.schema.fingerprint(fastavro.schema.to_parsing_canonical_form(schema), "CRC-64-AVRO") == fp.hex()
     record = fastavro.schemaless_reader(io.BytesIO(data[10:]), fastavro.parse_schema(schema), None)
-    assert set(record) == set(json.loads(path.read_text())["fields"][i]["name"] for i in range(len(record)))
+    assert set(record) == {json.loads(path.read_text())["fields"][i]["name"] for i in range(len(record))}
 
 
 def test_crc64_avro_spec_vector() -> None:

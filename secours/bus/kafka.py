@@ -114,7 +114,7 @@ class KafkaBus:
         )
         try:
             await consumer.start()
-            partitions = []
+            partitions: list[TopicPartition] = []
             for topic in topics:
                 physical = self.physical(topic)
                 parts = await self._partitions(consumer, physical)

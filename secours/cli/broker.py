@@ -7,12 +7,13 @@ import json
 
 from secours.bus.brokers import start_broker
 from secours.bus.brokers.state import clear_state, load_state, save_state
+from secours.cli.common import Subcommands
 from secours.errors import UsageError
 
 __all__ = ["register"]
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("broker", help="start, stop or inspect a local broker")
     p.add_argument("action", choices=("start", "stop", "status"))
     p.add_argument("--kind", choices=("kafka", "tansu"), default="kafka", help="Apache Kafka (default) or Tansu")

@@ -13,24 +13,33 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from secours.bus.brokers import RunningBroker, start_broker
 
-__all__ = ["BrokerChoice", "add_broker_options", "broker_session"]
+__all__ = ["BrokerChoice", "Subcommands", "add_broker_options", "broker_session"]
+
+# What each subcommand module registers itself on (the parser class is ours, see main.py).
+Subcommands = argparse._SubParsersAction[Any]
 
 logger = logging.getLogger(__name__)
 
 
 def add_broker_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--bootstrap", metavar="HOST:PORT",
+        "--bootstrap",
+        metavar="HOST:PORT",
         help="use this existing Kafka cluster (default: $SECOURS_BOOTSTRAP, else start a broker)",
     )
     parser.add_argument(
-        "--broker", choices=("tansu", "kafka"), default="tansu",
+        "--broker",
+        choices=("tansu", "kafka"),
+        default="tansu",
         help="broker to start when no cluster is given: tansu (embedded, default) or kafka (Apache Kafka)",
     )
-    parser.add_argument("--prefix", default=None, help="topic prefix, to share a cluster (default: $SECOURS_TOPIC_PREFIX)")
+    parser.add_argument(
+        "--prefix", default=None, help="topic prefix, to share a cluster (default: $SECOURS_TOPIC_PREFIX)"
+    )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from secours.bus.settings import ClientSettings
-from secours.cli.common import add_broker_options, broker_session
+from secours.cli.common import Subcommands, add_broker_options, broker_session
 from secours.drills.model import load_drill
 from secours.drills.runner import run_drill
 
@@ -20,7 +20,7 @@ def shipped_drills() -> list[Path]:
     return sorted((Path(__file__).resolve().parents[2] / "drills").glob("*.yaml"))
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("drill", help="run, validate or list drills")
     dsub = p.add_subparsers(dest="drill_command", required=True, metavar="{run,validate,list}")
     r = dsub.add_parser("run", help="run a drill and write its report folder")
@@ -64,9 +64,15 @@ def validate(args: argparse.Namespace) -> int:
 def list_drills(args: argparse.Namespace) -> int:
     drills = [(path, load_drill(path)) for path in shipped_drills()]
     if args.json:
-        print(json.dumps([
-            {"file": str(path), "drill": d.drill, "title": d.title, "scenarios": list(d.scenarios)} for path, d in drills
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {"file": str(path), "drill": d.drill, "title": d.title, "scenarios": list(d.scenarios)}
+                    for path, d in drills
+                ],
+                indent=2,
+            )
+        )
     else:
         for path, d in drills:
             print(f"{d.drill:<24} {d.title}  ({path.name})")

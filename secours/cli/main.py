@@ -25,8 +25,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="secours", description="Simulator of EU customs IT systems and their fallback procedures.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{drill,run,broker,topics}",
-                                parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{drill,run,broker,topics}", parser_class=_Parser
+    )
     drill.register(sub)
     run.register(sub)
     broker.register(sub)

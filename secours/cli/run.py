@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from secours.bus.settings import ClientSettings
+from secours.cli.common import Subcommands, add_broker_options, broker_session
 from secours.clock import SimClock, format_sim
-from secours.cli.common import add_broker_options, broker_session
 from secours.drills.engine import Simulation, select_services, wait_for_announcement
 from secours.drills.model import load_drill
 from secours.world import RunConfig
@@ -27,7 +27,7 @@ def _names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("run", help="run the simulated actors until interrupted")
     p.add_argument("--only", type=_names, default=[], metavar="A,B", help="run only these services")
     p.add_argument("--without", type=_names, default=[], metavar="A,B", help="run all services but these")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from secours.cli.common import Subcommands
 from secours.codec import Codec
 from secours.topics import TopicCatalog
 
 __all__ = ["register"]
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("topics", help="list the topics, their keys, schemas, producers and consumers")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=main)

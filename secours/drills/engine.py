@@ -12,7 +12,6 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
 from secours.bus import TopicToCreate
 from secours.bus.kafka import KafkaBus
@@ -89,8 +88,12 @@ class Simulation:
 
     async def _announce(self, clock: SimClock) -> None:
         ann = RunAnnouncement(
-            run_id=self.run_id, epoch_sim=clock.epoch_sim, epoch_wall_ms=int(clock.epoch_wall * 1000),
-            speed=clock.speed, seed=self.config.seed, config_json=self.config.model_dump_json(),
+            run_id=self.run_id,
+            epoch_sim=clock.epoch_sim,
+            epoch_wall_ms=int(clock.epoch_wall * 1000),
+            speed=clock.speed,
+            seed=self.config.seed,
+            config_json=self.config.model_dump_json(),
         )
         ctx = ServiceContext("runner", self.bus, self.codec, self.catalog, clock, self.world)
         await ctx.publish([Outgoing(CONTROL, self.run_id, self.run_id, "runner", ann)])
@@ -139,5 +142,3 @@ async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.
         return config, clock, latest.run_id
     finally:
         await bus.stop()
-
-

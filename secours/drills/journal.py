@@ -39,9 +39,16 @@ class Entry:
     def to_json(self) -> str:
         return json.dumps(
             {
-                "topic": self.topic, "partition": self.partition, "offset": self.offset, "wall_ms": self.wall_ms,
-                "ce_id": self.ce_id, "ce_type": self.ce_type, "source": self.source,
-                "time": format_sim(self.time) if self.time else None, "subject": self.subject, "data": self.data,
+                "topic": self.topic,
+                "partition": self.partition,
+                "offset": self.offset,
+                "wall_ms": self.wall_ms,
+                "ce_id": self.ce_id,
+                "ce_type": self.ce_type,
+                "source": self.source,
+                "time": format_sim(self.time) if self.time else None,
+                "subject": self.subject,
+                "data": self.data,
             },
             default=_json_default,
             ensure_ascii=False,
@@ -51,9 +58,16 @@ class Entry:
     def from_json(cls, line: str) -> Entry:
         raw = json.loads(line)
         return cls(
-            topic=raw["topic"], partition=raw["partition"], offset=raw["offset"], wall_ms=raw["wall_ms"],
-            ce_id=raw["ce_id"], ce_type=raw["ce_type"], source=raw["source"],
-            time=parse_sim(raw["time"]) if raw["time"] else None, subject=raw["subject"], data=raw["data"],
+            topic=raw["topic"],
+            partition=raw["partition"],
+            offset=raw["offset"],
+            wall_ms=raw["wall_ms"],
+            ce_id=raw["ce_id"],
+            ce_type=raw["ce_type"],
+            source=raw["source"],
+            time=parse_sim(raw["time"]) if raw["time"] else None,
+            subject=raw["subject"],
+            data=raw["data"],
         )
 
 
@@ -75,9 +89,16 @@ def decode_entry(codec: Codec, catalog: TopicCatalog, record: Record) -> Entry:
         data = {"undecodable": str(exc)}
         ce_type = "undecodable"
     return Entry(
-        topic=record.topic, partition=record.partition, offset=record.offset, wall_ms=record.timestamp_ms,
-        ce_id=record.header("ce_id") or "", ce_type=ce_type, source=record.header("ce_source") or "",
-        time=parse_sim(ce_time) if ce_time else None, subject=record.header("ce_subject") or "", data=data,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        wall_ms=record.timestamp_ms,
+        ce_id=record.header("ce_id") or "",
+        ce_type=ce_type,
+        source=record.header("ce_source") or "",
+        time=parse_sim(ce_time) if ce_time else None,
+        subject=record.header("ce_subject") or "",
+        data=data,
     )
 
 

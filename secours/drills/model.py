@@ -31,8 +31,12 @@ class Drill(BaseModel):
     def run_config(self) -> RunConfig:
         return RunConfig.model_validate(
             {
-                "seed": self.seed, "speed": self.speed, "start": self.start, "duration_hours": self.duration_hours,
-                "traffic": self.traffic, "params": self.params,
+                "seed": self.seed,
+                "speed": self.speed,
+                "start": self.start,
+                "duration_hours": self.duration_hours,
+                "traffic": self.traffic,
+                "params": self.params,
             }
         )
 

@@ -69,7 +69,7 @@ async def run_drill(
     drill: Drill, settings: ClientSettings, out_dir: Path, *, broker: str = "external", progress: bool = True
 ) -> DrillResult:
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
     except OSError as exc:
         raise UsageError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
     config = drill.run_config()

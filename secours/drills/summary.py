@@ -16,9 +16,12 @@ from typing import Any
 from secours.drills.journal import Entry
 from secours.world import World
 
-__all__ = ["Summary", "percentiles", "summarise"]
+__all__ = ["Summary", "Tally", "percentiles", "summarise"]
 
 _FILINGS = frozenset({"IE3F10", "IE3F51"})
+_QUEUE_COUNTS = {"IE3N99": "ie3n99", "IE3N01": "ie3n01", "IE3N03": "assessment_complete", "IE3Q02": "referrals"}
+
+Key = tuple[str, str]  # (filer EORI, LRN): one consignment
 
 
 def percentiles(values: list[float]) -> dict[str, float | None]:
@@ -49,94 +52,100 @@ def _when(e: Entry) -> datetime:
     return e.time
 
 
-def summarise(world: World, entries: Iterable[Entry], max_problems: int = 20) -> Summary:
-    receipts = n99 = n01 = n03 = q02 = arrivals = dead = 0
-    lanes: Counter[str] = Counter()
-    lodged: set[tuple[str, str]] = set()
-    mrns_by_key: dict[tuple[str, str], set[str]] = defaultdict(set)
-    keys_by_mrn: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    first_mrn_at: dict[tuple[str, str], datetime] = {}
-    arrived_at: dict[str, datetime] = {}
-    filed: dict[str, Entry] = {}  # trader's handoff, by message id
-    relayed_r01: dict[tuple[str, str], Entry] = {}
-    for e in entries:
+@dataclass
+class Tally:
+    """What the summary needs, gathered in one pass over the journal."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    lodged: set[Key] = field(default_factory=set)
+    mrns_by_key: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    keys_by_mrn: dict[str, set[Key]] = field(default_factory=lambda: defaultdict(set))
+    first_mrn_at: dict[Key, datetime] = field(default_factory=dict)
+    arrived_at: dict[str, datetime] = field(default_factory=dict)
+    filed: dict[str, Entry] = field(default_factory=dict)  # the trader's handoff, by message id
+    relayed_r01: dict[Key, Entry] = field(default_factory=dict)
+
+    def add(self, e: Entry) -> None:
         d, t = e.data, e.ce_type
         if e.topic == "ics2.receipt":
-            receipts += 1
+            self.counts["receipts"] += 1
             if d["action"] in _FILINGS:
-                lodged.add((d["eori"], d["lrn"]))
+                self.lodged.add((d["eori"], d["lrn"]))
         elif e.topic.startswith("ics2.c2t."):
             if t == "IE3R01":
                 key = (d["eori"], d["lrn"])
-                mrns_by_key[key].add(d["mrn"])
-                keys_by_mrn[d["mrn"]].add(key)
-                first_mrn_at.setdefault(key, _when(e))
-            n99 += t == "IE3N99"
-            n01 += t == "IE3N01"
-            n03 += t == "IE3N03"
-            q02 += t == "IE3Q02"
+                self.mrns_by_key[key].add(d["mrn"])
+                self.keys_by_mrn[d["mrn"]].add(key)
+                self.first_mrn_at.setdefault(key, _when(e))
+            elif t in _QUEUE_COUNTS:
+                self.counts[_QUEUE_COUNTS[t]] += 1
         elif e.topic.startswith("edi.to_provider.") and t in _FILINGS:
-            filed[d["message_id"]] = e
+            self.filed[d["message_id"]] = e
         elif e.topic.startswith("edi.to_trader.") and t == "IE3R01":
-            relayed_r01.setdefault((d["eori"], d["lrn"]), e)
-        elif e.topic == "sb.events":
-            if t == "transport.arrived":
-                arrivals += 1
-                arrived_at[d["transport_id"]] = _when(e)
-            elif t == "unit.disembarked":
-                lanes[d["lane"]] += 1
+            self.relayed_r01.setdefault((d["eori"], d["lrn"]), e)
+        elif t == "transport.arrived":
+            self.counts["arrivals"] += 1
+            self.arrived_at[d["transport_id"]] = _when(e)
+        elif t == "unit.disembarked":
+            self.counts[f"lanes_{d['lane'].lower()}"] += 1
         elif e.topic == "secours.dlq":
-            dead += 1
+            self.counts["dead_letters"] += 1
 
+    def latencies(self) -> dict[str, dict[str, float | None]]:
+        """Filing handed to the provider -> IE3R01 relayed back to the trader (the full round trip)."""
+        wall_ms: list[float] = []
+        sim_s: list[float] = []
+        for r01 in self.relayed_r01.values():
+            filing = self.filed.get(r01.data["ref_message_id"])
+            if filing is not None:
+                wall_ms.append(float(r01.wall_ms - filing.wall_ms))
+                sim_s.append((_when(r01) - _when(filing)).total_seconds())
+        return {"filing_to_mrn_wall_ms": percentiles(wall_ms), "filing_to_mrn_sim_s": percentiles(sim_s)}
+
+
+def summarise(world: World, entries: Iterable[Entry], max_problems: int = 20) -> Summary:
+    tally = Tally()
+    for e in entries:
+        tally.add(e)
     problems: list[str] = []
     missing_at_arrival = 0
     for c in world.consignments:
         key = (c.trader, c.lrn)
-        mrns = mrns_by_key.get(key, set())
-        arrival = arrived_at.get(c.transport_id)
-        got = first_mrn_at.get(key)
-        if arrival is not None and (got is None or got >= arrival):
+        mrns = tally.mrns_by_key.get(key, set())
+        arrival = tally.arrived_at.get(c.transport_id)
+        got = tally.first_mrn_at.get(key)
+        on_time = got is not None and arrival is not None and got < arrival
+        if arrival is not None and not on_time:
             missing_at_arrival += 1
         if len(mrns) != 1:
             problems.append(f"{c.lrn} ({c.trader}): {len(mrns)} MRNs")
         elif arrival is None:
             problems.append(f"{c.lrn}: its transport {c.transport_id} never arrived")
-        elif got is None or got >= arrival:
+        elif not on_time:
             problems.append(f"{c.lrn}: MRN at {got} is not before arrival at {arrival}")
-    duplicate_mrn = sum(1 for v in mrns_by_key.values() if len(v) > 1) + sum(
-        1 for v in keys_by_mrn.values() if len(v) > 1
+    duplicate_mrn = sum(len(v) > 1 for v in tally.mrns_by_key.values()) + sum(
+        len(v) > 1 for v in tally.keys_by_mrn.values()
     )
     if duplicate_mrn:
         problems.append(f"{duplicate_mrn} duplicate MRN allocations")
-
-    wall_ms: list[float] = []
-    sim_s: list[float] = []
-    for key, r01 in relayed_r01.items():
-        filing = filed.get(r01.data["ref_message_id"])
-        if filing is None or key not in mrns_by_key:
-            continue
-        wall_ms.append(float(r01.wall_ms - filing.wall_ms))
-        sim_s.append((_when(r01) - _when(filing)).total_seconds())
-
+    n = tally.counts
     counts = {
         "consignments": len(world.consignments),
-        "ens_lodged": len(lodged),
-        "receipts": receipts,
-        "mrn_issued": len(mrns_by_key),
-        "ie3n99": n99,
-        "ie3n01": n01,
-        "assessment_complete": n03,
-        "referrals": q02,
-        "arrivals": arrivals,
-        "lanes_green": lanes["GREEN"],
-        "lanes_orange": lanes["ORANGE"],
+        "ens_lodged": len(tally.lodged),
+        "receipts": n["receipts"],
+        "mrn_issued": len(tally.mrns_by_key),
+        "ie3n99": n["ie3n99"],
+        "ie3n01": n["ie3n01"],
+        "assessment_complete": n["assessment_complete"],
+        "referrals": n["referrals"],
+        "arrivals": n["arrivals"],
+        "lanes_green": n["lanes_green"],
+        "lanes_orange": n["lanes_orange"],
         "ens_missing_at_arrival": missing_at_arrival,
         "duplicate_mrn": duplicate_mrn,
-        "dead_letters": dead,
+        "dead_letters": n["dead_letters"],
     }
-    latency = {"filing_to_mrn_wall_ms": percentiles(wall_ms), "filing_to_mrn_sim_s": percentiles(sim_s)}
-    verdict = "pass" if not problems else "fail"
     shown = problems[:max_problems]
     if len(problems) > max_problems:
         shown.append(f"... and {len(problems) - max_problems} more")
-    return Summary(counts, latency, verdict, shown)
+    return Summary(counts, tally.latencies(), "pass" if not problems else "fail", shown)

@@ -70,10 +70,7 @@ class EdiProviderLogic:
     def order(self, provider: str, msg: EnsFiling | IE3R02, now: datetime) -> Effects:
         if msg.message_id in self.pending or msg.message_id in self.receipted:
             return Effects()  # redelivered order
-        if isinstance(msg, EnsFiling):
-            give_up = msg.estimated_arrival
-        else:
-            give_up = now + timedelta(hours=24)
+        give_up = msg.estimated_arrival if isinstance(msg, EnsFiling) else now + timedelta(hours=24)
         self.pending[msg.message_id] = Pending(provider, msg, give_up)
         return self._push(msg.message_id, now)
 

@@ -86,8 +86,14 @@ class CrLogic:
             reason = f"transport document {f.transport_document_reference} already has an ENS from {f.eori}"
         if existing is not None:
             n01 = IE3N01(
-                message_id=derive_id(f.message_id, "IE3N01"), ref_message_id=f.ref_message_id, eori=f.eori,
-                lrn=f.lrn, mrn=existing, error_code=code, reason=reason, refused_at=now,
+                message_id=derive_id(f.message_id, "IE3N01"),
+                ref_message_id=f.ref_message_id,
+                eori=f.eori,
+                lrn=f.lrn,
+                mrn=existing,
+                error_code=code,
+                reason=reason,
+                refused_at=now,
             )
             fx.send(CR_OUT, f.lrn, n01.message_id, SOURCE, n01, subject=existing)
             return fx
@@ -102,14 +108,25 @@ class CrLogic:
         fx = Effects()
         f = self.by_mrn[timer.ref].filing
         r01 = IE3R01(
-            message_id=derive_id(f.message_id, "IE3R01"), ref_message_id=f.ref_message_id, eori=f.eori,
-            lrn=f.lrn, mrn=f.mrn, registered_at=now,
+            message_id=derive_id(f.message_id, "IE3R01"),
+            ref_message_id=f.ref_message_id,
+            eori=f.eori,
+            lrn=f.lrn,
+            mrn=f.mrn,
+            registered_at=now,
         )
         fx.send(CR_OUT, f.lrn, r01.message_id, SOURCE, r01, subject=f.mrn)
         dist = EnsDistribution(
-            message_id=derive_id(f.message_id, "distribution"), member_state=f.office_of_first_entry[:2],
-            eori=f.eori, lrn=f.lrn, mrn=f.mrn, office_of_first_entry=f.office_of_first_entry,
-            country_of_unloading=f.country_of_unloading, unit_id=f.unit_id, hs_codes=f.hs_codes, registered_at=now,
+            message_id=derive_id(f.message_id, "distribution"),
+            member_state=f.office_of_first_entry[:2],
+            eori=f.eori,
+            lrn=f.lrn,
+            mrn=f.mrn,
+            office_of_first_entry=f.office_of_first_entry,
+            country_of_unloading=f.country_of_unloading,
+            unit_id=f.unit_id,
+            hs_codes=f.hs_codes,
+            registered_at=now,
         )
         fx.send(DISTRIBUTION, f.lrn, dist.message_id, SOURCE, dist, subject=f.mrn)
         return fx
@@ -126,16 +143,23 @@ class CrLogic:
                 arrived.append(mrn)
         arrival_mrn = make_mrn(now.year, self.mrn_country, n06.message_id + "/arrival")
         r04 = IE3R04(
-            message_id=derive_id(n06.message_id, "IE3R04"), ref_message_id=n06.message_id, eori=n06.carrier.eori,
-            lrn=n06.lrn, arrival_mrn=arrival_mrn, mrns_arrived=tuple(arrived),
-            mrns_not_matched=tuple(not_matched), registered_at=now,
+            message_id=derive_id(n06.message_id, "IE3R04"),
+            ref_message_id=n06.message_id,
+            eori=n06.carrier.eori,
+            lrn=n06.lrn,
+            arrival_mrn=arrival_mrn,
+            mrns_arrived=tuple(arrived),
+            mrns_not_matched=tuple(not_matched),
+            registered_at=now,
         )
         fx.send(CR_OUT, n06.lrn, r04.message_id, SOURCE, r04, subject=arrival_mrn)
         if arrived:
             dist = ArrivalDistribution(
                 message_id=derive_id(n06.message_id, "arrival-distribution"),
-                member_state=n06.office_of_first_entry[:2], arrival_mrn=arrival_mrn,
-                office_of_first_entry=n06.office_of_first_entry, actual_arrival=n06.actual_arrival,
+                member_state=n06.office_of_first_entry[:2],
+                arrival_mrn=arrival_mrn,
+                office_of_first_entry=n06.office_of_first_entry,
+                actual_arrival=n06.actual_arrival,
                 mrns=tuple(arrived),
             )
             fx.send(DISTRIBUTION, n06.lrn, dist.message_id, SOURCE, dist, subject=arrival_mrn)

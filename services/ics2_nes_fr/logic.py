@@ -69,8 +69,12 @@ class NesFrLogic:
         if timer.kind == "referral":
             self.referred.add(ens.mrn)
             q02 = IE3Q02(
-                message_id=derive_id(ens.message_id, "IE3Q02"), eori=ens.eori, lrn=ens.lrn, mrn=ens.mrn,
-                referral_reference=f"RFI{ens.mrn[-12:]}", referral_type="RFI",
+                message_id=derive_id(ens.message_id, "IE3Q02"),
+                eori=ens.eori,
+                lrn=ens.lrn,
+                mrn=ens.mrn,
+                referral_reference=f"RFI{ens.mrn[-12:]}",
+                referral_type="RFI",
                 question="Provide the full name and address of the consignor and a precise goods description",
                 issued_at=now,
             )
@@ -78,13 +82,20 @@ class NesFrLogic:
         elif timer.kind == "assess" and ens.mrn not in self.done:
             self.done.add(ens.mrn)
             n03 = IE3N03(
-                message_id=derive_id(ens.message_id, "IE3N03"), eori=ens.eori, lrn=ens.lrn, mrn=ens.mrn,
-                member_state=MEMBER_STATE, assessed_at=now,
+                message_id=derive_id(ens.message_id, "IE3N03"),
+                eori=ens.eori,
+                lrn=ens.lrn,
+                mrn=ens.mrn,
+                member_state=MEMBER_STATE,
+                assessed_at=now,
             )
             fx.send(NES_OUT, ens.lrn, n03.message_id, SOURCE, n03, subject=ens.mrn)
         elif timer.kind == "control":
             n08 = IE3N08(
-                message_id=derive_id(ens.message_id, "IE3N08"), eori=ens.eori, lrn=ens.lrn, mrn=ens.mrn,
+                message_id=derive_id(ens.message_id, "IE3N08"),
+                eori=ens.eori,
+                lrn=ens.lrn,
+                mrn=ens.mrn,
                 office=self.control_office[ens.mrn],
                 control_type="PHYSICAL" if draw(self.seed, "physical", ens.mrn) < 0.3 else "DOCUMENTARY",
                 notified_at=now,

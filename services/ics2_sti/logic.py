@@ -56,8 +56,12 @@ class StiLogic:
             # No queue to answer in: refused at the AS4 layer, so no receipt and no business answer.
             raise ValueError(f"sender EORI {eori!r} is not registered with ICS2 (no customs-to-trader queue)")
         receipt = As4Receipt(
-            receipt_id=derive_id(msg_id, "receipt"), ref_message_id=msg_id, action=msg.ce_type,
-            eori=eori, lrn=lrn, received_at=now,
+            receipt_id=derive_id(msg_id, "receipt"),
+            ref_message_id=msg_id,
+            action=msg.ce_type,
+            eori=eori,
+            lrn=lrn,
+            received_at=now,
         )
         fx.send(RECEIPT, lrn, receipt.receipt_id, SOURCE, receipt)
         if msg_id in self.taken:
@@ -66,18 +70,31 @@ class StiLogic:
         errors = validate(msg)
         if errors:
             n99 = IE3N99(
-                message_id=derive_id(msg_id, "IE3N99"), ref_message_id=msg_id, eori=eori, lrn=lrn,
-                rejected_ie=msg.ce_type, errors=tuple(errors), rejected_at=now,
+                message_id=derive_id(msg_id, "IE3N99"),
+                ref_message_id=msg_id,
+                eori=eori,
+                lrn=lrn,
+                rejected_ie=msg.ce_type,
+                errors=tuple(errors),
+                rejected_at=now,
             )
             fx.send(c2t(eori), lrn, n99.message_id, SOURCE, n99)
         elif isinstance(msg, EnsFiling):
             mrn = make_mrn(now.year, self.mrn_country, msg_id)
             forward = CrFiling(
-                message_id=derive_id(msg_id, "cr"), ref_message_id=msg_id, ie=msg.ce_type, eori=eori,
-                lrn=lrn, mrn=mrn, transport_document_reference=msg.transport_document.reference,
-                office_of_first_entry=msg.office_of_first_entry, country_of_unloading=msg.country_of_unloading,
-                conveyance_reference=msg.active_means.conveyance_reference, unit_id=msg.equipment.unit_id,
-                hs_codes=tuple(g.hs_code for g in msg.goods), received_at=now,
+                message_id=derive_id(msg_id, "cr"),
+                ref_message_id=msg_id,
+                ie=msg.ce_type,
+                eori=eori,
+                lrn=lrn,
+                mrn=mrn,
+                transport_document_reference=msg.transport_document.reference,
+                office_of_first_entry=msg.office_of_first_entry,
+                country_of_unloading=msg.country_of_unloading,
+                conveyance_reference=msg.active_means.conveyance_reference,
+                unit_id=msg.equipment.unit_id,
+                hs_codes=tuple(g.hs_code for g in msg.goods),
+                received_at=now,
             )
             fx.send(CR_IN, lrn, forward.message_id, SOURCE, forward, subject=mrn)
         else:

@@ -69,7 +69,9 @@ def validate(msg: WireModel) -> list[ValidationError]:
     if isinstance(msg, IE3N06):
         out = []
         if not OFFICE_RE.match(msg.office_of_first_entry):
-            out.append(ValidationError(rule_id="R0201", pointer="office_of_first_entry", description="office must be an8"))
+            out.append(
+                ValidationError(rule_id="R0201", pointer="office_of_first_entry", description="office must be an8")
+            )
         bad = [m for m in msg.mrns if not is_valid_mrn(m)]
         if bad:
             out.append(ValidationError(rule_id="R0601", pointer="mrns", description=f"malformed MRN {bad[0]}"))

@@ -15,7 +15,18 @@ from secours.effects import Effects, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.runtime import Incoming
-from secours.wire import IE3N03, IE3N06, IE3N08, IE3Q02, IE3R04, ActiveMeansOfTransport, EloPairing, Party, TransportArrived, UnitDisembarked
+from secours.wire import (
+    IE3N03,
+    IE3N06,
+    IE3N08,
+    IE3Q02,
+    IE3R04,
+    ActiveMeansOfTransport,
+    EloPairing,
+    Party,
+    TransportArrived,
+    UnitDisembarked,
+)
 from secours.world import World
 
 __all__ = ["SmartBorderLogic"]
@@ -66,18 +77,27 @@ class SmartBorderLogic:
         ferry = tr.kind == "FERRY"
         lrn = f"ARR{tr.conveyance_reference}"[:22]
         n06 = IE3N06(
-            message_id=derive_id(tr.id, "IE3N06"), lrn=lrn,
+            message_id=derive_id(tr.id, "IE3N06"),
+            lrn=lrn,
             carrier=Party(eori=carrier.eori, name=carrier.name, country="FR"),
             office_of_first_entry=tr.entry_office,
             active_means=ActiveMeansOfTransport(
-                identification=tr.identification, id_type="10" if ferry else "41", mode=1 if ferry else 2,
-                nationality="GB" if ferry else "FR", conveyance_reference=tr.conveyance_reference,
+                identification=tr.identification,
+                id_type="10" if ferry else "41",
+                mode=1 if ferry else 2,
+                nationality="GB" if ferry else "FR",
+                conveyance_reference=tr.conveyance_reference,
             ),
-            actual_arrival=now, mrns=tuple(mrns),
+            actual_arrival=now,
+            mrns=tuple(mrns),
         )
         fx.send(T2C, lrn, n06.message_id, f"carrier:{carrier.eori}", n06)
         arrived = TransportArrived(
-            transport_id=tr.id, kind=tr.kind, route=tr.route, entry_office=tr.entry_office, arrived_at=now,
+            transport_id=tr.id,
+            kind=tr.kind,
+            route=tr.route,
+            entry_office=tr.entry_office,
+            arrived_at=now,
             units=tuple(c.unit_id for c in units),
         )
         fx.send(EVENTS, tr.id, derive_id(tr.id, "arrived"), SOURCE, arrived)
@@ -97,7 +117,12 @@ class SmartBorderLogic:
         else:
             lane, reason = "GREEN", "ok"
         event = UnitDisembarked(
-            transport_id=c.transport_id, unit_id=unit_id, elo_id=c.elo_id, mrns=mrns, lane=lane, reason=reason,
+            transport_id=c.transport_id,
+            unit_id=unit_id,
+            elo_id=c.elo_id,
+            mrns=mrns,
+            lane=lane,
+            reason=reason,
             disembarked_at=now,
         )
         fx.send(EVENTS, c.transport_id, derive_id(unit_id, "disembarked"), SOURCE, event, subject=unit_id)

@@ -24,8 +24,14 @@ from secours.world import Consignment, World
 
 __all__ = ["build_ens"]
 
-_CONSIGNEES = ("Grands Magasins du Nord", "Coopérative Agricole de l'Artois", "Logistique Seine SA",
-               "Distribution Rhône-Alpes", "Industries Mécaniques de Lorraine", "Vins et Spiritueux de Bordeaux")
+_CONSIGNEES = (
+    "Grands Magasins du Nord",
+    "Coopérative Agricole de l'Artois",
+    "Logistique Seine SA",
+    "Distribution Rhône-Alpes",
+    "Industries Mécaniques de Lorraine",
+    "Vins et Spiritueux de Bordeaux",
+)
 
 
 def build_ens(world: World, c: Consignment, message_id: str, now: datetime, *, break_rule: str | None) -> EnsFiling:

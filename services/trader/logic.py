@@ -90,13 +90,22 @@ class TraderLogic:
         if isinstance(msg, IE3N99):
             if not f.corrected and f.mrn is None:
                 f.corrected = True
-                fx.after(now + timedelta(seconds=uniform(self.seed, self.params.fix_resubmit_s, "fix", c.lrn)), "correct", c.lrn)
+                fx.after(
+                    now + timedelta(seconds=uniform(self.seed, self.params.fix_resubmit_s, "fix", c.lrn)),
+                    "correct",
+                    c.lrn,
+                )
         elif isinstance(msg, IE3R01):
             if f.mrn is None:
                 f.mrn = msg.mrn
                 pairing = EloPairing(
-                    elo_id=c.elo_id, unit_id=c.unit_id, transport_id=c.transport_id, eori=c.trader,
-                    lrn=c.lrn, mrn=msg.mrn, paired_at=now,
+                    elo_id=c.elo_id,
+                    unit_id=c.unit_id,
+                    transport_id=c.transport_id,
+                    eori=c.trader,
+                    lrn=c.lrn,
+                    mrn=msg.mrn,
+                    paired_at=now,
                 )
                 fx.send(ELO, c.unit_id, derive_id(c.elo_id, msg.mrn), self.source(c.trader), pairing, subject=msg.mrn)
                 if c.sent_twice and not f.resent:
@@ -118,7 +127,10 @@ class TraderLogic:
         if f.mrn is None:
             return fx
         r02 = IE3R02(
-            message_id=derive_id(c.lrn, f"IE3R02/{reference}"), eori=c.trader, lrn=c.lrn, mrn=f.mrn,
+            message_id=derive_id(c.lrn, f"IE3R02/{reference}"),
+            eori=c.trader,
+            lrn=c.lrn,
+            mrn=f.mrn,
             referral_reference=reference,
             answer="Consignor: Northern Supplies Ltd, 12 Dock Road, Dover CT16 1JA; goods as per invoice 2026-114",
             answered_at=now,

@@ -32,8 +32,8 @@ needs_java = pytest.mark.skipif(
 
 
 @pytest.fixture
-def tansu() -> Iterator[RunningBroker]:
-    broker = start_broker("tansu", ready_timeout=10)
+def tansu(tmp_path: Path) -> Iterator[RunningBroker]:
+    broker = start_broker("tansu", workdir=tmp_path / "tansu", ready_timeout=10)
     try:
         yield broker
     finally:
@@ -41,8 +41,8 @@ def tansu() -> Iterator[RunningBroker]:
 
 
 @pytest.fixture
-def kafka() -> Iterator[RunningBroker]:
-    broker = start_broker("kafka")
+def kafka(tmp_path: Path) -> Iterator[RunningBroker]:
+    broker = start_broker("kafka", workdir=tmp_path / "kafka")
     try:
         yield broker
     finally:
@@ -79,8 +79,9 @@ async def produce(bootstrap: str, topic: str, *values: bytes) -> None:
 
 async def read_all(bootstrap: str, topic: str, count: int) -> list[bytes]:
     # No group: assign the partition so the test does not wait for a group join.
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", request_timeout_ms=5000)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", request_timeout_ms=5000
+    )
     await consumer.start()
     try:
         partition = TopicPartition(topic, 0)
@@ -109,6 +110,8 @@ async def test_tansu_round_trip_then_stop(tansu: RunningBroker) -> None:
     assert tansu.kind == "tansu"
     assert tansu.bootstrap.startswith("127.0.0.1:")
     assert tansu.data_dir is None
+    assert tansu.log_file is not None
+    assert "ready" in tansu.log_file.read_text()
     assert tansu.is_alive()
     await create_topic(tansu.bootstrap, "t.roundtrip")
     await produce(tansu.bootstrap, "t.roundtrip", b"hello")
@@ -202,9 +205,11 @@ def test_state_round_trip(tansu: RunningBroker, isolated_cache: Path) -> None:
 
 
 def test_detached_broker_outlives_its_starter(isolated_cache: Path) -> None:
-    script = ("from secours.bus.brokers import start_broker\n"
-              "from secours.bus.brokers.state import save_state\n"
-              "print(save_state(start_broker('tansu', detached=True, ready_timeout=10)))\n")
+    script = (
+        "from secours.bus.brokers import start_broker\n"
+        "from secours.bus.brokers.state import save_state\n"
+        "print(save_state(start_broker('tansu', detached=True, ready_timeout=10)))\n"
+    )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=30, cwd=Path(__file__).parents[2])
     broker = load_state("tansu")
     assert broker is not None
@@ -221,8 +226,7 @@ def test_detached_broker_outlives_its_starter(isolated_cache: Path) -> None:
 def test_load_state_forgets_a_dead_pid(isolated_cache: Path) -> None:
     proc = subprocess.Popen(["true"])
     proc.wait()
-    save_state(RunningBroker(kind="tansu", bootstrap="127.0.0.1:1", pid=proc.pid,
-                             data_dir=None, log_file=None))
+    save_state(RunningBroker(kind="tansu", bootstrap="127.0.0.1:1", pid=proc.pid, data_dir=None, log_file=None))
     assert load_state("tansu") is None
     assert not state_path("tansu").exists()
 
@@ -231,8 +235,7 @@ def test_load_state_forgets_a_dead_pid(isolated_cache: Path) -> None:
 def test_load_state_forgets_a_reused_pid(isolated_cache: Path) -> None:
     proc = subprocess.Popen(["sleep", "30"])
     try:
-        save_state(RunningBroker(kind="kafka", bootstrap="127.0.0.1:1", pid=proc.pid,
-                                 data_dir=None, log_file=None))
+        save_state(RunningBroker(kind="kafka", bootstrap="127.0.0.1:1", pid=proc.pid, data_dir=None, log_file=None))
         assert load_state("kafka") is None
         assert proc.poll() is None  # and it was left alone
     finally:

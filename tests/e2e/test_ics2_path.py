@@ -45,8 +45,15 @@ CONFIG = RunConfig(
     seed=11,
     speed=2400,
     duration_hours=12,
-    traffic=Traffic(consignments=120, providers=2, traders=6, invalid_rate=0.1, duplicate_rate=0.08,
-                    first_arrival_hour=4, last_arrival_hour=10),
+    traffic=Traffic(
+        consignments=120,
+        providers=2,
+        traders=6,
+        invalid_rate=0.1,
+        duplicate_rate=0.08,
+        first_arrival_hour=4,
+        last_arrival_hour=10,
+    ),
 )
 
 
@@ -61,8 +68,11 @@ async def test_filing_path_end_to_end(settings: ClientSettings) -> None:
     assert invalid and twice, "the seed must draw both kinds of mistakes"
 
     # IE3N99 names exactly the rule each invalid filing broke.
-    n99 = {e.data["lrn"]: {err["rule_id"] for err in e.data["errors"]}
-           for e in entries if e.ce_type == "IE3N99" and e.topic.startswith("ics2.c2t.")}
+    n99 = {
+        e.data["lrn"]: {err["rule_id"] for err in e.data["errors"]}
+        for e in entries
+        if e.ce_type == "IE3N99" and e.topic.startswith("ics2.c2t.")
+    }
     assert set(n99) == set(invalid)
     for lrn, rule in invalid.items():
         assert rule in n99[lrn]
@@ -73,7 +83,9 @@ async def test_filing_path_end_to_end(settings: ClientSettings) -> None:
     assert all(d["error_code"] == "DUPLICATE_LRN" and d["mrn"] for d in n01)
 
     # Exactly one MRN per consignment, before arrival, none shared.
-    r01 = Counter((e.data["eori"], e.data["lrn"]) for e in entries if e.ce_type == "IE3R01" and e.topic.startswith("ics2.c2t."))
+    r01 = Counter(
+        (e.data["eori"], e.data["lrn"]) for e in entries if e.ce_type == "IE3R01" and e.topic.startswith("ics2.c2t.")
+    )
     assert len(r01) == len(sim_world.consignments)
     assert set(r01.values()) == {1}
     assert result.verdict == "pass", result.problems

@@ -21,7 +21,9 @@ def test_push_then_receipt_stops_retries() -> None:
     assert [o.topic for o in fx.out] == ["ics2.t2c"]
     assert fx.out[0].source == f"edi_provider:{WORLD.consignments[0].provider}"
     (timer,) = fx.timers
-    receipt = As4Receipt(receipt_id="r", ref_message_id=f.message_id, action="IE3F10", eori="x", lrn=f.lrn, received_at=now)
+    receipt = As4Receipt(
+        receipt_id="r", ref_message_id=f.message_id, action="IE3F10", eori="x", lrn=f.lrn, received_at=now
+    )
     logic.handle(incoming("ics2.receipt", receipt), now)
     assert logic.on_timer(timer, timer.at).out == []
 
@@ -50,7 +52,9 @@ def test_keeps_retrying_with_the_same_message_until_arrival() -> None:
 def test_relays_queue_messages_to_the_client_once() -> None:
     logic = provider()
     trader = WORLD.traders[0]
-    r01 = IE3R01(message_id="m", ref_message_id="x", eori=trader.eori, lrn="L1", mrn=MRN, registered_at=ens(0).issued_at)
+    r01 = IE3R01(
+        message_id="m", ref_message_id="x", eori=trader.eori, lrn="L1", mrn=MRN, registered_at=ens(0).issued_at
+    )
     fx = logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), r01.registered_at)
     assert [(o.topic, o.message) for o in fx.out] == [(f"edi.to_trader.{trader.provider}", r01)]
     assert logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), r01.registered_at).out == []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from secours.wire import IE3N08, ArrivalDistribution, EloPairing, EnsDistribution
 from secours.world import Params
-from secours.wire import ArrivalDistribution, EloPairing, EnsDistribution, IE3N08
 from services.ics2_nes_fr.logic import NesFrLogic
 from services.smart_border.logic import SmartBorderLogic
 from tests.samples import NOW, WORLD, samples
@@ -25,8 +25,14 @@ def test_referral_or_assessment_follows_the_rates() -> None:
 def test_control_at_arrival_when_selected() -> None:
     logic = NesFrLogic(1, Params(control_rate=1.0, referral_rate=0.0))
     logic.handle(incoming("ics2.cr.distribution", DIST), NOW)
-    arr = ArrivalDistribution(message_id="a", member_state="FR", arrival_mrn=DIST.mrn, office_of_first_entry="FR000001",
-                              actual_arrival=NOW, mrns=(DIST.mrn,))
+    arr = ArrivalDistribution(
+        message_id="a",
+        member_state="FR",
+        arrival_mrn=DIST.mrn,
+        office_of_first_entry="FR000001",
+        actual_arrival=NOW,
+        mrns=(DIST.mrn,),
+    )
     (timer,) = logic.handle(incoming("ics2.cr.distribution", arr), NOW).timers
     (n08,) = sent(logic.on_timer(timer, timer.at), "IE3N08")
     assert isinstance(n08, IE3N08) and n08.office == "FR000001"
@@ -37,8 +43,9 @@ def test_lanes_green_orange_and_missing_ens() -> None:
     tr = next(t for t in WORLD.transports if len(WORLD.units_on(t.id)) >= 2)
     a, b = WORLD.units_on(tr.id)[:2]
     mrn_a = "26FRAAAAAAAAAAAAA0"
-    pairing = EloPairing(elo_id=a.elo_id, unit_id=a.unit_id, transport_id=tr.id, eori=a.trader, lrn=a.lrn, mrn=mrn_a,
-                         paired_at=NOW)
+    pairing = EloPairing(
+        elo_id=a.elo_id, unit_id=a.unit_id, transport_id=tr.id, eori=a.trader, lrn=a.lrn, mrn=mrn_a, paired_at=NOW
+    )
     logic.handle(incoming("sb.elo", pairing, "p1"), NOW)
     fx = logic.on_timer(next(t for t in logic.start(NOW).timers if t.ref == tr.id), tr.arrival)
     (n06,) = sent(fx, "IE3N06")

@@ -24,8 +24,15 @@ def test_corrects_and_refiles_under_the_same_lrn_after_ie3n99() -> None:
     logic = TraderLogic(WORLD)
     c = WORLD.consignments[0]
     err = ValidationError(rule_id="R0201", pointer="office_of_first_entry", description="bad")
-    n99 = IE3N99(message_id="n", ref_message_id="x", eori=c.trader, lrn=c.lrn, rejected_ie="IE3F10", errors=(err,),
-                 rejected_at=c.ready)
+    n99 = IE3N99(
+        message_id="n",
+        ref_message_id="x",
+        eori=c.trader,
+        lrn=c.lrn,
+        rejected_ie="IE3F10",
+        errors=(err,),
+        rejected_at=c.ready,
+    )
     (timer,) = logic.handle(incoming(f"edi.to_trader.{c.provider}", n99), c.ready).timers
     (refiled,) = logic.on_timer(timer, timer.at).out
     assert isinstance(refiled.message, EnsFiling)
@@ -35,12 +42,26 @@ def test_corrects_and_refiles_under_the_same_lrn_after_ie3n99() -> None:
 def test_pairs_elo_with_mrn_and_answers_referral() -> None:
     logic = TraderLogic(WORLD)
     c = WORLD.consignments[0]
-    r01 = IE3R01(message_id="m", ref_message_id=derive_id(c.lrn, "filing/1"), eori=c.trader, lrn=c.lrn, mrn=MRN,
-                 registered_at=c.ready)
+    r01 = IE3R01(
+        message_id="m",
+        ref_message_id=derive_id(c.lrn, "filing/1"),
+        eori=c.trader,
+        lrn=c.lrn,
+        mrn=MRN,
+        registered_at=c.ready,
+    )
     (pairing,) = sent(logic.handle(incoming("edi.to_trader.x", r01), c.ready), "elo.paired")
     assert isinstance(pairing, EloPairing) and pairing.unit_id == c.unit_id and pairing.mrn == MRN
-    q02 = IE3Q02(message_id="q", eori=c.trader, lrn=c.lrn, mrn=MRN, referral_reference="RFI1", referral_type="RFI",
-                 question="?", issued_at=c.ready)
+    q02 = IE3Q02(
+        message_id="q",
+        eori=c.trader,
+        lrn=c.lrn,
+        mrn=MRN,
+        referral_reference="RFI1",
+        referral_type="RFI",
+        question="?",
+        issued_at=c.ready,
+    )
     (timer,) = logic.handle(incoming("edi.to_trader.x", q02), c.ready).timers
     (answer,) = sent(logic.on_timer(timer, timer.at), "IE3R02")
     assert answer.referral_reference == "RFI1" and answer.mrn == MRN  # type: ignore[attr-defined]

@@ -199,8 +199,7 @@ class RunningBroker:
             return
         self._signal(signal.SIGCONT)  # a paused broker would never see the SIGTERM
         if not self._wait_exit(timeout):
-            logger.warning("%s broker pid %s ignored SIGTERM for %.0f s, killing it",
-                           self.kind, self.pid, timeout)
+            logger.warning("%s broker pid %s ignored SIGTERM for %.0f s, killing it", self.kind, self.pid, timeout)
             self.kill()
             return
         logger.info("stopped %s broker pid %s on %s", self.kind, self.pid, self.bootstrap)
@@ -251,8 +250,9 @@ def _poll_ready(broker: RunningBroker, timeout: float) -> None:
     last = "no answer yet"
     while True:
         if not broker.is_alive():
-            raise BrokerStartError(f"the {broker.kind} broker (pid {broker.pid}) exited during start-up; "
-                                   + _log_tail(broker.log_file))
+            raise BrokerStartError(
+                f"the {broker.kind} broker (pid {broker.pid}) exited during start-up; " + _log_tail(broker.log_file)
+            )
         remaining = deadline - time.monotonic()
         try:
             if metadata_broker_count(_HOST, broker.port, timeout=max(0.05, min(1.0, remaining))) > 0:
@@ -261,13 +261,21 @@ def _poll_ready(broker: RunningBroker, timeout: float) -> None:
         except (OSError, struct.error) as exc:
             last = f"{type(exc).__name__}: {exc}"
         if time.monotonic() >= deadline:
-            raise BrokerStartError(f"the {broker.kind} broker on {broker.bootstrap} was not ready within "
-                                   f"{timeout:g} s ({last}); " + _log_tail(broker.log_file))
+            raise BrokerStartError(
+                f"the {broker.kind} broker on {broker.bootstrap} was not ready within "
+                f"{timeout:g} s ({last}); " + _log_tail(broker.log_file)
+            )
         time.sleep(_POLL_S)
 
 
-def start_broker(kind: BrokerKind, *, port: int | None = None, workdir: Path | None = None,
-                 detached: bool = False, ready_timeout: float = 60.0) -> RunningBroker:
+def start_broker(
+    kind: BrokerKind,
+    *,
+    port: int | None = None,
+    workdir: Path | None = None,
+    detached: bool = False,
+    ready_timeout: float = 60.0,
+) -> RunningBroker:
     """Start a ``kind`` broker on 127.0.0.1 and return once it serves Metadata requests.
 
     ``detached`` puts it in a session of its own so it outlives the calling process (the CLI's
@@ -291,10 +299,10 @@ def start_broker(kind: BrokerKind, *, port: int | None = None, workdir: Path | N
         data_dir = None
         log_file = tansu.prepare_workdir(workdir) / "tansu.log"
         proc = tansu.launch(port, log_file, new_session=detached)
-    broker = RunningBroker(kind=kind, bootstrap=f"{_HOST}:{port}", pid=proc.pid, data_dir=data_dir,
-                           log_file=log_file)
+    broker = RunningBroker(kind=kind, bootstrap=f"{_HOST}:{port}", pid=proc.pid, data_dir=data_dir, log_file=log_file)
     broker._proc, broker._new_session = proc, detached
     _wait_ready(broker, ready_timeout)
-    logger.info("%s broker ready on %s (pid %s, %.2f s)", kind, broker.bootstrap, broker.pid,
-                time.monotonic() - started)
+    logger.info(
+        "%s broker ready on %s (pid %s, %.2f s)", kind, broker.bootstrap, broker.pid, time.monotonic() - started
+    )
     return broker

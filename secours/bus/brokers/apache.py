@@ -82,12 +82,21 @@ def ensure_kafka_jars(version: str = KAFKA_VERSION) -> Path:
         shutil.rmtree(partial, ignore_errors=True)
         with tempfile.TemporaryDirectory(prefix="secours-mvn-") as tmp:
             pom = resources.files(__package__).joinpath("kafka-pom.xml").read_text(encoding="utf-8")
-            pom = re.sub(r"<kafka\.version>[^<]*</kafka\.version>",
-                         f"<kafka.version>{version}</kafka.version>", pom)
+            pom = re.sub(r"<kafka\.version>[^<]*</kafka\.version>", f"<kafka.version>{version}</kafka.version>", pom)
             Path(tmp, "pom.xml").write_text(pom, encoding="utf-8")
-            _run([mvn, "-B", "-q", "dependency:copy-dependencies", "-DincludeScope=runtime",
-                  f"-DoutputDirectory={partial}"], cwd=Path(tmp), timeout=_MVN_TIMEOUT_S,
-                 what=f"fetching the Kafka {version} jars with mvn")
+            _run(
+                [
+                    mvn,
+                    "-B",
+                    "-q",
+                    "dependency:copy-dependencies",
+                    "-DincludeScope=runtime",
+                    f"-DoutputDirectory={partial}",
+                ],
+                cwd=Path(tmp),
+                timeout=_MVN_TIMEOUT_S,
+                what=f"fetching the Kafka {version} jars with mvn",
+            )
         if not any(partial.glob("kafka_2.13-*.jar")):
             raise BrokerStartError(f"mvn ran but {partial} holds no kafka_2.13 jar")
         shutil.rmtree(libs, ignore_errors=True)
@@ -98,8 +107,7 @@ def ensure_kafka_jars(version: str = KAFKA_VERSION) -> Path:
 
 def _run(command: list[str], *, cwd: Path, timeout: float, what: str) -> None:
     try:
-        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                                check=False)
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise BrokerStartError(f"{what} took over {timeout:.0f} s") from exc
     if result.returncode != 0:
@@ -172,14 +180,24 @@ def prepare_workdir(port: int, controller_port: int, workdir: Path | None) -> Pa
     data_dir = workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     log_config = workdir / "log4j2.yaml"
-    log_config.write_text(resources.files(__package__).joinpath("log4j2.yaml").read_text(encoding="utf-8"),
-                          encoding="utf-8")
-    (workdir / "server.properties").write_text(server_properties(port, controller_port, data_dir),
-                                               encoding="utf-8")
+    log_config.write_text(
+        resources.files(__package__).joinpath("log4j2.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (workdir / "server.properties").write_text(server_properties(port, controller_port, data_dir), encoding="utf-8")
     if not (data_dir / "meta.properties").is_file():
-        command = [java, f"-Dlog4j2.configurationFile={log_config}", "-cp", _classpath(libs),
-                   "kafka.tools.StorageTool", "format", "-t", _cluster_id(),
-                   "-c", str(workdir / "server.properties"), "--ignore-formatted"]
+        command = [
+            java,
+            f"-Dlog4j2.configurationFile={log_config}",
+            "-cp",
+            _classpath(libs),
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            _cluster_id(),
+            "-c",
+            str(workdir / "server.properties"),
+            "--ignore-formatted",
+        ]
         _run(command, cwd=workdir, timeout=_FORMAT_TIMEOUT_S, what=f"formatting Kafka storage in {data_dir}")
     return workdir
 
@@ -187,9 +205,22 @@ def prepare_workdir(port: int, controller_port: int, workdir: Path | None) -> Pa
 def launch(workdir: Path, log_file: Path, *, new_session: bool) -> subprocess.Popen[bytes]:
     """Spawn the broker JVM of a prepared work directory, appending its output to ``log_file``."""
     java = _require_java()
-    command = [java, *_JVM_OPTIONS, f"-Dlog4j2.configurationFile={workdir / 'log4j2.yaml'}",
-               "-cp", _classpath(ensure_kafka_jars()), "kafka.Kafka", str(workdir / "server.properties")]
+    command = [
+        java,
+        *_JVM_OPTIONS,
+        f"-Dlog4j2.configurationFile={workdir / 'log4j2.yaml'}",
+        "-cp",
+        _classpath(ensure_kafka_jars()),
+        "kafka.Kafka",
+        str(workdir / "server.properties"),
+    ]
     logger.debug("starting Kafka: %s", command)
     with log_file.open("ab") as log:
-        return subprocess.Popen(command, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=new_session)
+        return subprocess.Popen(
+            command,
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+        )

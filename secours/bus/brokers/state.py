@@ -62,9 +62,13 @@ def load_state(kind: BrokerKind) -> RunningBroker | None:
     path = state_path(kind)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-        broker = RunningBroker(kind=kind, bootstrap=str(record["bootstrap"]), pid=int(record["pid"]),
-                               data_dir=_optional_path(record.get("data_dir")),
-                               log_file=_optional_path(record.get("log_file")))
+        broker = RunningBroker(
+            kind=kind,
+            bootstrap=str(record["bootstrap"]),
+            pid=int(record["pid"]),
+            data_dir=_optional_path(record.get("data_dir")),
+            log_file=_optional_path(record.get("log_file")),
+        )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError, KeyError) as exc:

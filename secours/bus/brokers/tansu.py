@@ -40,9 +40,23 @@ def prepare_workdir(workdir: Path | None) -> Path:
 def launch(port: int, log_file: Path, *, new_session: bool) -> subprocess.Popen[bytes]:
     """Spawn Tansu listening and advertising on 127.0.0.1:``port``, appending output to ``log_file``."""
     url = f"tcp://127.0.0.1:{port}"
-    command = [binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-               "--storage-engine", "memory://tansu/"]
+    command = [
+        binary(),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
     logger.debug("starting Tansu: %s", command)
     with log_file.open("ab") as log:
-        return subprocess.Popen(command, cwd=log_file.parent, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=new_session)
+        return subprocess.Popen(
+            command,
+            cwd=log_file.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+        )
