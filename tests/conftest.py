@@ -29,24 +29,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @dataclass(frozen=True)
-class TestBroker:
+class SessionBroker:
     kind: str
     bootstrap: str
     process: RunningBroker | None
 
 
 @pytest.fixture(scope="session")
-def broker(request: pytest.FixtureRequest) -> Iterator[TestBroker]:
+def broker(request: pytest.FixtureRequest) -> Iterator[SessionBroker]:
     bootstrap = request.config.getoption("--bootstrap")
     if bootstrap:
-        yield TestBroker("external", bootstrap, None)
+        yield SessionBroker("external", bootstrap, None)
         return
     kind = request.config.getoption("--broker")
     if kind == "auto":
         kind = "kafka" if java_available() else "tansu"
     running = start_broker(kind)
     try:
-        yield TestBroker(kind, running.bootstrap, running)
+        yield SessionBroker(kind, running.bootstrap, running)
     finally:
         running.stop()
 
@@ -58,7 +58,7 @@ def prefix() -> str:
 
 
 @pytest.fixture
-def settings(broker: TestBroker, prefix: str) -> ClientSettings:
+def settings(broker: SessionBroker, prefix: str) -> ClientSettings:
     return ClientSettings(bootstrap=broker.bootstrap, prefix=prefix)
 
 

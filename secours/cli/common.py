@@ -13,14 +13,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secours.bus.brokers import RunningBroker, start_broker
 
 __all__ = ["BrokerChoice", "Subcommands", "add_broker_options", "broker_session"]
 
 # What each subcommand module registers itself on (the parser class is ours, see main.py).
-Subcommands = argparse._SubParsersAction[Any]
+if TYPE_CHECKING:
+    Subcommands = argparse._SubParsersAction[Any]
+else:
+    Subcommands = argparse._SubParsersAction
 
 logger = logging.getLogger(__name__)
 

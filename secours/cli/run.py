@@ -35,18 +35,24 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--speed", type=float, help="simulated seconds per wall second (overrides the drill)")
     p.add_argument("--hours", type=float, help="stop after this many simulated hours (default: run until Ctrl-C)")
     p.add_argument("--join", action="store_true", help="use the clock and world announced by another process")
+    p.add_argument(
+        "--announce-only",
+        action="store_true",
+        help="create the topics and announce the run (clock, world) for --join processes, then exit",
+    )
     add_broker_options(p)
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    names = select_services(args.only, args.without)
+    names = [] if args.announce_only else select_services(args.only, args.without)
+    hours = 0.0 if args.announce_only else args.hours
     config = load_drill(args.drill).run_config() if args.drill else RunConfig()
     if args.speed is not None:
         config = config.model_copy(update={"speed": args.speed})
     with broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix)
-        return asyncio.run(_run(settings, config, names, args.hours, args.join))
+        return asyncio.run(_run(settings, config, names, hours, args.join))
 
 
 async def _run(settings: ClientSettings, config: RunConfig, names: list[str], hours: float | None, join: bool) -> int:

@@ -1,0 +1,128 @@
+"""The command line as a user meets it: exit codes, one-line errors, a drill run and its summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SessionBroker
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def secours(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "secours.cli.main", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("drill", "run", "no/such/file.yaml"), "cannot read drill file"),
+        (("drill", "validate", "pyproject.toml"), "invalid YAML"),
+        (("run", "--only", "customs_teleporter"), "unknown service 'customs_teleporter'"),
+        (("drill", "sing"), "invalid choice"),
+        (("broker", "start", "--kind", "zookeeper"), "invalid choice"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
+    result = secours(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_field_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("drill: bad\ntitle: t\ntraffic:\n  consignments: 10\n  ferry_share: 3\n")
+    result = secours("drill", "validate", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:5: field traffic.ferry_share" in result.stderr
+
+
+def test_drill_list_shows_the_baseline() -> None:
+    result = secours("drill", "list", "--json")
+    assert result.returncode == 0
+    assert "baseline" in {d["drill"] for d in json.loads(result.stdout)}
+
+
+def _small_drill(tmp_path: Path, **params: object) -> Path:
+    lines = [
+        "drill: small",
+        "title: small day",
+        "seed: 5",
+        "speed: 3000",
+        "duration_hours: 10",
+        "traffic: {consignments: 150, providers: 2, traders: 8, first_arrival_hour: 4, last_arrival_hour: 9}",
+    ]
+    if params:
+        lines.append("params: " + json.dumps(params))
+    path = tmp_path / "small.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_drill_run_writes_summary_and_exits_0(tmp_path: Path, broker: SessionBroker, prefix: str) -> None:
+    out = tmp_path / "out"
+    result = secours(
+        "drill",
+        "run",
+        str(_small_drill(tmp_path)),
+        "--out",
+        str(out),
+        "--bootstrap",
+        broker.bootstrap,
+        "--prefix",
+        prefix,
+        "--no-progress",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["drill"] == "small" and summary["verdict"] == "pass"
+    counts = summary["counts"]
+    assert counts["consignments"] == counts["ens_lodged"] == counts["mrn_issued"] == 150
+    assert counts["duplicate_mrn"] == 0 and counts["ens_missing_at_arrival"] == 0
+    assert counts["lanes_green"] + counts["lanes_orange"] == 150
+    for key in ("filing_to_mrn_wall_ms", "filing_to_mrn_sim_s"):
+        assert set(summary["latency"][key]) == {"p50", "p95", "p99"}
+        assert summary["latency"][key]["p50"] > 0
+    assert summary["wall_seconds"] > 0
+    lines = (out / "journal.jsonl").read_text().splitlines()
+    assert len(lines) == summary["records"]
+
+
+def test_drill_run_exits_1_when_ens_are_late(tmp_path: Path, broker: SessionBroker, prefix: str) -> None:
+    """Data ready only seconds before arrival: MRNs cannot precede arrival, so the verdict is fail."""
+    out = tmp_path / "late"
+    drill = _small_drill(tmp_path, lead_time_h=[0.0, 0.002])
+    result = secours(
+        "drill",
+        "run",
+        str(drill),
+        "--out",
+        str(out),
+        "--bootstrap",
+        broker.bootstrap,
+        "--prefix",
+        prefix,
+        "--no-progress",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["verdict"] == "fail"
+    assert summary["counts"]["ens_missing_at_arrival"] > 0
+    assert summary["problems"]
