@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from secours.ids import make_lrn
+from secours.wire import ActiveMeansOfTransport
 
 __all__ = ["Carrier", "Consignment", "Params", "Provider", "RunConfig", "Trader", "Traffic", "Transport", "World"]
 
@@ -101,6 +102,17 @@ class Transport:
     departure: datetime
     arrival: datetime
     entry_office: str
+
+    def active_means(self) -> ActiveMeansOfTransport:
+        """How ENS and arrival notifications identify it (DOMAIN.md §3: never transport mode 3)."""
+        ferry = self.kind == "FERRY"
+        return ActiveMeansOfTransport(
+            identification=self.identification,
+            id_type="10" if ferry else "41",  # CL750: IMO ship number / train number
+            mode=1 if ferry else 2,
+            nationality="GB" if ferry else "FR",
+            conveyance_reference=self.conveyance_reference,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,22 +77,21 @@ def _small_drill(tmp_path: Path, **params: object) -> Path:
     return path
 
 
-def test_drill_run_writes_summary_and_exits_0(tmp_path: Path, broker: SessionBroker, prefix: str) -> None:
+def _run_small(
+    tmp_path: Path, broker: SessionBroker, prefix: str, **params: object
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     out = tmp_path / "out"
     result = secours(
-        "drill",
-        "run",
-        str(_small_drill(tmp_path)),
-        "--out",
-        str(out),
-        "--bootstrap",
-        broker.bootstrap,
-        "--prefix",
-        prefix,
-        "--no-progress",
-    )
+        "drill", "run", str(_small_drill(tmp_path, **params)), "--out", str(out), "--bootstrap", broker.bootstrap,
+        "--prefix", prefix, "--no-progress",
+    )  # fmt: skip
+    summary: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    return result, summary
+
+
+def test_drill_run_writes_summary_and_exits_0(tmp_path: Path, broker: SessionBroker, prefix: str) -> None:
+    result, summary = _run_small(tmp_path, broker, prefix)
     assert result.returncode == 0, result.stdout + result.stderr
-    summary = json.loads((out / "summary.json").read_text())
     assert summary["drill"] == "small" and summary["verdict"] == "pass"
     counts = summary["counts"]
     assert counts["consignments"] == counts["ens_lodged"] == counts["mrn_issued"] == 150
@@ -101,28 +101,14 @@ def test_drill_run_writes_summary_and_exits_0(tmp_path: Path, broker: SessionBro
         assert set(summary["latency"][key]) == {"p50", "p95", "p99"}
         assert summary["latency"][key]["p50"] > 0
     assert summary["wall_seconds"] > 0
-    lines = (out / "journal.jsonl").read_text().splitlines()
+    lines = (tmp_path / "out" / "journal.jsonl").read_text().splitlines()
     assert len(lines) == summary["records"]
 
 
 def test_drill_run_exits_1_when_ens_are_late(tmp_path: Path, broker: SessionBroker, prefix: str) -> None:
     """Data ready only seconds before arrival: MRNs cannot precede arrival, so the verdict is fail."""
-    out = tmp_path / "late"
-    drill = _small_drill(tmp_path, lead_time_h=[0.0, 0.002])
-    result = secours(
-        "drill",
-        "run",
-        str(drill),
-        "--out",
-        str(out),
-        "--bootstrap",
-        broker.bootstrap,
-        "--prefix",
-        prefix,
-        "--no-progress",
-    )
+    result, summary = _run_small(tmp_path, broker, prefix, lead_time_h=[0.0, 0.002])
     assert result.returncode == 1, result.stdout + result.stderr
-    summary = json.loads((out / "summary.json").read_text())
     assert summary["verdict"] == "fail"
     assert summary["counts"]["ens_missing_at_arrival"] > 0
     assert summary["problems"]

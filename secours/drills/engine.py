@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Sequence
 
@@ -77,7 +76,7 @@ class Simulation:
         await self.bus.ensure_topics(self.topics())
         announce = self.clock is None
         if self.clock is None:
-            self.clock = SimClock(self.config.start, time.time() + _LEAD_S, self.config.speed)
+            self.clock = SimClock(self.config.start, SimClock.wall_now() + _LEAD_S, self.config.speed)
         if announce:
             await self._announce(self.clock)
         for name in self.services:
@@ -127,8 +126,8 @@ async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.
     try:
         sub = await bus.subscribe(None, [CONTROL])
         latest: RunAnnouncement | None = None
-        deadline = time.time() + timeout_s
-        while time.time() < deadline:
+        deadline = SimClock.wall_now() + timeout_s
+        while SimClock.wall_now() < deadline:
             for record in await sub.poll(0.5):
                 msg = codec.decode(record.value)
                 if isinstance(msg, RunAnnouncement):

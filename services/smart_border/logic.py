@@ -21,7 +21,6 @@ from secours.wire import (
     IE3N08,
     IE3Q02,
     IE3R04,
-    ActiveMeansOfTransport,
     EloPairing,
     Party,
     TransportArrived,
@@ -74,20 +73,13 @@ class SmartBorderLogic:
         units = self.world.units_on(transport_id)
         carrier = self.world.carrier_by_eori[tr.carrier]
         mrns = sorted(m for c in units for m in self.paired.get(c.unit_id, ()))
-        ferry = tr.kind == "FERRY"
         lrn = f"ARR{tr.conveyance_reference}"[:22]
         n06 = IE3N06(
             message_id=derive_id(tr.id, "IE3N06"),
             lrn=lrn,
             carrier=Party(eori=carrier.eori, name=carrier.name, country="FR"),
             office_of_first_entry=tr.entry_office,
-            active_means=ActiveMeansOfTransport(
-                identification=tr.identification,
-                id_type="10" if ferry else "41",
-                mode=1 if ferry else 2,
-                nationality="GB" if ferry else "FR",
-                conveyance_reference=tr.conveyance_reference,
-            ),
+            active_means=tr.active_means(),
             actual_arrival=now,
             mrns=tuple(mrns),
         )

@@ -13,7 +13,6 @@ from secours.rand import draw
 from secours.wire import (
     IE3F10,
     IE3F51,
-    ActiveMeansOfTransport,
     EnsFiling,
     GoodsItem,
     Party,
@@ -42,13 +41,7 @@ def build_ens(world: World, c: Consignment, message_id: str, now: datetime, *, b
     pick = int(draw(world.config.seed, "consignee", c.lrn) * len(_CONSIGNEES))
     consignee_eori = f"FR{int(draw(0, 'consignee', _CONSIGNEES[pick]) * 10**14):014d}"
     consignee = Party(eori=consignee_eori, name=_CONSIGNEES[pick], country="FR")
-    means = ActiveMeansOfTransport(
-        identification=transport.identification,
-        id_type="10" if ferry else "41",
-        mode=1 if ferry else 2,
-        nationality="GB" if ferry else "FR",
-        conveyance_reference=transport.conveyance_reference,
-    )
+    means = transport.active_means()
     goods = tuple(GoodsItem(description=d, hs_code=hs, gross_mass_kg=m, packages=n) for d, hs, m, n in c.goods)
     declarant = Party(eori=trader.eori, name=trader.name, country="FR")
     office = transport.entry_office
