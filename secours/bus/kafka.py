@@ -138,6 +138,34 @@ class KafkaBus:
             await asyncio.sleep(0.1)
         raise BrokerUnavailable(f"topic {topic} has no partitions (was it created?)")
 
+    async def _until_ready(self, admin: AIOKafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
+        """Wait until new topics have partition leaders and the group coordinator answers.
+
+        Apache Kafka creates leaders and the offsets topic asynchronously; services that start
+        before then get retriable errors (logged loudly by aiokafka). Waiting here keeps a run's
+        start quiet and its first records fast.
+        """
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        pending = set(names)
+        while pending:
+            described = await admin.describe_topics(sorted(pending))
+            for topic in described:
+                parts = topic["partitions"]
+                if topic["error_code"] == 0 and parts and all(p["leader"] >= 0 for p in parts):
+                    pending.discard(topic["topic"])
+            if pending and asyncio.get_running_loop().time() > deadline:
+                raise BrokerUnavailable(f"{len(pending)} new topics still have no leader after {timeout_s:.0f} s")
+            if pending:
+                await asyncio.sleep(0.05)
+        while True:
+            try:
+                await admin.find_coordinator(self.prefix + "secours")
+                return
+            except KafkaError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+
     async def ensure_topics(self, topics: Sequence[TopicToCreate]) -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.bootstrap, client_id=self.settings.client_id)
         try:
@@ -159,6 +187,7 @@ class KafkaBus:
                 except TopicAlreadyExistsError:
                     logger.debug("some topics appeared concurrently")
                 logger.info("created %s topics", len(new))
+            await self._until_ready(admin, [t.name for t in new])
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot create topics on {self.settings.bootstrap}: {exc}") from exc
         finally:
