@@ -12,7 +12,7 @@ from datetime import datetime
 
 from secours.wire import WireModel
 
-__all__ = ["Effects", "Outgoing", "Timer"]
+__all__ = ["Effects", "Incoming", "Outgoing", "Timer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +46,14 @@ class Effects:
     def extend(self, other: Effects) -> None:
         self.out.extend(other.out)
         self.timers.extend(other.timers)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A decoded record with the CloudEvents attributes the logic may need."""
+
+    topic: str
+    message: WireModel
+    ce_id: str
+    source: str
+    time: datetime | None

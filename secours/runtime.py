@@ -4,7 +4,10 @@ The loop is the same for every service, so the guarantees are written once:
 - a record that does not decode (or that the logic chokes on) goes to ``secours.dlq`` with the
   reason, and the service carries on;
 - offsets are committed only after everything a batch produced is acknowledged (at-least-once);
-- timers fire at simulated instants, through the shared :class:`~secours.clock.SimClock`.
+- timers fire at simulated instants, through the shared :class:`~secours.clock.SimClock`;
+- faults apply here, around the logic and never inside it: on the way in (a component down
+  refuses, a queuing one waits, a failing one answers with an error) and on the way out
+  (:mod:`secours.faults.gate`: held, delayed, dropped, duplicated, corrupted, reordered).
 """
 
 from __future__ import annotations
@@ -14,17 +17,18 @@ import contextlib
 import heapq
 import logging
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from secours.bus import Bus, Record
 from secours.clock import SimClock, format_sim, parse_sim
 from secours.codec import Codec
-from secours.effects import Effects, Outgoing, Timer
+from secours.effects import Effects, Incoming, Outgoing, Timer
 from secours.errors import CodecError, SecoursError
+from secours.faults.controller import FaultController
+from secours.faults.gate import PublishGate, Release
 from secours.topics import TopicCatalog
-from secours.wire import DeadLetter, WireModel
+from secours.wire import DeadLetter
 from secours.world import World
 
 __all__ = ["Incoming", "Logic", "ServiceContext", "headers_for"]
@@ -32,17 +36,7 @@ __all__ = ["Incoming", "Logic", "ServiceContext", "headers_for"]
 logger = logging.getLogger(__name__)
 
 DLQ = "secours.dlq"
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """A decoded record with the CloudEvents attributes the logic may need."""
-
-    topic: str
-    message: WireModel
-    ce_id: str
-    source: str
-    time: datetime | None
+_PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
 
 
 class Logic(Protocol):
@@ -70,29 +64,52 @@ def headers_for(out: Outgoing, now: datetime) -> list[tuple[str, bytes]]:
 class ServiceContext:
     """What a service's ``run`` receives: its name, the bus, the clock, the world."""
 
-    def __init__(self, name: str, bus: Bus, codec: Codec, catalog: TopicCatalog, clock: SimClock, world: World) -> None:
+    def __init__(
+        self,
+        name: str,
+        bus: Bus,
+        codec: Codec,
+        catalog: TopicCatalog,
+        clock: SimClock,
+        world: World,
+        faults: FaultController | None = None,
+    ) -> None:
         self.name = name
         self.bus = bus
         self.codec = codec
         self.catalog = catalog
         self.clock = clock
         self.world = world
+        self.faults = faults
+        self.gate = PublishGate(name, faults)
         self.log = logging.getLogger(f"services.{name}")
         self._timers: list[Timer] = []
-        self._timer_changed = asyncio.Event()
+        self._wake = asyncio.Event()
         self._unacked: list[Awaitable[object]] = []
+        self._held_in: list[tuple[str, Incoming]] = []
         self.handled = 0
         self.dead_lettered = 0
+        self.refused = 0
 
     # --- publishing ---------------------------------------------------------------------------
 
     async def publish(self, outs: Sequence[Outgoing]) -> None:
         now = self.clock.now()
+        ready: list[Release] = []
         for out in outs:
             self.catalog.spec_for(out.topic)  # an undeclared topic is a defect: fail loudly, not silently
-            fut = await self.bus.publish(
-                out.topic, out.key.encode(), self.codec.encode(out.message), headers_for(out, now)
-            )
+            ready.extend(self.gate.submit(out, now))
+        if self.gate.next_due() is not None:
+            self._wake.set()
+        await self._send(ready, now)
+
+    async def _send(self, releases: Sequence[Release], now: datetime) -> None:
+        for rel in releases:
+            out = rel.out
+            value = self.codec.encode(out.message)
+            if rel.corrupt:
+                value = PublishGate.corrupt(value)
+            fut = await self.bus.publish(out.topic, out.key.encode(), value, headers_for(out, now))
             self._unacked.append(fut)
 
     async def flush(self) -> None:
@@ -106,12 +123,12 @@ class ServiceContext:
         for timer in effects.timers:
             heapq.heappush(self._timers, timer)
             if self._timers[0] is timer:
-                self._timer_changed.set()
+                self._wake.set()
 
     # --- the two loops ---------------------------------------------------------------------------
 
     async def serve(self, logic: Logic, topics: Sequence[str]) -> None:
-        """Run ``logic`` until cancelled: consume ``topics``, fire timers."""
+        """Run ``logic`` until cancelled: consume ``topics``, fire timers, release held records."""
         await self.apply(logic.start(self.clock.now()))
         await self.flush()
         timers = asyncio.create_task(self._run_timers(logic), name=f"{self.name}-timers")
@@ -121,10 +138,18 @@ class ServiceContext:
             timers.cancel()
             await asyncio.gather(timers, return_exceptions=True)
 
+    def _paused(self) -> bool:
+        return self.faults is not None and self.faults.paused_until(self.name, self.clock.now()) is not None
+
     async def _consume(self, logic: Logic, topics: Sequence[str]) -> None:
         sub = await self.bus.subscribe(self.name, topics)
         try:
             while True:
+                if self._paused():
+                    # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
+                    await self.clock.sleep_wall(_PAUSE_POLL_S)
+                    continue
+                await self._replay_held(logic)
                 records = await sub.poll(0.1)
                 if not records:
                     continue
@@ -135,30 +160,61 @@ class ServiceContext:
         finally:
             await sub.close()
 
-    async def _handle(self, logic: Logic, record: Record) -> None:
-        now = self.clock.now()
-        try:
-            message = self.codec.decode(record.value, self.catalog.accepted(record.topic))
-        except CodecError as exc:
-            await self.dead_letter(record, str(exc), now)
-            return
+    def _decode(self, record: Record) -> Incoming:
+        message = self.codec.decode(record.value, self.catalog.accepted(record.topic))
         ce_time = record.header("ce_time")
-        incoming = Incoming(
+        return Incoming(
             topic=record.topic,
             message=message,
             ce_id=record.header("ce_id") or f"{record.topic}/{record.partition}/{record.offset}",
             source=record.header("ce_source") or "",
             time=parse_sim(ce_time) if ce_time else None,
         )
+
+    async def _handle(self, logic: Logic, record: Record) -> None:
+        now = self.clock.now()
+        try:
+            incoming = self._decode(record)
+        except CodecError as exc:
+            await self.dead_letter(record, str(exc), now)
+            return
+        if self.faults is not None:
+            verdict = self.faults.on_incoming(self.name, incoming, now)
+            if verdict.action == "drop":
+                self.refused += 1  # down: refused, the sender has to try again
+                return
+            if verdict.action == "error":
+                await self.dead_letter(record, f"fault {verdict.fault_id}: {self.name} answered with an error", now)
+                return
+            if verdict.action == "hold":
+                self._held_in.append((verdict.fault_id, incoming))
+                return
+        await self._process(logic, incoming, record, now)
+
+    async def _process(self, logic: Logic, incoming: Incoming, record: Record | None, now: datetime) -> None:
         try:
             effects = logic.handle(incoming, now)
         except (SecoursError, ValueError, KeyError, TypeError, AttributeError) as exc:
             # A record that is valid Avro but makes no sense to the logic must not stop the service.
-            self.log.warning("%s: cannot handle %s: %s", self.name, message.ce_type, exc)
-            await self.dead_letter(record, f"cannot handle {message.ce_type}: {exc}", now)
+            self.log.warning("%s: cannot handle %s: %s", self.name, incoming.message.ce_type, exc)
+            if record is not None:
+                await self.dead_letter(record, f"cannot handle {incoming.message.ce_type}: {exc}", now)
             return
         self.handled += 1
         await self.apply(effects)
+
+    async def _replay_held(self, logic: Logic) -> None:
+        """Input held by a scoped queue-and-replay fault is processed once that fault has ended."""
+        if not self._held_in or self.faults is None:
+            return
+        now = self.clock.now()
+        live = {a.fault.id for a in self.faults.live(now)}
+        due = [inc for fid, inc in self._held_in if fid not in live]
+        self._held_in = [(fid, inc) for fid, inc in self._held_in if fid in live]
+        for incoming in due:
+            await self._process(logic, incoming, None, now)
+        if due:
+            await self.flush()
 
     async def dead_letter(self, record: Record, reason: str, now: datetime) -> None:
         self.dead_lettered += 1
@@ -177,21 +233,33 @@ class ServiceContext:
         )
         key = (record.key or b"").decode("utf-8", "replace")
         out = Outgoing(DLQ, key, f"{self.name}/{record.topic}/{record.partition}/{record.offset}", self.name, letter)
-        await self.publish([out])
+        await self._send([Release(out, False)], now)
+
+    def _next_wake(self) -> datetime | None:
+        candidates = [t for t in (self._timers[0].at if self._timers else None, self.gate.next_due()) if t]
+        return min(candidates) if candidates else None
 
     async def _run_timers(self, logic: Logic) -> None:
         while True:
-            self._timer_changed.clear()
-            if not self._timers:
-                await self._timer_changed.wait()
+            self._wake.clear()
+            first = self._next_wake()
+            if first is None:
+                await self._wake.wait()
                 continue
-            first = self._timers[0]
-            delay = self.clock.wall_at(first.at) - self.clock.wall_now()
+            delay = self.clock.wall_at(first) - self.clock.wall_now()
+            if self._paused():
+                delay = max(delay, _PAUSE_POLL_S)  # a queuing component's timers wait with its input
             if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._timer_changed.wait(), timeout=delay)
+                with contextlib.suppress(TimeoutError):  # woken early when a sooner timer is armed
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
                 continue
-            due = heapq.heappop(self._timers)
-            await self.apply(logic.on_timer(due, self.clock.now()))
-            if not self._timers or self._timers[0].at > self.clock.now():
+            now = self.clock.now()
+            released = self.gate.due(now)
+            if released:
+                await self._send(released, now)
+            if self._timers and self._timers[0].at <= now:
+                due = heapq.heappop(self._timers)
+                await self.apply(logic.on_timer(due, now))
+            next_at = self._next_wake()
+            if next_at is None or next_at > self.clock.now():
                 await self.flush()

@@ -35,6 +35,8 @@ __all__ = [
     "EloPairing",
     "EnsDistribution",
     "EnsFiling",
+    "FaultCommand",
+    "FaultEvent",
     "GoodsItem",
     "Party",
     "Push",
@@ -312,6 +314,7 @@ class RunAnnouncement(WireModel):
     speed: float
     seed: int
     config_json: str
+    drill_json: str = ""
 
 
 class EloPairing(WireModel):
@@ -349,6 +352,29 @@ class UnitDisembarked(WireModel):
     disembarked_at: datetime
 
 
+class FaultCommand(WireModel):
+    schema_name = "secours.sim.FaultCommand"
+    ce_type = "fault.command"
+    command_id: str
+    action: Literal["INJECT", "CLEAR"]
+    fault_id: str
+    fault_json: str
+    issued_by: str
+    issued_at: datetime
+    signature: str | None = None
+
+
+class FaultEvent(WireModel):
+    schema_name = "secours.sim.FaultEvent"
+    ce_type = "fault.event"
+    fault_id: str
+    phase: Literal["START", "END"]
+    kind: str
+    component: str
+    fault_json: str
+    at: datetime
+
+
 class DeadLetter(WireModel):
     schema_name = "secours.sim.DeadLetter"
     ce_type = "dead_letter"
@@ -383,6 +409,8 @@ MODELS: tuple[type[WireModel], ...] = (
     TransportArrived,
     UnitDisembarked,
     DeadLetter,
+    FaultCommand,
+    FaultEvent,
 )
 """Every record type, in one place: the codec registers them, the round-trip test walks them."""
 

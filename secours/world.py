@@ -53,7 +53,7 @@ class Params(_Strict):
     fix_resubmit_s: tuple[float, float] = (300.0, 900.0)
     duplicate_after_s: tuple[float, float] = (60.0, 600.0)
     lead_time_h: tuple[float, float] = (2.5, 8.0)
-    receipt_timeout_s: float = Field(60.0, gt=0)
+    receipt_timeout_s: float = Field(90.0, gt=0)
     retry_gap_s: float = Field(120.0, gt=0)
     disembark_delay_min: tuple[float, float] = (10.0, 40.0)
 
@@ -261,8 +261,15 @@ class World:
             trader = rng.choice(self.traders)
             seq[trader.provider] = seq.get(trader.provider, 0) + 1
             lrn = make_lrn(trader.provider, cfg.start, seq[trader.provider])
-            lead = timedelta(hours=rng.uniform(*p.lead_time_h))
-            ready = max(cfg.start + timedelta(seconds=rng.uniform(0, 600)), transport.arrival - lead)
+            # Data becomes ready a lead time before arrival, never before the day starts: a lead that
+            # would reach back before the start is drawn shorter, so the filings do not all pile up at 00:00.
+            hours_left = (transport.arrival - cfg.start).total_seconds() / 3600
+            lo, hi = p.lead_time_h
+            hi = min(hi, hours_left - 0.05)
+            if hi >= lo:
+                ready = transport.arrival - timedelta(hours=rng.uniform(lo, hi))
+            else:
+                ready = cfg.start + timedelta(seconds=rng.uniform(0, 600))
             # ENS deadline, DOMAIN.md §5: 2 h before a short-sea ferry arrives, 1 h before the shuttle.
             deadline = transport.arrival - timedelta(hours=2 if transport.kind == "FERRY" else 1)
             goods = tuple(

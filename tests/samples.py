@@ -117,4 +117,8 @@ def samples() -> list[wire.WireModel]:
             service="s", topic="t", partition=0, offset=1, key=b"k", value=b"\x00\xff", reason="r", dead_at=NOW
         ),
         wire.DeadLetter(service="s", topic="t", partition=0, offset=1, reason="r", dead_at=NOW),
+        wire.FaultCommand(
+            command_id="c", action="INJECT", fault_id="f1", fault_json="{}", issued_by="runner", issued_at=NOW
+        ),
+        wire.FaultEvent(fault_id="f1", phase="START", kind="down", component="ics2_sti", fault_json="{}", at=NOW),
     ]

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from secours.bus.brokers import RunningBroker, start_broker
+from secours.bus.brokers import RunningBroker, free_port, start_broker
 
 __all__ = ["BrokerChoice", "Subcommands", "add_broker_options", "broker_session"]
 
@@ -50,17 +50,25 @@ class BrokerChoice:
     bootstrap: str
     kind: str  # "external", "tansu" or "kafka"
     broker: RunningBroker | None
+    proxy_port: int | None
 
 
 @contextmanager
-def broker_session(args: argparse.Namespace) -> Iterator[BrokerChoice]:
+def broker_session(args: argparse.Namespace, *, behind_proxy: bool = False) -> Iterator[BrokerChoice]:
+    """The cluster to use; a broker started here is stopped on the way out.
+
+    ``behind_proxy``: the broker advertises another loopback port, where the caller runs the
+    proxy of network faults; ``bootstrap`` is then the proxy's address.
+    """
     bootstrap = args.bootstrap or os.environ.get("SECOURS_BOOTSTRAP")
     if bootstrap:
-        yield BrokerChoice(bootstrap, "external", None)
+        yield BrokerChoice(bootstrap, "external", None, None)
         return
-    broker = start_broker(args.broker)
+    proxy_port = free_port() if behind_proxy else None
+    broker = start_broker(args.broker, advertised_port=proxy_port)
     logger.info("started %s on %s (pid %s)", args.broker, broker.bootstrap, broker.pid)
     try:
-        yield BrokerChoice(broker.bootstrap, args.broker, broker)
+        address = f"127.0.0.1:{proxy_port}" if proxy_port else broker.bootstrap
+        yield BrokerChoice(address, args.broker, broker, proxy_port)
     finally:
         broker.stop()

@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from secours.bus import TopicToCreate
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
 from secours.clock import SimClock
 from secours.codec import Codec
-from secours.effects import Outgoing
+from secours.effects import Incoming, Outgoing
 from secours.errors import BrokerUnavailable, UsageError
+from secours.faults.controller import FaultController
+from secours.faults.model import Fault
+from secours.faults.plane import FaultPlane, command
 from secours.runtime import ServiceContext
 from secours.topics import TopicCatalog
 from secours.wire import RunAnnouncement
@@ -42,6 +45,12 @@ def select_services(only: Sequence[str] = (), without: Sequence[str] = ()) -> li
 
 
 class Simulation:
+    """The services of one run in this process, with the fault plane every process has.
+
+    ``harness=True`` (the drill runner, or ``secours run`` without ``--join``) also makes this
+    process the one that runs fault actions and publishes their start and end.
+    """
+
     def __init__(
         self,
         settings: ClientSettings,
@@ -50,6 +59,8 @@ class Simulation:
         *,
         run_id: str | None = None,
         clock: SimClock | None = None,
+        harness: bool = True,
+        drill_json: str = "",
     ) -> None:
         self.settings = settings
         self.config = config
@@ -61,8 +72,14 @@ class Simulation:
         self.catalog.check_schemas(self.codec.schema_names)
         self.bus = KafkaBus(settings)
         self.clock = clock
+        self.harness = harness
+        self.drill_json = drill_json
+        self.faults = FaultController(config.start, self.catalog, actors_of(self.world))
+        self.plane: FaultPlane | None = None
         self.contexts: dict[str, ServiceContext] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._background: list[asyncio.Task[None]] = []
+        self.crashes: list[tuple[str, str]] = []  # (service, "crashed" | "restarted")
 
     def topics(self) -> list[TopicToCreate]:
         variables = {
@@ -71,7 +88,7 @@ class Simulation:
         }
         return [TopicToCreate(name, spec.partitions, spec.cleanup) for name, spec in self.catalog.concrete(variables)]
 
-    async def start(self) -> SimClock:
+    async def start(self, faults: Sequence[Fault] = ()) -> SimClock:
         await self.bus.start()
         await self.bus.ensure_topics(self.topics())
         announce = self.clock is None
@@ -79,11 +96,38 @@ class Simulation:
             self.clock = SimClock(self.config.start, SimClock.wall_now() + _LEAD_S, self.config.speed)
         if announce:
             await self._announce(self.clock)
+        self.plane = FaultPlane(self.bus, self.codec, self.faults, self.clock)
+        for fault in faults:
+            # Known here at once (no race with simulated time zero), and published for other processes.
+            self.faults.add(fault)
+            cmd = command(fault, action="INJECT", fault_id=fault.id, issued_by="drill", now=self.config.start)
+            await self.plane.publish_command(cmd)
+        self._background.append(asyncio.create_task(self.plane.follow(), name="fault-plane"))
+        if self.harness:
+            self.plane.hooks.append(self._crash_hook)
+            self._background.append(asyncio.create_task(self.plane.run_harness(), name="fault-harness"))
         for name in self.services:
-            ctx = ServiceContext(name, self.bus, self.codec, self.catalog, self.clock, self.world)
-            self.contexts[name] = ctx
-            self._tasks.append(asyncio.create_task(self._guard(name, REGISTRY[name].run(ctx)), name=name))
+            self._launch(name)
         return self.clock
+
+    def _launch(self, name: str) -> None:
+        assert self.clock is not None
+        ctx = ServiceContext(name, self.bus, self.codec, self.catalog, self.clock, self.world, self.faults)
+        self.contexts[name] = ctx
+        self._tasks[name] = asyncio.create_task(self._guard(name, REGISTRY[name].run(ctx)), name=name)
+
+    async def _crash_hook(self, fault: Fault, phase: str) -> None:
+        name = fault.scope.component
+        if fault.kind != "crash" or name not in self._tasks:
+            return
+        if phase == "START":
+            task = self._tasks[name]
+            task.cancel()  # like kill -9: in-memory state and held records are gone
+            await asyncio.gather(task, return_exceptions=True)
+            self.crashes.append((name, "crashed"))
+        else:
+            self._launch(name)  # a new instance: fresh state, resumes after the last committed offsets
+            self.crashes.append((name, "restarted"))
 
     async def _announce(self, clock: SimClock) -> None:
         ann = RunAnnouncement(
@@ -93,14 +137,15 @@ class Simulation:
             speed=clock.speed,
             seed=self.config.seed,
             config_json=self.config.model_dump_json(),
+            drill_json=self.drill_json,
         )
         ctx = ServiceContext("runner", self.bus, self.codec, self.catalog, clock, self.world)
         await ctx.publish([Outgoing(CONTROL, self.run_id, self.run_id, "runner", ann)])
         await ctx.flush()
 
-    async def _guard(self, name: str, coro: object) -> None:
+    async def _guard(self, name: str, coro: Awaitable[None]) -> None:
         try:
-            await coro  # type: ignore[misc]
+            await coro
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -108,14 +153,44 @@ class Simulation:
             raise
 
     def failed(self) -> list[str]:
-        return [t.get_name() for t in self._tasks if t.done() and not t.cancelled() and t.exception() is not None]
+        tasks = [*self._tasks.values(), *self._background]
+        return [t.get_name() for t in tasks if t.done() and not t.cancelled() and t.exception() is not None]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks.values(), *self._background]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        self._background.clear()
         await self.bus.stop()
+
+
+def actors_of(world: World) -> Callable[[str, Incoming], set[str]]:
+    """The actors a record concerns, for faults scoped to one actor or one EORI."""
+    provider_of = {tr.eori: tr.provider for tr in world.traders}
+
+    def find(service: str, incoming: Incoming) -> set[str]:
+        msg = incoming.message
+        eoris = {
+            e
+            for e in (
+                getattr(msg, "eori", None),
+                getattr(getattr(msg, "declarant", None), "eori", None),
+                getattr(getattr(msg, "carrier", None), "eori", None),
+            )
+            if isinstance(e, str)
+        }
+        suffix = incoming.topic.rsplit(".", 1)[-1]
+        if incoming.topic.startswith("ics2.c2t."):
+            eoris.add(suffix)
+        actors = {f"trader:{e}" for e in eoris} | {f"carrier:{e}" for e in eoris}
+        actors |= {f"edi_provider:{provider_of[e]}" for e in eoris if e in provider_of}
+        if incoming.topic.startswith(("edi.to_provider.", "edi.to_trader.")):
+            actors.add(f"edi_provider:{suffix}")
+        return actors
+
+    return find
 
 
 async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.0) -> tuple[RunConfig, SimClock, str]:

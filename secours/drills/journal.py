@@ -19,6 +19,7 @@ from secours.clock import SimClock, format_sim, parse_sim
 from secours.codec import Codec
 from secours.errors import CodecError, UsageError
 from secours.topics import TopicCatalog
+from secours.wire import FaultEvent
 
 __all__ = ["Entry", "Recorder", "read_journal"]
 
@@ -29,6 +30,7 @@ class Entry:
     partition: int
     offset: int
     wall_ms: int
+    key: str
     ce_id: str
     ce_type: str
     source: str
@@ -43,6 +45,7 @@ class Entry:
                 "partition": self.partition,
                 "offset": self.offset,
                 "wall_ms": self.wall_ms,
+                "key": self.key,
                 "ce_id": self.ce_id,
                 "ce_type": self.ce_type,
                 "source": self.source,
@@ -62,6 +65,7 @@ class Entry:
             partition=raw["partition"],
             offset=raw["offset"],
             wall_ms=raw["wall_ms"],
+            key=raw.get("key", ""),
             ce_id=raw["ce_id"],
             ce_type=raw["ce_type"],
             source=raw["source"],
@@ -83,7 +87,8 @@ def decode_entry(codec: Codec, catalog: TopicCatalog, record: Record) -> Entry:
     ce_time = record.header("ce_time")
     try:
         msg = codec.decode(record.value, catalog.accepted(record.topic))
-        data: dict[str, Any] = msg.model_dump()
+        # The JSON form, so that an oracle run live and one run later on the saved journal see the same data.
+        data: dict[str, Any] = json.loads(json.dumps(msg.model_dump(), default=_json_default))
         ce_type = record.header("ce_type") or msg.ce_type
     except CodecError as exc:
         data = {"undecodable": str(exc)}
@@ -93,6 +98,7 @@ def decode_entry(codec: Codec, catalog: TopicCatalog, record: Record) -> Entry:
         partition=record.partition,
         offset=record.offset,
         wall_ms=record.timestamp_ms,
+        key=(record.key or b"").decode("utf-8", "replace"),
         ce_id=record.header("ce_id") or "",
         ce_type=ce_type,
         source=record.header("ce_source") or "",
@@ -103,7 +109,11 @@ def decode_entry(codec: Codec, catalog: TopicCatalog, record: Record) -> Entry:
 
 
 class Recorder:
-    """Reads every topic of a run from the start and writes the journal as records arrive."""
+    """Reads every topic of a run from the start and writes the journal as records arrive.
+
+    Fault starts and ends are also noted directly by the harness (:meth:`note_fault`): when the
+    fault is the broker itself, its record reaches the topic late or not at all.
+    """
 
     def __init__(self, bus: Bus, codec: Codec, catalog: TopicCatalog, clock: SimClock, out: IO[str] | None) -> None:
         self.bus, self.codec, self.catalog, self.clock = bus, codec, catalog, clock
@@ -111,6 +121,29 @@ class Recorder:
         self.entries: list[Entry] = []
         self.last_record_wall = clock.wall_now()
         self.listeners: list[Callable[[Entry], None]] = []
+        self._faults_seen: set[tuple[Any, Any]] = set()
+
+    def _keep(self, entry: Entry) -> None:
+        if entry.ce_type == "fault.event":
+            mark = (entry.data.get("fault_id"), entry.data.get("phase"))
+            if mark in self._faults_seen:
+                return
+            self._faults_seen.add(mark)
+        self.entries.append(entry)
+        if self.out is not None:
+            self.out.write(entry.to_json() + "\n")
+        for listener in self.listeners:
+            listener(entry)
+
+    def note_fault(self, event: FaultEvent) -> None:
+        data: dict[str, Any] = json.loads(json.dumps(event.model_dump(), default=_json_default))
+        self._keep(
+            Entry(
+                topic="secours.faults", partition=-1, offset=-1, wall_ms=int(self.clock.wall_now() * 1000),
+                key=event.fault_id, ce_id=f"{event.fault_id}/{event.phase}", ce_type=event.ce_type,
+                source="harness", time=event.at, subject=event.fault_id, data=data,
+            )
+        )  # fmt: skip
 
     async def run(self, topics: Sequence[str]) -> None:
         sub = await self.bus.subscribe(None, topics)
@@ -120,12 +153,7 @@ class Recorder:
                 if records:
                     self.last_record_wall = self.clock.wall_now()
                 for record in records:
-                    entry = decode_entry(self.codec, self.catalog, record)
-                    self.entries.append(entry)
-                    if self.out is not None:
-                        self.out.write(entry.to_json() + "\n")
-                    for listener in self.listeners:
-                        listener(entry)
+                    self._keep(decode_entry(self.codec, self.catalog, record))
         finally:
             await sub.close()
 

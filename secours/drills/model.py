@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from secours.errors import DrillFileError
+from secours.drills.oracle import REGISTRY as CHECKS
+from secours.drills.procedure import ProcedureParams
+from secours.drills.scenarios import SCENARIOS
+from secours.faults.model import Fault
 from secours.world import Params, RunConfig, Traffic
+from services import REGISTRY
 
 __all__ = ["Drill", "load_drill"]
 
@@ -27,6 +32,29 @@ class Drill(BaseModel):
     duration_hours: float = Field(24.0, gt=0)
     traffic: Traffic = Traffic()
     params: Params = Params()
+    procedure: ProcedureParams = ProcedureParams()
+    faults: tuple[Fault, ...] = ()
+    expect_fail: tuple[str, ...] = Field((), description="check ids this drill stages to fail")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Drill:
+        unknown = [s for s in self.scenarios if s not in SCENARIOS]
+        if unknown:
+            raise ValueError(f"unknown scenario {unknown[0]!r} (see PROCEDURES.md §10)")
+        ids = [f.id for f in self.faults]
+        dup = next((i for i in ids if ids.count(i) > 1), None)
+        if dup:
+            raise ValueError(f"fault id {dup!r} is used twice")
+        for f in self.faults:
+            for name in (f.scope.component, *(f.scope.link or ())):
+                if name is not None and name not in REGISTRY:
+                    raise ValueError(f"fault {f.id}: unknown component {name!r}; known: {', '.join(REGISTRY)}")
+            if f.kind in ("crash", "down", "queue_replay", "error") and not (f.scope.component or f.scope.actor):
+                raise ValueError(f"fault {f.id}: a {f.kind} fault needs scope.component or scope.actor")
+        unknown_checks = [c for c in self.expect_fail if c not in CHECKS]
+        if unknown_checks:
+            raise ValueError(f"expect_fail names unknown check {unknown_checks[0]!r}")
+        return self
 
     def run_config(self) -> RunConfig:
         return RunConfig.model_validate(

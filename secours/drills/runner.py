@@ -1,6 +1,7 @@
-"""Runs a drill: start the actors, record every topic, wait for the day to play out, summarise.
+"""Runs a drill: start the actors and the faults, record every topic, let the day play out, judge.
 
-Writes ``summary.json`` and ``journal.jsonl`` into the output folder.
+Writes into the output folder: ``journal.jsonl`` (every record), ``summary.json`` (verdict,
+expectation, checks with evidence, counts, timings), ``junit.xml`` and ``report.html``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from secours.bus.brokers import RunningBroker
 from secours.bus.settings import ClientSettings
 from secours.clock import SimClock, format_sim
 from secours.drills.engine import Simulation, select_services
 from secours.drills.journal import Recorder
 from secours.drills.model import Drill
-from secours.drills.summary import summarise
+from secours.drills.outcome import Outcome, judge
+from secours.drills.report import write_reports
 from secours.errors import UsageError
+from secours.faults.model import BrokerKillFault, BrokerPauseFault, Fault, NetworkFault
+from secours.faults.plane import Hook
+from secours.faults.proxy import TcpProxy
 
 __all__ = ["DrillResult", "run_drill"]
 
@@ -30,11 +36,12 @@ logger = logging.getLogger(__name__)
 @dataclass
 class DrillResult:
     summary: dict[str, Any]
+    outcome: Outcome
     out_dir: Path
 
     @property
-    def passed(self) -> bool:
-        return bool(self.summary["verdict"] == "pass")
+    def exit_code(self) -> int:
+        return self.outcome.exit_code
 
 
 class _Progress:
@@ -42,16 +49,17 @@ class _Progress:
 
     def __init__(self, clock: SimClock, drill: Drill, stream: TextIO, enabled: bool) -> None:
         self.clock, self.drill, self.stream, self.enabled = clock, drill, stream, enabled
+        self.config = drill.run_config()
         self.total = drill.duration_hours * 3600
         self.last_decile = -1
 
-    def show(self, records: int) -> None:
+    def show(self, records: int, faults: int) -> None:
         if not self.enabled:
             return
-        start = self.drill.run_config().start
-        done = min(1.0, max(0.0, (self.clock.now() - start).total_seconds() / self.total))
-        shown = min(max(self.clock.now(), start), self.drill.run_config().end)
-        label = f"{format_sim(shown)[:16]}Z  {records} records"
+        now = self.clock.now()
+        done = min(1.0, max(0.0, (now - self.config.start).total_seconds() / self.total))
+        shown = min(max(now, self.config.start), self.config.end)
+        label = f"{format_sim(shown)[:16]}Z  {records} records  {faults} faults active"
         if self.stream.isatty():
             bar = "#" * int(done * 30)
             self.stream.write(f"\r{self.drill.drill} [{bar:<30}] {done:4.0%} {label}")
@@ -65,27 +73,81 @@ class _Progress:
             self.stream.write("\n")
 
 
+def check_fault_support(faults: tuple[Fault, ...], broker: RunningBroker | None, proxy: TcpProxy | None) -> None:
+    for f in faults:
+        if f.kind in ("broker_pause", "broker_kill") and broker is None:
+            raise UsageError(f"fault {f.id}: {f.kind} needs a broker secours starts itself (not --bootstrap)")
+        if f.kind == "network" and proxy is None:
+            raise UsageError(f"fault {f.id}: network faults need the proxy secours starts with its own broker")
+
+
+def _lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hook:
+    """Faults below the services: the harness acts on the broker process and on the proxy."""
+
+    async def hook(fault: Fault, phase: str) -> None:
+        start = phase == "START"
+        if isinstance(fault, BrokerPauseFault) and broker is not None:
+            await asyncio.to_thread(broker.pause if start else broker.resume)
+        elif isinstance(fault, BrokerKillFault) and broker is not None:
+            await asyncio.to_thread(broker.kill if start else broker.restart)
+        elif isinstance(fault, NetworkFault) and proxy is not None:
+            proxy.set_mode(fault.mode if start else "pass", latency_ms=fault.latency_ms)
+
+    return hook
+
+
 async def run_drill(
-    drill: Drill, settings: ClientSettings, out_dir: Path, *, broker: str = "external", progress: bool = True
+    drill: Drill,
+    settings: ClientSettings,
+    out_dir: Path,
+    *,
+    broker: str = "external",
+    launched: RunningBroker | None = None,
+    proxy_port: int | None = None,
+    progress: bool = True,
+) -> DrillResult:
+    """Run ``drill``. With ``proxy_port`` (the port ``launched`` advertises), services reach the
+    broker through a loopback proxy that network faults disturb."""
+    proxy = TcpProxy("127.0.0.1", launched.port, listen_port=proxy_port) if launched and proxy_port else None
+    check_fault_support(drill.faults, launched, proxy)
+    if proxy is not None:
+        await proxy.start()
+    try:
+        return await _run(drill, settings, out_dir, broker, launched, proxy, progress)
+    finally:
+        if proxy is not None:
+            await proxy.stop()
+
+
+async def _run(
+    drill: Drill,
+    settings: ClientSettings,
+    out_dir: Path,
+    broker: str,
+    launched: RunningBroker | None,
+    proxy: TcpProxy | None,
+    progress: bool,
 ) -> DrillResult:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
     except OSError as exc:
         raise UsageError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
     config = drill.run_config()
-    sim = Simulation(settings, config, select_services())
+    sim = Simulation(settings, config, select_services(), drill_json=drill.model_dump_json())
     wall_start = SimClock.wall_now()
-    journal_path = out_dir / "journal.jsonl"
-    with journal_path.open("w", encoding="utf-8") as journal:
-        clock = await sim.start()
+    with (out_dir / "journal.jsonl").open("w", encoding="utf-8") as journal:
+        clock = await sim.start(drill.faults)
         recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, journal)
+        assert sim.plane is not None
+        sim.plane.observers.append(recorder.note_fault)
+        sim.plane.hooks.append(_lifecycle_hook(launched, proxy))
         rec_task = asyncio.create_task(recorder.run([t.name for t in sim.topics()]), name="journal")
         bar = _Progress(clock, drill, sys.stderr, progress)
         try:
             while clock.now() < config.end and not sim.failed():
-                bar.show(len(recorder.entries))
+                bar.show(len(recorder.entries), len(sim.faults.live(clock.now())))
                 await clock.sleep_wall(0.25)
-            bar.show(len(recorder.entries))
+            bar.show(len(recorder.entries), len(sim.faults.live(clock.now())))
             drained = await recorder.until_quiet(quiet_s=2.0, timeout_s=120.0)
         finally:
             bar.close()
@@ -95,33 +157,34 @@ async def run_drill(
                 await rec_task
             await sim.stop()
     wall_seconds = SimClock.wall_now() - wall_start
-    result = summarise(sim.world, recorder.entries)
+    outcome = judge(drill, sim.world, recorder.entries, wall_seconds, config.end)
     if failed:
-        result.verdict = "fail"
-        result.problems.insert(0, f"services stopped with an error: {', '.join(failed)}")
+        outcome.verdict = "fail"
+        outcome.expectation_met = False
+        outcome.problems.insert(0, f"services stopped with an error: {', '.join(failed)}")
     if not drained:
-        result.problems.append("topics were still busy 120 s after the end of simulated time")
-    counts = result.counts
-    summary: dict[str, Any] = {
-        "drill": drill.drill,
-        "title": drill.title,
-        "verdict": result.verdict,
-        "counts": counts,
-        "latency": result.latency,
-        "wall_seconds": round(wall_seconds, 2),
-        "ens_per_second": round(counts["ens_lodged"] / wall_seconds, 2) if wall_seconds else None,
-        "records": len(recorder.entries),
-        "problems": result.problems,
-        "run": {
-            "run_id": sim.run_id,
-            "broker": broker,
-            "bootstrap": settings.bootstrap,
-            "topic_prefix": settings.prefix,
-            "seed": config.seed,
-            "speed": config.speed,
-            "sim_start": format_sim(config.start),
-            "sim_end": format_sim(config.end),
+        outcome.problems.append("topics were still busy 120 s after the end of simulated time")
+    counts = outcome.counts
+    summary = outcome.summary(
+        drill,
+        {
+            "latency": outcome.latency,
+            "wall_seconds": round(wall_seconds, 2),
+            "ens_per_second": round(counts["ens_lodged"] / wall_seconds, 2) if wall_seconds else None,
+            "records": len(recorder.entries),
+            "crashes": [{"service": s, "event": ev} for s, ev in sim.crashes],
+            "run": {
+                "run_id": sim.run_id,
+                "broker": broker,
+                "bootstrap": settings.bootstrap,
+                "topic_prefix": settings.prefix,
+                "seed": config.seed,
+                "speed": config.speed,
+                "sim_start": format_sim(config.start),
+                "sim_end": format_sim(config.end),
+            },
         },
-    }
+    )
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return DrillResult(summary, out_dir)
+    write_reports(outcome.report, out_dir)
+    return DrillResult(summary, outcome, out_dir)

@@ -59,6 +59,14 @@ def free_port() -> int:
         return port
 
 
+def _other_free_port(taken: set[int | None]) -> int:
+    """A free port not in ``taken`` (ports chosen but not bound yet could be handed out again)."""
+    port = free_port()
+    while port in taken:
+        port = free_port()
+    return port
+
+
 def wait_for_port(host: str, port: int, timeout: float) -> None:
     """Block until ``host:port`` accepts a TCP connection; :class:`BrokerStartError` after ``timeout`` s."""
     deadline = time.monotonic() + timeout
@@ -156,13 +164,18 @@ def _log_tail(log_file: Path | None) -> str:
 
 @dataclass
 class RunningBroker:
-    """A broker process secours started (or found in a state file). Signals go to ``pid`` only."""
+    """A broker process secours started (or found in a state file). Signals go to ``pid`` only.
+
+    ``bootstrap`` is where the broker listens; ``advertised_port``, when set, is the loopback port its
+    Metadata answers name instead (a fault proxy's, see :mod:`secours.faults.proxy`).
+    """
 
     kind: BrokerKind
     bootstrap: str
     pid: int
     data_dir: Path | None
     log_file: Path | None
+    advertised_port: int | None = None
     # Held so the child is reaped; None for a broker loaded from a state file (not our child).
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False, compare=False)
     _new_session: bool = field(default=True, init=False, repr=False, compare=False)
@@ -220,7 +233,10 @@ class RunningBroker:
             raise BrokerError(f"cannot resume the {self.kind} broker: pid {self.pid} is not running")
 
     def restart(self, *, ready_timeout: float = 60.0) -> None:
-        """Stop if running, then start again on the same port (and, for Kafka, the same data)."""
+        """Stop if running, then start again on the same port (and, for Kafka, the same data).
+
+        The advertised port is kept: Kafka's is in its server.properties, Tansu's is passed again.
+        """
         self.stop()
         _check_port_free(self.port)
         if self.log_file is None:
@@ -230,7 +246,9 @@ class RunningBroker:
                 raise BrokerError("cannot restart the kafka broker: its data directory is unknown")
             proc = apache.launch(self.data_dir.parent, self.log_file, new_session=self._new_session)
         else:
-            proc = tansu.launch(self.port, self.log_file, new_session=self._new_session)
+            proc = tansu.launch(
+                self.port, self.log_file, new_session=self._new_session, advertised_port=self.advertised_port
+            )
         self._proc, self.pid = proc, proc.pid
         _wait_ready(self, ready_timeout)
         logger.info("restarted %s broker on %s as pid %s", self.kind, self.bootstrap, self.pid)
@@ -275,8 +293,14 @@ def start_broker(
     workdir: Path | None = None,
     detached: bool = False,
     ready_timeout: float = 60.0,
+    advertised_port: int | None = None,
 ) -> RunningBroker:
     """Start a ``kind`` broker on 127.0.0.1 and return once it serves Metadata requests.
+
+    ``advertised_port``: the broker still listens on ``port`` but tells clients (in Metadata) to
+    connect to ``127.0.0.1:advertised_port``, where a :class:`~secours.faults.proxy.TcpProxy` forwards
+    to ``port``. Without it, clients bootstrapping through a proxy would connect straight to the broker
+    after their first Metadata call. Nothing needs to listen there yet: readiness is probed on ``port``.
 
     ``detached`` puts it in a session of its own so it outlives the calling process (the CLI's
     ``broker start``); otherwise it shares the caller's process group, so a Ctrl-C reaches it too.
@@ -285,21 +309,32 @@ def start_broker(
     if kind not in get_args(BrokerKind):
         raise UsageError(f"unknown broker kind {kind!r}; expected one of {', '.join(get_args(BrokerKind))}")
     port = free_port() if port is None else port
+    if advertised_port == port:
+        raise UsageError(f"the advertised port {advertised_port} must differ from the listening port")
     _check_port_free(port)
     started = time.monotonic()
     if kind == "kafka":
-        controller_port = free_port()
-        while controller_port == port:
-            controller_port = free_port()
-        root = apache.prepare_workdir(port, controller_port, workdir)
+        taken = {port, advertised_port}
+        controller_port = _other_free_port(taken)
+        internal_port = None if advertised_port is None else _other_free_port(taken | {controller_port})
+        root = apache.prepare_workdir(
+            port, controller_port, workdir, advertised_port=advertised_port, internal_port=internal_port
+        )
         data_dir: Path | None = root / "data"
         log_file = root / "kafka.log"
         proc = apache.launch(root, log_file, new_session=detached)
     else:
         data_dir = None
         log_file = tansu.prepare_workdir(workdir) / "tansu.log"
-        proc = tansu.launch(port, log_file, new_session=detached)
-    broker = RunningBroker(kind=kind, bootstrap=f"{_HOST}:{port}", pid=proc.pid, data_dir=data_dir, log_file=log_file)
+        proc = tansu.launch(port, log_file, new_session=detached, advertised_port=advertised_port)
+    broker = RunningBroker(
+        kind=kind,
+        bootstrap=f"{_HOST}:{port}",
+        pid=proc.pid,
+        data_dir=data_dir,
+        log_file=log_file,
+        advertised_port=advertised_port,
+    )
     broker._proc, broker._new_session = proc, detached
     _wait_ready(broker, ready_timeout)
     logger.info(

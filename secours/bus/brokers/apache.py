@@ -131,17 +131,42 @@ def _cluster_id() -> str:
             return text
 
 
-def server_properties(port: int, controller_port: int, data_dir: Path) -> str:
-    """The single-node KRaft configuration of BROKER.md, bound to 127.0.0.1 only."""
+def server_properties(
+    port: int,
+    controller_port: int,
+    data_dir: Path,
+    *,
+    advertised_port: int | None = None,
+    internal_port: int | None = None,
+) -> str:
+    """The single-node KRaft configuration of BROKER.md, bound to 127.0.0.1 only.
+
+    With ``advertised_port`` the client listener stays on ``port`` but Metadata answers name
+    ``127.0.0.1:advertised_port`` (a fault proxy's port), and the broker's traffic to itself moves to an
+    INTERNAL listener on ``internal_port``: the transaction coordinator sends WriteTxnMarkers to the
+    partition leader over the network even when that is the same node, and through the proxy a fault
+    meant for the clients would stall the broker too (or fail outright while no proxy listens).
+    """
+    listeners = f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}"
+    advertised = f"PLAINTEXT://127.0.0.1:{port}"
+    inter_broker = "PLAINTEXT"
+    protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    if advertised_port is not None:
+        if internal_port is None:
+            raise ValueError("advertised_port needs an internal_port for the broker's own traffic")
+        listeners += f",INTERNAL://127.0.0.1:{internal_port}"
+        advertised = f"PLAINTEXT://127.0.0.1:{advertised_port},INTERNAL://127.0.0.1:{internal_port}"
+        inter_broker = "INTERNAL"
+        protocols += ",INTERNAL:PLAINTEXT"
     settings = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+        "listeners": listeners,
+        "advertised.listeners": advertised,
         "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "inter.broker.listener.name": inter_broker,
+        "listener.security.protocol.map": protocols,
         "log.dirs": str(data_dir),
         "num.partitions": "1",
         # Topics come from topics.yaml; a typo in a topic name must fail, not create a topic.
@@ -170,8 +195,18 @@ def _classpath(libs: Path) -> str:
     return str(libs / "*")  # java expands the wildcard itself
 
 
-def prepare_workdir(port: int, controller_port: int, workdir: Path | None) -> Path:
-    """Write the configuration into ``workdir`` (a fresh temp dir by default), formatting storage once."""
+def prepare_workdir(
+    port: int,
+    controller_port: int,
+    workdir: Path | None,
+    *,
+    advertised_port: int | None = None,
+    internal_port: int | None = None,
+) -> Path:
+    """Write the configuration into ``workdir`` (a fresh temp dir by default), formatting storage once.
+
+    ``advertised_port`` and ``internal_port``: see :func:`server_properties`.
+    """
     java = _require_java()
     libs = ensure_kafka_jars()
     if workdir is None:
@@ -183,7 +218,10 @@ def prepare_workdir(port: int, controller_port: int, workdir: Path | None) -> Pa
     log_config.write_text(
         resources.files(__package__).joinpath("log4j2.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    (workdir / "server.properties").write_text(server_properties(port, controller_port, data_dir), encoding="utf-8")
+    properties = server_properties(
+        port, controller_port, data_dir, advertised_port=advertised_port, internal_port=internal_port
+    )
+    (workdir / "server.properties").write_text(properties, encoding="utf-8")
     if not (data_dir / "meta.properties").is_file():
         command = [
             java,

@@ -37,16 +37,23 @@ def prepare_workdir(workdir: Path | None) -> Path:
     return workdir
 
 
-def launch(port: int, log_file: Path, *, new_session: bool) -> subprocess.Popen[bytes]:
-    """Spawn Tansu listening and advertising on 127.0.0.1:``port``, appending output to ``log_file``."""
+def launch(
+    port: int, log_file: Path, *, new_session: bool, advertised_port: int | None = None
+) -> subprocess.Popen[bytes]:
+    """Spawn Tansu listening on 127.0.0.1:``port``, appending output to ``log_file``.
+
+    It advertises ``port`` too, or ``advertised_port`` (a fault proxy's port) when given, so clients
+    come back through the proxy after their first Metadata call.
+    """
     url = f"tcp://127.0.0.1:{port}"
+    advertised = url if advertised_port is None else f"tcp://127.0.0.1:{advertised_port}"
     command = [
         binary(),
         "broker",
         "--listener-url",
         url,
         "--advertised-listener-url",
-        url,
+        advertised,
         "--storage-engine",
         "memory://tansu/",
     ]

@@ -1,0 +1,33 @@
+"""The oracle: did every party do what the procedures require? Computed from a journal alone.
+
+Layout:
+    index.py          JournalIndex: one pass over the journal, indexed for the checks
+    registry.py       REGISTRY and the @check decorator: every check lives there under its PROCEDURES.md id
+    global_checks.py  G1-G7, run on every drill
+    timings.py        time to detect, fall back, recover, reconcile; backlog drained
+
+Importing this package registers every check module.
+"""
+
+from __future__ import annotations
+
+from secours.drills.oracle import global_checks as _global_checks  # noqa: F401 - registers G1-G7
+from secours.drills.oracle.index import JournalIndex
+from secours.drills.oracle.registry import REGISTRY, Context
+from secours.drills.reportdata import CheckOutcome
+
+__all__ = ["REGISTRY", "Context", "JournalIndex", "evaluate"]
+
+
+def evaluate(ix: JournalIndex, ctx: Context, expect_fail: frozenset[str] = frozenset()) -> list[CheckOutcome]:
+    """Run the global checks and those of the drill's scenarios, in registry order."""
+    chosen = [c for c in REGISTRY.values() if c.scenario == "GLOBAL" or c.scenario in ctx.scenarios]
+    results = []
+    for c in chosen:
+        result = c.fn(ix, ctx)
+        if c.id in expect_fail:
+            result = CheckOutcome(
+                result.id, result.scenario, result.title, result.status, result.message, result.evidence, True
+            )
+        results.append(result)
+    return results

@@ -1,0 +1,101 @@
+"""One pass over a journal, indexed the way the checks ask questions of it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from secours.clock import parse_sim
+from secours.drills.journal import Entry
+
+__all__ = ["FaultWindow", "JournalIndex"]
+
+PUSH_TYPES = frozenset({"IE3F10", "IE3F51", "IE3R02", "IE3N06"})
+ANSWER_TYPES = frozenset({"IE3R01", "IE3N99", "IE3N01", "IE3R04"})
+
+
+@dataclass
+class FaultWindow:
+    fault_id: str
+    kind: str
+    component: str
+    start: datetime | None = None
+    end: datetime | None = None
+    fault_json: str = ""
+    start_entry: Entry | None = None
+
+
+@dataclass
+class JournalIndex:
+    entries: list[Entry] = field(default_factory=list)
+    announcement: Entry | None = None
+    faults: dict[str, FaultWindow] = field(default_factory=dict)
+    pushes: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # by AS4 message id
+    receipts: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # by pushed message id
+    answers: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # queue answers by ref id
+    queue: list[Entry] = field(default_factory=list)  # everything put in a customs-to-trader queue
+    r01_by_key: dict[tuple[str, str], list[Entry]] = field(default_factory=lambda: defaultdict(list))
+    filing_by_mrn: dict[str, Entry] = field(default_factory=dict)  # CrFiling (STI -> CR), by MRN
+    arrivals: dict[str, Entry] = field(default_factory=dict)  # transport.arrived by transport id
+    n03_by_mrn: dict[str, Entry] = field(default_factory=dict)
+    dead_letters: list[Entry] = field(default_factory=list)
+    first_seen_id: dict[str, datetime] = field(default_factory=dict)
+    end: datetime | None = None
+
+    @classmethod
+    def build(cls, entries: Iterable[Entry]) -> JournalIndex:
+        ix = cls()
+        for e in entries:
+            ix.add(e)
+        return ix
+
+    def add(self, e: Entry) -> None:
+        self.entries.append(e)
+        t = e.time
+        if t is not None:
+            self.end = t if self.end is None or t > self.end else self.end
+            if e.ce_id and e.ce_id not in self.first_seen_id:
+                self.first_seen_id[e.ce_id] = t
+        d, ty, topic = e.data, e.ce_type, e.topic
+        if ty == "run.announced":
+            self.announcement = e
+        elif ty == "fault.event":
+            self._fault(e)
+        elif topic == "ics2.t2c" and ty in PUSH_TYPES:
+            self.pushes[d["message_id"]].append(e)
+        elif topic == "ics2.receipt":
+            self.receipts[d["ref_message_id"]].append(e)
+        elif topic.startswith("ics2.c2t."):
+            self.queue.append(e)
+            if ty in ANSWER_TYPES:
+                self.answers[d["ref_message_id"]].append(e)
+            if ty == "IE3R01":
+                self.r01_by_key[(d["eori"], d["lrn"])].append(e)
+            elif ty == "IE3N03":
+                self.n03_by_mrn.setdefault(d["mrn"], e)
+        elif ty == "cr.filing":
+            self.filing_by_mrn.setdefault(d["mrn"], e)
+        elif ty == "transport.arrived":
+            self.arrivals.setdefault(d["transport_id"], e)
+        elif topic == "secours.dlq":
+            self.dead_letters.append(e)
+
+    def _fault(self, e: Entry) -> None:
+        d = e.data
+        w = self.faults.setdefault(d["fault_id"], FaultWindow(d["fault_id"], d["kind"], d["component"]))
+        at = parse_sim(d["at"]) if isinstance(d["at"], str) else e.time
+        w.fault_json = d.get("fault_json", "")
+        if d["phase"] == "START":
+            w.start, w.start_entry = at, e
+        else:
+            w.end = at
+
+    def first_r01(self, key: tuple[str, str]) -> Entry | None:
+        found = self.r01_by_key.get(key)
+        return min(found, key=lambda e: e.time.timestamp() if e.time else float("inf")) if found else None
+
+    def last_fault_end(self) -> datetime | None:
+        ends = [w.end for w in self.faults.values() if w.end is not None]
+        return max(ends) if ends else None

@@ -1,0 +1,127 @@
+"""From a journal to the drill's outcome: checks, verdict, expectation, counts, timings, report data.
+
+Shared by ``secours drill run`` (live) and ``secours drill check`` (on a saved journal), so both
+give the same verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from secours.clock import format_sim
+from secours.drills.journal import Entry
+from secours.drills.model import Drill
+from secours.drills.oracle import Context, JournalIndex, evaluate
+from secours.drills.oracle.timings import timings
+from secours.drills.reportdata import CheckOutcome, FaultSpan, Mark, ReportData, Series
+from secours.drills.summary import summarise
+from secours.world import World
+from services import REGISTRY
+
+__all__ = ["Outcome", "judge"]
+
+_DETECTION_LANES = {"olga.da": "assistance", "meteo.alert": "alerts", "customs.notice": "alerts", "eu.notice": "alerts"}
+
+
+@dataclass
+class Outcome:
+    checks: list[CheckOutcome]
+    verdict: str
+    expectation_met: bool
+    counts: dict[str, int]
+    latency: dict[str, dict[str, float | None]]
+    timings: dict[str, float | None]
+    problems: list[str]
+    report: ReportData
+
+    def summary(self, drill: Drill, extra: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "drill": drill.drill,
+            "title": drill.title,
+            "scenarios": list(drill.scenarios),
+            "verdict": self.verdict,
+            "expectation_met": self.expectation_met,
+            "expect_fail": list(drill.expect_fail),
+            "checks": [
+                {
+                    "id": c.id,
+                    "scenario": c.scenario,
+                    "title": c.title,
+                    "status": c.status,
+                    "expected_failure": c.expected_failure,
+                    "message": c.message,
+                    "evidence": [
+                        {"ce_id": e.ce_id, "topic": e.topic, "time": e.time and format_sim(e.time), "note": e.note}
+                        for e in c.evidence
+                    ],
+                }
+                for c in self.checks
+            ],
+            "counts": self.counts,
+            "latency": self.latency,
+            "timings": self.timings,
+            "problems": self.problems,
+            **extra,
+        }
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.verdict == "pass" else 1
+
+
+def _series(ix: JournalIndex) -> tuple[Series, ...]:
+    lodged = [e.time for e in ix.entries if e.topic == "ics2.receipt" and e.data.get("action") in ("IE3F10", "IE3F51")]
+    registered = [e.time for e in ix.queue if e.ce_type == "IE3R01"]
+    assessed = [e.time for e in ix.queue if e.ce_type == "IE3N03"]
+    return tuple(
+        Series(name, tuple(sorted(t for t in times if t is not None)))
+        for name, times in (
+            ("ENS lodged", lodged),
+            ("ENS registered (IE3R01)", registered),
+            ("assessed (IE3N03)", assessed),
+        )
+    )
+
+
+def judge(drill: Drill, world: World, entries: Sequence[Entry], wall_seconds: float, end: datetime) -> Outcome:
+    ix = JournalIndex.build(entries)
+    ctx = Context(world, drill.procedure, drill.scenarios, end)
+    checks = evaluate(ix, ctx, frozenset(drill.expect_fail))
+    failed = {c.id for c in checks if c.status == "fail"}
+    verdict = "fail" if failed else "pass"
+    expectation_met = failed == set(drill.expect_fail)
+    basic = summarise(world, entries)
+    times = timings(ix)
+    faults = tuple(
+        FaultSpan(w.fault_id, w.kind, w.component, w.start, w.end, f"{w.kind} {w.fault_id}")
+        for w in ix.faults.values()
+        if w.start is not None
+    )
+    lanes = list(REGISTRY) + sorted({f.component for f in faults} - set(REGISTRY))
+    marks = tuple(
+        Mark(e.time, _DETECTION_LANES[e.ce_type], f"{e.ce_type} {e.source}")
+        for e in ix.entries
+        if e.ce_type in _DETECTION_LANES and e.time is not None
+    )
+    report = ReportData(
+        drill=drill.drill,
+        title=drill.title,
+        description=drill.description,
+        scenarios=drill.scenarios,
+        verdict="pass" if verdict == "pass" else "fail",
+        expectation_met=expectation_met,
+        sim_start=world.config.start,
+        sim_end=end,
+        components=tuple(lanes),
+        faults=faults,
+        marks=marks,
+        series=_series(ix),
+        checks=tuple(checks),
+        counts=basic.counts,
+        timings=times,
+        wall_seconds=round(wall_seconds, 2),
+    )
+    return Outcome(checks, verdict, expectation_met, basic.counts, basic.latency, times, basic.problems, report)

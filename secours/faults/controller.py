@@ -1,0 +1,186 @@
+"""Which faults are active, and what they do to one record: the decisions behind the middleware.
+
+One controller per process, shared by the services running in it. It learns faults from the
+control topic (``secours.faults``: the drill's timeline, or a person in game-day mode), keeps each
+one's window in simulated time, and answers the middleware's questions: should this incoming
+record be processed, dropped or answered with an error; should this component's input wait;
+when may this outgoing record leave, and in what form.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from secours.effects import Incoming, Outgoing
+from secours.faults.model import Fault, Scope
+from secours.rand import draw
+from secours.topics import TopicCatalog
+
+__all__ = ["ActiveFault", "FaultController", "Verdict"]
+
+logger = logging.getLogger(__name__)
+
+# How long an open-ended fault (no end, no duration) holds a component before looking again.
+_OPEN_ENDED = timedelta(days=3650)
+
+
+@dataclass(slots=True)
+class ActiveFault:
+    fault: Fault
+    start: datetime
+    end: datetime | None
+    matched: int = 0
+    cleared_at: datetime | None = None
+
+    @property
+    def until(self) -> datetime | None:
+        if self.cleared_at is not None and (self.end is None or self.cleared_at < self.end):
+            return self.cleared_at
+        return self.end
+
+    def live(self, now: datetime) -> bool:
+        until = self.until
+        return self.start <= now and (until is None or now < until)
+
+    def triggered(self) -> bool:
+        """The n-th-message trigger: count this match and say whether the fault now applies."""
+        self.matched += 1
+        n = self.fault.after_messages
+        return n is None or self.matched >= n
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    action: str  # "process", "drop", "error"
+    fault_id: str = ""
+
+
+ActorsOf = Callable[[str, Incoming], set[str]]
+
+
+@dataclass
+class FaultController:
+    origin: datetime
+    catalog: TopicCatalog
+    actors_of: ActorsOf = field(default=lambda service, incoming: set())
+    faults: dict[str, ActiveFault] = field(default_factory=dict)
+
+    # --- learning faults -----------------------------------------------------------------------
+
+    def add(self, fault: Fault) -> ActiveFault:
+        start, end = fault.span(self.origin)
+        active = ActiveFault(fault, start, end)
+        self.faults[fault.id] = active
+        logger.info("fault %s (%s on %s) from %s to %s", fault.id, fault.kind, fault.target, start, end)
+        return active
+
+    def clear(self, fault_id: str, at: datetime) -> bool:
+        active = self.faults.get(fault_id)
+        if active is None:
+            return False
+        active.cleared_at = at
+        return True
+
+    def live(self, now: datetime, kinds: Iterable[str] | None = None) -> list[ActiveFault]:
+        wanted = set(kinds) if kinds is not None else None
+        return [a for a in self.faults.values() if a.live(now) and (wanted is None or a.fault.kind in wanted)]
+
+    # --- scope matching ------------------------------------------------------------------------
+
+    def _topic_matches(self, scope: Scope, topic: str) -> bool:
+        return scope.topic is None or scope.topic == topic or self.catalog.spec_for(topic).name == scope.topic
+
+    def matches_incoming(self, scope: Scope, service: str, incoming: Incoming) -> bool:
+        if scope.link is not None:
+            return False  # links are cut where records leave, not where they arrive
+        if scope.component is not None and scope.component != service:
+            return False
+        if not self._topic_matches(scope, incoming.topic):
+            return False
+        if scope.message is not None and incoming.message.ce_type != scope.message:
+            return False
+        actors = self.actors_of(service, incoming) if (scope.actor or scope.eori) else set()
+        if scope.actor is not None and scope.actor not in actors:
+            return False
+        return scope.eori is None or any(a.endswith(f":{scope.eori}") for a in actors)
+
+    def matches_outgoing(self, scope: Scope, service: str, out: Outgoing) -> bool:
+        if scope.link is not None:
+            src, dst = scope.link
+            return src == service and dst in self.catalog.spec_for(out.topic).consumers
+        if scope.component is not None and scope.component != service:
+            return False
+        if not self._topic_matches(scope, out.topic):
+            return False
+        if scope.message is not None and out.message.ce_type != scope.message:
+            return False
+        if scope.actor is not None and out.source != scope.actor:
+            return False
+        return scope.eori is None or out.source.endswith(f":{scope.eori}")
+
+    # --- consume side --------------------------------------------------------------------------
+
+    def paused_until(self, service: str, now: datetime) -> datetime | None:
+        """A whole component down or queuing: its input and timers wait until this instant."""
+        ends = [
+            a.until or now + _OPEN_ENDED
+            for a in self.live(now, ("queue_replay",))
+            if a.fault.scope.component == service
+            and not (a.fault.scope.actor or a.fault.scope.eori or a.fault.scope.topic)
+        ]
+        return max(ends) if ends else None
+
+    def on_incoming(self, service: str, incoming: Incoming, now: datetime) -> Verdict:
+        for a in self.live(now, ("down", "error", "queue_replay")):
+            if self.matches_incoming(a.fault.scope, service, incoming) and a.triggered():
+                kind = a.fault.kind
+                return Verdict("error" if kind == "error" else "hold" if kind == "queue_replay" else "drop", a.fault.id)
+        return Verdict("process")
+
+    # --- publish side ----------------------------------------------------------------------------
+
+    def on_outgoing(self, service: str, out: Outgoing, now: datetime) -> list[tuple[datetime, str, str]]:
+        """What happens to one outgoing record: a list of (release time, form, fault id).
+
+        form is "as_is" or "corrupt"; an empty list means dropped. Several faults compose: a
+        held record is released when the last of them ends, a duplicated one is sent twice.
+        """
+        release = now
+        copies = 1
+        form = "as_is"
+        fault_ids: list[str] = []
+        for a in self.live(now):
+            f = a.fault
+            if f.kind in ("crash", "broker_pause", "broker_kill", "network", "error"):
+                continue
+            if f.kind == "queue_replay" or not self.matches_outgoing(f.scope, service, out):
+                continue
+            if not a.triggered():
+                continue
+            p = getattr(f, "probability", 1.0)
+            if p < 1.0 and draw(f.seed, f.id, out.id) >= p:
+                continue
+            fault_ids.append(f.id)
+            if f.kind == "drop":
+                return []
+            if f.kind in ("down", "link_cut"):
+                release = max(release, a.until or now + _OPEN_ENDED)
+            elif f.kind == "latency":
+                jitter = getattr(f, "jitter_s", 0.0) * (2 * draw(f.seed, f.id, "jitter", out.id) - 1)
+                release = max(release, now + timedelta(seconds=max(0.0, getattr(f, "delay_s", 0.0) + jitter)))
+            elif f.kind == "duplicate":
+                copies = 2
+            elif f.kind == "corrupt":
+                form = "corrupt"
+        tag = ",".join(fault_ids)
+        return [(release, form, tag)] * copies
+
+    def reorder_window(self, service: str, out: Outgoing, now: datetime) -> tuple[str, int, int] | None:
+        """(fault id, window, seed) when a reorder fault applies to this record."""
+        for a in self.live(now, ("reorder",)):
+            if self.matches_outgoing(a.fault.scope, service, out):
+                return a.fault.id, getattr(a.fault, "window", 2), a.fault.seed
+        return None

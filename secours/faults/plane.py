@@ -1,0 +1,135 @@
+"""The fault control plane: commands in, evidence out.
+
+Every process that runs services follows ``secours.faults``: INJECT and CLEAR commands (from a
+drill's timeline or from ``secours fault inject`` in game-day mode) feed its
+:class:`~secours.faults.controller.FaultController`. One process, the harness (the drill runner, or
+``secours run`` without ``--join``), also turns faults into actions and evidence: at each fault's
+start and end it runs the lifecycle hooks (crash and restart a service, pause or kill the broker,
+switch the network proxy) and publishes ``FaultEvent`` START/END, which the oracle reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from secours.bus import Bus
+from secours.clock import SimClock
+from secours.codec import Codec
+from secours.effects import Outgoing
+from secours.errors import CodecError
+from secours.faults.controller import ActiveFault, FaultController
+from secours.faults.model import Fault, parse_fault_json
+from secours.runtime import headers_for
+from secours.wire import FaultCommand, FaultEvent
+
+__all__ = ["FAULTS", "FaultPlane", "Hook", "command"]
+
+logger = logging.getLogger(__name__)
+
+FAULTS = "secours.faults"
+Hook = Callable[[Fault, str], Awaitable[None]]  # (fault, "START" | "END")
+
+
+def command(fault: Fault | None, *, action: str, fault_id: str, issued_by: str, now: datetime) -> FaultCommand:
+    return FaultCommand(
+        command_id=uuid.uuid4().hex,
+        action="INJECT" if action == "INJECT" else "CLEAR",
+        fault_id=fault_id,
+        fault_json=fault.model_dump_json() if fault is not None else "",
+        issued_by=issued_by,
+        issued_at=now,
+    )
+
+
+class FaultPlane:
+    def __init__(self, bus: Bus, codec: Codec, controller: FaultController, clock: SimClock) -> None:
+        self.bus, self.codec, self.controller, self.clock = bus, codec, controller, clock
+        self.hooks: list[Hook] = []
+        self.observers: list[Callable[[FaultEvent], None]] = []
+        self._announced: set[tuple[str, str]] = set()
+        self._changed = asyncio.Event()
+
+    async def publish_command(self, cmd: FaultCommand) -> None:
+        out = Outgoing(FAULTS, cmd.fault_id, cmd.command_id, cmd.issued_by, cmd, cmd.fault_id)
+        await (
+            await self.bus.publish(
+                FAULTS, cmd.fault_id.encode(), self.codec.encode(cmd), headers_for(out, cmd.issued_at)
+            )
+        )
+
+    async def follow(self) -> None:
+        """Apply every command on the control topic, from the first one (late joiners catch up)."""
+        sub = await self.bus.subscribe(None, [FAULTS])
+        try:
+            while True:
+                for record in await sub.poll(0.2):
+                    try:
+                        msg = self.codec.decode(record.value)
+                    except CodecError as exc:
+                        logger.warning("ignored a record on %s: %s", FAULTS, exc)
+                        continue
+                    if isinstance(msg, FaultCommand):
+                        self.apply(msg)
+        finally:
+            await sub.close()
+
+    def apply(self, cmd: FaultCommand) -> None:
+        if cmd.action == "INJECT":
+            try:
+                self.controller.add(parse_fault_json(cmd.fault_json))
+            except ValueError as exc:
+                logger.warning("fault command %s refused: %s", cmd.command_id, exc)
+                return
+        else:
+            self.controller.clear(cmd.fault_id, cmd.issued_at)
+        self._changed.set()
+
+    async def run_harness(self) -> None:
+        """Announce starts and ends at their simulated times, and run the lifecycle hooks."""
+        while True:
+            self._changed.clear()
+            now = self.clock.now()
+            for active in list(self.controller.faults.values()):
+                await self._maybe(active, now)
+            upcoming = [t for a in self.controller.faults.values() for t in (a.start, a.until) if t and t > now]
+            wait = self.clock.wall_at(min(upcoming)) - self.clock.wall_now() if upcoming else 0.5
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=max(0.005, min(wait, 0.5)))
+
+    async def _maybe(self, active: ActiveFault, now: datetime) -> None:
+        fid = active.fault.id
+        if active.start <= now and (fid, "START") not in self._announced:
+            await self._announce(active, "START", active.start)
+        until = active.until
+        if until is not None and until <= now and (fid, "END") not in self._announced:
+            if (fid, "START") not in self._announced:
+                await self._announce(active, "START", active.start)
+            await self._announce(active, "END", until)
+
+    async def _announce(self, active: ActiveFault, phase: str, at: datetime) -> None:
+        self._announced.add((active.fault.id, phase))
+        f = active.fault
+        event = FaultEvent(
+            fault_id=f.id,
+            phase="START" if phase == "START" else "END",
+            kind=f.kind,
+            component=f.target,
+            fault_json=f.model_dump_json(),
+            at=at,
+        )
+        logger.info("fault %s %s (%s on %s)", f.id, phase.lower(), f.kind, f.target)
+        for observer in self.observers:
+            observer(event)  # in-process evidence first: the broker itself may be the fault
+        for hook in self.hooks:
+            try:
+                await hook(f, phase)
+            except Exception:
+                logger.exception("fault %s: the %s action failed", f.id, phase.lower())
+        out = Outgoing(FAULTS, f.id, f"{f.id}/{phase}", "harness", event, f.id)
+        # Not awaited: while the broker is paused or killed the record waits in the producer.
+        await self.bus.publish(FAULTS, f.id.encode(), self.codec.encode(event), headers_for(out, at))
