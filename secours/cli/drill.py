@@ -90,9 +90,8 @@ def check(args: argparse.Namespace) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     drill = load_drill(args.file)
-    print(
-        f"{args.file}: valid drill {drill.drill!r} ({drill.traffic.consignments} consignments, {len(drill.faults)} faults)"
-    )
+    size = f"{drill.traffic.consignments} consignments, {len(drill.faults)} faults"
+    print(f"{args.file}: valid drill {drill.drill!r} ({size})")
     return 0
 
 

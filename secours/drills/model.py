@@ -16,7 +16,7 @@ from secours.faults.model import Fault
 from secours.world import Params, RunConfig, Traffic
 from services import REGISTRY
 
-__all__ = ["Drill", "load_drill"]
+__all__ = ["Drill", "check_targets", "load_drill"]
 
 
 class Drill(BaseModel):
@@ -46,11 +46,7 @@ class Drill(BaseModel):
         if dup:
             raise ValueError(f"fault id {dup!r} is used twice")
         for f in self.faults:
-            for name in (f.scope.component, *(f.scope.link or ())):
-                if name is not None and name not in REGISTRY:
-                    raise ValueError(f"fault {f.id}: unknown component {name!r}; known: {', '.join(REGISTRY)}")
-            if f.kind in ("crash", "down", "queue_replay", "error") and not (f.scope.component or f.scope.actor):
-                raise ValueError(f"fault {f.id}: a {f.kind} fault needs scope.component or scope.actor")
+            check_targets(f)
         unknown_checks = [c for c in self.expect_fail if c not in CHECKS]
         if unknown_checks:
             raise ValueError(f"expect_fail names unknown check {unknown_checks[0]!r}")
@@ -67,6 +63,17 @@ class Drill(BaseModel):
                 "params": self.params,
             }
         )
+
+
+def check_targets(f: Fault) -> None:
+    """A fault must name components that exist, and the kinds that hit a component must name one."""
+    for name in (f.scope.component, *(f.scope.link or ())):
+        if name is not None and name not in REGISTRY:
+            raise ValueError(f"fault {f.id}: unknown component {name!r}; known: {', '.join(REGISTRY)}")
+    if f.kind in ("crash", "down", "queue_replay", "error") and not (f.scope.component or f.scope.actor):
+        raise ValueError(f"fault {f.id}: a {f.kind} fault needs scope.component or scope.actor")
+    if f.kind == "crash" and not f.scope.component:
+        raise ValueError(f"fault {f.id}: a crash needs scope.component (the service that dies)")
 
 
 def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:

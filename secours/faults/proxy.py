@@ -166,21 +166,22 @@ class TcpProxy:
     def set_mode(self, mode: ProxyMode, *, latency_ms: float = 0.0, jitter_ms: float = 0.0) -> None:
         """Switch to ``mode`` now; ``latency_ms``/``jitter_ms`` matter in ``latency`` mode only.
 
-        Raises :class:`OSError` if leaving ``refuse`` finds the port taken by someone else meanwhile.
+        Chunks already waiting out a delay keep their delivery time when the mode changes (they are in
+        flight); those that come due in ``blackhole`` are dropped. Raises :class:`OSError`, and keeps
+        the mode, if leaving ``refuse`` finds the port taken by someone else meanwhile.
         """
         if mode not in get_args(ProxyMode):
             raise ValueError(f"unknown proxy mode {mode!r}; expected one of {', '.join(get_args(ProxyMode))}")
         if latency_ms < 0 or jitter_ms < 0:
             raise ValueError(f"latency and jitter must be >= 0, got {latency_ms} ms ± {jitter_ms} ms")
+        if self._loop is not None:  # not started: start() honours the mode
+            if mode == "refuse":
+                self._close_listener()
+            elif self._mode == "refuse":
+                self._open_listener()
         previous, self._mode = self._mode, mode
         self._latency_s, self._jitter_s = latency_ms / 1000.0, jitter_ms / 1000.0
         logger.info("proxy %s: %s -> %s (latency %s ms ± %s ms)", self.bootstrap, previous, mode, latency_ms, jitter_ms)
-        if self._loop is None:
-            return  # not started: start() honours the mode
-        if mode == "refuse":
-            self._close_listener()
-        elif previous == "refuse":
-            self._open_listener()
         if mode in ("reset", "refuse"):
             # A refused port with live connections would leave clients that never notice the fault:
             # Kafka clients keep their connections for minutes. So refuse drops them like reset does.
@@ -228,6 +229,14 @@ class TcpProxy:
                 logger.warning("proxy %s: accept failed: %s", self.bootstrap, exc)
                 return
             self.stats["connections_accepted"] += 1
+            if self._mode in ("reset", "refuse"):
+                # Accepted, then a RST before the first byte: the client's connect succeeds and its
+                # first request fails, as with a broker that drops connections.
+                self.stats["connections_reset"] += 1
+                with contextlib.suppress(OSError):
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RST)
+                conn.close()
+                continue
             conn.setblocking(False)
             assert self._loop is not None
             task = self._loop.create_task(self._serve(conn))
@@ -243,7 +252,7 @@ class TcpProxy:
             conn.close()
             return
         link = _Link(client_writer)
-        if self._mode in ("reset", "refuse"):
+        if self._mode in ("reset", "refuse"):  # switched since the accept
             self._reset(link)
             return
         self._links.add(link)
@@ -342,7 +351,8 @@ class TcpProxy:
                     # Bytes in flight when the hole opened are lost too, as on a cut network path.
                     self.stats["chunks_blackholed"] += 1
                     continue
-                if writer.is_closing():
+                if writer.is_closing():  # that side went away: take the other one down with it
+                    self._finish(link, reset=True)
                     return
                 writer.write(data)
                 self.stats[counter] += len(data)

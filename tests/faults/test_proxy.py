@@ -101,6 +101,15 @@ async def test_blackhole_then_pass_on_the_same_connection(echo_proxy: TcpProxy) 
     assert echo_proxy.stats["connections_accepted"] == 1
 
 
+async def connect_and_read(port: int) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(b"y")
+        return await reader.read(100)
+    finally:
+        writer.close()
+
+
 async def test_reset_sends_rst_and_resets_new_connections(echo_proxy: TcpProxy) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", echo_proxy.listen_port)
     writer.write(b"x")
@@ -110,11 +119,8 @@ async def test_reset_sends_rst_and_resets_new_connections(echo_proxy: TcpProxy) 
         async with asyncio.timeout(2):
             await reader.read(100)
     writer.close()
-    reader, writer = await asyncio.open_connection("127.0.0.1", echo_proxy.listen_port)  # accepted...
-    writer.write(b"y")
-    with pytest.raises(ConnectionResetError):  # ...and reset at once
-        await asyncio.wait_for(reader.read(100), 2)
-    writer.close()
+    with pytest.raises(ConnectionResetError):  # accepted and reset at once (seen by connect or first read)
+        await asyncio.wait_for(connect_and_read(echo_proxy.listen_port), 2)
     assert echo_proxy.stats["connections_reset"] == 2
     echo_proxy.set_mode("pass")
     reader, writer = await asyncio.open_connection("127.0.0.1", echo_proxy.listen_port)

@@ -69,7 +69,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 1
 #timeline .tl-grid { stroke: #cbd2d9; stroke-width: 1; }
 #timeline .tl-minor { stroke: #eef1f4; stroke-width: 1; }
 #timeline .tl-hgrid { stroke: #eef1f4; } #timeline .tl-axis { stroke: #9aa5b1; }
-#timeline .tl-up { fill: #4ca46c; }
+#timeline .tl-up { fill: #4ca46b; }
 #timeline .tl-down { fill: #d64545; }
 #timeline .tl-flabel-in { fill: #fff; font-weight: 600; } #timeline .tl-flabel { fill: #9b1c1c; font-weight: 600; }
 #timeline .tl-track { stroke: #d9e2ec; stroke-dasharray: 2 3; }

@@ -33,7 +33,7 @@ OTHER_MARK_COLOUR = "#7c3aed"
 
 
 def esc(text: object) -> str:
-    return str(text)
+    return escape(str(text), quote=True)
 
 
 def utc(t: datetime) -> datetime:
