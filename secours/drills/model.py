@@ -8,10 +8,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from secours.errors import DrillFileError
 from secours.drills.oracle import REGISTRY as CHECKS
 from secours.drills.procedure import ProcedureParams
 from secours.drills.scenarios import SCENARIOS
+from secours.errors import DrillFileError
 from secours.faults.model import Fault
 from secours.world import Params, RunConfig, Traffic
 from services import REGISTRY
