@@ -73,8 +73,12 @@ class Outcome:
 
 
 def _series(ix: JournalIndex) -> tuple[Series, ...]:
-    lodged = [e.time for e in ix.entries if e.topic == "ics2.receipt" and e.data.get("action") in ("IE3F10", "IE3F51")]
-    registered = [e.time for e in ix.queue if e.ce_type == "IE3R01"]
+    first_receipt: dict[tuple[str, str], datetime] = {}  # one point per consignment, not per retry
+    for e in ix.entries:
+        if e.topic == "ics2.receipt" and e.data.get("action") in ("IE3F10", "IE3F51") and e.time is not None:
+            first_receipt.setdefault((e.data["eori"], e.data["lrn"]), e.time)
+    lodged = list(first_receipt.values())
+    registered = [r.time for r in (ix.first_r01(k) for k in ix.r01_by_key) if r is not None]
     assessed = [e.time for e in ix.queue if e.ce_type == "IE3N03"]
     return tuple(
         Series(name, tuple(sorted(t for t in times if t is not None)))

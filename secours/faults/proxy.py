@@ -132,7 +132,11 @@ class TcpProxy:
             return
         self._loop = asyncio.get_running_loop()
         if self._mode != "refuse":
-            self._open_listener()
+            try:
+                self._open_listener()
+            except OSError:
+                self._loop = None  # not started: a later start() may try again
+                raise
         logger.info(
             "proxy %s -> %s:%s started (mode %s)", self.bootstrap, self.target_host, self.target_port, self._mode
         )

@@ -19,9 +19,17 @@ from secours.drills.reportdata import CheckOutcome
 __all__ = ["REGISTRY", "Context", "JournalIndex", "evaluate"]
 
 
+def _natural(check_id: str) -> tuple[str, int]:
+    """G2 before G10, #2 before #10."""
+    head = check_id.rstrip("0123456789")
+    tail = check_id[len(head) :]
+    return head, int(tail) if tail else 0
+
+
 def evaluate(ix: JournalIndex, ctx: Context, expect_fail: frozenset[str] = frozenset()) -> list[CheckOutcome]:
     """Run the global checks and those of the drill's scenarios, in registry order."""
     chosen = [c for c in REGISTRY.values() if c.scenario == "GLOBAL" or c.scenario in ctx.scenarios]
+    chosen.sort(key=lambda c: (c.scenario != "GLOBAL", c.scenario, _natural(c.id)))
     results = []
     for c in chosen:
         result = c.fn(ix, ctx)

@@ -1,0 +1,168 @@
+"""Fault decisions without a broker: scopes, windows (TTL revert), triggers, and the publish gate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from secours.codec import Codec
+from secours.effects import Incoming, Outgoing
+from secours.errors import CodecError
+from secours.faults.controller import FaultController
+from secours.faults.gate import PublishGate
+from secours.faults.model import parse_fault, parse_offset
+from secours.topics import TopicCatalog
+from tests.samples import samples
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+CATALOG = TopicCatalog.load()
+R01 = next(s for s in samples() if s.ce_type == "IE3R01")
+ELO = next(s for s in samples() if s.ce_type == "elo.paired")
+
+
+def at(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def controller(*faults: dict[str, object]) -> FaultController:
+    c = FaultController(T0, CATALOG)
+    for f in faults:
+        c.add(parse_fault(f))
+    return c
+
+
+def out(topic: str = "ics2.cr.out", source: str = "ics2_cr", msg: object = R01, ident: str = "m1") -> Outgoing:
+    return Outgoing(topic, "L1", ident, source, msg, "L1")  # type: ignore[arg-type]
+
+
+def test_offsets_and_windows() -> None:
+    assert parse_offset("1h30m") == timedelta(minutes=90)
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_offset("soon")
+    f = parse_fault({"id": "a", "kind": "down", "scope": {"component": "ics2_sti"}, "start": "2h", "duration": "45m"})
+    assert f.span(T0) == (at(2), at(2.75))
+    with pytest.raises(ValidationError, match="not both"):
+        parse_fault({"id": "b", "kind": "down", "start": "1h", "end": "2h", "duration": "1h"})
+    with pytest.raises(ValidationError, match=r"scope\.link"):
+        parse_fault({"id": "c", "kind": "link_cut"})
+
+
+def test_fault_is_live_only_in_its_window_and_reverts_by_itself() -> None:
+    c = controller({"id": "d", "kind": "down", "scope": {"component": "ics2_sti"}, "start": "1h", "end": "2h"})
+    assert [a.fault.id for a in c.live(at(1.5))] == ["d"]
+    assert c.live(at(0.9)) == [] and c.live(at(2.0)) == []
+
+
+def test_clear_ends_a_fault_early() -> None:
+    c = controller({"id": "d", "kind": "down", "scope": {"component": "ics2_sti"}, "start": "1h"})
+    assert c.live(at(100))  # open-ended
+    c.clear("d", at(3))
+    assert c.live(at(2.5)) and not c.live(at(3))
+
+
+def test_queue_replay_pauses_only_its_component() -> None:
+    c = controller(
+        {"id": "q", "kind": "queue_replay", "scope": {"component": "ics2_nes_fr"}, "start": "1h", "end": "2h"}
+    )
+    assert c.paused_until("ics2_nes_fr", at(1.5)) == at(2)
+    assert c.paused_until("ics2_cr", at(1.5)) is None
+    assert c.paused_until("ics2_nes_fr", at(2.1)) is None
+
+
+def test_down_refuses_input_and_error_answers_with_an_error() -> None:
+    inc = Incoming("ics2.cr.out", R01, "m1", "ics2_cr", at(1))
+    c = controller({"id": "d", "kind": "down", "scope": {"component": "ics2_sti"}, "start": "1h", "end": "2h"})
+    assert c.on_incoming("ics2_sti", inc, at(1.5)).action == "drop"
+    assert c.on_incoming("ics2_sti", inc, at(2.5)).action == "process"
+    assert c.on_incoming("ics2_cr", inc, at(1.5)).action == "process"
+    e = controller({"id": "e", "kind": "error", "scope": {"component": "ics2_sti"}, "start": "1h", "end": "2h"})
+    assert e.on_incoming("ics2_sti", inc, at(1.5)).action == "error"
+
+
+def test_eori_scope_matches_records_of_that_eori_only() -> None:
+    eori = R01.eori  # type: ignore[attr-defined]
+    c = controller(
+        {"id": "t", "kind": "down", "scope": {"component": "trader", "eori": eori}, "start": "1h", "end": "2h"}
+    )
+    c.actors_of = lambda service, incoming: {f"trader:{incoming.message.eori}"}  # type: ignore[attr-defined]
+    assert c.on_incoming("trader", Incoming("edi.to_trader.P001", R01, "x", "", None), at(1.5)).action == "drop"
+    other = R01.model_copy(update={"eori": "FR00000000000001"})
+    assert c.on_incoming("trader", Incoming("edi.to_trader.P001", other, "y", "", None), at(1.5)).action == "process"
+
+
+def test_nth_message_trigger() -> None:
+    c = controller({"id": "n", "kind": "drop", "scope": {"topic": "ics2.cr.out"}, "start": "0s", "after_messages": 3})
+    plans = [c.on_outgoing("ics2_cr", out(ident=str(i)), at(1)) for i in range(5)]
+    assert [len(p) for p in plans] == [1, 1, 0, 0, 0]
+
+
+def test_drop_probability_is_seeded() -> None:
+    spec = {"id": "p", "kind": "drop", "scope": {"topic": "ics2.cr.out"}, "probability": 0.5, "seed": 3}
+    kept = [len(controller(spec).on_outgoing("ics2_cr", out(ident=str(i)), at(1))) for i in range(200)]
+    again = [len(controller(spec).on_outgoing("ics2_cr", out(ident=str(i)), at(1))) for i in range(200)]
+    assert kept == again
+    assert 60 < sum(kept) < 140
+
+
+def test_gate_holds_delays_duplicates_corrupts_and_releases() -> None:
+    latency = {
+        "id": "l",
+        "kind": "latency",
+        "scope": {"topic": "ics2.cr.out"},
+        "start": "1h",
+        "end": "2h",
+        "delay_s": 600,
+    }
+    gate = PublishGate("ics2_cr", controller(latency))
+    assert gate.submit(out(), at(1.5)) == []
+    assert gate.next_due() == at(1.5) + timedelta(seconds=600)
+    assert gate.due(at(1.5) + timedelta(seconds=599)) == []
+    assert len(gate.due(at(1.5) + timedelta(seconds=600))) == 1
+    assert len(gate.submit(out(), at(2.5))) == 1  # window over: no delay
+
+    dup = PublishGate("ics2_cr", controller({"id": "u", "kind": "duplicate", "scope": {"topic": "ics2.cr.out"}}))
+    assert len(dup.submit(out(), at(1))) == 2
+
+    bad = PublishGate("ics2_cr", controller({"id": "c", "kind": "corrupt", "scope": {"topic": "ics2.cr.out"}}))
+    (rel,) = bad.submit(out(), at(1))
+    assert rel.corrupt
+
+
+def test_down_actor_holds_its_output_until_recovery() -> None:
+    spec = {"id": "d", "kind": "down", "scope": {"actor": "trader:X"}, "start": "1h", "end": "2h"}
+    gate = PublishGate("trader", controller(spec))
+    assert gate.submit(out("sb.elo", "trader:X", ELO), at(1.5)) == []
+    assert len(gate.submit(out("sb.elo", "trader:Y", ELO), at(1.5))) == 1
+    assert gate.next_due() == at(2)
+    assert len(gate.due(at(2))) == 1
+
+
+def test_link_cut_holds_only_records_towards_the_cut_component() -> None:
+    spec = {"id": "k", "kind": "link_cut", "scope": {"link": ["ics2_cr", "ics2_nes_fr"]}, "start": "1h", "end": "2h"}
+    gate = PublishGate("ics2_cr", controller(spec))
+    dist = next(s for s in samples() if s.ce_type == "cr.distribution")
+    assert gate.submit(out("ics2.cr.distribution", msg=dist), at(1.5)) == []  # read by ics2_nes_fr: held
+    assert len(gate.submit(out("ics2.cr.out"), at(1.5))) == 1  # read by ics2_sti: flows
+
+
+def test_reorder_shuffles_within_its_window_and_flushes_at_the_end() -> None:
+    spec = {"id": "r", "kind": "reorder", "scope": {"topic": "ics2.cr.out"}, "start": "1h", "end": "2h", "window": 4}
+    gate = PublishGate("ics2_cr", controller(spec))
+    released = []
+    for i in range(8):
+        released += [r.out.id for r in gate.submit(out(ident=str(i)), at(1.5))]
+    assert sorted(released) == [str(i) for i in range(8)]
+    assert released != [str(i) for i in range(8)]  # seed 0 shuffles these two windows
+    assert gate.submit(out(ident="x"), at(1.6)) == []  # buffered
+    assert [r.out.id for r in gate.due(at(2))] == ["x"]  # the window closed: the rest leaves
+
+
+def test_corrupted_bytes_keep_the_header_and_break_the_body() -> None:
+    codec = Codec()
+    data = codec.encode(R01)
+    broken = PublishGate.corrupt(data)
+    assert broken[:10] == data[:10] and broken != data
+    with pytest.raises(CodecError):
+        codec.decode(broken)
