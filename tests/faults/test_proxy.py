@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-from secours.bus import TopicToCreate
+from secours.bus import Record, TopicToCreate
 from secours.bus.brokers import RunningBroker, free_port, java_available, start_broker
 from secours.bus.brokers.apache import server_properties
 from secours.bus.kafka import KafkaBus
@@ -225,7 +225,7 @@ async def test_pass_through_the_bus_keeps_using_the_proxy(proxy: TcpProxy) -> No
         assert proxy.stats["bytes_up"] - before["bytes_up"] >= BIG
         sub = await bus.subscribe(None, ["orders"])
         before = dict(proxy.stats)
-        records = []
+        records: list[Record] = []
         async with asyncio.timeout(10):
             while not records:
                 records = await sub.poll(0.5)

@@ -198,9 +198,16 @@ class RunningBroker:
             return False
         return True
 
+    def _still_exiting(self) -> bool:
+        # Once signalled, wait on the pid itself: an exiting process's cmdline reads empty before it
+        # is gone, so the identity check of is_alive() would report it dead too early.
+        if self._proc is not None and self._proc.pid == self.pid:
+            return self._proc.poll() is None
+        return _pid_alive(self.pid)
+
     def _wait_exit(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        while self.is_alive():
+        while self._still_exiting():
             if time.monotonic() >= deadline:
                 return False
             time.sleep(_POLL_S)

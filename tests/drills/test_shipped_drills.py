@@ -1,0 +1,70 @@
+"""Every drill shipped in drills/ runs on the session's real broker and ends as it declares:
+an ordinary drill passes every check; a negative drill fails exactly the checks it stages.
+Its saved journal, checked again without a broker, gives the same verdicts."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from secours.bus.settings import ClientSettings
+from secours.cli.drill import shipped_drills
+from secours.drills.checking import check_journal
+from secours.drills.model import load_drill
+from secours.drills.runner import run_drill
+
+DRILLS = shipped_drills()
+
+
+def test_the_engine_drills_are_shipped() -> None:
+    names = {p.stem for p in DRILLS}
+    assert {"baseline", "national-down-queue-replay", "lost-arrival-answers"} <= names
+
+
+@pytest.mark.parametrize("path", DRILLS, ids=lambda p: p.stem)
+async def test_shipped_drill(path: Path, settings: ClientSettings, tmp_path: Path) -> None:
+    drill = load_drill(path)
+    result = await run_drill(drill, settings, tmp_path, progress=False)
+    s = result.summary
+    failed = {c["id"] for c in s["checks"] if c["status"] == "fail"}
+    assert failed == set(drill.expect_fail), [c["message"] for c in s["checks"] if c["status"] == "fail"]
+    assert s["expectation_met"] is True
+    assert s["verdict"] == ("fail" if drill.expect_fail else "pass")
+    assert result.exit_code == (1 if drill.expect_fail else 0)
+    for c in s["checks"]:
+        if c["status"] == "fail":
+            assert c["evidence"], f"{c['id']} failed without evidence"
+            assert c["expected_failure"]
+
+    # The same verdicts from the journal alone.
+    again, code = check_journal(tmp_path / "journal.jsonl", tmp_path / "check")
+    assert code == result.exit_code
+    assert [(c["id"], c["status"]) for c in again["checks"]] == [(c["id"], c["status"]) for c in s["checks"]]
+    assert again["timings"] == s["timings"] and again["counts"] == s["counts"]
+
+    # junit.xml: one testcase per check, failures and skips counted as the summary says.
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert int(suite.get("tests", "-1")) == len(s["checks"]) == len(suite.findall("testcase"))
+    assert int(suite.get("failures", "-1")) == len(failed)
+    skipped = sum(c["status"] == "not_exercised" for c in s["checks"])
+    assert int(suite.get("skipped", "-1")) == skipped
+    html = (tmp_path / "report.html").read_text()
+    assert 'id="timeline"' in html and 'id="checklist"' in html
+    assert json.loads((tmp_path / "summary.json").read_text())["drill"] == drill.drill
+
+
+async def test_faults_start_and_end_are_recorded(settings: ClientSettings, tmp_path: Path) -> None:
+    drill = load_drill(next(p for p in DRILLS if p.stem == "national-down-queue-replay"))
+    drill = drill.model_copy(update={"traffic": drill.traffic.model_copy(update={"consignments": 120})})
+    result = await run_drill(drill, settings, tmp_path, progress=False)
+    assert result.summary["timings"]["time_to_recover_s"] == 2700.0
+    assert result.summary["timings"]["backlog_drained_s"] is not None
+    lines = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
+    phases = {(x["data"]["fault_id"], x["data"]["phase"]) for x in lines if x["ce_type"] == "fault.event"}
+    assert phases == {("nes-fr-outage", "START"), ("nes-fr-outage", "END")}
+    nes_times = [x["time"] for x in lines if x["source"] == "ics2_nes_fr"]
+    assert not [t for t in nes_times if "2026-03-02T08:0" in t or "2026-03-02T08:1" in t]  # silent while down
