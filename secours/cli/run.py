@@ -13,11 +13,13 @@ import signal
 import sys
 from pathlib import Path
 
+from secours.bus.brokers import RunningBroker
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session
 from secours.clock import SimClock, format_sim
 from secours.drills.engine import Simulation, select_services, wait_for_announcement
 from secours.drills.model import load_drill
+from secours.drills.runner import lifecycle_hook
 from secours.world import RunConfig
 
 __all__ = ["register"]
@@ -52,10 +54,17 @@ def main(args: argparse.Namespace) -> int:
         config = config.model_copy(update={"speed": args.speed})
     with broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix)
-        return asyncio.run(_run(settings, config, names, hours, args.join))
+        return asyncio.run(_run(settings, config, names, hours, args.join, choice.broker))
 
 
-async def _run(settings: ClientSettings, config: RunConfig, names: list[str], hours: float | None, join: bool) -> int:
+async def _run(
+    settings: ClientSettings,
+    config: RunConfig,
+    names: list[str],
+    hours: float | None,
+    join: bool,
+    broker: RunningBroker | None,
+) -> int:
     clock: SimClock | None = None
     run_id = None
     if join:
@@ -66,6 +75,8 @@ async def _run(settings: ClientSettings, config: RunConfig, names: list[str], ho
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     clock = await sim.start()
+    if sim.plane is not None and not join:
+        sim.plane.hooks.append(lifecycle_hook(broker, None))  # game day: broker faults act on our own broker
     print(
         f"secours run {sim.run_id}: {', '.join(names) or 'no services'} on {settings.bootstrap} "
         f"(prefix {settings.prefix!r}), simulated time from {format_sim(config.start)} at x{config.speed:g}",

@@ -28,7 +28,7 @@ from secours.faults.model import BrokerKillFault, BrokerPauseFault, Fault, Netwo
 from secours.faults.plane import Hook
 from secours.faults.proxy import TcpProxy
 
-__all__ = ["DrillResult", "run_drill"]
+__all__ = ["DrillResult", "lifecycle_hook", "run_drill"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +77,16 @@ def check_fault_support(faults: tuple[Fault, ...], broker: RunningBroker | None,
     for f in faults:
         if f.kind in ("broker_pause", "broker_kill") and broker is None:
             raise UsageError(f"fault {f.id}: {f.kind} needs a broker secours starts itself (not --bootstrap)")
+        if f.kind == "broker_kill" and broker is not None and broker.kind == "tansu":
+            raise UsageError(
+                f"fault {f.id}: broker_kill needs Apache Kafka (--broker kafka): Tansu keeps everything in memory "
+                "and a restart would lose every topic and offset"
+            )
         if f.kind == "network" and proxy is None:
             raise UsageError(f"fault {f.id}: network faults need the proxy secours starts with its own broker")
 
 
-def _lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hook:
+def lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hook:
     """Faults below the services: the harness acts on the broker process and on the proxy."""
 
     async def hook(fault: Fault, phase: str) -> None:
@@ -92,6 +97,10 @@ def _lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hoo
             await asyncio.to_thread(broker.kill if start else broker.restart)
         elif isinstance(fault, NetworkFault) and proxy is not None:
             proxy.set_mode(fault.mode if start else "pass", latency_ms=fault.latency_ms)
+        elif isinstance(fault, BrokerPauseFault | BrokerKillFault | NetworkFault) and start:
+            logger.warning(
+                "fault %s: %s cannot act in this run (no broker or proxy started by it)", fault.id, fault.kind
+            )
 
     return hook
 
@@ -140,7 +149,7 @@ async def _run(
         recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, journal)
         assert sim.plane is not None
         sim.plane.observers.append(recorder.note_fault)
-        sim.plane.hooks.append(_lifecycle_hook(launched, proxy))
+        sim.plane.hooks.append(lifecycle_hook(launched, proxy))
         rec_task = asyncio.create_task(recorder.run([t.name for t in sim.topics()]), name="journal")
         bar = _Progress(clock, drill, sys.stderr, progress)
         try:
