@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -76,23 +77,33 @@ def check_targets(f: Fault) -> None:
         raise ValueError(f"fault {f.id}: a crash needs scope.component (the service that dies)")
 
 
-def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
-    """Best-effort line number of a field path in a YAML document (for error messages)."""
+def _where(text: str, loc: tuple[int | str, ...], message: str) -> tuple[int | None, str]:
+    """Best-effort line number and readable path of an error in a YAML document.
+
+    Parts of pydantic's location that are not in the document (the tag of a fault kind) are left
+    out; an error of the whole drill (a cross-field rule) is placed at the line holding the value
+    its message quotes.
+    """
     try:
         node = yaml.compose(text)
     except yaml.YAMLError:
-        return None
+        return None, ""
+    path: list[str] = []
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             match = next((v for k, v in node.value if k.value == part), None)
-            if match is None:
-                return int(node.start_mark.line) + 1
-            node = match
+            if match is not None:
+                node = match
+                path.append(str(part))
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
-        else:
-            break
-    return int(node.start_mark.line) + 1 if node is not None else None
+            path.append(f"[{part}]")
+    line = int(node.start_mark.line) + 1 if node is not None else None
+    quoted = re.search(r"'([^']+)'", message)
+    if not path and quoted:
+        hit = next((n for n, row in enumerate(text.splitlines(), 1) if quoted.group(1) in row), None)
+        line = hit or line
+    return line, ".".join(path).replace(".[", "[")
 
 
 def load_drill(path: Path) -> Drill:
@@ -114,8 +125,9 @@ def load_drill(path: Path) -> Drill:
     except PydanticValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        line = _line_of(text, loc)
-        field = ".".join(str(p) for p in loc) or "(top level)"
+        message = str(err["msg"]).removeprefix("Value error, ")
+        line, field = _where(text, loc, message)
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise DrillFileError(f"{path}{f':{line}' if line else ''}: field {field}: {err['msg']}{more}") from None
+        what = f"field {field}: " if field else ""
+        raise DrillFileError(f"{path}{f':{line}' if line else ''}: {what}{message}{more}") from None
     return drill
