@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from secours.bus import Bus, Record
+from secours.bus import Bus, Record, Subscription
 from secours.clock import SimClock, format_sim, parse_sim
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
@@ -28,7 +28,7 @@ from secours.errors import CodecError, SecoursError
 from secours.faults.controller import FaultController
 from secours.faults.gate import PublishGate, Release
 from secours.topics import TopicCatalog
-from secours.wire import DeadLetter
+from secours.wire import DeadLetter, Heartbeat
 from secours.world import World
 
 __all__ = ["Incoming", "Logic", "ServiceContext", "headers_for"]
@@ -36,6 +36,8 @@ __all__ = ["Incoming", "Logic", "ServiceContext", "headers_for"]
 logger = logging.getLogger(__name__)
 
 DLQ = "secours.dlq"
+HEALTH = "ops.health"
+_COMMIT_EVERY_S = 0.25  # wall seconds between offset commits while records keep coming
 _PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
 
 
@@ -127,38 +129,73 @@ class ServiceContext:
 
     # --- the two loops ---------------------------------------------------------------------------
 
-    async def serve(self, logic: Logic, topics: Sequence[str]) -> None:
-        """Run ``logic`` until cancelled: consume ``topics``, fire timers, release held records."""
+    async def serve(self, logic: Logic, topics: Sequence[str], *, heartbeat_s: float | None = None) -> None:
+        """Run ``logic`` until cancelled: consume ``topics``, fire timers, release held records.
+
+        With ``heartbeat_s`` the service also says it is alive on ``ops.health`` (monitored systems):
+        a component that is down, queuing or crashed falls silent, which is how customs notices.
+        """
         await self.apply(logic.start(self.clock.now()))
         await self.flush()
-        timers = asyncio.create_task(self._run_timers(logic), name=f"{self.name}-timers")
+        loops = [asyncio.create_task(self._run_timers(logic), name=f"{self.name}-timers")]
+        if heartbeat_s is not None:
+            loops.append(asyncio.create_task(self._heartbeats(heartbeat_s), name=f"{self.name}-heartbeat"))
         try:
             await self._consume(logic, topics)
         finally:
-            timers.cancel()
-            await asyncio.gather(timers, return_exceptions=True)
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+
+    async def _heartbeats(self, every_s: float) -> None:
+        while True:
+            now = self.clock.now()
+            if not self._timers_paused():
+                beat = Heartbeat(component=self.name, at=now)
+                await self.publish([Outgoing(HEALTH, self.name, f"{self.name}/{now.isoformat()}", self.name, beat)])
+                await self.flush()
+            await self.clock.sleep(every_s)
 
     def _paused(self) -> bool:
         return self.faults is not None and self.faults.paused_until(self.name, self.clock.now()) is not None
 
+    def _timers_paused(self) -> bool:
+        return self.faults is not None and self.faults.timers_paused_until(self.name, self.clock.now()) is not None
+
     async def _consume(self, logic: Logic, topics: Sequence[str]) -> None:
+        """Read, handle, and commit in the background of the hot path.
+
+        Records a batch produces leave at once (the producer sends them while the next batch is
+        read); the offsets are committed every ``_COMMIT_EVERY_S`` and whenever the input is idle,
+        each time only after every record produced so far is acknowledged. Waiting for the broker
+        once per batch would add two round trips to every hop of every message.
+        """
         sub = await self.bus.subscribe(self.name, topics)
+        uncommitted = False
+        last_commit = self.clock.wall_now()
         try:
             while True:
                 if self._paused():
+                    if uncommitted:
+                        await self._commit(sub)
+                        uncommitted = False
                     # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
                     await self.clock.sleep_wall(_PAUSE_POLL_S)
                     continue
                 await self._replay_held(logic)
-                records = await sub.poll(0.1)
-                if not records:
-                    continue
+                records = await sub.poll(0.02 if uncommitted else 0.1)
                 for record in records:
                     await self._handle(logic, record)
-                await self.flush()
-                await sub.commit()
+                uncommitted = uncommitted or bool(records)
+                if uncommitted and (not records or self.clock.wall_now() - last_commit >= _COMMIT_EVERY_S):
+                    await self._commit(sub)
+                    uncommitted, last_commit = False, self.clock.wall_now()
         finally:
             await sub.close()
+
+    async def _commit(self, sub: Subscription) -> None:
+        await self.flush()  # at-least-once: effects acknowledged before the input is marked done
+        await sub.commit()
 
     def _decode(self, record: Record) -> Incoming:
         message = self.codec.decode(record.value, self.catalog.accepted(record.topic))
@@ -247,8 +284,8 @@ class ServiceContext:
                 await self._wake.wait()
                 continue
             delay = self.clock.wall_at(first) - self.clock.wall_now()
-            if self._paused():
-                delay = max(delay, _PAUSE_POLL_S)  # a queuing component's timers wait with its input
+            if self._timers_paused():
+                delay = max(delay, _PAUSE_POLL_S)  # a component down or queuing runs no timers
             if delay > 0:
                 with contextlib.suppress(TimeoutError):  # woken early when a sooner timer is armed
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)

@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
+    "EVIDENCE_MODELS",
     "IE3F10",
     "IE3F51",
     "IE3N01",
@@ -416,3 +417,66 @@ MODELS: tuple[type[WireModel], ...] = (
 
 Push = EnsFiling | IE3R02 | IE3N06
 """What the STI takes: each member says who sent it (``sender_eori``)."""
+
+
+# --- operations and the fallback procedures' evidence (PROCEDURES.md §1) ------------------------
+
+
+class Heartbeat(WireModel):
+    schema_name = "secours.sim.Heartbeat"
+    ce_type = "ops.heartbeat"
+    component: str
+    at: datetime
+
+
+class MeteoAlert(WireModel):
+    schema_name = "secours.sim.MeteoAlert"
+    ce_type = "meteo.alert"
+    alert_id: str
+    phase: Literal["open", "bip", "end"]
+    services: tuple[str, ...]
+    modes: tuple[str, ...]
+    component: str
+    symptoms: str
+    instructions: str
+    publisher: str
+    bip_number: int = 0
+    published_at: datetime
+
+
+class CustomsNotice(WireModel):
+    schema_name = "secours.sim.CustomsNotice"
+    ce_type = "customs.notice"
+    notice_id: str
+    to: str
+    kind: Literal["outage", "recovery"]
+    component: str
+    alert_id: str
+    sent_at: datetime
+
+
+class EuNotice(WireModel):
+    schema_name = "secours.sim.EuNotice"
+    ce_type = "eu.notice"
+    notice_id: str
+    component: str
+    kind: Literal["start", "end"]
+    audience: Literal["MS", "operators"]
+    requested_by: str
+    sent_at: datetime
+
+
+class ClientNotice(WireModel):
+    schema_name = "secours.sim.ClientNotice"
+    ce_type = "client.notice"
+    notice_id: str
+    provider: str
+    to: str
+    kind: Literal["outage", "recovery", "alert_relay", "bip_relay", "end_relay"]
+    procedure_info: str
+    ref: str
+    sent_at: datetime
+
+
+EVIDENCE_MODELS: tuple[type[WireModel], ...] = (Heartbeat, MeteoAlert, CustomsNotice, EuNotice, ClientNotice)
+MODELS = MODELS + EVIDENCE_MODELS

@@ -56,6 +56,13 @@ class Params(_Strict):
     receipt_timeout_s: float = Field(90.0, gt=0)
     retry_gap_s: float = Field(120.0, gt=0)
     disembark_delay_min: tuple[float, float] = (10.0, 40.0)
+    heartbeat_s: float = Field(60.0, gt=0, description="how often monitored systems say they are alive")
+    detect_self_s: float = Field(300.0, gt=0, description="silence after which the CID sees an outage (detect.self)")
+    bip_every_s: float = Field(3600.0, gt=0, description="periodic bulletins while an alert is open")
+    client_notice_delay_s: tuple[float, float] = (60.0, 600.0)
+    silent_providers: tuple[str, ...] = Field(
+        (), description="non-compliant providers (staged): they do not tell their clients of customs outages"
+    )
 
 
 class RunConfig(_Strict):

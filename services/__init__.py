@@ -7,6 +7,8 @@ Layout:
     ics2_cr/        ICS2 common repository: lifecycle (IE3N01), registration (IE3R01), distribution
     ics2_nes_fr/    French national component (Automate de sûreté): IE3N03, IE3Q02, IE3N08
     smart_border/   ferries and shuttles arrive (IE3N06 -> IE3R04), units disembark, green/orange lane
+    customs_desk_fr/ CID and its SAU: monitoring, météo alerts and bulletins, direct notices to providers
+    eu_commission/  the Commission (DG TAXUD): unavailability notices to the Member States
 
 In each folder ``logic.py`` is pure (state + event + now -> new state + messages and timers) and
 ``service.py`` declares the topics it consumes and publishes and runs the logic on the bus.
@@ -20,7 +22,9 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from secours.runtime import ServiceContext
+from services.customs_desk_fr import service as customs_desk_fr
 from services.edi_provider import service as edi_provider
+from services.eu_commission import service as eu_commission
 from services.ics2_cr import service as ics2_cr
 from services.ics2_nes_fr import service as ics2_nes_fr
 from services.ics2_sti import service as ics2_sti
@@ -37,10 +41,13 @@ class ServiceDef:
     consumes: tuple[str, ...]
     publishes: tuple[str, ...]
     summary: str
+    monitored: bool  # its liveness is watched (heartbeats on ops.health), like customs' own systems
 
 
 def _define(name: str, module: ModuleType) -> ServiceDef:
-    return ServiceDef(name, module.run, module.CONSUMES, module.PUBLISHES, (module.__doc__ or "").strip())
+    monitored = bool(getattr(module, "MONITORED", False))
+    publishes = (*module.PUBLISHES, "ops.health") if monitored else module.PUBLISHES
+    return ServiceDef(name, module.run, module.CONSUMES, publishes, (module.__doc__ or "").strip(), monitored)
 
 
 REGISTRY: dict[str, ServiceDef] = {
@@ -52,6 +59,8 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("ics2_cr", ics2_cr),
         _define("ics2_nes_fr", ics2_nes_fr),
         _define("smart_border", smart_border),
+        _define("customs_desk_fr", customs_desk_fr),
+        _define("eu_commission", eu_commission),
     )
 }
 """Every service, by name: what ``secours run --only/--without`` accepts."""

@@ -121,4 +121,23 @@ def samples() -> list[wire.WireModel]:
             command_id="c", action="INJECT", fault_id="f1", fault_json="{}", issued_by="runner", issued_at=NOW
         ),
         wire.FaultEvent(fault_id="f1", phase="START", kind="down", component="ics2_sti", fault_json="{}", at=NOW),
+        wire.Heartbeat(component="ics2_nes_fr", at=NOW),
+        wire.MeteoAlert(
+            alert_id="ALR-20260302-001",
+            phase="open",
+            services=("ICS2",),
+            modes=("EDI", "DTI"),
+            component="ics2_nes_fr",
+            symptoms="s",
+            instructions="i",
+            publisher="CID",
+            published_at=NOW,
+        ),
+        wire.CustomsNotice(notice_id="n", to="P001", kind="outage", component="ics2_nes_fr", alert_id="A", sent_at=NOW),
+        wire.EuNotice(
+            notice_id="e", component="ics2_nes_fr", kind="start", audience="MS", requested_by="CID", sent_at=NOW
+        ),
+        wire.ClientNotice(
+            notice_id="c", provider="P001", to="FR1", kind="outage", procedure_info="p", ref="n", sent_at=NOW
+        ),
     ]

@@ -23,6 +23,10 @@ from secours.wire import FaultEvent
 
 __all__ = ["Entry", "Recorder", "read_journal"]
 
+# Topics that carry records at a steady pace forever (heartbeats): they say nothing about whether
+# the run's work has drained, so they do not keep a run from being quiet.
+_PERIODIC = frozenset({"ops.health"})
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -150,7 +154,7 @@ class Recorder:
         try:
             while True:
                 records = await sub.poll(0.2, max_records=2000)
-                if records:
+                if any(r.topic not in _PERIODIC for r in records):
                     self.last_record_wall = self.clock.wall_now()
                 for record in records:
                     self._keep(decode_entry(self.codec, self.catalog, record))

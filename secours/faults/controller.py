@@ -133,6 +133,16 @@ class FaultController:
         ]
         return max(ends) if ends else None
 
+    def timers_paused_until(self, service: str, now: datetime) -> datetime | None:
+        """A whole component down or queuing runs no timers (and sends no heartbeat) until then."""
+        ends = [
+            a.until or now + _OPEN_ENDED
+            for a in self.live(now, ("queue_replay", "down"))
+            if a.fault.scope.component == service
+            and not (a.fault.scope.actor or a.fault.scope.eori or a.fault.scope.topic)
+        ]
+        return max(ends) if ends else None
+
     def on_incoming(self, service: str, incoming: Incoming, now: datetime) -> Verdict:
         for a in self.live(now, ("down", "error", "queue_replay")):
             if self.matches_incoming(a.fault.scope, service, incoming) and a.triggered():

@@ -6,7 +6,10 @@ One instance simulates every provider of the run; each acts under its own id
 - no receipt within ``receipt_timeout_s``: push it again (same AS4 message id, so the STI's
   duplicate detection keeps it one message), every ``retry_gap_s``, until the means of transport
   arrives (seed 000, scenario 2, step 4);
-- pull each client's customs-to-trader queue and relay every answer to that client.
+- pull each client's customs-to-trader queue and relay every answer to that client;
+- when customs' SAU notifies an outage (or the recovery), tell each client at once, with the
+  fallback arrangements (seed 000, scenario 2) — unless the drill stages this provider as one
+  that does not (``silent_providers``).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from datetime import datetime, timedelta
 
 from secours.effects import Effects, Timer
 from secours.ids import derive_id
+from secours.rand import uniform
 from secours.runtime import Incoming
-from secours.wire import IE3R02, As4Receipt, C2TMessage, EnsFiling, T2CMessage
+from secours.wire import IE3R02, As4Receipt, C2TMessage, ClientNotice, CustomsNotice, EnsFiling, T2CMessage
 from secours.world import Params, World
 
 __all__ = ["EdiProviderLogic", "Pending"]
@@ -32,6 +36,13 @@ def to_trader(provider: str) -> str:
 
 def to_provider(provider: str) -> str:
     return f"edi.to_provider.{provider}"
+
+
+_PROCEDURE_INFO = (
+    "Customs' ICS system is unavailable. Fallback (smart border, fiche n°9): we keep transmitting your ENS "
+    "until your ferry or shuttle arrives in France; goods unloaded in France only; no action needed from you "
+    "unless your data changes. We will tell you when the system is back."
+)
 
 
 @dataclass(slots=True)
@@ -50,6 +61,8 @@ class EdiProviderLogic:
         self.receipted: set[str] = set()
         self.relayed: set[str] = set()
         self.provider_of = {tr.eori: tr.provider for tr in world.traders}
+        self.seed = world.config.seed
+        self.notified: set[str] = set()
 
     def source(self, provider: str) -> str:
         return f"edi_provider:{provider}"
@@ -65,6 +78,8 @@ class EdiProviderLogic:
             return self.receipt(msg)
         if incoming.topic.startswith(C2T_PREFIX) and isinstance(msg, C2TMessage):
             return self.relay(incoming.topic.removeprefix(C2T_PREFIX), msg)
+        if isinstance(msg, CustomsNotice):
+            return self.customs_notice(msg, now)
         raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def order(self, provider: str, msg: EnsFiling | IE3R02, now: datetime) -> Effects:
@@ -90,7 +105,39 @@ class EdiProviderLogic:
             self.receipted.add(r.ref_message_id)
         return Effects()
 
+    def customs_notice(self, notice: CustomsNotice, now: datetime) -> Effects:
+        """Customs is unavailable (or back): every client hears it from its provider, its single correspondent."""
+        fx = Effects()
+        provider = notice.to
+        if provider not in self.world.provider_by_id or notice.notice_id in self.notified:
+            return fx
+        self.notified.add(notice.notice_id)
+        if provider in self.params.silent_providers:
+            return fx
+        for client in self.world.clients_of(provider):
+            delay = uniform(
+                self.seed, self.params.client_notice_delay_s, "client-notice", notice.notice_id, client.eori
+            )
+            fx.after(
+                now + timedelta(seconds=delay), f"notify:{notice.kind}:{notice.notice_id}", f"{provider}|{client.eori}"
+            )
+        return fx
+
+    def _notify(self, timer: Timer, now: datetime) -> Effects:
+        fx = Effects()
+        _, kind, ref = timer.kind.split(":", 2)
+        provider, eori = timer.ref.split("|")
+        info = _PROCEDURE_INFO if kind == "outage" else ""
+        notice = ClientNotice(
+            notice_id=derive_id(ref, eori), provider=provider, to=eori, kind=kind,
+            procedure_info=info, ref=ref, sent_at=now,
+        )  # fmt: skip
+        fx.send(to_trader(provider), eori, notice.notice_id, self.source(provider), notice)
+        return fx
+
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        if timer.kind.startswith("notify:"):
+            return self._notify(timer, now)
         if timer.ref not in self.pending:
             return Effects()  # receipted meanwhile
         if now >= self.pending[timer.ref].give_up_at:

@@ -5,10 +5,15 @@ from __future__ import annotations
 from secours.runtime import ServiceContext
 from services.ics2_cr.logic import CrLogic
 
+MONITORED = True  # customs and the Commission watch its heartbeats
 CONSUMES = ("ics2.cr.in", "ics2.nes.fr.out")
 PUBLISHES = ("ics2.cr.out", "ics2.cr.distribution", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:
     cfg = ctx.world.config
-    await ctx.serve(CrLogic(cfg.seed, cfg.params.cr_processing_s, cfg.params.mrn_country), CONSUMES)
+    await ctx.serve(
+        CrLogic(cfg.seed, cfg.params.cr_processing_s, cfg.params.mrn_country),
+        CONSUMES,
+        heartbeat_s=ctx.world.config.params.heartbeat_s,
+    )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from secours.runtime import ServiceContext
 from services.ics2_nes_fr.logic import NesFrLogic
 
+MONITORED = True  # customs and the Commission watch its heartbeats
 CONSUMES = ("ics2.cr.distribution",)
 PUBLISHES = ("ics2.nes.fr.out", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:
     cfg = ctx.world.config
-    await ctx.serve(NesFrLogic(cfg.seed, cfg.params), CONSUMES)
+    await ctx.serve(NesFrLogic(cfg.seed, cfg.params), CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from secours.runtime import ServiceContext
 from services.ics2_sti.logic import StiLogic
 
+MONITORED = True  # customs and the Commission watch its heartbeats
 CONSUMES = ("ics2.t2c", "ics2.cr.out")
 PUBLISHES = ("ics2.receipt", "ics2.c2t.{eori}", "ics2.cr.in", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:
     logic = StiLogic(set(ctx.world.queue_eoris()), ctx.world.config.params.mrn_country)
-    await ctx.serve(logic, CONSUMES)
+    await ctx.serve(logic, CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)

@@ -18,7 +18,7 @@ from secours.effects import Effects, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.runtime import Incoming
-from secours.wire import IE3N01, IE3N03, IE3N08, IE3N99, IE3Q02, IE3R01, IE3R02, EloPairing
+from secours.wire import IE3N01, IE3N03, IE3N08, IE3N99, IE3Q02, IE3R01, IE3R02, ClientNotice, EloPairing
 from secours.world import Consignment, World
 from services.trader.ens import build_ens
 
@@ -83,6 +83,8 @@ class TraderLogic:
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         fx = Effects()
+        if isinstance(msg, ClientNotice):
+            return fx  # the provider deals with customs for its clients; nothing to do but take note
         f = self.files.get(getattr(msg, "lrn", ""))
         if f is None:
             raise ValueError(f"{msg.ce_type} for an LRN this trader never filed")

@@ -111,7 +111,7 @@ def g4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(end, f"alert {alert.data['alert_id']} ended before fault {early[0].fault_id} did"))
     if found:
         return outcome("G4", "fail", f"{len(found)} alerts not ended, or ended too early", found)
-    return outcome("G4", "pass", f"all {len(opened)} alerts ended after their fault")
+    return outcome("G4", "pass", f"{len(opened)} alert(s) opened, each ended after its fault")
 
 
 @check("G6", "GLOBAL", "OLGA registers an assistance request at any hour")

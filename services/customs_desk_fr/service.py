@@ -1,0 +1,13 @@
+"""customs_desk_fr: the CID/SAU - watches customs systems, publishes alerts, notifies providers."""
+
+from __future__ import annotations
+
+from secours.runtime import ServiceContext
+from services.customs_desk_fr.logic import CustomsDeskLogic
+
+CONSUMES = ("ops.health",)
+PUBLISHES = ("meteo", "customs.notices", "secours.dlq")
+
+
+async def run(ctx: ServiceContext) -> None:
+    await ctx.serve(CustomsDeskLogic(ctx.world), CONSUMES)
