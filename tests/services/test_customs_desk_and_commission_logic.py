@@ -1,0 +1,92 @@
+"""CID monitoring (PROCEDURES.md ICS2-FR-S2-AS-DOWN steps 1, 2, 5), the Commission relay, provider notices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from secours.effects import Effects
+from secours.wire import ClientNotice, CustomsNotice, EuNotice, Heartbeat, MeteoAlert
+from services.customs_desk_fr.logic import COMMISSION, CustomsDeskLogic
+from services.edi_provider.logic import EdiProviderLogic
+from services.eu_commission.logic import CommissionLogic
+from tests.samples import NOW, WORLD
+from tests.services.helpers import incoming, sent
+
+
+def tick(desk: CustomsDeskLogic, fx: Effects, until_minutes: float) -> Effects:
+    """Fire the desk's watch timers up to a time; what it published on the way."""
+    out = Effects()
+    timers = list(fx.timers)
+    while timers:
+        timer = min(timers, key=lambda t: t.at)
+        timers.remove(timer)
+        if timer.at > NOW + timedelta(minutes=until_minutes):
+            break
+        step = desk.on_timer(timer, timer.at)
+        out.out.extend(step.out)
+        timers.extend(step.timers)
+    return out
+
+
+def beat(minutes: float) -> Heartbeat:
+    return Heartbeat(component="ics2_nes_fr", at=NOW + timedelta(minutes=minutes))
+
+
+def test_silence_opens_an_alert_and_notifies_every_provider_and_the_commission() -> None:
+    desk = CustomsDeskLogic(WORLD)
+    fx = desk.start(NOW)
+    out = tick(desk, fx, until_minutes=4)
+    assert not out.out  # 4 minutes of silence: not yet (detect.self = 5 min)
+    out = tick(desk, fx, until_minutes=7)
+    (alert,) = sent(out, "meteo.alert")
+    assert isinstance(alert, MeteoAlert) and alert.phase == "open" and alert.publisher == "CID"
+    assert alert.services and alert.modes and alert.symptoms and alert.instructions
+    notices = [m for m in sent(out, "customs.notice") if isinstance(m, CustomsNotice)]
+    assert {n.to for n in notices} == {p.id for p in WORLD.providers} | {COMMISSION}
+    assert {n.kind for n in notices} == {"outage"}
+
+
+def test_heartbeats_keep_it_quiet_and_their_return_ends_the_alert() -> None:
+    desk = CustomsDeskLogic(WORLD)
+    fx = desk.start(NOW)
+    for m in range(0, 30):
+        desk.handle(incoming("ops.health", beat(m), f"b{m}"), NOW + timedelta(minutes=m))
+    assert not tick(desk, fx, until_minutes=30).out
+    desk2 = CustomsDeskLogic(WORLD)
+    fx2 = desk2.start(NOW)
+    opened = tick(desk2, fx2, until_minutes=10)
+    assert sent(opened, "meteo.alert")
+    back = desk2.handle(incoming("ops.health", beat(60), "b60"), NOW + timedelta(minutes=60))
+    (end,) = sent(back, "meteo.alert")
+    assert isinstance(end, MeteoAlert) and end.phase == "end"
+    assert {n.kind for n in sent(back, "customs.notice") if isinstance(n, CustomsNotice)} == {"recovery"}
+
+
+def test_bulletins_while_the_alert_is_open() -> None:
+    desk = CustomsDeskLogic(WORLD)
+    out = tick(desk, desk.start(NOW), until_minutes=200)
+    phases = [m.phase for m in sent(out, "meteo.alert") if isinstance(m, MeteoAlert)]
+    assert phases[0] == "open" and phases.count("bip") >= 2
+
+
+def test_commission_relays_cid_notices_to_member_states_once() -> None:
+    logic = CommissionLogic()
+    n = CustomsNotice(notice_id="n1", to=COMMISSION, kind="outage", component="ics2_nes_fr", alert_id="A", sent_at=NOW)
+    (notice,) = sent(logic.handle(incoming("customs.notices", n, "n1"), NOW), "eu.notice")
+    assert isinstance(notice, EuNotice) and notice.kind == "start" and notice.audience == "MS"
+    assert logic.handle(incoming("customs.notices", n, "n1"), NOW).out == []
+    to_provider = n.model_copy(update={"to": "P001", "notice_id": "n2"})
+    assert logic.handle(incoming("customs.notices", to_provider, "n2"), NOW).out == []
+
+
+def test_provider_tells_each_client_with_the_fallback_arrangements_unless_staged_silent() -> None:
+    provider = WORLD.providers[0]
+    n = CustomsNotice(notice_id="n1", to=provider.id, kind="outage", component="ics2_nes_fr", alert_id="A", sent_at=NOW)
+    logic = EdiProviderLogic(WORLD, WORLD.config.params)
+    fx = logic.handle(incoming("customs.notices", n, "n1"), NOW)
+    assert len(fx.timers) == len(WORLD.clients_of(provider.id))
+    told = [m for t in fx.timers for m in sent(logic.on_timer(t, t.at), "client.notice")]
+    assert {m.to for m in told if isinstance(m, ClientNotice)} == {c.eori for c in WORLD.clients_of(provider.id)}
+    assert all(isinstance(m, ClientNotice) and m.procedure_info for m in told)
+    silent = EdiProviderLogic(WORLD, WORLD.config.params.model_copy(update={"silent_providers": (provider.id,)}))
+    assert silent.handle(incoming("customs.notices", n, "n1"), NOW).timers == []
