@@ -24,7 +24,7 @@ from secours.bus import Bus, Record, Subscription
 from secours.clock import SimClock, format_sim, parse_sim
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
-from secours.errors import CodecError, SecoursError
+from secours.errors import BrokerUnavailable, CodecError, SecoursError
 from secours.faults.controller import FaultController
 from secours.faults.gate import PublishGate, Release
 from secours.topics import TopicCatalog
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 DLQ = "secours.dlq"
 HEALTH = "ops.health"
 _COMMIT_EVERY_S = 0.25  # wall seconds between offset commits while records keep coming
+_RECONNECT_S = 0.5  # wall seconds before reading again after the broker stopped answering
 _PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
 
 
@@ -118,7 +119,7 @@ class ServiceContext:
         """Wait until the broker has every record this service published (not other services')."""
         pending, self._unacked = self._unacked, []
         if pending:
-            await asyncio.gather(*pending)
+            await self.bus.settle(pending)
 
     async def apply(self, effects: Effects) -> None:
         await self.publish(effects.out)
@@ -152,8 +153,9 @@ class ServiceContext:
             now = self.clock.now()
             if not self._timers_paused():
                 beat = Heartbeat(component=self.name, at=now)
-                await self.publish([Outgoing(HEALTH, self.name, f"{self.name}/{now.isoformat()}", self.name, beat)])
-                await self.flush()
+                with contextlib.suppress(BrokerUnavailable):  # a missed beat is what monitoring is for
+                    await self.publish([Outgoing(HEALTH, self.name, f"{self.name}/{now.isoformat()}", self.name, beat)])
+                    await self.flush()
             await self.clock.sleep(every_s)
 
     def _paused(self) -> bool:
@@ -163,35 +165,50 @@ class ServiceContext:
         return self.faults is not None and self.faults.timers_paused_until(self.name, self.clock.now()) is not None
 
     async def _consume(self, logic: Logic, topics: Sequence[str]) -> None:
-        """Read, handle, and commit in the background of the hot path.
+        """Read, handle, and commit in the background of the hot path; survive the broker going away.
 
         Records a batch produces leave at once (the producer sends them while the next batch is
         read); the offsets are committed every ``_COMMIT_EVERY_S`` and whenever the input is idle,
         each time only after every record produced so far is acknowledged. Waiting for the broker
         once per batch would add two round trips to every hop of every message.
+
+        When the broker stops answering (paused, killed, cut off), the service waits and reads
+        again from its last committed offsets: what it had done since is done again, which its
+        idempotent handlers turn into nothing new.
         """
-        sub = await self.bus.subscribe(self.name, topics)
+        while True:
+            sub: Subscription | None = None
+            try:
+                sub = await self.bus.subscribe(self.name, topics)
+                await self._consume_from(logic, sub)
+            except BrokerUnavailable as exc:
+                self.log.warning("%s: broker unavailable (%s); reading again from the last commit", self.name, exc)
+                self._unacked.clear()
+                await self.clock.sleep_wall(_RECONNECT_S)
+            finally:
+                if sub is not None:
+                    with contextlib.suppress(BrokerUnavailable):
+                        await sub.close()
+
+    async def _consume_from(self, logic: Logic, sub: Subscription) -> None:
         uncommitted = False
         last_commit = self.clock.wall_now()
-        try:
-            while True:
-                if self._paused():
-                    if uncommitted:
-                        await self._commit(sub)
-                        uncommitted = False
-                    # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
-                    await self.clock.sleep_wall(_PAUSE_POLL_S)
-                    continue
-                await self._replay_held(logic)
-                records = await sub.poll(0.02 if uncommitted else 0.1)
-                for record in records:
-                    await self._handle(logic, record)
-                uncommitted = uncommitted or bool(records)
-                if uncommitted and (not records or self.clock.wall_now() - last_commit >= _COMMIT_EVERY_S):
+        while True:
+            if self._paused():
+                if uncommitted:
                     await self._commit(sub)
-                    uncommitted, last_commit = False, self.clock.wall_now()
-        finally:
-            await sub.close()
+                    uncommitted = False
+                # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
+                await self.clock.sleep_wall(_PAUSE_POLL_S)
+                continue
+            await self._replay_held(logic)
+            records = await sub.poll(0.02 if uncommitted else 0.1)
+            for record in records:
+                await self._handle(logic, record)
+            uncommitted = uncommitted or bool(records)
+            if uncommitted and (not records or self.clock.wall_now() - last_commit >= _COMMIT_EVERY_S):
+                await self._commit(sub)
+                uncommitted, last_commit = False, self.clock.wall_now()
 
     async def _commit(self, sub: Subscription) -> None:
         await self.flush()  # at-least-once: effects acknowledged before the input is marked done
@@ -291,12 +308,18 @@ class ServiceContext:
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
                 continue
             now = self.clock.now()
-            released = self.gate.due(now)
-            if released:
-                await self._send(released, now)
-            if self._timers and self._timers[0].at <= now:
-                due = heapq.heappop(self._timers)
-                await self.apply(logic.on_timer(due, now))
-            next_at = self._next_wake()
-            if next_at is None or next_at > self.clock.now():
-                await self.flush()
+            try:
+                released = self.gate.due(now)
+                if released:
+                    await self._send(released, now)
+                if self._timers and self._timers[0].at <= now:
+                    due = heapq.heappop(self._timers)
+                    await self.apply(logic.on_timer(due, now))
+                next_at = self._next_wake()
+                if next_at is None or next_at > self.clock.now():
+                    await self.flush()
+            except BrokerUnavailable as exc:
+                # The producer keeps what it could not send yet and retries it; what it gave up on is
+                # reported here (a timer's records are not replayed: PROCEDURES' G2 would show a loss).
+                self.log.warning("%s: timer output not acknowledged: %s", self.name, exc)
+                await self.clock.sleep_wall(_RECONNECT_S)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +37,7 @@ class TopicSpec(BaseModel):
     producers: tuple[str, ...]
     consumers: tuple[str, ...]
     cleanup: str = "delete"
+    when_down: Literal["wait", "refuse"] = "wait"
 
     @property
     def placeholders(self) -> tuple[str, ...]:

@@ -66,6 +66,9 @@ class Bus(Protocol):
     async def publish(self, topic: str, key: bytes | None, value: bytes, headers: Headers) -> Awaitable[object]:
         """Hand a record to the producer; the returned awaitable resolves once the broker has it."""
 
+    async def settle(self, pending: Sequence[Awaitable[object]]) -> None:
+        """Wait for the acknowledgements :meth:`publish` returned; raises BrokerUnavailable."""
+
     async def subscribe(self, group: str | None, topics: Sequence[str]) -> Subscription:
         """Read ``topics``; with a group, resume after its committed offsets, else from the start."""
 

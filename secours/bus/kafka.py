@@ -36,7 +36,10 @@ class KafkaSubscription:
         self._closed = False
 
     async def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]:
-        batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        try:
+            batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"fetch failed: {exc}") from exc
         cut = len(self._prefix)
         out: list[Record] = []
         for tp, records in batches.items():
@@ -49,7 +52,10 @@ class KafkaSubscription:
 
     async def commit(self) -> None:
         if self._commits:
-            await self._consumer.commit()
+            try:
+                await self._consumer.commit()
+            except KafkaError as exc:
+                raise BrokerUnavailable(f"offset commit failed: {exc}") from exc
 
     async def close(self) -> None:
         if not self._closed:
@@ -95,10 +101,20 @@ class KafkaBus:
     async def publish(self, topic: str, key: bytes | None, value: bytes, headers: Headers) -> Awaitable[object]:
         if self._producer is None:
             raise BrokerUnavailable("bus is not started")
-        fut: Awaitable[object] = await self._producer.send(
-            self.physical(topic), value=value, key=key, headers=list(headers)
-        )
+        try:
+            fut: Awaitable[object] = await self._producer.send(
+                self.physical(topic), value=value, key=key, headers=list(headers)
+            )
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot send to {topic}: {exc}") from exc
         return fut
+
+    async def settle(self, pending: Sequence[Awaitable[object]]) -> None:
+        """Wait for the acknowledgements of these records; Kafka's errors become the project's own."""
+        try:
+            await asyncio.gather(*pending)
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"records not acknowledged: {exc}") from exc
 
     async def subscribe(self, group: str | None, topics: Sequence[str]) -> KafkaSubscription:
         consumer = AIOKafkaConsumer(

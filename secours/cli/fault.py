@@ -110,7 +110,9 @@ async def _publish(settings: ClientSettings, cmd: FaultCommand) -> None:
     await bus.start()
     try:
         out = Outgoing(FAULTS, cmd.fault_id, cmd.command_id, cmd.issued_by, cmd, cmd.fault_id)
-        await (await bus.publish(FAULTS, cmd.fault_id.encode(), Codec().encode(cmd), headers_for(out, cmd.issued_at)))
+        await bus.settle(
+            [await bus.publish(FAULTS, cmd.fault_id.encode(), Codec().encode(cmd), headers_for(out, cmd.issued_at))]
+        )
     finally:
         await bus.stop()
 

@@ -147,7 +147,11 @@ class FaultController:
         for a in self.live(now, ("down", "error", "queue_replay")):
             if self.matches_incoming(a.fault.scope, service, incoming) and a.triggered():
                 kind = a.fault.kind
-                return Verdict("error" if kind == "error" else "hold" if kind == "queue_replay" else "drop", a.fault.id)
+                if kind == "error":
+                    return Verdict("error", a.fault.id)
+                if kind == "down" and self.catalog.spec_for(incoming.topic).when_down == "refuse":
+                    return Verdict("drop", a.fault.id)  # e.g. an AS4 push: no receipt, the sender retries
+                return Verdict("hold", a.fault.id)  # kept, and processed once the component is back
         return Verdict("process")
 
     # --- publish side ----------------------------------------------------------------------------

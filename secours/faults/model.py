@@ -118,8 +118,9 @@ class _FaultBase(BaseModel):
 
 
 class DownFault(_FaultBase):
-    """The component (or one actor) is down: what reaches it is refused (dropped, the sender must
-    try again); what it had to send waits until it is back."""
+    """The component (or one actor) is down: requests it would answer synchronously are refused
+    (topics with ``when_down: refuse``, e.g. AS4 pushes: the sender must try again); queued input
+    waits and is processed once it is back; what it had to send waits too; it runs no timers."""
 
     kind: Literal["down"] = "down"
 

@@ -56,11 +56,10 @@ class FaultPlane:
 
     async def publish_command(self, cmd: FaultCommand) -> None:
         out = Outgoing(FAULTS, cmd.fault_id, cmd.command_id, cmd.issued_by, cmd, cmd.fault_id)
-        await (
-            await self.bus.publish(
-                FAULTS, cmd.fault_id.encode(), self.codec.encode(cmd), headers_for(out, cmd.issued_at)
-            )
+        ack = await self.bus.publish(
+            FAULTS, cmd.fault_id.encode(), self.codec.encode(cmd), headers_for(out, cmd.issued_at)
         )
+        await self.bus.settle([ack])
 
     async def follow(self) -> None:
         """Apply every command on the control topic, from the first one (late joiners catch up)."""

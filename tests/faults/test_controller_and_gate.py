@@ -71,23 +71,26 @@ def test_queue_replay_pauses_only_its_component() -> None:
     assert c.paused_until("ics2_nes_fr", at(2.1)) is None
 
 
-def test_down_refuses_input_and_error_answers_with_an_error() -> None:
-    inc = Incoming("ics2.cr.out", R01, "m1", "ics2_cr", at(1))
+def test_down_refuses_pushes_keeps_queued_input_and_error_answers_with_an_error() -> None:
+    push = next(m for m in samples() if m.ce_type == "IE3F10")
+    queued = Incoming("ics2.cr.out", R01, "m1", "ics2_cr", at(1))
+    pushed = Incoming("ics2.t2c", push, "p1", "edi_provider:P001", at(1))
     c = controller({"id": "d", "kind": "down", "scope": {"component": "ics2_sti"}, "start": "1h", "end": "2h"})
-    assert c.on_incoming("ics2_sti", inc, at(1.5)).action == "drop"
-    assert c.on_incoming("ics2_sti", inc, at(2.5)).action == "process"
-    assert c.on_incoming("ics2_cr", inc, at(1.5)).action == "process"
+    assert c.on_incoming("ics2_sti", pushed, at(1.5)).action == "drop"  # AS4 push: refused, sender retries
+    assert c.on_incoming("ics2_sti", queued, at(1.5)).action == "hold"  # CR answers wait for the STI
+    assert c.on_incoming("ics2_sti", pushed, at(2.5)).action == "process"
+    assert c.on_incoming("ics2_cr", queued, at(1.5)).action == "process"
+    assert c.timers_paused_until("ics2_sti", at(1.5)) == at(2)
     e = controller({"id": "e", "kind": "error", "scope": {"component": "ics2_sti"}, "start": "1h", "end": "2h"})
-    assert e.on_incoming("ics2_sti", inc, at(1.5)).action == "error"
+    assert e.on_incoming("ics2_sti", queued, at(1.5)).action == "error"
 
 
 def test_eori_scope_matches_records_of_that_eori_only() -> None:
     eori = R01.eori  # type: ignore[attr-defined]
-    c = controller(
-        {"id": "t", "kind": "down", "scope": {"component": "trader", "eori": eori}, "start": "1h", "end": "2h"}
-    )
+    scope = {"component": "trader", "eori": eori}
+    c = controller({"id": "t", "kind": "down", "scope": scope, "start": "1h", "end": "2h"})
     c.actors_of = lambda service, incoming: {f"trader:{incoming.message.eori}"}  # type: ignore[attr-defined]
-    assert c.on_incoming("trader", Incoming("edi.to_trader.P001", R01, "x", "", None), at(1.5)).action == "drop"
+    assert c.on_incoming("trader", Incoming("edi.to_trader.P001", R01, "x", "", None), at(1.5)).action == "hold"
     other = R01.model_copy(update={"eori": "FR00000000000001"})
     assert c.on_incoming("trader", Incoming("edi.to_trader.P001", other, "y", "", None), at(1.5)).action == "process"
 
