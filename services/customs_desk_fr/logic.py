@@ -8,8 +8,9 @@ What seeds 000 and 002 give them to do when a customs system fails:
 - it tells them again when the system is back [A: PROCEDURES.md ICS2-FR-S2-AS-DOWN step 5].
 
 It learns of an outage the way an operations centre does: the system it monitors falls silent
-(no heartbeat for ``detect_self_s``), and it sees the recovery when the heartbeats come back. It
-never knows what the fault was — only what it observes.
+(no heartbeat for ``detect_self_s`` while the other systems it hears from keep beating), and it
+sees the recovery when the heartbeats come back. It never knows what the fault was — only what
+it observes.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class CustomsDeskLogic:
         self.last_seen: dict[str, datetime] = {}
         self.open: dict[str, Alert] = {}
         self.alerts_today: dict[str, int] = {}
+        self.freshest: datetime | None = None  # the newest heartbeat of any system, the monitoring's own pulse
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
@@ -68,6 +70,7 @@ class CustomsDeskLogic:
         msg = incoming.message
         if not isinstance(msg, Heartbeat):
             raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        self.freshest = max(self.freshest or msg.at, msg.at)
         if msg.component not in MONITORED_BY_CID:
             return Effects()
         self.last_seen[msg.component] = max(self.last_seen.get(msg.component, msg.at), msg.at)
@@ -79,8 +82,11 @@ class CustomsDeskLogic:
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         fx = Effects()
         if timer.kind == "watch":
+            # Silence is measured against the newest heartbeat of any system, not against the clock:
+            # when the monitoring feed itself lags, every system looks silent and nothing is concluded.
+            pulse = self.freshest or now
             for component, seen in self.last_seen.items():
-                if component not in self.open and now - seen > self.detect_after:
+                if component not in self.open and pulse - seen > self.detect_after:
                     fx.extend(self._open(component, now))
             fx.after(now + self.watch_every, "watch", "all")
         elif timer.kind == "bip" and timer.ref in self.open:

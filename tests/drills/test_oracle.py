@@ -118,7 +118,7 @@ def test_g4_alert_must_end_after_its_fault() -> None:
               component="ics2_sti", at="2026-03-02T00:05:00Z", fault_json="{}")  # fmt: skip
     end = e("secours.faults", "fault.event", 60, source="harness", fault_id="f", phase="END", kind="down",
             component="ics2_sti", at="2026-03-02T01:00:00Z", fault_json="{}")  # fmt: skip
-    opened = e("meteo", "meteo.alert", 10, alert_id="A1", phase="open")
+    opened = e("meteo", "meteo.alert", 10, alert_id="A1", phase="open", component="ics2_sti")
     ended_early = e("meteo", "meteo.alert", 30, alert_id="A1", phase="end")
     ended_after = e("meteo", "meteo.alert", 70, alert_id="A1", phase="end")
     assert status([start, end, opened, ended_after], "G4")[0] == "pass"

@@ -49,7 +49,7 @@ CONFIG = RunConfig(
     speed=3600,
     duration_hours=6,
     traffic=Traffic(
-        consignments=60,
+        consignments=120,
         providers=2,
         traders=6,
         invalid_rate=0,
@@ -166,7 +166,7 @@ async def run_world(
             assert not sim.failed(), f"services stopped with an error: {sim.failed()}"
             assert SimClock.wall_now() < clock.wall_at(config.end) + 90, "still not done 90 s after the end"
             await clock.sleep_wall(0.1)
-        assert await recorder.until_quiet(quiet_s=1.5, timeout_s=60), "topics still busy 60 s after the end"
+        assert await recorder.until_quiet(quiet_s=1.5, timeout_s=120), "topics still busy 120 s after the end"
         assert not sim.failed(), f"services stopped with an error: {sim.failed()}"
         if watch is not None:
             await tasks[1]  # its errors surface here

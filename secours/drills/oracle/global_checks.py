@@ -101,7 +101,12 @@ def g4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     found: list[Evidence] = []
     for alert in opened:
         end = ends.get(alert.data["alert_id"])
-        covered = [w for w in ix.faults.values() if w.start is not None and alert.time and w.start <= alert.time]
+        component = str(alert.data.get("component", ""))
+        covered = [
+            w
+            for w in ix.faults.values()
+            if w.start is not None and alert.time and w.start <= alert.time and component and component in w.component
+        ]
         if end is None:
             if not _fault_still_active(ix):
                 found.append(evidence(alert, f"alert {alert.data['alert_id']} never ended"))
