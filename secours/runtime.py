@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 DLQ = "secours.dlq"
 HEALTH = "ops.health"
-_COMMIT_EVERY_S = 0.25  # wall seconds between offset commits while records keep coming
 _RECONNECT_S = 0.5  # wall seconds before reading again after the broker stopped answering
 _PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
 
@@ -165,12 +164,7 @@ class ServiceContext:
         return self.faults is not None and self.faults.timers_paused_until(self.name, self.clock.now()) is not None
 
     async def _consume(self, logic: Logic, topics: Sequence[str]) -> None:
-        """Read, handle, and commit in the background of the hot path; survive the broker going away.
-
-        Records a batch produces leave at once (the producer sends them while the next batch is
-        read); the offsets are committed every ``_COMMIT_EVERY_S`` and whenever the input is idle,
-        each time only after every record produced so far is acknowledged. Waiting for the broker
-        once per batch would add two round trips to every hop of every message.
+        """Read, handle, publish, and commit each batch once its effects are acknowledged.
 
         When the broker stops answering (paused, killed, cut off), the service waits and reads
         again from its last committed offsets: what it had done since is done again, which its
@@ -191,24 +185,18 @@ class ServiceContext:
                         await sub.close()
 
     async def _consume_from(self, logic: Logic, sub: Subscription) -> None:
-        uncommitted = False
-        last_commit = self.clock.wall_now()
         while True:
             if self._paused():
-                if uncommitted:
-                    await self._commit(sub)
-                    uncommitted = False
                 # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
                 await self.clock.sleep_wall(_PAUSE_POLL_S)
                 continue
             await self._replay_held(logic)
-            records = await sub.poll(0.02 if uncommitted else 0.1)
+            records = await sub.poll(0.1)
+            if not records:
+                continue
             for record in records:
                 await self._handle(logic, record)
-            uncommitted = uncommitted or bool(records)
-            if uncommitted and (not records or self.clock.wall_now() - last_commit >= _COMMIT_EVERY_S):
-                await self._commit(sub)
-                uncommitted, last_commit = False, self.clock.wall_now()
+            await self._commit(sub)
 
     async def _commit(self, sub: Subscription) -> None:
         await self.flush()  # at-least-once: effects acknowledged before the input is marked done

@@ -126,7 +126,7 @@ class KafkaBus:
             session_timeout_ms=self.settings.session_timeout_ms,
             request_timeout_ms=self.settings.request_timeout_ms,
             max_partition_fetch_bytes=4 * 1024 * 1024,
-            fetch_max_wait_ms=10,  # Tansu holds a fetch for the whole wait even when data is there
+            fetch_max_wait_ms=50,
         )
         try:
             await consumer.start()
