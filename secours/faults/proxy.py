@@ -6,7 +6,9 @@ left is to put a small asyncio proxy between the clients and the broker and misb
 
 - ``pass``       forward bytes both ways;
 - ``latency``    delay every chunk by ``latency_ms`` ± ``jitter_ms`` (seeded), keeping each direction's order;
-- ``blackhole``  keep connections open but drop every byte (requests time out, nothing is refused);
+- ``blackhole``  keep connections open but let no byte through until the hole closes; what was sent
+                 meanwhile is delivered then, as TCP retransmits it after a real path outage (requests
+                 that outlive the client's timeout are given up by the client, nothing is refused);
 - ``reset``      abort every connection with a TCP RST, and reset new ones as soon as they are accepted;
 - ``refuse``     close the listening socket (connects get ECONNREFUSED) and reset existing connections.
 
@@ -56,6 +58,10 @@ _STAT_KEYS = (
     "chunks_delayed",
     "chunks_blackholed",
 )
+# Why hold rather than discard: a Kafka connection is one byte stream of length-prefixed frames.
+# Dropping bytes from the middle of a live stream desynchronises the framing for good (the client
+# reads a response header out of some other frame and fails with a correlation-id error long after
+# the fault), which no network does: a lost packet is retransmitted by TCP, in order.
 
 
 def _abort(writer: asyncio.StreamWriter) -> None:
@@ -111,6 +117,9 @@ class TcpProxy:
         self._latency_s = 0.0
         self._jitter_s = 0.0
         self._rng = random.Random(seed)
+        # Set while bytes may move; cleared for the length of a blackhole (writers wait on it).
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listener: socket.socket | None = None
         self._links: set[_Link] = set()
@@ -171,7 +180,7 @@ class TcpProxy:
         """Switch to ``mode`` now; ``latency_ms``/``jitter_ms`` matter in ``latency`` mode only.
 
         Chunks already waiting out a delay keep their delivery time when the mode changes (they are in
-        flight); those that come due in ``blackhole`` are dropped. Raises :class:`OSError`, and keeps
+        flight); those that come due in ``blackhole`` wait for the hole to close. Raises :class:`OSError`, and keeps
         the mode, if leaving ``refuse`` finds the port taken by someone else meanwhile.
         """
         if mode not in get_args(ProxyMode):
@@ -184,6 +193,10 @@ class TcpProxy:
             elif self._mode == "refuse":
                 self._open_listener()
         previous, self._mode = self._mode, mode
+        if mode == "blackhole":
+            self._flowing.clear()
+        else:
+            self._flowing.set()
         self._latency_s, self._jitter_s = latency_ms / 1000.0, jitter_ms / 1000.0
         logger.info("proxy %s: %s -> %s (latency %s ms ± %s ms)", self.bootstrap, previous, mode, latency_ms, jitter_ms)
         if mode in ("reset", "refuse"):
@@ -311,13 +324,9 @@ class TcpProxy:
             while True:
                 data = await reader.read(_CHUNK)
                 if not data:
-                    # End of stream goes through the queue, behind any delayed bytes. It is forwarded
-                    # even in blackhole: a client that gives up must not leave a broker connection open.
+                    # End of stream goes through the queue, behind any delayed or held bytes.
                     await queue.put(None)
                     return
-                if self._mode == "blackhole":
-                    self.stats["chunks_blackholed"] += 1
-                    continue
                 delay = self._delay_s()
                 if delay > 0:
                     self.stats["chunks_delayed"] += 1
@@ -340,6 +349,16 @@ class TcpProxy:
         try:
             while True:
                 item = await queue.get()
+                if item is not None:
+                    wait = item[0] - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                if not self._flowing.is_set():
+                    # The hole: nothing moves, not even an end of stream, until it closes. The reader
+                    # goes on filling the bounded queue, then stops reading, and TCP flow control
+                    # holds the sender.
+                    self.stats["chunks_blackholed"] += 1
+                    await self._flowing.wait()
                 if item is None:
                     if writer.can_write_eof() and not writer.is_closing():
                         writer.write_eof()  # half-close: the other direction may still be talking
@@ -347,14 +366,7 @@ class TcpProxy:
                     if link.eofs == 2:
                         self._finish(link, reset=False)
                     return
-                due, data = item
-                wait = due - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                if self._mode == "blackhole":
-                    # Bytes in flight when the hole opened are lost too, as on a cut network path.
-                    self.stats["chunks_blackholed"] += 1
-                    continue
+                data = item[1]
                 if writer.is_closing():  # that side went away: take the other one down with it
                     self._finish(link, reset=True)
                     return

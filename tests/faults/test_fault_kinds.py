@@ -407,9 +407,15 @@ async def test_reorder_shuffles_records_only_during_its_window(settings: ClientS
     assert max(i for i, t in enumerate(when) if t < end) < min(i for i, t in enumerate(when) if t >= end)
 
 
+# Slower: "pushed right after the repair" is HOP_S, a sixth of a wall second at 3,600x, which a
+# busy machine overshoots (the provider reads a filing late, and pushes it after the end unheld).
+# At 1,200x the same slack is half a wall second.
+LINK_CUT_CONFIG = CONFIG.model_copy(update={"speed": 1200.0})
+
+
 async def test_link_cut_holds_records_until_the_link_is_repaired(settings: ClientSettings) -> None:
     cut = fault({"id": "provider-sti-cut", "kind": "link_cut", "scope": {"link": ["edi_provider", "ics2_sti"]}})
-    out = await run_world(settings, cut)
+    out = await run_world(settings, cut, LINK_CUT_CONFIG)
     start, end = check_fault_events(out)
 
     pushes = out.where(topic="ics2.t2c", source_prefix="edi_provider:")
@@ -508,9 +514,10 @@ async def test_broker_pause_freezes_the_broker_for_its_window(prefix: str) -> No
     _, end = check_fault_events(out)
 
     paused, resumed = out.marks["START"], out.marks["END"]
-    frozen = [s for t, s in states if out.sim_at(paused) <= t < end]
+    # (a signal takes effect when the kernel next schedules the process: a moment's grace)
+    frozen = [s for t, s in states if out.sim_at(paused + 0.1) <= t < end]
     assert frozen and set(frozen) == {"T"}, "the broker was not stopped during the window"
-    running = [s for t, s in states if t > out.sim_at(resumed)]
+    running = [s for t, s in states if t > out.sim_at(resumed + 0.1)]
     assert running and "T" not in running, "the broker was not running again after the window"
     # Nothing could be read while it was frozen (but an answer already on its way) ...
     read = out.read()
@@ -522,13 +529,12 @@ async def test_broker_pause_freezes_the_broker_for_its_window(prefix: str) -> No
     all_have_mrn(out)
 
 
-# Kafka takes several wall seconds (hours of simulated time) to restart: a slower clock, an early
-# kill, and the run goes on until the restart is done.
-# Apache Kafka takes several wall seconds to come back: at 600 simulated seconds per wall second
-# that is about an hour of simulated time, leaving the day room to show the recovery.
+# Apache Kafka takes several wall seconds to come back (7 to 12 here, more on a busy machine): at
+# 900 simulated seconds per wall second that is two to three hours of simulated time, leaving the
+# day room to show the recovery (filings until 06:00, arrivals from 04:00 to 08:30).
 KILL_CONFIG = CONFIG.model_copy(
     update={
-        "speed": 600.0,
+        "speed": 900.0,
         "duration_hours": 9,
         "traffic": CONFIG.traffic.model_copy(update={"first_arrival_hour": 4, "last_arrival_hour": 8.5}),
     }
@@ -636,11 +642,12 @@ async def test_network_blackhole_cuts_services_off_the_broker_for_its_window(pre
     read_at = [out.sim_at(w) for _, w in out.read()]
     assert [t for t in read_at if t < start], "nothing read before the fault"
     assert not [t for t in read_at if out.inside(t, slack_s=HOP_S)], out.hours(read_at)
-    # The network is back at the end. Requests the hole swallowed are only given up after the Kafka
-    # client's request timeout (wall time, as with a real network): records flow again within it.
+    # The network is back at the end. The hole held what was sent meanwhile (as TCP does over a path
+    # outage) and the window was shorter than the clients' request timeout, so nothing was given up:
+    # records flow again at once, not after a timeout and a reconnection.
+    assert settings.request_timeout_ms > 10_000
     flowing = min(t for t in read_at if t >= end)
-    allowed = timedelta(seconds=(settings.request_timeout_ms / 1000 + 5) * out.clock.speed)
-    assert flowing - end <= allowed, (
+    assert flowing - end <= timedelta(seconds=2 * out.clock.speed), (
         f"records flowed again only {(flowing - end).total_seconds() / out.clock.speed:.1f} wall s after the end"
     )
     assert [e for e in out.where(topic_prefix="ics2.c2t.", ce_type="IE3R01") if out.after(e.time)]
