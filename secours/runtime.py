@@ -17,7 +17,7 @@ import contextlib
 import heapq
 import logging
 from collections.abc import Awaitable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from secours.bus import Bus, Record, Subscription
@@ -25,7 +25,7 @@ from secours.clock import SimClock, format_sim, parse_sim
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
 from secours.errors import BrokerUnavailable, CodecError, SecoursError
-from secours.faults.controller import FaultController
+from secours.faults.controller import ActiveFault, FaultController
 from secours.faults.gate import PublishGate, Release
 from secours.topics import TopicCatalog
 from secours.wire import DeadLetter, Heartbeat
@@ -137,6 +137,10 @@ class ServiceContext:
         """
         await self.apply(logic.start(self.clock.now()))
         await self.flush()
+        if self.faults is not None:
+            for active in list(self.faults.faults.values()):
+                self._own_outage(active)
+            self.faults.listeners.append(self._own_outage)
         loops = [asyncio.create_task(self._run_timers(logic), name=f"{self.name}-timers")]
         if heartbeat_s is not None:
             loops.append(asyncio.create_task(self._heartbeats(heartbeat_s), name=f"{self.name}-heartbeat"))
@@ -146,6 +150,28 @@ class ServiceContext:
             for task in loops:
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
+
+    def _own_outage(self, active: ActiveFault) -> None:
+        """Tell the logic when one of its actors' own system goes down (noticed) and comes back.
+
+        Delivered as timers: ``own_outage`` ``detect_self_s`` after the start, ``own_recovery`` at the
+        end (the staff restored it); nothing for an outage over before it was noticed. A fault cleared
+        early gets a second ``own_recovery`` at the clearing; the logic takes recoveries idempotently.
+        """
+        assert self.faults is not None
+        actor = self.faults.own_outage(self.name, active)
+        if actor is None:
+            return
+        noticed = active.start + timedelta(seconds=self.world.config.params.detect_self_s)
+        until = active.until
+        if until is not None and until <= noticed:
+            return  # over before anyone noticed
+        timers = [Timer(noticed, "own_outage", actor)]
+        if until is not None:
+            timers.append(Timer(until, "own_recovery", actor))
+        for timer in timers:
+            heapq.heappush(self._timers, timer)
+        self._wake.set()
 
     async def _heartbeats(self, every_s: float) -> None:
         while True:

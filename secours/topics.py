@@ -38,6 +38,7 @@ class TopicSpec(BaseModel):
     consumers: tuple[str, ...]
     cleanup: str = "delete"
     when_down: Literal["wait", "refuse"] = "wait"
+    out_of_band: bool = False  # a people's channel: untouched by a "down" fault of the actor's IT system
 
     @property
     def placeholders(self) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ __all__ = [
     "As4Receipt",
     "C2TMessage",
     "CrFiling",
+    "DaClient",
     "DeadLetter",
     "EloPairing",
     "EnsDistribution",
@@ -39,9 +40,14 @@ __all__ = [
     "FaultCommand",
     "FaultEvent",
     "GoodsItem",
+    "OlgaAck",
+    "OlgaClosed",
+    "OlgaDa",
     "Party",
+    "ProviderContact",
     "Push",
     "RunAnnouncement",
+    "SauContact",
     "T2CMessage",
     "TransportArrived",
     "TransportDocument",
@@ -478,5 +484,94 @@ class ClientNotice(WireModel):
     sent_at: datetime
 
 
-EVIDENCE_MODELS: tuple[type[WireModel], ...] = (Heartbeat, MeteoAlert, CustomsNotice, EuNotice, ClientNotice)
+# --- assistance requests and people's channels (phone, e-mail, the OLGA web form) ---------------
+
+
+class ProviderContact(WireModel):
+    """A client calls or writes to its EDI provider (``provider.contacted``): its own system is down or back."""
+
+    schema_name = "secours.sim.ProviderContact"
+    ce_type = "provider.contacted"
+    contact_id: str
+    trader: str
+    provider: str
+    kind: Literal["outage", "recovery", "question"]
+    channel: Literal["phone", "email"]
+    since: datetime
+    sent_at: datetime
+
+
+class DaClient(_Part):
+    eori: str
+    name: str
+
+
+class OlgaDa(WireModel):
+    """An assistance request (demande d'assistance) filed in OLGA, customs' request-tracking tool."""
+
+    schema_name = "secours.sim.OlgaDa"
+    ce_type = "olga.da"
+    da_id: str
+    filer: str  # actor id: EORI of a trader, or provider id
+    filer_role: Literal["trader", "provider"]
+    filer_eori: str
+    company: str
+    phone: str
+    kind: Literal["client_outage", "provider_outage", "customs_unavailable", "self_trigger"]
+    service: str
+    mode: str
+    component: str  # the system that is down, as the filer names it
+    symptom: str
+    since: datetime  # start of the outage, as the filer knows it
+    estimated_duration: str
+    entry_office: str
+    clients: tuple[DaClient, ...]
+    declarations: tuple[str, ...]  # LRNs concerned, when known
+    transports: tuple[str, ...]  # means of transport concerned, when known
+    text: str
+    filed_at: datetime
+
+
+class OlgaAck(WireModel):
+    schema_name = "secours.sim.OlgaAck"
+    ce_type = "olga.ack"
+    da_id: str
+    to: str
+    registered_at: datetime
+
+
+class OlgaClosed(WireModel):
+    schema_name = "secours.sim.OlgaClosed"
+    ce_type = "olga.closed"
+    da_id: str
+    closed_by: str
+    closed_at: datetime
+
+
+class SauContact(WireModel):
+    """A call or e-mail to customs' user help desk about an assistance request."""
+
+    schema_name = "secours.sim.SauContact"
+    ce_type = "sau.contact"
+    contact_id: str
+    by: str
+    channel: Literal["phone", "email"]
+    purpose: Literal["on_call_check", "close_request", "report"]
+    da_id: str
+    text: str
+    sent_at: datetime
+
+
+EVIDENCE_MODELS: tuple[type[WireModel], ...] = (
+    Heartbeat,
+    MeteoAlert,
+    CustomsNotice,
+    EuNotice,
+    ClientNotice,
+    ProviderContact,
+    OlgaDa,
+    OlgaAck,
+    OlgaClosed,
+    SauContact,
+)
 MODELS = MODELS + EVIDENCE_MODELS

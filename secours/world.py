@@ -60,8 +60,23 @@ class Params(_Strict):
     detect_self_s: float = Field(300.0, gt=0, description="silence after which the CID sees an outage (detect.self)")
     bip_every_s: float = Field(3600.0, gt=0, description="periodic bulletins while an alert is open")
     client_notice_delay_s: tuple[float, float] = (60.0, 600.0)
+    da_delay_s: tuple[float, float] = Field(
+        (120.0, 900.0), description="from knowing of an outage to filing the OLGA assistance request"
+    )
+    report_delay_s: tuple[float, float] = Field(
+        (300.0, 1800.0), description="from a system being back to reporting it to customs' help desk"
+    )
+    close_delay_s: tuple[float, float] = Field(
+        (120.0, 1800.0), description="from a recovery report to the help desk closing the DA"
+    )
     silent_providers: tuple[str, ...] = Field(
         (), description="non-compliant providers (staged): they do not tell their clients of customs outages"
+    )
+    no_da_providers: tuple[str, ...] = Field(
+        (), description="non-compliant providers (staged): they file no assistance request for an outage"
+    )
+    partial_da_providers: tuple[str, ...] = Field(
+        (), description="non-compliant providers (staged): their DA for their own outage leaves out one client"
     )
 
 

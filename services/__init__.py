@@ -9,6 +9,7 @@ Layout:
     smart_border/   ferries and shuttles arrive (IE3N06 -> IE3R04), units disembark, green/orange lane
     customs_desk_fr/ CID and its SAU: monitoring, météo alerts and bulletins, direct notices to providers
     eu_commission/  the Commission (DG TAXUD): unavailability notices to the Member States
+    olga/           OLGA: registers and acknowledges assistance requests (DA) at any hour
 
 In each folder ``logic.py`` is pure (state + event + now -> new state + messages and timers) and
 ``service.py`` declares the topics it consumes and publishes and runs the logic on the bus.
@@ -28,6 +29,7 @@ from services.eu_commission import service as eu_commission
 from services.ics2_cr import service as ics2_cr
 from services.ics2_nes_fr import service as ics2_nes_fr
 from services.ics2_sti import service as ics2_sti
+from services.olga import service as olga
 from services.smart_border import service as smart_border
 from services.trader import service as trader
 
@@ -61,6 +63,7 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("smart_border", smart_border),
         _define("customs_desk_fr", customs_desk_fr),
         _define("eu_commission", eu_commission),
+        _define("olga", olga),
     )
 }
 """Every service, by name: what ``secours run --only/--without`` accepts."""

@@ -140,4 +140,20 @@ def samples() -> list[wire.WireModel]:
         wire.ClientNotice(
             notice_id="c", provider="P001", to="FR1", kind="outage", procedure_info="p", ref="n", sent_at=NOW
         ),
+        wire.ProviderContact(
+            contact_id="k", trader="FR1", provider="P001", kind="outage", channel="phone", since=NOW, sent_at=NOW
+        ),
+        wire.OlgaDa(
+            da_id="DA-P001-1", filer="P001", filer_role="provider", filer_eori="FR2", company="EDI Provider 1",
+            phone="+33", kind="client_outage", service="ICS2", mode="EDI", component="IT system of FR1",
+            symptom="s", since=NOW, estimated_duration="unknown", entry_office="FR620001",
+            clients=(wire.DaClient(eori="FR1", name="Haulier 0001 SAS"),), declarations=("LRN1",), transports=(),
+            text="t", filed_at=NOW,
+        ),
+        wire.OlgaAck(da_id="DA-P001-1", to="P001", registered_at=NOW),
+        wire.OlgaClosed(da_id="DA-P001-1", closed_by="SAU", closed_at=NOW),
+        wire.SauContact(
+            contact_id="s", by="edi_provider:P001", channel="email", purpose="report", da_id="DA-P001-1", text="t",
+            sent_at=NOW,
+        ),
     ]

@@ -67,6 +67,8 @@ class FaultController:
     catalog: TopicCatalog
     actors_of: ActorsOf = field(default=lambda service, incoming: set())
     faults: dict[str, ActiveFault] = field(default_factory=dict)
+    # Told of every fault added or cleared (the runtime schedules what actors notice of their own outages).
+    listeners: list[Callable[[ActiveFault], None]] = field(default_factory=list)
 
     # --- learning faults -----------------------------------------------------------------------
 
@@ -75,6 +77,8 @@ class FaultController:
         active = ActiveFault(fault, start, end)
         self.faults[fault.id] = active
         logger.info("fault %s (%s on %s) from %s to %s", fault.id, fault.kind, fault.target, start, end)
+        for listener in self.listeners:
+            listener(active)
         return active
 
     def clear(self, fault_id: str, at: datetime) -> bool:
@@ -82,6 +86,8 @@ class FaultController:
         if active is None:
             return False
         active.cleared_at = at
+        for listener in self.listeners:
+            listener(active)
         return True
 
     def live(self, now: datetime, kinds: Iterable[str] | None = None) -> list[ActiveFault]:
@@ -121,6 +127,19 @@ class FaultController:
             return False
         return scope.eori is None or out.source.endswith(f":{scope.eori}")
 
+    @staticmethod
+    def own_outage(service: str, active: ActiveFault) -> str | None:
+        """The actor hosted by ``service`` whose own IT system ``active`` takes down, if any.
+
+        That actor's staff notice their own system's outage (PROCEDURES.md ``detect.self``): the one
+        thing about a fault an actor may learn, because the system is its own.
+        """
+        f = active.fault
+        actor = f.scope.actor
+        if f.kind != "down" or actor is None or f.scope.topic is not None or f.scope.message is not None:
+            return None
+        return actor if actor.startswith(f"{service}:") else None
+
     # --- consume side --------------------------------------------------------------------------
 
     def paused_until(self, service: str, now: datetime) -> datetime | None:
@@ -143,8 +162,17 @@ class FaultController:
         ]
         return max(ends) if ends else None
 
+    def _spares(self, fault: Fault, topic: str) -> bool:
+        """A system down leaves its people's channels (phone, e-mail, web forms) working."""
+        return fault.kind == "down" and fault.scope.topic is None and self.catalog.spec_for(topic).out_of_band
+
     def on_incoming(self, service: str, incoming: Incoming, now: datetime) -> Verdict:
         for a in self.live(now, ("down", "error", "queue_replay")):
+            if self._spares(a.fault, incoming.topic):
+                continue
+            actor = a.fault.scope.actor
+            if a.fault.kind == "down" and actor is not None and not actor.startswith(f"{service}:"):
+                continue  # one actor's system is down: only the service hosting it stops reading for it
             if self.matches_incoming(a.fault.scope, service, incoming) and a.triggered():
                 kind = a.fault.kind
                 if kind == "error":
@@ -170,7 +198,11 @@ class FaultController:
             f = a.fault
             if f.kind in ("crash", "broker_pause", "broker_kill", "network", "error"):
                 continue
-            if f.kind == "queue_replay" or not self.matches_outgoing(f.scope, service, out):
+            if (
+                f.kind == "queue_replay"
+                or self._spares(f, out.topic)
+                or not self.matches_outgoing(f.scope, service, out)
+            ):
                 continue
             if not a.triggered():
                 continue

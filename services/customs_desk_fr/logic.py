@@ -5,7 +5,9 @@ What seeds 000 and 002 give them to do when a customs system fails:
   while the alert is open, then the end of the alert with instructions [S002];
 - in a smart-border ICS outage it warns every EDI provider directly, and the other Member States
   through the Commission [S000];
-- it tells them again when the system is back [A: PROCEDURES.md ICS2-FR-S2-AS-DOWN step 5].
+- it tells them again when the system is back [A: PROCEDURES.md ICS2-FR-S2-AS-DOWN step 5];
+- the SAU closes an OLGA assistance request once its filer reports that its system is back
+  [A: S000 is silent; mirrors S002 step 6].
 
 It learns of an outage the way an operations centre does: the system it monitors falls silent
 (no heartbeat for ``detect_self_s`` while the other systems it hears from keep beating), and it
@@ -20,12 +22,13 @@ from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
-from secours.wire import CustomsNotice, Heartbeat, MeteoAlert
+from secours.rand import uniform
+from secours.wire import CustomsNotice, Heartbeat, MeteoAlert, OlgaClosed, SauContact
 from secours.world import World
 
 __all__ = ["MONITORED_BY_CID", "CustomsDeskLogic"]
 
-METEO, NOTICES = "meteo", "customs.notices"
+METEO, NOTICES, OLGA_STATUS = "meteo", "customs.notices", "olga.status"
 SOURCE = "customs_desk_fr"
 COMMISSION = "EU_COMMISSION"
 
@@ -59,6 +62,8 @@ class CustomsDeskLogic:
         self.open: dict[str, Alert] = {}
         self.alerts_today: dict[str, int] = {}
         self.freshest: datetime | None = None  # the newest heartbeat of any system, the monitoring's own pulse
+        self.close_delay_s = p.close_delay_s
+        self.closing: set[str] = set()  # DAs whose closing is decided
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
@@ -68,6 +73,8 @@ class CustomsDeskLogic:
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
+        if isinstance(msg, SauContact):
+            return self._contact(msg, now)
         if not isinstance(msg, Heartbeat):
             raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
         self.freshest = max(self.freshest or msg.at, msg.at)
@@ -79,8 +86,21 @@ class CustomsDeskLogic:
             return self._end(alert, now)
         return Effects()
 
+    def _contact(self, msg: SauContact, now: datetime) -> Effects:
+        """A filer reports its system back (or asks for closure): the help desk closes the DA."""
+        fx = Effects()
+        if msg.purpose in ("report", "close_request") and msg.da_id not in self.closing:
+            self.closing.add(msg.da_id)
+            delay = uniform(self.world.config.seed, self.close_delay_s, "close", msg.da_id)
+            fx.after(now + timedelta(seconds=delay), "close", msg.da_id)
+        return fx
+
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         fx = Effects()
+        if timer.kind == "close":
+            closed = OlgaClosed(da_id=timer.ref, closed_by="SAU", closed_at=now)
+            fx.send(OLGA_STATUS, timer.ref, derive_id(timer.ref, "closed"), SOURCE, closed, subject=timer.ref)
+            return fx
         if timer.kind == "watch":
             # Silence is measured against the newest heartbeat of any system, not against the clock:
             # when the monitoring feed itself lags, every system looks silent and nothing is concluded.

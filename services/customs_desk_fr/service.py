@@ -5,8 +5,8 @@ from __future__ import annotations
 from secours.runtime import ServiceContext
 from services.customs_desk_fr.logic import CustomsDeskLogic
 
-CONSUMES = ("ops.health",)
-PUBLISHES = ("meteo", "customs.notices", "secours.dlq")
+CONSUMES = ("ops.health", "sau.contacts")
+PUBLISHES = ("meteo", "customs.notices", "olga.status", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:

@@ -9,7 +9,9 @@ One instance simulates every provider of the run; each acts under its own id
 - pull each client's customs-to-trader queue and relay every answer to that client;
 - when customs' SAU notifies an outage (or the recovery), tell each client at once, with the
   fallback arrangements (seed 000, scenario 2) — unless the drill stages this provider as one
-  that does not (``silent_providers``).
+  that does not (``silent_providers``);
+- when a client's system or its own platform is down, file an OLGA assistance request and report
+  the recovery (seed 000, scenario 1: :mod:`services.edi_provider.fallback`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,18 @@ from secours.effects import Effects, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.runtime import Incoming
-from secours.wire import IE3R02, As4Receipt, C2TMessage, ClientNotice, CustomsNotice, EnsFiling, T2CMessage
+from secours.wire import (
+    IE3R02,
+    As4Receipt,
+    C2TMessage,
+    ClientNotice,
+    CustomsNotice,
+    EnsFiling,
+    ProviderContact,
+    T2CMessage,
+)
 from secours.world import Params, World
+from services.edi_provider.fallback import ProviderDesk
 
 __all__ = ["EdiProviderLogic", "Pending"]
 
@@ -63,6 +75,7 @@ class EdiProviderLogic:
         self.provider_of = {tr.eori: tr.provider for tr in world.traders}
         self.seed = world.config.seed
         self.notified: set[str] = set()
+        self.desk = ProviderDesk(world, params)
 
     def source(self, provider: str) -> str:
         return f"edi_provider:{provider}"
@@ -80,6 +93,8 @@ class EdiProviderLogic:
             return self.relay(incoming.topic.removeprefix(C2T_PREFIX), msg)
         if isinstance(msg, CustomsNotice):
             return self.customs_notice(msg, now)
+        if isinstance(msg, ProviderContact):
+            return self.desk.client_contact(msg, now)
         raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def order(self, provider: str, msg: EnsFiling | IE3R02, now: datetime) -> Effects:
@@ -135,9 +150,27 @@ class EdiProviderLogic:
         fx.send(to_trader(provider), eori, notice.notice_id, self.source(provider), notice)
         return fx
 
+    def holding(self, provider: str) -> dict[str, list[str]]:
+        """LRNs not yet receipted, per client of ``provider``."""
+        held: dict[str, list[str]] = {}
+        for p in self.pending.values():
+            if p.provider == provider:
+                held.setdefault(self._filer(p.message), []).append(p.message.lrn)
+        return held
+
+    @staticmethod
+    def _filer(msg: EnsFiling | IE3R02) -> str:
+        return msg.declarant.eori if isinstance(msg, EnsFiling) else msg.eori
+
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         if timer.kind.startswith("notify:"):
             return self._notify(timer, now)
+        if timer.kind == "own_outage":
+            return self.desk.own_outage(timer.ref.removeprefix("edi_provider:"), now)
+        if timer.kind == "own_recovery":
+            return self.desk.own_recovery(timer.ref.removeprefix("edi_provider:"), now)
+        if timer.kind in ("da", "report"):
+            return self.desk.on_timer(timer, now, self.holding(timer.ref.split("|")[0]))
         if timer.ref not in self.pending:
             return Effects()  # receipted meanwhile
         if now >= self.pending[timer.ref].give_up_at:

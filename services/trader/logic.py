@@ -6,7 +6,10 @@ One instance simulates every trader of the run; each acts under its own EORI
 - IE3N99: correct the data and file again under the same LRN (no MRN was given);
 - IE3R01: pair the unit's ELO with the MRN at the smart border; a consignment drawn as
   "sent twice" then files the same ENS again by mistake, which the CR refuses with IE3N01;
-- IE3Q02: answer the referral with IE3R02 through the provider.
+- IE3Q02: answer the referral with IE3R02 through the provider;
+- its own system down (noticed ``detect_self_s`` after it fails) and back: call its provider, its
+  single correspondent with customs (seed 000, scenario 1), which files the assistance request.
+  Its filings wait in the system meanwhile and leave when it is back.
 """
 
 from __future__ import annotations
@@ -18,13 +21,25 @@ from secours.effects import Effects, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.runtime import Incoming
-from secours.wire import IE3N01, IE3N03, IE3N08, IE3N99, IE3Q02, IE3R01, IE3R02, ClientNotice, EloPairing
+from secours.wire import (
+    IE3N01,
+    IE3N03,
+    IE3N08,
+    IE3N99,
+    IE3Q02,
+    IE3R01,
+    IE3R02,
+    ClientNotice,
+    EloPairing,
+    ProviderContact,
+)
 from secours.world import Consignment, World
 from services.trader.ens import build_ens
 
 __all__ = ["TraderLogic"]
 
 ELO = "sb.elo"
+CONTACTS = "provider.contacts"
 
 
 def to_provider(provider: str) -> str:
@@ -47,6 +62,7 @@ class TraderLogic:
         self.params = world.config.params
         self.seed = world.config.seed
         self.files = {c.lrn: Filing(c) for c in world.consignments}
+        self.down_since: dict[str, datetime] = {}
 
     @staticmethod
     def source(eori: str) -> str:
@@ -59,6 +75,8 @@ class TraderLogic:
         return fx
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        if timer.kind in ("own_outage", "own_recovery"):
+            return self._own_system(timer.ref.removeprefix("trader:"), timer.kind == "own_outage", now)
         f = self.files[timer.ref]
         c = f.consignment
         if timer.kind == "ready":
@@ -70,6 +88,24 @@ class TraderLogic:
         if timer.kind.startswith("answer:"):
             return self._answer(f, timer.kind.removeprefix("answer:"), now)
         raise ValueError(f"unknown timer {timer.kind}")
+
+    def _own_system(self, eori: str, down: bool, now: datetime) -> Effects:
+        """Call the provider: our system is down (since when), or back."""
+        fx = Effects()
+        trader = self.world.trader_by_eori.get(eori)
+        if trader is None or down == (eori in self.down_since):
+            return fx  # not ours, or already said
+        if down:
+            self.down_since[eori] = since = now - timedelta(seconds=self.params.detect_self_s)
+        else:
+            since = self.down_since.pop(eori)
+        kind = "outage" if down else "recovery"
+        contact = ProviderContact(
+            contact_id=derive_id(eori, f"{kind}/{since.isoformat()}"), trader=eori, provider=trader.provider,
+            kind=kind, channel="phone", since=since if down else now, sent_at=now,
+        )  # fmt: skip
+        fx.send(CONTACTS, trader.provider, contact.contact_id, self.source(eori), contact)
+        return fx
 
     def _file(self, f: Filing, now: datetime, *, break_rule: str | None, tag: str = "") -> Effects:
         fx = Effects()

@@ -4,6 +4,8 @@ Layout:
     index.py          JournalIndex: one pass over the journal, indexed for the checks
     registry.py       REGISTRY and the @check decorator: every check lives there under its PROCEDURES.md id
     global_checks.py  G1-G7, run on every drill
+    common.py         questions several scenarios ask (affected consignments, receipts, verdicts)
+    ics2_fr_s1.py     ICS2-FR-S1-TRADER-DOWN and -PROVIDER-DOWN #1-#7 (seed 000, a trade-side system down)
     ics2_fr_s2.py     ICS2-FR-S2-AS-DOWN #1-#9 (seed 000, the customs system down)
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
@@ -13,6 +15,7 @@ Importing this package registers every check module.
 from __future__ import annotations
 
 from secours.drills.oracle import global_checks as _global_checks  # noqa: F401 - registers G1-G7
+from secours.drills.oracle import ics2_fr_s1 as _ics2_fr_s1  # noqa: F401 - registers ICS2-FR-S1-*
 from secours.drills.oracle import ics2_fr_s2 as _ics2_fr_s2  # noqa: F401 - registers ICS2-FR-S2-AS-DOWN#1-#9
 from secours.drills.oracle.index import JournalIndex
 from secours.drills.oracle.registry import REGISTRY, Context

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
+from secours.drills.oracle.common import first, first_fault, seconds, typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence, Status
+from secours.drills.reportdata import CheckOutcome, Evidence
 
 __all__: list[str] = []
 
@@ -23,30 +24,12 @@ _COMPONENT = "ics2_nes_fr"
 
 
 def _fault(ix: JournalIndex) -> FaultWindow | None:
-    found = [w for w in ix.faults.values() if _COMPONENT in w.component and w.start is not None]
-    return min(found, key=lambda w: w.start.timestamp() if w.start else 0.0) if found else None
-
-
-def _typed(ix: JournalIndex, ce_type: str) -> list[Entry]:
-    return [e for e in ix.entries if e.ce_type == ce_type and e.time is not None]
-
-
-def _first(entries: list[Entry]) -> Entry | None:
-    return min(entries, key=lambda e: e.time.timestamp() if e.time else 0.0) if entries else None
+    return first_fault(ix, lambda w: _COMPONENT in w.component)
 
 
 def _customs_notice(ix: JournalIndex, provider: str, kind: str, after: datetime) -> Entry | None:
-    return _first([e for e in _typed(ix, "customs.notice") if e.data["to"] == provider and e.data["kind"] == kind
-                   and e.time is not None and e.time >= after])  # fmt: skip
-
-
-def _seconds(ctx: Context, name: str) -> timedelta:
-    return timedelta(seconds=ctx.params.seconds(name))
-
-
-def _verdict(check_id: str, found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> CheckOutcome:
-    status: Status = ("warn" if warn else "fail") if found else "pass"
-    return outcome(check_id, status, bad.format(n=len(found)) if found else ok, found)
+    return first(e for e in typed(ix, "customs.notice") if e.data["to"] == provider and e.data["kind"] == kind
+                 and e.time is not None and e.time >= after)  # fmt: skip
 
 
 def _not_exercised(check_id: str) -> CheckOutcome:
@@ -61,10 +44,10 @@ def s2_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     found = []
     for p in ctx.world.providers:
         notice = _customs_notice(ix, p.id, "outage", f.start)
-        if notice is None or notice.time is None or notice.time - f.start > _seconds(ctx, "t_alert_max"):
+        if notice is None or notice.time is None or notice.time - f.start > seconds(ctx, "t_alert_max"):
             late = f"only at {format_sim(notice.time)}" if notice is not None and notice.time else "never"
             found.append(evidence(f.start_entry or ix.entries[0], f"provider {p.id}: outage notice {late}"))
-    return _verdict(
+    return verdict(
         f"{S2}#1", found, f"all {len(ctx.world.providers)} providers warned in time", "{n} providers not warned in time"
     )
 
@@ -74,9 +57,9 @@ def s2_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     f = _fault(ix)
     if f is None or f.start is None:
         return _not_exercised(f"{S2}#2")
-    notice = _first([e for e in _typed(ix, "eu.notice") if e.data["kind"] == "start" and e.data["audience"] == "MS"
+    notice = first([e for e in typed(ix, "eu.notice") if e.data["kind"] == "start" and e.data["audience"] == "MS"
                      and e.time is not None and e.time >= f.start])  # fmt: skip
-    if notice is None or notice.time is None or notice.time - f.start > _seconds(ctx, "t_alert_max"):
+    if notice is None or notice.time is None or notice.time - f.start > seconds(ctx, "t_alert_max"):
         when = f"only at {format_sim(notice.time)}" if notice is not None and notice.time else "never"
         return outcome(f"{S2}#2", "fail", f"no Commission notice to the Member States in time ({when})")
     return outcome(f"{S2}#2", "pass", f"Commission notice to the Member States at {format_sim(notice.time)}",
@@ -88,9 +71,9 @@ def _client_notices(ix: JournalIndex, ctx: Context, kind: str, check_id: str) ->
     if f is None or f.start is None:
         return _not_exercised(check_id)
     since = f.start if kind == "outage" else (f.end or f.start)
-    sent = {(e.data["provider"], e.data["to"]): e for e in _typed(ix, "client.notice") if e.data["kind"] == kind}
+    sent = {(e.data["provider"], e.data["to"]): e for e in typed(ix, "client.notice") if e.data["kind"] == kind}
     found: list[Evidence] = []
-    limit = _seconds(ctx, "t_client_notice_max")
+    limit = seconds(ctx, "t_client_notice_max")
     for p in ctx.world.providers:
         trigger = _customs_notice(ix, p.id, kind, since)
         for client in ctx.world.clients_of(p.id):
@@ -105,7 +88,7 @@ def _client_notices(ix: JournalIndex, ctx: Context, kind: str, check_id: str) ->
                 found.append(evidence(notice, f"{p.id} told {client.eori} at {format_sim(notice.time)}, not within "
                                               f"t.client_notice_max of {format_sim(trigger.time)}"))  # fmt: skip
     n = sum(len(ctx.world.clients_of(p.id)) for p in ctx.world.providers)
-    return _verdict(
+    return verdict(
         check_id, found, f"all {n} clients told ({kind}) in time", "{n} clients not told (" + kind + ") in time"
     )
 
@@ -119,12 +102,12 @@ def s2_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 @check(f"{S2}#4", S2, "Each outage notice to a client carries the fallback arrangements")
 def s2_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    notices = [e for e in _typed(ix, "client.notice") if e.data["kind"] == "outage"]
+    notices = [e for e in typed(ix, "client.notice") if e.data["kind"] == "outage"]
     if not notices:
         return outcome(f"{S2}#4", "not_exercised", "no outage notice to a client in this drill")
     empty = [evidence(e, f"{e.data['provider']} -> {e.data['to']}: no procedure_info") for e in notices
              if not str(e.data.get("procedure_info", "")).strip()]  # fmt: skip
-    return _verdict(f"{S2}#4", empty, f"all {len(notices)} outage notices give the fallback arrangements",
+    return verdict(f"{S2}#4", empty, f"all {len(notices)} outage notices give the fallback arrangements",
                     "{n} outage notices without the fallback arrangements")  # fmt: skip
 
 
@@ -152,7 +135,7 @@ def s2_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     pushes = _pushes_by_lrn(ix)
     receipts = {e.data["lrn"]: e.time for r in ix.receipts.values() for e in r[:1]
                 if e.data.get("action") in ("IE3F10", "IE3F51") and e.time}  # fmt: skip
-    gap = _seconds(ctx, "t_retry_max_gap")
+    gap = seconds(ctx, "t_retry_max_gap")
     found: list[Evidence] = []
     pending = 0
     for c in ctx.world.consignments:
@@ -170,7 +153,7 @@ def s2_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(Evidence(c.lrn, "ics2.t2c", begin, f"{c.lrn}: {int(worst.total_seconds())} s without a push"))
     if not pending:
         return outcome(f"{S2}#6", "not_exercised", "no ENS was left without a receipt during the outage")
-    return _verdict(f"{S2}#6", found, f"{pending} pending ENS pushed without a long gap until receipt or arrival",
+    return verdict(f"{S2}#6", found, f"{pending} pending ENS pushed without a long gap until receipt or arrival",
                     "{n} pending ENS left unpushed longer than t.retry_max_gap")  # fmt: skip
 
 
@@ -195,7 +178,7 @@ def s2_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(Evidence(c.lrn, "ics2.c2t", f.end, f"{c.lrn}: {what} after recovery"))
     if not pending:
         return outcome(f"{S2}#7", "not_exercised", "no ENS was pending during the outage")
-    return _verdict(f"{S2}#7", found, f"all {pending} pending ENS got their MRN, then their assessment",
+    return verdict(f"{S2}#7", found, f"all {pending} pending ENS got their MRN, then their assessment",
                     "{n} pending ENS not processed after recovery")  # fmt: skip
 
 
@@ -207,9 +190,9 @@ def s2_8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     found = []
     for p in ctx.world.providers:
         notice = _customs_notice(ix, p.id, "recovery", f.end)
-        if notice is None or notice.time is None or notice.time - f.end > _seconds(ctx, "t_end_alert_max"):
+        if notice is None or notice.time is None or notice.time - f.end > seconds(ctx, "t_end_alert_max"):
             found.append(Evidence(p.id, "customs.notices", f.end, f"provider {p.id}: no recovery notice in time"))
-    return _verdict(
+    return verdict(
         f"{S2}#8", found, "every provider told of the recovery in time", "{n} providers not told of the recovery"
     )
 
@@ -219,11 +202,11 @@ def s2_9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     f = _fault(ix)
     if f is None or f.start is None:
         return _not_exercised(f"{S2}#9")
-    das = [e for e in _typed(ix, "olga.da") if e.data.get("kind") == "customs_unavailable"]
+    das = [e for e in typed(ix, "olga.da") if e.data.get("kind") == "customs_unavailable"]
     found = []
     for da in das:
         provider = da.source.split(":", 1)[-1]
         notice = _customs_notice(ix, provider, "outage", f.start)
         if notice is not None and notice.time is not None and da.time is not None and notice.time <= da.time:
             found.append(evidence(da, f"{provider} filed a DA after the CID had warned it"))
-    return _verdict(f"{S2}#9", found, "no redundant DA", "{n} redundant DAs", warn=True)
+    return verdict(f"{S2}#9", found, "no redundant DA", "{n} redundant DAs", warn=True)

@@ -39,6 +39,7 @@ class JournalIndex:
     r01_by_key: dict[tuple[str, str], list[Entry]] = field(default_factory=lambda: defaultdict(list))
     filing_by_mrn: dict[str, Entry] = field(default_factory=dict)  # CrFiling (STI -> CR), by MRN
     arrivals: dict[str, Entry] = field(default_factory=dict)  # transport.arrived by transport id
+    disembarked: dict[str, Entry] = field(default_factory=dict)  # unit.disembarked by unit id (first)
     n03_by_mrn: dict[str, Entry] = field(default_factory=dict)
     dead_letters: list[Entry] = field(default_factory=list)
     first_seen_id: dict[str, datetime] = field(default_factory=dict)
@@ -79,6 +80,8 @@ class JournalIndex:
             self.filing_by_mrn.setdefault(d["mrn"], e)
         elif ty == "transport.arrived":
             self.arrivals.setdefault(d["transport_id"], e)
+        elif ty == "unit.disembarked":
+            self.disembarked.setdefault(d["unit_id"], e)
         elif topic == "secours.dlq":
             self.dead_letters.append(e)
 

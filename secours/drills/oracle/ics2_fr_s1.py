@@ -1,0 +1,367 @@
+"""ICS2-FR-S1-*: a system on the trade side is down (PROCEDURES.md §5, seed 000 scenario 1).
+
+TRADER-DOWN: a client's system is down; its provider, its single correspondent with customs, files
+an OLGA assistance request naming it, lodges its ENS once it is back (before its units disembark)
+and reports the recovery, and the request is closed.
+PROVIDER-DOWN: the provider's own platform is down; it files a request listing all its clients,
+lodges everything it held once it is back, and reports the recovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from secours.clock import format_sim
+from secours.drills.journal import Entry
+from secours.drills.oracle.common import affected, first, first_fault, receipts_by_lrn, seconds, typed, verdict
+from secours.drills.oracle.index import FaultWindow, JournalIndex
+from secours.drills.oracle.registry import Context, check, evidence, outcome
+from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.world import Consignment
+
+__all__: list[str] = []
+
+TRADER = "ICS2-FR-S1-TRADER-DOWN"
+PROVIDER = "ICS2-FR-S1-PROVIDER-DOWN"
+
+
+def _down(prefix: str) -> Callable[[FaultWindow], bool]:
+    return lambda w: w.kind == "down" and w.component.startswith(prefix)
+
+
+def _subject(f: FaultWindow) -> str:
+    """The EORI or provider id the fault takes down (``trader:FR...`` -> ``FR...``)."""
+    return f.component.split(":", 1)[1]
+
+
+def _not_exercised(check_id: str, what: str) -> CheckOutcome:
+    return outcome(check_id, "not_exercised", f"no {what} in this drill")
+
+
+def _das(ix: JournalIndex, kind: str, filer: str, since: datetime) -> list[Entry]:
+    return [
+        e for e in typed(ix, "olga.da")
+        if e.data["kind"] == kind and e.data["filer"] == filer and e.time is not None and e.time >= since
+    ]  # fmt: skip
+
+
+def _registered(ix: JournalIndex, da: Entry) -> datetime | None:
+    ack = first(e for e in typed(ix, "olga.ack") if e.data["da_id"] == da.data["da_id"])
+    return ack.time if ack is not None else None
+
+
+def _closed_in_time(ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow, das: list[Entry]) -> CheckOutcome:
+    if not das:
+        return outcome(check_id, "not_exercised", "no assistance request to close (the DA check reports it)")
+    if f.end is None:
+        return outcome(check_id, "not_exercised", "the fault had not ended by drill end")
+    limit = f.end + seconds(ctx, "t_close_max")
+    closed = {e.data["da_id"]: e for e in typed(ix, "olga.closed")}
+    found = []
+    for da in das:
+        c = closed.get(da.data["da_id"])
+        if c is None or c.time is None or c.time > limit:
+            when = f"only at {format_sim(c.time)}" if c is not None and c.time else "never"
+            found.append(evidence(da, f"DA {da.data['da_id']} closed {when} (limit {format_sim(limit)})"))
+    return verdict(check_id, found, f"{len(das)} assistance request(s) closed within t.close_max of the recovery",
+                   "{n} assistance requests not closed in time")  # fmt: skip
+
+
+def _lodged_before_disembarking(ix: JournalIndex, check_id: str, cons: list[Consignment]) -> CheckOutcome:
+    receipts = receipts_by_lrn(ix)
+    found: list[Evidence] = []
+    checked = 0
+    for c in cons:
+        dis = ix.disembarked.get(c.unit_id)
+        if dis is None or dis.time is None:
+            continue  # not disembarked by drill end: #MRN-by-end covers it
+        checked += 1
+        got = receipts.get(c.lrn)
+        if got is None or got >= dis.time:
+            when = f"at {format_sim(got)}" if got else "never"
+            found.append(evidence(dis, f"{c.lrn}: unit {c.unit_id} disembarked, ENS receipted {when}"))
+    if not checked:
+        return outcome(check_id, "not_exercised", "no affected unit disembarked during the drill")
+    return verdict(check_id, found, f"all {checked} affected units had their ENS receipted before disembarking",
+                   "{n} affected units disembarked before their ENS was receipted")  # fmt: skip
+
+
+def _mrn_by_end(ix: JournalIndex, check_id: str, cons: list[Consignment]) -> CheckOutcome:
+    if not cons:
+        return outcome(check_id, "not_exercised", "no consignment affected by the outage")
+    found = [Evidence(c.lrn, "ics2.c2t", ix.end, f"{c.lrn} ({c.trader}): no MRN by drill end")
+             for c in cons if ix.first_r01((c.trader, c.lrn)) is None]  # fmt: skip
+    return verdict(check_id, found, f"all {len(cons)} affected consignments got their MRN",
+                   "{n} affected consignments without an MRN")  # fmt: skip
+
+
+def _single_correspondent(ix: JournalIndex, check_id: str, f: FaultWindow, traders: set[str]) -> CheckOutcome:
+    """(warn) SC3: clients file no DA and call no help desk about the outage; their provider does."""
+    assert f.start is not None
+    found = [evidence(e, f"client {e.data['filer']} filed DA {e.data['da_id']} itself") for e in typed(ix, "olga.da")
+             if e.data["filer"] in traders and e.time is not None and e.time >= f.start]  # fmt: skip
+    found += [evidence(e, f"client {e.data['by']} called the help desk itself") for e in typed(ix, "sau.contact")
+              if e.data["by"].split(":", 1)[-1] in traders and e.time is not None and e.time >= f.start]  # fmt: skip
+    return verdict(check_id, found, "the provider was the clients' single correspondent",
+                   "{n} requests or calls by clients themselves", warn=True)  # fmt: skip
+
+
+# --- ICS2-FR-S1-TRADER-DOWN -----------------------------------------------------------------------
+
+
+def _trader_case(ix: JournalIndex, ctx: Context) -> tuple[FaultWindow, str, str] | None:
+    f = first_fault(ix, _down("trader:"))
+    if f is None:
+        return None
+    eori = _subject(f)
+    trader = ctx.world.trader_by_eori.get(eori)
+    return (f, eori, trader.provider) if trader is not None else None
+
+
+def _aware(ix: JournalIndex, ctx: Context, f: FaultWindow, eori: str) -> datetime:
+    """aware(P): when the client's call reached its provider (at the latest, when it should have)."""
+    assert f.start is not None
+    calls = [e for e in typed(ix, "provider.contacted") if e.data["trader"] == eori and e.data["kind"] == "outage"]
+    call = first(e for e in calls if e.time is not None and e.time >= f.start)
+    return call.time if call is not None and call.time is not None else f.start + seconds(ctx, "detect_self")
+
+
+def _client_das(ix: JournalIndex, f: FaultWindow, eori: str, provider: str) -> list[Entry]:
+    assert f.start is not None
+    return [da for da in _das(ix, "client_outage", provider, f.start)
+            if eori in {c["eori"] for c in da.data["clients"]}]  # fmt: skip
+
+
+@check(f"{TRADER}#1", TRADER, "The provider files a DA naming the client, within t.da_max of knowing")
+def trader_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _trader_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{TRADER}#1", "trader's system down")
+    f, eori, provider = case
+    limit = _aware(ix, ctx, f, eori) + seconds(ctx, "t_da_max")
+    da = first(_client_das(ix, f, eori, provider))
+    if da is None or da.time is None or da.time > limit:
+        when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
+        return outcome(f"{TRADER}#1", "fail", f"{provider} filed a DA naming {eori} {when} (limit {format_sim(limit)})")
+    return outcome(f"{TRADER}#1", "pass", f"{provider} filed {da.data['da_id']} naming {eori} at {format_sim(da.time)}",
+                   [evidence(da, "olga.da client_outage")])  # fmt: skip
+
+
+@check(f"{TRADER}#2", TRADER, "(warn) The client files no DA and calls no help desk itself: its provider does")
+def trader_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _trader_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{TRADER}#2", "trader's system down")
+    return _single_correspondent(ix, f"{TRADER}#2", case[0], {case[1]})
+
+
+def _trader_affected(ix: JournalIndex, ctx: Context) -> list[Consignment] | None:
+    case = _trader_case(ix, ctx)
+    if case is None:
+        return None
+    f, eori, _ = case
+    return affected(ix, ctx, f, lambda c: c.trader == eori)
+
+
+@check(f"{TRADER}#3", TRADER, "Every affected ENS of the client is receipted before its unit disembarks")
+def trader_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    cons = _trader_affected(ix, ctx)
+    if cons is None:
+        return _not_exercised(f"{TRADER}#3", "trader's system down")
+    return _lodged_before_disembarking(ix, f"{TRADER}#3", cons)
+
+
+@check(f"{TRADER}#4", TRADER, "Every affected ENS of the client gets its MRN by drill end")
+def trader_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    cons = _trader_affected(ix, ctx)
+    if cons is None:
+        return _not_exercised(f"{TRADER}#4", "trader's system down")
+    return _mrn_by_end(ix, f"{TRADER}#4", cons)
+
+
+@check(f"{TRADER}#5", TRADER, "The DA is registered before the legal deadlines it could still meet")
+def trader_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    """Deadlines the procedure could meet: those later than F.start + detect.self + t.da_max (the client
+    noticing, then its provider filing, each within its allowance). Earlier ones are #1's business.
+    If every deadline had passed when the fault began, the DA is due within t.da_max of aware(P)."""
+    case = _trader_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{TRADER}#5", "trader's system down")
+    f, eori, provider = case
+    assert f.start is not None
+    da = first(_client_das(ix, f, eori, provider))
+    registered = _registered(ix, da) if da is not None else None
+    cons = affected(ix, ctx, f, lambda c: c.trader == eori)
+    reachable = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
+    deadlines = [c.deadline for c in cons if c.deadline >= reachable]
+    if deadlines:
+        limit, why = min(deadlines), "the earliest legal deadline it could meet"
+    elif any(c.deadline >= f.start for c in cons):
+        return outcome(f"{TRADER}#5", "not_exercised", "every affected deadline fell within the procedure's allowance")
+    else:
+        limit, why = _aware(ix, ctx, f, eori) + seconds(ctx, "t_da_max"), "t.da_max after the provider knew"
+    if registered is None:
+        return outcome(f"{TRADER}#5", "fail", f"no DA registered; one was due before {why} ({format_sim(limit)})")
+    if registered > limit:
+        return outcome(f"{TRADER}#5", "fail", f"DA registered at {format_sim(registered)}, after {why} "
+                       f"({format_sim(limit)})")  # fmt: skip
+    return outcome(f"{TRADER}#5", "pass", f"DA registered at {format_sim(registered)}, before {why} "
+                   f"({format_sim(limit)})")  # fmt: skip
+
+
+@check(f"{TRADER}#6", TRADER, "The DA is closed within t.close_max of the recovery")
+def trader_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _trader_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{TRADER}#6", "trader's system down")
+    f, eori, provider = case
+    return _closed_in_time(ix, ctx, f"{TRADER}#6", f, _client_das(ix, f, eori, provider))
+
+
+@check(f"{TRADER}#7", TRADER, "No missing-ENS record for a unit of the client whose ENS was receipted in time")
+def trader_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _trader_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{TRADER}#7", "trader's system down")
+    absences = typed(ix, "customs.ens_absence")
+    if not absences:
+        return _not_exercised(f"{TRADER}#7", "missing-ENS record (customs.ens_absence)")
+    _, eori, _ = case
+    receipts = receipts_by_lrn(ix)
+    mine = {c.unit_id: c for c in ctx.world.consignments if c.trader == eori}
+    found = []
+    for a in absences:
+        c = mine.get(a.data["unit_id"])
+        dis = ix.disembarked.get(a.data["unit_id"])
+        got = receipts.get(c.lrn) if c is not None else None
+        if c is not None and got is not None and dis is not None and dis.time is not None and got < dis.time:
+            found.append(evidence(a, f"unit {c.unit_id} recorded as missing its ENS, receipted at {format_sim(got)}"))
+    return verdict(f"{TRADER}#7", found, "no unit of the client wrongly recorded as missing its ENS",
+                   "{n} units wrongly recorded as missing their ENS")  # fmt: skip
+
+
+# --- ICS2-FR-S1-PROVIDER-DOWN ---------------------------------------------------------------------
+
+
+def _provider_case(ix: JournalIndex, ctx: Context) -> tuple[FaultWindow, str] | None:
+    f = first_fault(ix, _down("edi_provider:"))
+    if f is None or _subject(f) not in ctx.world.provider_by_id:
+        return None
+    return f, _subject(f)
+
+
+def _outage_das(ix: JournalIndex, f: FaultWindow, provider: str) -> list[Entry]:
+    assert f.start is not None
+    return _das(ix, "provider_outage", provider, f.start)
+
+
+@check(f"{PROVIDER}#1", PROVIDER, "The provider files a DA about its own outage within t.da_max of noticing it")
+def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _provider_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{PROVIDER}#1", "provider platform down")
+    f, provider = case
+    assert f.start is not None
+    limit = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
+    da = first(_outage_das(ix, f, provider))
+    if da is None or da.time is None or da.time > limit:
+        when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
+        return outcome(f"{PROVIDER}#1", "fail", f"{provider} filed its outage DA {when} (limit {format_sim(limit)})")
+    return outcome(f"{PROVIDER}#1", "pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}",
+                   [evidence(da, "olga.da provider_outage")])  # fmt: skip
+
+
+@check(f"{PROVIDER}#2", PROVIDER, "The DA lists every client of the provider, traffic in progress or not")
+def provider_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _provider_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{PROVIDER}#2", "provider platform down")
+    f, provider = case
+    das = _outage_das(ix, f, provider)
+    if not das:
+        return outcome(f"{PROVIDER}#2", "not_exercised", "no outage DA to read (#1 reports it)")
+    want = {c.eori for c in ctx.world.clients_of(provider)}
+    found = []
+    for da in das:
+        listed = {c["eori"] for c in da.data["clients"]}
+        if listed != want:
+            missing, extra = sorted(want - listed), sorted(listed - want)
+            found.append(evidence(da, f"DA {da.data['da_id']}: missing {missing}, not clients {extra}"))
+    return verdict(f"{PROVIDER}#2", found, f"the DA lists all {len(want)} clients",
+                   "{n} DAs with a wrong client list")  # fmt: skip
+
+
+def _provider_affected(ix: JournalIndex, ctx: Context) -> tuple[FaultWindow, list[Consignment]] | None:
+    case = _provider_case(ix, ctx)
+    if case is None:
+        return None
+    f, provider = case
+    return f, affected(ix, ctx, f, lambda c: c.provider == provider)
+
+
+@check(f"{PROVIDER}#3", PROVIDER, "Every affected ENS of its clients is receipted before its unit disembarks")
+def provider_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    found = _provider_affected(ix, ctx)
+    if found is None:
+        return _not_exercised(f"{PROVIDER}#3", "provider platform down")
+    return _lodged_before_disembarking(ix, f"{PROVIDER}#3", found[1])
+
+
+@check(f"{PROVIDER}#4", PROVIDER, "Every held ENS is pushed within t.backlog_max of the recovery, before disembarking")
+def provider_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _provider_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{PROVIDER}#4", "provider platform down")
+    f, provider = case
+    if f.start is None or f.end is None:
+        return outcome(f"{PROVIDER}#4", "not_exercised", "the outage had not ended by drill end")
+    receipts = receipts_by_lrn(ix)
+    pushes: dict[str, list[datetime]] = {}
+    for entries in ix.pushes.values():
+        for e in entries:
+            if e.ce_type in ("IE3F10", "IE3F51") and e.time is not None:
+                pushes.setdefault(e.data["lrn"], []).append(e.time)
+    limit = f.end + seconds(ctx, "t_backlog_max")
+    held = [c for c in ctx.world.consignments if c.provider == provider and c.ready < f.end
+            and not (receipts.get(c.lrn) and receipts[c.lrn] <= f.start)]  # fmt: skip
+    found: list[Evidence] = []
+    for c in held:
+        after = [t for t in pushes.get(c.lrn, []) if t >= f.end]
+        if not after and receipts.get(c.lrn) is not None and receipts[c.lrn] < f.end:
+            continue  # receipted before the outage took hold: nothing held
+        dis = ix.disembarked.get(c.unit_id)
+        pushed = min(after) if after else None
+        if pushed is None or pushed > limit or (dis is not None and dis.time is not None and pushed >= dis.time):
+            when = f"at {format_sim(pushed)}" if pushed else "never"
+            found.append(Evidence(c.lrn, "ics2.t2c", f.end, f"{c.lrn}: pushed again {when}"))
+    if not held:
+        return outcome(f"{PROVIDER}#4", "not_exercised", "the provider held no ENS during its outage")
+    return verdict(f"{PROVIDER}#4", found, f"all {len(held)} held ENS pushed within t.backlog_max of the recovery",
+                   "{n} held ENS pushed late or never")  # fmt: skip
+
+
+@check(f"{PROVIDER}#5", PROVIDER, "Every affected ENS gets its MRN by drill end")
+def provider_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    found = _provider_affected(ix, ctx)
+    if found is None:
+        return _not_exercised(f"{PROVIDER}#5", "provider platform down")
+    return _mrn_by_end(ix, f"{PROVIDER}#5", found[1])
+
+
+@check(f"{PROVIDER}#6", PROVIDER, "(warn) No client of the provider files a DA or calls the help desk about it")
+def provider_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _provider_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{PROVIDER}#6", "provider platform down")
+    f, provider = case
+    return _single_correspondent(ix, f"{PROVIDER}#6", f, {c.eori for c in ctx.world.clients_of(provider)})
+
+
+@check(f"{PROVIDER}#7", PROVIDER, "The DA is closed within t.close_max of the recovery")
+def provider_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = _provider_case(ix, ctx)
+    if case is None:
+        return _not_exercised(f"{PROVIDER}#7", "provider platform down")
+    f, provider = case
+    return _closed_in_time(ix, ctx, f"{PROVIDER}#7", f, _outage_das(ix, f, provider))

@@ -1,0 +1,13 @@
+"""olga: registers and acknowledges assistance requests (DA), at any hour."""
+
+from __future__ import annotations
+
+from secours.runtime import ServiceContext
+from services.olga.logic import OlgaLogic
+
+CONSUMES = ("olga.requests",)
+PUBLISHES = ("olga.status", "secours.dlq")
+
+
+async def run(ctx: ServiceContext) -> None:
+    await ctx.serve(OlgaLogic(), CONSUMES)
