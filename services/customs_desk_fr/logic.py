@@ -67,7 +67,9 @@ class CustomsDeskLogic:
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
-        self.last_seen = dict.fromkeys(MONITORED_BY_CID, now)  # up when the day starts
+        # Up when the day starts: the day's start, not this process's (services start a little before
+        # simulated time zero, each at its own pace, and a system not heard from yet is not silent).
+        self.last_seen = dict.fromkeys(MONITORED_BY_CID, max(now, self.world.config.start))
         fx.after(now + self.watch_every, "watch", "all")
         return fx
 

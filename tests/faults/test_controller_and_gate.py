@@ -142,6 +142,23 @@ def test_down_actor_holds_its_output_until_recovery() -> None:
     assert len(gate.due(at(2))) == 1
 
 
+def test_a_system_down_leaves_its_people_s_channels_working() -> None:
+    spec = {"id": "d", "kind": "down", "scope": {"actor": "edi_provider:P001"}, "start": "1h", "end": "2h"}
+    c = controller(spec)
+    gate = PublishGate("edi_provider", c)
+    da = next(s for s in samples() if s.ce_type == "olga.da")
+    assert len(gate.submit(out("olga.requests", "edi_provider:P001", da), at(1.5))) == 1  # the OLGA web form
+    assert gate.submit(out("ics2.t2c", "edi_provider:P001"), at(1.5)) == []  # the platform: held
+    # Only the service hosting the actor stops reading for it: the smart border still reads the queue.
+    r01 = Incoming("ics2.c2t.FR1", R01, "i", "ics2_sti", at(1.5))
+    actors = FaultController(T0, CATALOG, lambda service, incoming: {"edi_provider:P001"})
+    actors.add(parse_fault(spec))
+    assert actors.on_incoming("edi_provider", r01, at(1.5)).action == "hold"
+    assert actors.on_incoming("smart_border", r01, at(1.5)).action == "process"
+    assert c.own_outage("edi_provider", c.faults["d"]) == "edi_provider:P001"
+    assert c.own_outage("trader", c.faults["d"]) is None
+
+
 def test_link_cut_holds_only_records_towards_the_cut_component() -> None:
     spec = {"id": "k", "kind": "link_cut", "scope": {"link": ["ics2_cr", "ics2_nes_fr"]}, "start": "1h", "end": "2h"}
     gate = PublishGate("ics2_cr", controller(spec))

@@ -90,3 +90,17 @@ def test_provider_tells_each_client_with_the_fallback_arrangements_unless_staged
     assert all(isinstance(m, ClientNotice) and m.procedure_info for m in told)
     silent = EdiProviderLogic(WORLD, WORLD.config.params.model_copy(update={"silent_providers": (provider.id,)}))
     assert silent.handle(incoming("customs.notices", n, "n1"), NOW).timers == []
+
+
+def test_a_system_not_heard_from_before_the_day_starts_is_not_silent() -> None:
+    """Services start a little before simulated time zero; silence counts from the day's start."""
+    desk = CustomsDeskLogic(WORLD)
+    early = WORLD.config.start - timedelta(minutes=15)
+    fx = desk.start(early)
+    step = desk.on_timer(fx.timers[0], WORLD.config.start - timedelta(minutes=1))
+    other = Heartbeat(component="ics2_sti", at=WORLD.config.start - timedelta(minutes=1))
+    desk.handle(incoming("ops.health", other), other.at)  # the monitoring's pulse is fresh
+    assert not desk.on_timer(step.timers[0], WORLD.config.start).out
+    late = WORLD.config.start + timedelta(minutes=6)
+    desk.handle(incoming("ops.health", other.model_copy(update={"at": late})), late)
+    assert sent(desk.on_timer(step.timers[0], late), "meteo.alert")  # silent since the start: an alert
