@@ -40,6 +40,7 @@ __all__ = [
     "FaultCommand",
     "FaultEvent",
     "GoodsItem",
+    "GoodsPresented",
     "OlgaAck",
     "OlgaClosed",
     "OlgaDa",
@@ -532,6 +533,18 @@ class OlgaDa(WireModel):
     filed_at: datetime
 
 
+class GoodsPresented(WireModel):
+    """The national component has processed the presentation of goods that arrived (``goods.presented``)."""
+
+    schema_name = "secours.sim.GoodsPresented"
+    ce_type = "goods.presented"
+    presentation_id: str
+    office: str
+    mrns: tuple[str, ...]
+    controlled: tuple[str, ...]  # those selected for control (each gets an IE3N08)
+    processed_at: datetime
+
+
 class OlgaAck(WireModel):
     schema_name = "secours.sim.OlgaAck"
     ce_type = "olga.ack"
@@ -571,6 +584,7 @@ EVIDENCE_MODELS: tuple[type[WireModel], ...] = (
     ProviderContact,
     OlgaDa,
     OlgaAck,
+    GoodsPresented,
     OlgaClosed,
     SauContact,
 )

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
-from secours.wire import CustomsNotice, Heartbeat, MeteoAlert, OlgaClosed, SauContact
+from secours.watch import SilenceWatch
+from secours.wire import CustomsNotice, EuNotice, Heartbeat, MeteoAlert, OlgaClosed, SauContact
 from secours.world import World
 
 __all__ = ["MONITORED_BY_CID", "CustomsDeskLogic"]
@@ -35,12 +36,28 @@ COMMISSION = "EU_COMMISSION"
 # The French systems the CID watches, and how the météo names them.
 MONITORED_BY_CID = {"ics2_nes_fr": "ICS2 national component (Automate de sûreté)"}
 
-_INSTRUCTIONS = (
-    "ICS fallback at the smart border (fiche n°9): providers keep transmitting every pending ENS until the "
-    "means of transport arrives at the French entry point; goods unloaded in France only; providers inform "
-    "their clients; ENS are processed as soon as the system is back."
-)
-_END = "The national ICS2 component is available again; pending ENS are processed in order. No action needed."
+# What the météo says of each component's outage: (symptoms, instructions, end of alert).
+_TEXTS = {
+    "ics2_nes_fr": (
+        "ENS receive no risk analysis (no assessment, no control decision)",
+        "ICS fallback at the smart border (fiche n°9): providers keep transmitting every pending ENS until the "
+        "means of transport arrives at the French entry point; goods unloaded in France only; providers inform "
+        "their clients; ENS are processed as soon as the system is back.",
+        "The national ICS2 component is available again; pending ENS are processed in order. No action needed.",
+    ),
+    "ics2_sti": (
+        "AS4 pushes to the ICS2 shared trader interface get no receipt",
+        "Relay of the Commission's notice (ICS2 business continuity plan): keep trying to lodge, or lodge as "
+        "soon as the interface is back; goods cannot be presented before their ENS is lodged.",
+        "The ICS2 shared trader interface is available again: lodge what could not be sent. No other action.",
+    ),
+    "ics2_cr": (
+        "ENS are receipted but get no MRN: the ICS2 common repository is not processing",
+        "Relay of the Commission's notice (ICS2 business continuity plan): go on lodging new ENS, they are "
+        "queued; do not send again what was receipted; answers will follow after recovery.",
+        "The ICS2 common repository is available again; queued ENS are processed and answered. No action needed.",
+    ),
+}
 
 
 @dataclass(slots=True)
@@ -58,18 +75,15 @@ class CustomsDeskLogic:
         self.detect_after = timedelta(seconds=p.detect_self_s)
         self.watch_every = timedelta(seconds=p.heartbeat_s)
         self.bip_every = timedelta(seconds=p.bip_every_s)
-        self.last_seen: dict[str, datetime] = {}
+        self.watch = SilenceWatch(MONITORED_BY_CID, self.detect_after, world.config.start)
         self.open: dict[str, Alert] = {}
         self.alerts_today: dict[str, int] = {}
-        self.freshest: datetime | None = None  # the newest heartbeat of any system, the monitoring's own pulse
         self.close_delay_s = p.close_delay_s
         self.closing: set[str] = set()  # DAs whose closing is decided
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
-        # Up when the day starts: the day's start, not this process's (services start a little before
-        # simulated time zero, each at its own pace, and a system not heard from yet is not silent).
-        self.last_seen = dict.fromkeys(MONITORED_BY_CID, max(now, self.world.config.start))
+        self.watch.start(now)
         fx.after(now + self.watch_every, "watch", "all")
         return fx
 
@@ -77,16 +91,26 @@ class CustomsDeskLogic:
         msg = incoming.message
         if isinstance(msg, SauContact):
             return self._contact(msg, now)
+        if isinstance(msg, EuNotice):
+            return self._relay(msg, now)
         if not isinstance(msg, Heartbeat):
             raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
-        self.freshest = max(self.freshest or msg.at, msg.at)
-        if msg.component not in MONITORED_BY_CID:
+        if not self.watch.heard(msg):
             return Effects()
-        self.last_seen[msg.component] = max(self.last_seen.get(msg.component, msg.at), msg.at)
         alert = self.open.get(msg.component)
         if alert is not None and msg.at > alert.opened:
             return self._end(alert, now)
         return Effects()
+
+    def _relay(self, notice: EuNotice, now: datetime) -> Effects:
+        """The Commission declares an EU component unavailable (or back): the CID relays it on the météo
+        and to the providers [S001, A]. Its own systems it watches itself."""
+        if notice.audience != "operators" or notice.component in MONITORED_BY_CID:
+            return Effects()
+        alert = self.open.get(notice.component)
+        if notice.kind == "start":
+            return self._open(notice.component, now, commission=False) if alert is None else Effects()
+        return self._end(alert, now, commission=False) if alert is not None else Effects()
 
     def _contact(self, msg: SauContact, now: datetime) -> Effects:
         """A filer reports its system back (or asks for closure): the help desk closes the DA."""
@@ -104,11 +128,8 @@ class CustomsDeskLogic:
             fx.send(OLGA_STATUS, timer.ref, derive_id(timer.ref, "closed"), SOURCE, closed, subject=timer.ref)
             return fx
         if timer.kind == "watch":
-            # Silence is measured against the newest heartbeat of any system, not against the clock:
-            # when the monitoring feed itself lags, every system looks silent and nothing is concluded.
-            pulse = self.freshest or now
-            for component, seen in self.last_seen.items():
-                if component not in self.open and pulse - seen > self.detect_after:
+            for component in self.watch.silent(now):
+                if component not in self.open:
                     fx.extend(self._open(component, now))
             fx.after(now + self.watch_every, "watch", "all")
         elif timer.kind == "bip" and timer.ref in self.open:
@@ -120,16 +141,16 @@ class CustomsDeskLogic:
         return fx
 
     def _alert(self, alert: Alert, phase: str, now: datetime, bip: int = 0) -> MeteoAlert:
-        text = _END if phase == "end" else _INSTRUCTIONS
+        symptoms, instructions, end = _TEXTS.get(alert.component, _TEXTS["ics2_nes_fr"])
         return MeteoAlert(
             alert_id=alert.alert_id, phase=phase, services=("ICS2",), modes=("EDI", "DTI"),
-            component=alert.component, symptoms="ENS receive no risk analysis (no assessment, no control decision)",
-            instructions=text, publisher="CID", bip_number=bip, published_at=now,
+            component=alert.component, symptoms=symptoms, instructions=end if phase == "end" else instructions,
+            publisher="CID", bip_number=bip, published_at=now,
         )  # fmt: skip
 
-    def _notices(self, alert: Alert, kind: str, now: datetime) -> Effects:
+    def _notices(self, alert: Alert, kind: str, now: datetime, *, commission: bool) -> Effects:
         fx = Effects()
-        for to in [p.id for p in self.world.providers] + [COMMISSION]:
+        for to in [p.id for p in self.world.providers] + ([COMMISSION] if commission else []):
             notice = CustomsNotice(
                 notice_id=derive_id(alert.alert_id, f"{kind}/{to}"), to=to, kind=kind,
                 component=alert.component, alert_id=alert.alert_id, sent_at=now,
@@ -137,7 +158,7 @@ class CustomsDeskLogic:
             fx.send(NOTICES, to, notice.notice_id, SOURCE, notice, subject=alert.alert_id)
         return fx
 
-    def _open(self, component: str, now: datetime) -> Effects:
+    def _open(self, component: str, now: datetime, *, commission: bool = True) -> Effects:
         day = f"{now:%Y%m%d}"
         self.alerts_today[day] = self.alerts_today.get(day, 0) + 1
         alert = Alert(f"ALR-{day}-{self.alerts_today[day]:03d}", component, now)
@@ -145,14 +166,14 @@ class CustomsDeskLogic:
         fx = Effects()
         fx.send(METEO, alert.alert_id, derive_id(alert.alert_id, "open"), SOURCE, self._alert(alert, "open", now),
                 subject=alert.alert_id)  # fmt: skip
-        fx.extend(self._notices(alert, "outage", now))
+        fx.extend(self._notices(alert, "outage", now, commission=commission))
         fx.after(now + self.bip_every, "bip", component)
         return fx
 
-    def _end(self, alert: Alert, now: datetime) -> Effects:
+    def _end(self, alert: Alert, now: datetime, *, commission: bool = True) -> Effects:
         del self.open[alert.component]
         fx = Effects()
         fx.send(METEO, alert.alert_id, derive_id(alert.alert_id, "end"), SOURCE, self._alert(alert, "end", now),
                 subject=alert.alert_id)  # fmt: skip
-        fx.extend(self._notices(alert, "recovery", now))
+        fx.extend(self._notices(alert, "recovery", now, commission=commission))
         return fx

@@ -57,6 +57,7 @@ class CrLogic:
         self.by_lrn: dict[tuple[str, str], str] = {}
         self.by_document: dict[tuple[str, str], str] = {}
         self.seen: set[str] = set()
+        self.filer_busy_until: dict[str, datetime] = {}
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -95,13 +96,18 @@ class CrLogic:
                 reason=reason,
                 refused_at=now,
             )
-            fx.send(CR_OUT, f.lrn, n01.message_id, SOURCE, n01, subject=existing)
+            fx.send(CR_OUT, f.eori, n01.message_id, SOURCE, n01, subject=existing)
             return fx
         self.by_mrn[f.mrn] = EnsRecord(f)
         self.by_lrn[(f.eori, f.lrn)] = f.mrn
         self.by_document[(f.eori, f.transport_document_reference)] = f.mrn
-        delay = uniform(self.seed, self.processing_s, "cr", f.mrn)
-        fx.after(now + timedelta(seconds=delay), "registered", f.mrn)
+        # Each filer's ENS are registered in the order they were received: one queue per filer, so a
+        # backlog replayed after an outage is answered in receipt order, not in random-delay order.
+        delay = timedelta(seconds=uniform(self.seed, self.processing_s, "cr", f.mrn))
+        busy = self.filer_busy_until.get(f.eori)
+        at = max(now + delay, busy + timedelta(seconds=1)) if busy is not None else now + delay
+        self.filer_busy_until[f.eori] = at
+        fx.after(at, "registered", f.mrn)
         return fx
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
@@ -115,7 +121,8 @@ class CrLogic:
             mrn=f.mrn,
             registered_at=now,
         )
-        fx.send(CR_OUT, f.lrn, r01.message_id, SOURCE, r01, subject=f.mrn)
+        # Keyed by filer, like everything on ics2.cr.out: a filer's answers reach its queue in order.
+        fx.send(CR_OUT, f.eori, r01.message_id, SOURCE, r01, subject=f.mrn)
         dist = EnsDistribution(
             message_id=derive_id(f.message_id, "distribution"),
             member_state=f.office_of_first_entry[:2],
@@ -152,7 +159,7 @@ class CrLogic:
             mrns_not_matched=tuple(not_matched),
             registered_at=now,
         )
-        fx.send(CR_OUT, n06.lrn, r04.message_id, SOURCE, r04, subject=arrival_mrn)
+        fx.send(CR_OUT, r04.eori, r04.message_id, SOURCE, r04, subject=arrival_mrn)
         if arrived:
             dist = ArrivalDistribution(
                 message_id=derive_id(n06.message_id, "arrival-distribution"),
@@ -185,5 +192,5 @@ class CrLogic:
                 rec.state = "REFERRAL_RFI"
             elif isinstance(msg, IE3N08):
                 rec.control_notified = True
-        fx.send(CR_OUT, msg.lrn, msg.message_id, SOURCE, msg, subject=msg.mrn)
+        fx.send(CR_OUT, msg.eori, msg.message_id, SOURCE, msg, subject=msg.mrn)
         return fx

@@ -15,12 +15,12 @@ from secours.effects import Effects, Timer
 from secours.ids import derive_id
 from secours.rand import draw, uniform
 from secours.runtime import Incoming
-from secours.wire import IE3N03, IE3N08, IE3Q02, IE3R02, ArrivalDistribution, EnsDistribution
+from secours.wire import IE3N03, IE3N08, IE3Q02, IE3R02, ArrivalDistribution, EnsDistribution, GoodsPresented
 from secours.world import Params
 
 __all__ = ["NesFrLogic"]
 
-DISTRIBUTION, NES_OUT = "ics2.cr.distribution", "ics2.nes.fr.out"
+DISTRIBUTION, NES_OUT, PRESENTATIONS = "ics2.cr.distribution", "ics2.nes.fr.out", "ics2.nes.fr.presentations"
 SOURCE = "ics2_nes_fr"
 MEMBER_STATE = "FR"
 
@@ -54,11 +54,18 @@ class NesFrLogic:
         elif isinstance(msg, ArrivalDistribution):
             if msg.member_state != MEMBER_STATE:
                 return fx
+            controlled = []
             for mrn in msg.mrns:
                 if mrn in self.ens and draw(self.seed, "control", mrn) < self.params.control_rate:
+                    controlled.append(mrn)
                     self.control_office[mrn] = msg.office_of_first_entry
                     delay = uniform(self.seed, self.params.control_decision_s, "control", mrn)
                     fx.after(now + timedelta(seconds=delay), "control", mrn)
+            presented = GoodsPresented(
+                presentation_id=derive_id(incoming.ce_id, "presented"), office=msg.office_of_first_entry,
+                mrns=msg.mrns, controlled=tuple(controlled), processed_at=now,
+            )  # fmt: skip
+            fx.send(PRESENTATIONS, msg.office_of_first_entry, presented.presentation_id, SOURCE, presented)
         else:
             raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx

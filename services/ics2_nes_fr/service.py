@@ -7,7 +7,7 @@ from services.ics2_nes_fr.logic import NesFrLogic
 
 MONITORED = True  # customs and the Commission watch its heartbeats
 CONSUMES = ("ics2.cr.distribution",)
-PUBLISHES = ("ics2.nes.fr.out", "secours.dlq")
+PUBLISHES = ("ics2.nes.fr.out", "ics2.nes.fr.presentations", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:

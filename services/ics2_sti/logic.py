@@ -96,7 +96,9 @@ class StiLogic:
                 hs_codes=tuple(g.hs_code for g in msg.goods),
                 received_at=now,
             )
-            fx.send(CR_IN, lrn, forward.message_id, SOURCE, forward, subject=mrn)
+            # Keyed by filer: one filer's ENS stay in order on their way to the CR, which answers them
+            # in that order (its queue is replayed in receipt order after an outage).
+            fx.send(CR_IN, eori, forward.message_id, SOURCE, forward, subject=mrn)
         else:
             fx.send(CR_IN, lrn, msg_id, SOURCE, msg)
         return fx

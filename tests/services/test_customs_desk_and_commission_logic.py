@@ -70,7 +70,7 @@ def test_bulletins_while_the_alert_is_open() -> None:
 
 
 def test_commission_relays_cid_notices_to_member_states_once() -> None:
-    logic = CommissionLogic()
+    logic = CommissionLogic(WORLD)
     n = CustomsNotice(notice_id="n1", to=COMMISSION, kind="outage", component="ics2_nes_fr", alert_id="A", sent_at=NOW)
     (notice,) = sent(logic.handle(incoming("customs.notices", n, "n1"), NOW), "eu.notice")
     assert isinstance(notice, EuNotice) and notice.kind == "start" and notice.audience == "MS"
@@ -104,3 +104,38 @@ def test_a_system_not_heard_from_before_the_day_starts_is_not_silent() -> None:
     late = WORLD.config.start + timedelta(minutes=6)
     desk.handle(incoming("ops.health", other.model_copy(update={"at": late})), late)
     assert sent(desk.on_timer(step.timers[0], late), "meteo.alert")  # silent since the start: an alert
+
+
+def test_the_commission_declares_the_bcp_when_an_eu_component_falls_silent_and_the_cid_relays_it() -> None:
+    commission = CommissionLogic(WORLD)
+    fx = commission.start(NOW)
+    timer = fx.timers[0]
+    for minutes in range(1, 12):
+        at = NOW + timedelta(minutes=minutes)
+        commission.handle(incoming("ops.health", Heartbeat(component="ics2_cr", at=at)), at)  # the CR beats
+        step = commission.on_timer(timer, at)
+        timer = step.timers[0]
+        if step.out:
+            break
+    notices = [m for m in sent(step, "eu.notice") if isinstance(m, EuNotice)]
+    assert {(n.component, n.kind) for n in notices} == {("ics2_sti", "start")}
+    assert {n.audience for n in notices} == {"operators", "MS"}
+    assert 5 < minutes <= 7  # the STI silent for detect.self (5 min), while the CR kept beating
+    assert not commission.on_timer(timer, timer.at).out  # declared once
+
+    desk = CustomsDeskLogic(WORLD)
+    desk.start(NOW)
+    relay = desk.handle(incoming("eu.notices", next(n for n in notices if n.audience == "operators")), at)
+    (alert,) = sent(relay, "meteo.alert")
+    assert isinstance(alert, MeteoAlert) and alert.component == "ics2_sti" and alert.publisher == "CID"
+    assert {m.to for m in sent(relay, "customs.notice") if isinstance(m, CustomsNotice)} == {
+        p.id for p in WORLD.providers
+    }  # the Commission knows already
+    assert not desk.handle(incoming("eu.notices", next(n for n in notices if n.audience == "MS")), at).out
+
+    back = NOW + timedelta(minutes=30)
+    end = commission.handle(incoming("ops.health", Heartbeat(component="ics2_sti", at=back)), back)
+    (over,) = [m for m in sent(end, "eu.notice") if isinstance(m, EuNotice) and m.audience == "operators"]
+    assert over.kind == "end"
+    ended = desk.handle(incoming("eu.notices", over), back)
+    assert [m.phase for m in sent(ended, "meteo.alert") if isinstance(m, MeteoAlert)] == ["end"]

@@ -7,6 +7,7 @@ Layout:
     common.py         questions several scenarios ask (affected consignments, receipts, verdicts)
     ics2_fr_s1.py     ICS2-FR-S1-TRADER-DOWN and -PROVIDER-DOWN #1-#7 (seed 000, a trade-side system down)
     ics2_fr_s2.py     ICS2-FR-S2-AS-DOWN #1-#9 (seed 000, the customs system down)
+    ics2_eu.py        EU-C1-EU-C7 and ICS2-EU-STI/CR/NATIONAL-DOWN (seed 001, an ICS2 component down)
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
 Importing this package registers every check module.
@@ -15,6 +16,7 @@ Importing this package registers every check module.
 from __future__ import annotations
 
 from secours.drills.oracle import global_checks as _global_checks  # noqa: F401 - registers G1-G7
+from secours.drills.oracle import ics2_eu as _ics2_eu  # noqa: F401 - registers EU-C* and ICS2-EU-*
 from secours.drills.oracle import ics2_fr_s1 as _ics2_fr_s1  # noqa: F401 - registers ICS2-FR-S1-*
 from secours.drills.oracle import ics2_fr_s2 as _ics2_fr_s2  # noqa: F401 - registers ICS2-FR-S2-AS-DOWN#1-#9
 from secours.drills.oracle.index import JournalIndex
@@ -33,7 +35,7 @@ def _natural(check_id: str) -> tuple[str, int]:
 
 def evaluate(ix: JournalIndex, ctx: Context, expect_fail: frozenset[str] = frozenset()) -> list[CheckOutcome]:
     """Run the global checks and those of the drill's scenarios, in registry order."""
-    chosen = [c for c in REGISTRY.values() if c.scenario == "GLOBAL" or c.scenario in ctx.scenarios]
+    chosen = [c for c in REGISTRY.values() if c.applies(ctx.scenarios)]
     chosen.sort(key=lambda c: (c.scenario != "GLOBAL", c.scenario, _natural(c.id)))
     results = []
     for c in chosen:

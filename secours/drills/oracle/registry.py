@@ -36,19 +36,23 @@ CheckFn = Callable[[JournalIndex, Context], CheckOutcome]
 @dataclass(frozen=True)
 class Check:
     id: str
-    scenario: str
+    scenario: str  # a scenario id, "GLOBAL", or the name of a group of shared checks (e.g. "ICS2-EU")
     title: str
     fn: CheckFn
+    applies_to: frozenset[str] = frozenset()  # for shared checks: the scenarios that apply them
+
+    def applies(self, scenarios: Sequence[str]) -> bool:
+        return self.scenario == "GLOBAL" or self.scenario in scenarios or bool(self.applies_to & set(scenarios))
 
 
 REGISTRY: dict[str, Check] = {}
 
 
-def check(check_id: str, scenario: str, title: str) -> Callable[[CheckFn], CheckFn]:
+def check(check_id: str, scenario: str, title: str, *, applies_to: Sequence[str] = ()) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
         if check_id in REGISTRY:
             raise ValueError(f"check {check_id} registered twice")
-        REGISTRY[check_id] = Check(check_id, scenario, title, fn)
+        REGISTRY[check_id] = Check(check_id, scenario, title, fn, frozenset(applies_to))
         return fn
 
     return register

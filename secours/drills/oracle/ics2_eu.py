@@ -1,0 +1,419 @@
+"""ICS2-EU-*: an ICS2 component unavailable (PROCEDURES.md §6, seed 001).
+
+The shared checks EU-C1..EU-C7 apply to several scenarios each (the coverage table of §10 counts
+them per scenario); the scenario checks follow. The Commission declares the business continuity
+plan for the EU components it watches (STI, CR) and the CID relays it; for the national component
+the CID alone alerts (no Commission notice required there [A]).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from secours.clock import format_sim
+from secours.drills.journal import Entry
+from secours.drills.oracle.common import first, first_fault, receipts_by_lrn, seconds, typed, verdict
+from secours.drills.oracle.index import FaultWindow, JournalIndex
+from secours.drills.oracle.registry import Context, check, evidence, outcome
+from secours.drills.reportdata import CheckOutcome, Evidence
+
+__all__: list[str] = []
+
+EU = "ICS2-EU"
+TAPAS, UUMDS, STI, CR = "ICS2-EU-TAPAS-DOWN", "ICS2-EU-UUMDS-DOWN", "ICS2-EU-STI-DOWN", "ICS2-EU-CR-DOWN"
+NATIONAL, OPERATOR, PROVIDER = "ICS2-EU-NATIONAL-DOWN", "ICS2-EU-OPERATOR-DOWN", "ICS2-EU-PROVIDER-DOWN"
+ALL = (TAPAS, UUMDS, STI, CR, NATIONAL, OPERATOR, PROVIDER)
+CUSTOMS_SIDE = (TAPAS, UUMDS, STI, CR, NATIONAL)
+_COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
+_ENS = ("IE3F10", "IE3F51")
+
+
+def _fault(ix: JournalIndex) -> FaultWindow | None:
+    return first_fault(ix, lambda w: w.component.split(".")[0] in _COMPONENTS)
+
+
+def _component(f: FaultWindow) -> str:
+    return f.component.split(".")[0]
+
+
+def _not_exercised(check_id: str) -> CheckOutcome:
+    return outcome(check_id, "not_exercised", "no ICS2 component (STI, CR, national component) down in this drill")
+
+
+def _only_national(ctx: Context) -> bool:
+    """NATIONAL-DOWN applies EU-C1/EU-C2 to the CID part only (no Commission notice required)."""
+    return not (set(ctx.scenarios) & (set(CUSTOMS_SIDE) - {NATIONAL}))
+
+
+def _ens_pushes(ix: JournalIndex) -> dict[str, list[Entry]]:
+    """ENS pushes by LRN, in time order."""
+    out: dict[str, list[Entry]] = {}
+    for entries in ix.pushes.values():
+        for e in entries:
+            if e.ce_type in _ENS and e.time is not None:
+                out.setdefault(e.data["lrn"], []).append(e)
+    return {lrn: sorted(v, key=lambda e: e.time.timestamp() if e.time else 0.0) for lrn, v in out.items()}
+
+
+def _within(e: Entry | None, since: datetime, limit: timedelta) -> bool:
+    return e is not None and e.time is not None and since <= e.time <= since + limit
+
+
+@check("EU-C1", EU, "The unavailability is notified (Commission) and relayed (CID) within t.alert_max",
+       applies_to=CUSTOMS_SIDE)  # fmt: skip
+def eu_c1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _fault(ix)
+    if f is None or f.start is None:
+        return _not_exercised("EU-C1")
+    comp, limit = _component(f), seconds(ctx, "t_alert_max")
+    alert = first(e for e in typed(ix, "meteo.alert") if e.data["phase"] == "open" and e.data["component"] == comp
+                  and e.time is not None and e.time >= f.start)  # fmt: skip
+    found: list[Evidence] = []
+    if not _within(alert, f.start, limit):
+        found.append(Evidence(f.fault_id, "meteo", f.start, f"no CID alert about {comp} within t.alert_max"))
+    if not _only_national(ctx):
+        notice = first(e for e in typed(ix, "eu.notice") if e.data["kind"] == "start" and e.data["component"] == comp
+                       and e.time is not None and e.time >= f.start)  # fmt: skip
+        if not _within(notice, f.start, limit):
+            found.append(Evidence(f.fault_id, "eu.notices", f.start, f"no Commission notice about {comp} in time"))
+    who = "the CID" if _only_national(ctx) else "the Commission and the CID"
+    return verdict("EU-C1", found, f"{who} announced the unavailability of {comp} within t.alert_max",
+                   "{n} announcements missing or late")  # fmt: skip
+
+
+@check("EU-C2", EU, "End notices (Commission, CID) come after the end, within t.end_alert_max", applies_to=CUSTOMS_SIDE)
+def eu_c2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _fault(ix)
+    if f is None or f.end is None:
+        return _not_exercised("EU-C2")
+    comp, limit = _component(f), seconds(ctx, "t_end_alert_max")
+    ends = [e for e in typed(ix, "meteo.alert") if e.data["phase"] == "end" and e.data["component"] == comp]
+    found: list[Evidence] = []
+    early = [e for e in ends if e.time is not None and e.time < f.end]
+    found += [evidence(e, "end of alert before the end of the outage") for e in early]
+    if not _within(first(e for e in ends if e.time and e.time >= f.end), f.end, limit):
+        found.append(Evidence(f.fault_id, "meteo", f.end, f"no end of alert about {comp} within t.end_alert_max"))
+    if not _only_national(ctx):
+        notices = [e for e in typed(ix, "eu.notice") if e.data["kind"] == "end" and e.data["component"] == comp]
+        found += [evidence(e, "Commission end notice before the end of the outage")
+                  for e in notices if e.time is not None and e.time < f.end]  # fmt: skip
+        if not _within(first(e for e in notices if e.time and e.time >= f.end), f.end, limit):
+            found.append(Evidence(f.fault_id, "eu.notices", f.end, f"no Commission end notice about {comp} in time"))
+    return verdict("EU-C2", found, f"the end of the unavailability of {comp} announced in time",
+                   "{n} end notices missing, early or late")  # fmt: skip
+
+
+def _tried_during(ix: JournalIndex, ctx: Context, f: FaultWindow) -> set[str]:
+    """LRNs a filer tried to lodge during the fault: handed to a provider, or pushed, in the window."""
+    assert f.start is not None
+    end = f.end or ctx.end
+    tried = {e.data["lrn"] for e in ix.entries if e.topic.startswith("edi.to_provider.") and e.ce_type in _ENS
+             and e.time is not None and f.start <= e.time < end}  # fmt: skip
+    tried |= {lrn for lrn, es in _ens_pushes(ix).items() if any(e.time and f.start <= e.time < end for e in es)}
+    return tried
+
+
+@check("EU-C3", EU, "Every ENS tried during the fault ends with exactly one MRN or an explicit rejection",
+       applies_to=ALL)  # fmt: skip
+def eu_c3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _fault(ix) or first_fault(ix, lambda w: w.kind == "down")
+    if f is None or f.start is None:
+        return _not_exercised("EU-C3")
+    tried = _tried_during(ix, ctx, f)
+    if not tried:
+        return outcome("EU-C3", "not_exercised", "no ENS was lodged during the fault")
+    filer = {c.lrn: c.trader for c in ctx.world.consignments}
+    rejected = {e.data["lrn"] for e in ix.queue if e.ce_type == "IE3N99"}
+    found: list[Evidence] = []
+    for lrn in sorted(tried):
+        mrns = {e.data["mrn"] for e in ix.r01_by_key.get((filer.get(lrn, ""), lrn), [])}
+        if len(mrns) > 1:
+            found.append(Evidence(lrn, "ics2.c2t", ix.end, f"{lrn}: {len(mrns)} MRNs ({', '.join(sorted(mrns))})"))
+        elif not mrns and lrn not in rejected:
+            found.append(Evidence(lrn, "ics2.c2t", ix.end, f"{lrn}: neither an MRN nor a rejection by drill end"))
+    return verdict("EU-C3", found, f"all {len(tried)} ENS lodged during the fault ended with one MRN or a rejection",
+                   "{n} ENS lodged during the fault left without one MRN or a rejection")  # fmt: skip
+
+
+@check("EU-C4", EU, "No goods presented for a consignment without an MRN at presentation time", applies_to=ALL)
+def eu_c4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    presented = [e for e in ix.entries if e.ce_type == "IE3N06" and e.topic == "ics2.t2c" and e.time is not None]
+    if _fault(ix) is None and first_fault(ix, lambda w: w.kind == "down") is None:
+        return _not_exercised("EU-C4")
+    if not presented:
+        return outcome("EU-C4", "not_exercised", "no goods presented (IE3N06) in this drill")
+    issued: dict[str, datetime] = {}
+    for entries in ix.r01_by_key.values():
+        for e in entries:
+            if e.time is not None:
+                issued[e.data["mrn"]] = min(issued.get(e.data["mrn"], e.time), e.time)
+    found = [evidence(p, f"MRN {m} presented before it was issued")
+             for p in presented for m in p.data["mrns"]
+             if m not in issued or (p.time and issued[m] > p.time)]  # fmt: skip
+    n = sum(len(p.data["mrns"]) for p in presented)
+    return verdict("EU-C4", found, f"all {n} presented consignments had their MRN",
+                   "{n} consignments presented without an MRN")  # fmt: skip
+
+
+@check("EU-C5", EU, "What was receipted during a queue-and-replay fault is not pushed again", applies_to=(TAPAS, CR))
+def eu_c5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = first_fault(ix, lambda w: w.kind == "queue_replay" and w.component.split(".")[0] in _COMPONENTS)
+    if f is None or f.start is None:
+        return outcome("EU-C5", "not_exercised", "no queue-and-replay fault of an ICS2 component in this drill")
+    end = f.end or ctx.end
+    receipts = receipts_by_lrn(ix)
+    rejections: dict[str, list[datetime]] = {}
+    for e in ix.queue:
+        if e.ce_type == "IE3N99" and e.time is not None:
+            rejections.setdefault(e.data["lrn"], []).append(e.time)
+    found: list[Evidence] = []
+    checked = 0
+    for lrn, pushes in _ens_pushes(ix).items():
+        got = receipts.get(lrn)
+        if got is None or not f.start <= got < end:
+            continue
+        checked += 1
+        first_id = next(p.data["message_id"] for p in pushes if p.time and p.time <= got)
+        for p in pushes:
+            if p.time is None or p.time <= got or p.data["message_id"] == first_id:
+                continue  # before the receipt, or the same message retried (the STI keeps it one message)
+            if any(got <= r <= p.time for r in rejections.get(lrn, [])):
+                continue  # rejected (IE3N99): filing it again is what is asked
+            found.append(evidence(p, f"{lrn} pushed again at {format_sim(p.time)} after its receipt"))
+    if not checked:
+        return outcome("EU-C5", "not_exercised", "no ENS receipted during the fault")
+    return verdict("EU-C5", found, f"none of the {checked} ENS receipted during the fault was pushed again",
+                   "{n} ENS pushed again after their receipt")  # fmt: skip
+
+
+@check("EU-C6", EU, "Queued answers become available within t.backlog_max of the end", applies_to=(TAPAS, CR, NATIONAL))
+def eu_c6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _fault(ix)
+    if f is None or f.start is None or f.end is None:
+        return _not_exercised("EU-C6")
+    limit = f.end + seconds(ctx, "t_backlog_max")
+    found: list[Evidence] = []
+    checked = 0
+    for msg_id, receipts in ix.receipts.items():
+        got = first(receipts)
+        if got is None or got.time is None or not f.start <= got.time < f.end:
+            continue
+        checked += 1
+        answer = first(ix.answers.get(msg_id, []))
+        if answer is None or answer.time is None or answer.time > limit:
+            when = f"only at {format_sim(answer.time)}" if answer is not None and answer.time else "never"
+            found.append(evidence(got, f"{got.data['lrn']} ({got.data['action']}): answered {when}"))
+    if not checked:
+        return outcome("EU-C6", "not_exercised", "nothing was receipted during the fault")
+    return verdict("EU-C6", found, f"all {checked} messages receipted during the fault answered by "
+                   f"{format_sim(limit)}",
+                   "{n} messages receipted during the fault answered late or never")  # fmt: skip
+
+
+@check("EU-C7", EU, "French-specific actions (DAs, relays to clients) concern French first-entry consignments only",
+       applies_to=ALL)  # fmt: skip
+def eu_c7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    french = {
+        c.lrn for c in ctx.world.consignments if ctx.world.transport_by_id[c.transport_id].entry_office.startswith("FR")
+    }
+    french_filers = {c.trader for c in ctx.world.consignments if c.lrn in french}
+    das = typed(ix, "olga.da")
+    notices = typed(ix, "client.notice")
+    if not das and not notices:
+        return outcome("EU-C7", "not_exercised", "no French-specific action (DA, relay to clients) in this drill")
+    found = [evidence(e, f"DA {e.data['da_id']} lists {lrn}, not entering through France")
+             for e in das for lrn in e.data["declarations"] if lrn not in french]  # fmt: skip
+    found += [evidence(e, f"relay to {e.data['to']}, who has no consignment entering through France")
+              for e in notices if e.data["to"] not in french_filers]  # fmt: skip
+    return verdict("EU-C7", found, f"{len(das)} DAs and {len(notices)} relays, all about French first entries",
+                   "{n} French-specific actions about other consignments")  # fmt: skip
+
+
+# --- ICS2-EU-STI-DOWN -------------------------------------------------------------------------------
+
+
+def _sti_fault(ix: JournalIndex) -> FaultWindow | None:
+    return first_fault(ix, lambda w: _component(w) == "ics2_sti" and w.kind in ("down", "drop"))
+
+
+@check(f"{STI}#1", STI, "Pending ENS are pushed with no gap over t.retry_max_gap, or within t.backlog_max after")
+def sti_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _sti_fault(ix)
+    if f is None or f.start is None or f.end is None:
+        return outcome(f"{STI}#1", "not_exercised", "no STI outage that ended in this drill")
+    pushes, receipts = _ens_pushes(ix), receipts_by_lrn(ix)
+    gap, late = seconds(ctx, "t_retry_max_gap"), f.end + seconds(ctx, "t_backlog_max")
+    found: list[Evidence] = []
+    pending = 0
+    for c in ctx.world.consignments:
+        begin = max(f.start, c.ready)
+        got = receipts.get(c.lrn)
+        if begin >= f.end or (got is not None and got <= begin):
+            continue
+        pending += 1
+        times = [p.time for p in pushes.get(c.lrn, []) if p.time is not None]
+        marks = [begin, *(t for t in times if begin <= t <= f.end), f.end]
+        kept_trying = all(b - a <= gap for a, b in itertools.pairwise(marks))
+        after = [t for t in times if t >= f.end]
+        if not kept_trying and not (after and min(after) <= late):
+            found.append(Evidence(c.lrn, "ics2.t2c", begin, f"{c.lrn}: neither kept pushing nor lodged after the end"))
+    if not pending:
+        return outcome(f"{STI}#1", "not_exercised", "no ENS pending during the outage")
+    return verdict(f"{STI}#1", found, f"all {pending} pending ENS kept being pushed or were lodged after the end",
+                   "{n} pending ENS neither retried nor lodged in time")  # fmt: skip
+
+
+@check(f"{STI}#2", STI, "Retries reuse the same LRN: no new LRN for the same consignment")
+def sti_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _sti_fault(ix)
+    if f is None or f.start is None:
+        return outcome(f"{STI}#2", "not_exercised", "no STI outage in this drill")
+    known = {c.lrn for c in ctx.world.consignments}
+    found: list[Evidence] = []
+    retried = 0
+    for msg_id, entries in ix.pushes.items():
+        ens = [e for e in entries if e.ce_type in _ENS]
+        if len(ens) > 1:
+            retried += 1
+            lrns = {e.data["lrn"] for e in ens}
+            if len(lrns) > 1:
+                found.append(evidence(ens[0], f"message {msg_id} retried under {len(lrns)} LRNs"))
+        found += [evidence(e, f"{e.data['lrn']}: an LRN no consignment has") for e in ens if e.data["lrn"] not in known]
+    if not retried:
+        return outcome(f"{STI}#2", "not_exercised", "no push was retried in this drill")
+    return verdict(f"{STI}#2", found, f"{retried} retried pushes, each under its consignment's own LRN",
+                   "{n} retries under another LRN")  # fmt: skip
+
+
+# --- ICS2-EU-CR-DOWN --------------------------------------------------------------------------------
+
+
+def _cr_fault(ix: JournalIndex) -> FaultWindow | None:
+    return first_fault(ix, lambda w: _component(w) == "ics2_cr" and w.kind == "queue_replay")
+
+
+@check(f"{CR}#1", CR, "ENS that became ready during the fault are pushed during it (queued, not held back)")
+def cr_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _cr_fault(ix)
+    if f is None or f.start is None or f.end is None:
+        return outcome(f"{CR}#1", "not_exercised", "no CR queue-and-replay fault that ended in this drill")
+    pushes = _ens_pushes(ix)
+    # Ready early enough in the window for a hand-over and a push (a few simulated minutes) before its end.
+    ready = [c for c in ctx.world.consignments if f.start <= c.ready < f.end - seconds(ctx, "detect_self")]
+    found = []
+    for c in ready:
+        got = [p.time for p in pushes.get(c.lrn, []) if p.time is not None]
+        if not got or min(got) >= f.end:
+            when = f"only at {format_sim(min(got))}" if got else "never"
+            found.append(
+                Evidence(c.lrn, "ics2.t2c", c.ready, f"{c.lrn}: ready at {format_sim(c.ready)}, pushed {when}")
+            )
+    if not ready:
+        return outcome(f"{CR}#1", "not_exercised", "no ENS became ready during the fault")
+    return verdict(f"{CR}#1", found, f"all {len(ready)} ENS ready during the fault were pushed during it",
+                   "{n} ENS held back by their filer")  # fmt: skip
+
+
+@check(f"{CR}#2", CR, "After recovery the held IE3R01 are delivered in receipt order, in each filer's queue")
+def cr_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _cr_fault(ix)
+    if f is None or f.start is None or f.end is None:
+        return outcome(f"{CR}#2", "not_exercised", "no CR queue-and-replay fault that ended in this drill")
+    held: dict[str, list[tuple[datetime, datetime, str]]] = {}  # EORI -> (receipt, IE3R01, LRN)
+    for msg_id, receipts in ix.receipts.items():
+        got = first(receipts)
+        if got is None or got.time is None or not f.start <= got.time < f.end:
+            continue
+        r01 = first(e for e in ix.answers.get(msg_id, []) if e.ce_type == "IE3R01")
+        if r01 is not None and r01.time is not None and r01.time >= f.end:
+            held.setdefault(got.data["eori"], []).append((got.time, r01.time, got.data["lrn"]))
+    found: list[Evidence] = []
+    for eori, rows in held.items():
+        rows.sort()
+        for (_, a, lrn_a), (_, b, lrn_b) in itertools.pairwise(rows):
+            if b < a:
+                found.append(
+                    Evidence(lrn_b, f"ics2.c2t.{eori}", b, f"{lrn_b} answered before {lrn_a}, receipted earlier")
+                )
+    n = sum(len(r) for r in held.values())
+    if not n:
+        return outcome(f"{CR}#2", "not_exercised", "no IE3R01 was held by the fault")
+    return verdict(f"{CR}#2", found, f"{n} held IE3R01 delivered in receipt order in {len(held)} queues",
+                   "{n} IE3R01 delivered out of receipt order")  # fmt: skip
+
+
+# --- ICS2-EU-NATIONAL-DOWN --------------------------------------------------------------------------
+
+
+def _national_fault(ix: JournalIndex) -> FaultWindow | None:
+    return first_fault(ix, lambda w: _component(w) == "ics2_nes_fr" and w.kind == "queue_replay")
+
+
+@check(f"{NATIONAL}#1", NATIONAL, "IE3R01 and IE3R04 keep being delivered during the fault")
+def national_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _national_fault(ix)
+    if f is None or f.start is None:
+        return outcome(f"{NATIONAL}#1", "not_exercised", "no national component queue-and-replay fault in this drill")
+    end = f.end or ctx.end
+    during = {ty: [e for e in ix.queue if e.ce_type == ty and e.time is not None and f.start <= e.time < end]
+              for ty in ("IE3R01", "IE3R04")}  # fmt: skip
+    pushed = {ty: [e for entries in ix.pushes.values() for e in entries if e.ce_type == want and e.time is not None
+                   and f.start <= e.time < end - seconds(ctx, "detect_self")]
+              for ty, want in (("IE3R01", "IE3F10"), ("IE3R04", "IE3N06"))}  # fmt: skip
+    found = [Evidence(f.fault_id, "ics2.c2t", f.start, f"{len(pushed[ty])} requests during the fault, no {ty}")
+             for ty in during if pushed[ty] and not during[ty]]  # fmt: skip
+    if not any(pushed.values()):
+        return outcome(f"{NATIONAL}#1", "not_exercised", "no filing or arrival during the fault")
+    return verdict(f"{NATIONAL}#1", found, f"{len(during['IE3R01'])} IE3R01 and {len(during['IE3R04'])} IE3R04 "
+                   "delivered during the fault", "{n} kinds of answer stopped during the fault")  # fmt: skip
+
+
+@check(f"{NATIONAL}#2", NATIONAL, "Buffered presentations and IE3N08 are processed within t.backlog_max of the end")
+def national_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _national_fault(ix)
+    if f is None or f.start is None or f.end is None:
+        return outcome(f"{NATIONAL}#2", "not_exercised", "no national component fault that ended in this drill")
+    limit = f.end + seconds(ctx, "t_backlog_max")
+    arrivals = [e for e in ix.entries if e.ce_type == "cr.arrival" and e.time is not None
+                and f.start <= e.time < f.end]  # fmt: skip
+    presented: dict[str, Entry] = {}
+    for e in typed(ix, "goods.presented"):
+        for mrn in e.data["mrns"]:
+            presented.setdefault(mrn, e)
+    n08 = {e.data["mrn"]: e for e in ix.entries if e.ce_type == "IE3N08" and e.source == "ics2_nes_fr"}
+    found: list[Evidence] = []
+    for a in arrivals:
+        for mrn in a.data["mrns"]:
+            done = presented.get(mrn)
+            if done is None or done.time is None or done.time > limit:
+                when = f"only at {format_sim(done.time)}" if done is not None and done.time else "never"
+                found.append(evidence(a, f"presentation of {mrn} buffered, processed {when}"))
+            elif mrn in done.data["controlled"]:
+                control = n08.get(mrn)
+                if control is None or control.time is None or control.time > limit:
+                    found.append(evidence(done, f"control of {mrn} decided, IE3N08 not sent by {format_sim(limit)}"))
+    n = sum(len(a.data["mrns"]) for a in arrivals)
+    if not n:
+        return outcome(f"{NATIONAL}#2", "not_exercised", "no presentation reached the national component in the fault")
+    return verdict(f"{NATIONAL}#2", found, f"all {n} buffered presentations (and their IE3N08) processed by "
+                   f"{format_sim(limit)}", "{n} buffered presentations processed late or never")  # fmt: skip
+
+
+@check(f"{NATIONAL}#3", NATIONAL, "No missing-ENS record for a consignment that has an MRN")
+def national_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = _national_fault(ix)
+    if f is None:
+        return outcome(f"{NATIONAL}#3", "not_exercised", "no national component fault in this drill")
+    absences = typed(ix, "customs.ens_absence")
+    if not absences:
+        return outcome(f"{NATIONAL}#3", "not_exercised", "no missing-ENS record (customs.ens_absence) in this drill")
+    by_unit = {c.unit_id: c for c in ctx.world.consignments}
+    found = []
+    for a in absences:
+        c = by_unit.get(a.data["unit_id"])
+        r01 = ix.first_r01((c.trader, c.lrn)) if c is not None else None
+        if r01 is not None and r01.time is not None and a.time is not None and r01.time <= a.time:
+            found.append(evidence(a, f"unit {a.data['unit_id']} recorded as missing its ENS, MRN {r01.data['mrn']}"))
+    return verdict(f"{NATIONAL}#3", found, f"{len(absences)} missing-ENS records, none for a consignment with an MRN",
+                   "{n} missing-ENS records for consignments that had an MRN")  # fmt: skip
