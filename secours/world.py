@@ -78,6 +78,14 @@ class Params(_Strict):
     partial_da_providers: tuple[str, ...] = Field(
         (), description="non-compliant providers (staged): their DA for their own outage leaves out one client"
     )
+    quitting_providers: tuple[str, ...] = Field(
+        (), description="non-compliant providers (staged): they give up an ENS after two pushes without a receipt"
+    )
+    resending_providers: tuple[str, ...] = Field(
+        (), description="non-compliant providers (staged): they send a receipted ENS again when no MRN comes"
+    )
+    no_mrn_after_s: float = Field(900.0, gt=0, description="wait for an MRN after a receipt (detect.no_mrn)")
+    silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
 
 
 class RunConfig(_Strict):

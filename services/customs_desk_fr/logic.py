@@ -159,6 +159,8 @@ class CustomsDeskLogic:
         return fx
 
     def _open(self, component: str, now: datetime, *, commission: bool = True) -> Effects:
+        if self.world.config.params.silent_cid:
+            return Effects()  # staged breach: the CID sees the outage and tells no one
         day = f"{now:%Y%m%d}"
         self.alerts_today[day] = self.alerts_today.get(day, 0) + 1
         alert = Alert(f"ALR-{day}-{self.alerts_today[day]:03d}", component, now)

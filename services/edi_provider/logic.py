@@ -76,6 +76,7 @@ class EdiProviderLogic:
         self.seed = world.config.seed
         self.notified: set[str] = set()
         self.desk = ProviderDesk(world, params)
+        self.awaiting_mrn: dict[str, Pending] = {}  # by LRN, for staged resending providers only
 
     def source(self, provider: str) -> str:
         return f"edi_provider:{provider}"
@@ -88,7 +89,7 @@ class EdiProviderLogic:
         if incoming.topic.startswith("edi.to_provider.") and isinstance(msg, EnsFiling | IE3R02):
             return self.order(incoming.topic.rsplit(".", 1)[1], msg, now)
         if isinstance(msg, As4Receipt):
-            return self.receipt(msg)
+            return self.receipt(msg, now)
         if incoming.topic.startswith(C2T_PREFIX) and isinstance(msg, C2TMessage):
             return self.relay(incoming.topic.removeprefix(C2T_PREFIX), msg)
         if isinstance(msg, CustomsNotice):
@@ -115,10 +116,25 @@ class EdiProviderLogic:
         fx.after(now + timedelta(seconds=wait), "retry", msg_id)
         return fx
 
-    def receipt(self, r: As4Receipt) -> Effects:
-        if self.pending.pop(r.ref_message_id, None) is not None:
+    def receipt(self, r: As4Receipt, now: datetime) -> Effects:
+        fx = Effects()
+        p = self.pending.pop(r.ref_message_id, None)
+        if p is not None:
             self.receipted.add(r.ref_message_id)
-        return Effects()
+            if p.provider in self.params.resending_providers and isinstance(p.message, EnsFiling):
+                # Staged breach: not trusting the queue, it sends the ENS again if no MRN comes.
+                self.awaiting_mrn[p.message.lrn] = p
+                fx.after(now + timedelta(seconds=self.params.no_mrn_after_s), "no_mrn", p.message.lrn)
+        return fx
+
+    def _resend(self, lrn: str, now: datetime) -> Effects:
+        fx = Effects()
+        p = self.awaiting_mrn.pop(lrn, None)
+        if p is None:
+            return fx  # the MRN came
+        again = p.message.model_copy(update={"message_id": derive_id(p.message.message_id, "resent")})
+        fx.send(T2C, lrn, again.message_id, self.source(p.provider), again)
+        return fx
 
     def customs_notice(self, notice: CustomsNotice, now: datetime) -> Effects:
         """Customs is unavailable (or back): every client hears it from its provider, its single correspondent."""
@@ -171,10 +187,13 @@ class EdiProviderLogic:
             return self.desk.own_recovery(timer.ref.removeprefix("edi_provider:"), now)
         if timer.kind in ("da", "report"):
             return self.desk.on_timer(timer, now, self.holding(timer.ref.split("|")[0]))
+        if timer.kind == "no_mrn":
+            return self._resend(timer.ref, now)
         if timer.ref not in self.pending:
             return Effects()  # receipted meanwhile
-        if now >= self.pending[timer.ref].give_up_at:
-            del self.pending[timer.ref]  # the means of transport has arrived: too late to push
+        p = self.pending[timer.ref]
+        if now >= p.give_up_at or (p.provider in self.params.quitting_providers and p.attempts >= 2):
+            del self.pending[timer.ref]  # the means of transport has arrived (or, staged, it gives up)
             return Effects()
         return self._push(timer.ref, now)
 
@@ -184,5 +203,7 @@ class EdiProviderLogic:
         if provider is None or msg.message_id in self.relayed:
             return fx
         self.relayed.add(msg.message_id)
+        if msg.ce_type == "IE3R01":
+            self.awaiting_mrn.pop(msg.lrn, None)
         fx.send(to_trader(provider), msg.lrn, derive_id(msg.message_id, "relay"), self.source(provider), msg)
         return fx
