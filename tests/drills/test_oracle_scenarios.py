@@ -1,0 +1,125 @@
+"""Scenario checks on hand-made journals: each passes on compliant evidence and fails, naming it, on a breach."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from secours.drills.journal import Entry
+from secours.drills.oracle import REGISTRY, Context, JournalIndex
+from secours.drills.procedure import ProcedureParams
+from tests.drills.test_oracle import C1, C2, T0, WORLD, e
+
+TRADER = WORLD.traders[0]
+PROVIDER = TRADER.provider
+
+
+def fault(kind: str, component: str, start: float, end: float) -> list[Entry]:
+    def event(phase: str, minutes: float) -> Entry:
+        at = (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+        return e("secours.faults", "fault.event", minutes, ce_id=f"{phase}-{component}", source="harness",
+                 fault_id="f", phase=phase, kind=kind, component=component, at=at, fault_json="{}")  # fmt: skip
+
+    return [event("START", start), event("END", end)]
+
+
+def run(check: str, entries: list[Entry], *scenarios: str) -> tuple[str, str]:
+    ctx = Context(WORLD, ProcedureParams(), scenarios, T0 + timedelta(hours=24))
+    result = REGISTRY[check].fn(JournalIndex.build(entries), ctx)
+    return result.status, result.message
+
+
+def da(minutes: float, kind: str, clients: list[str], da_id: str = "DA-1", **extra: Any) -> Entry:
+    return e("olga.requests", "olga.da", minutes, ce_id=da_id, source=f"edi_provider:{PROVIDER}", da_id=da_id,
+             kind=kind, filer=PROVIDER, clients=[{"eori": c, "name": "n"} for c in clients],
+             declarations=[], **extra)  # fmt: skip
+
+
+def test_trader_down_the_provider_files_a_da_naming_the_client_in_time() -> None:
+    down = fault("down", f"trader:{TRADER.eori}", 60, 180)
+    call = e("provider.contacts", "provider.contacted", 65, trader=TRADER.eori, provider=PROVIDER, kind="outage")
+    check = "ICS2-FR-S1-TRADER-DOWN#1"
+    assert run(check, [*down, call, da(80, "client_outage", [TRADER.eori])])[0] == "pass"
+    status, message = run(check, [*down, call, da(100, "client_outage", [TRADER.eori])])  # 35 min after the call
+    assert status == "fail" and "limit" in message
+    assert run(check, [*down, call, da(80, "client_outage", ["FR0"])])[0] == "fail"  # names someone else
+    assert run(check, [call])[0] == "not_exercised"
+
+
+def test_trader_down_the_request_is_closed_within_t_close_max() -> None:
+    down = fault("down", f"trader:{TRADER.eori}", 60, 180)
+    request = da(80, "client_outage", [TRADER.eori])
+    closed = e("olga.status", "olga.closed", 200, da_id="DA-1")
+    check = "ICS2-FR-S1-TRADER-DOWN#6"
+    assert run(check, [*down, request, closed])[0] == "pass"
+    assert run(check, [*down, request, e("olga.status", "olga.closed", 320, da_id="DA-1")])[0] == "fail"
+    assert run(check, [*down, request])[0] == "fail"
+
+
+def test_provider_down_the_request_lists_every_client() -> None:
+    down = fault("down", f"edi_provider:{PROVIDER}", 60, 150)
+    check = "ICS2-FR-S1-PROVIDER-DOWN#2"
+    assert run(check, [*down, da(75, "provider_outage", [TRADER.eori])])[0] == "pass"
+    status, message = run(check, [*down, da(75, "provider_outage", [])])
+    assert status == "fail" and "wrong client list" in message
+
+
+def receipted(c: Any, msg_id: str, minutes: float) -> list[Entry]:
+    push = e("ics2.t2c", "IE3F10", minutes, ce_id=f"{msg_id}-push", message_id=msg_id, lrn=c.lrn)
+    receipt = e("ics2.receipt", "as4.receipt", minutes + 1, ce_id=f"{msg_id}-r", ref_message_id=msg_id,
+                action="IE3F10", eori=c.trader, lrn=c.lrn)  # fmt: skip
+    return [push, receipt]
+
+
+def r01(c: Any, msg_id: str, minutes: float, mrn: str) -> Entry:
+    return e(f"ics2.c2t.{c.trader}", "IE3R01", minutes, ce_id=f"{msg_id}-r01", ref_message_id=msg_id,
+             eori=c.trader, lrn=c.lrn, mrn=mrn)  # fmt: skip
+
+
+def test_eu_c5_a_receipted_ens_is_not_pushed_again_during_a_queue_replay() -> None:
+    queued = fault("queue_replay", "ics2_cr", 60, 120)
+    first = receipted(C1, "m1", 70)
+    again = receipted(C1, "m2", 90)[:1]  # a new message for the same LRN, after the receipt
+    assert run("EU-C5", [*queued, *first, r01(C1, "m1", 125, "26FRA")])[0] == "pass"
+    assert run("EU-C5", [*queued, *first, *again])[0] == "fail"
+    rejected = e(f"ics2.c2t.{C1.trader}", "IE3N99", 80, ref_message_id="m1", eori=C1.trader, lrn=C1.lrn)
+    assert run("EU-C5", [*queued, *first, rejected, *again])[0] == "pass"  # a rejection asks for a new filing
+
+
+def test_cr_down_held_mrns_come_back_in_receipt_order() -> None:
+    queued = fault("queue_replay", "ics2_cr", 60, 120)
+    both = [*receipted(C1, "m1", 70), *receipted(C2, "m2", 80)]
+    in_order = [r01(C1, "m1", 121, "26FRA"), r01(C2, "m2", 122, "26FRB")]
+    reversed_ = [r01(C1, "m1", 123, "26FRA"), r01(C2, "m2", 122, "26FRB")]
+    assert run("ICS2-EU-CR-DOWN#2", [*queued, *both, *in_order])[0] == "pass"
+    status, message = run("ICS2-EU-CR-DOWN#2", [*queued, *both, *reversed_])
+    assert status == "fail" and "out of receipt order" in message
+
+
+def test_eu_c1_needs_the_commission_for_eu_components_and_the_cid_only_for_the_national_one() -> None:
+    def alert(component: str) -> Entry:
+        return e("meteo", "meteo.alert", 70, alert_id="A", phase="open", component=component)
+
+    def notice(component: str) -> Entry:
+        return e("eu.notices", "eu.notice", 66, kind="start", component=component, audience="operators")
+
+    sti = fault("down", "ics2_sti", 60, 120)
+    assert run("EU-C1", [*sti, alert("ics2_sti"), notice("ics2_sti")], "ICS2-EU-STI-DOWN")[0] == "pass"
+    assert run("EU-C1", [*sti, alert("ics2_sti")], "ICS2-EU-STI-DOWN")[0] == "fail"  # no Commission notice
+    national = fault("queue_replay", "ics2_nes_fr", 60, 120)
+    assert run("EU-C1", [*national, alert("ics2_nes_fr")], "ICS2-EU-NATIONAL-DOWN")[0] == "pass"
+    assert run("EU-C1", [*national], "ICS2-EU-NATIONAL-DOWN")[0] == "fail"
+
+
+def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
+    assert REGISTRY["EU-C5"].applies(["ICS2-EU-CR-DOWN"])
+    assert not REGISTRY["EU-C5"].applies(["ICS2-EU-STI-DOWN"])
+    assert not REGISTRY["EU-C1"].applies(["ICS2-FR-S2-AS-DOWN"])
+    per_scenario = {s: sum(c.applies([s]) and c.scenario != "GLOBAL" for c in REGISTRY.values())
+                    for s in ("ICS2-EU-STI-DOWN", "ICS2-EU-CR-DOWN", "ICS2-EU-NATIONAL-DOWN",
+                              "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S2-AS-DOWN")}  # fmt: skip
+    # PROCEDURES.md §10, the coverage table.
+    assert per_scenario == {
+        "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
+        "ICS2-FR-S1-TRADER-DOWN": 7, "ICS2-FR-S1-PROVIDER-DOWN": 7, "ICS2-FR-S2-AS-DOWN": 9,
+    }  # fmt: skip
