@@ -5,18 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, outcome
+from secours.drills.oracle.registry import Context, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence, Status
 from secours.world import Consignment
 
 __all__ = [
     "affected",
+    "closed_in_time",
+    "das_of",
+    "down_fault",
     "first",
     "first_fault",
+    "held_pushed_in_time",
+    "outage_das",
+    "provider_case",
     "receipts_by_lrn",
     "seconds",
+    "subject",
     "typed",
     "verdict",
 ]
@@ -80,3 +88,84 @@ def affected(
         if f.start <= c.deadline <= until or (arr is not None and f.start <= arr <= until):
             found.append(c)
     return found
+
+
+# --- a trade-side system down (seed 000 scenario 1, seed 001 operator and provider) ---------------
+
+
+def down_fault(prefix: str) -> Callable[[FaultWindow], bool]:
+    return lambda w: w.kind == "down" and w.component.startswith(prefix)
+
+
+def subject(f: FaultWindow) -> str:
+    """The EORI or provider id the fault takes down (``trader:FR...`` -> ``FR...``)."""
+    return f.component.split(":", 1)[1]
+
+
+def das_of(ix: JournalIndex, kind: str, filer: str, since: datetime) -> list[Entry]:
+    return [
+        e for e in typed(ix, "olga.da")
+        if e.data["kind"] == kind and e.data["filer"] == filer and e.time is not None and e.time >= since
+    ]  # fmt: skip
+
+
+def closed_in_time(ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow, das: list[Entry]) -> CheckOutcome:
+    if not das:
+        return outcome(check_id, "not_exercised", "no assistance request to close (the DA check reports it)")
+    if f.end is None:
+        return outcome(check_id, "not_exercised", "the fault had not ended by drill end")
+    limit = f.end + seconds(ctx, "t_close_max")
+    closed = {e.data["da_id"]: e for e in typed(ix, "olga.closed")}
+    found = []
+    for da in das:
+        c = closed.get(da.data["da_id"])
+        if c is None or c.time is None or c.time > limit:
+            when = f"only at {format_sim(c.time)}" if c is not None and c.time else "never"
+            found.append(evidence(da, f"DA {da.data['da_id']} closed {when} (limit {format_sim(limit)})"))
+    return verdict(check_id, found, f"{len(das)} assistance request(s) closed within t.close_max of the recovery",
+                   "{n} assistance requests not closed in time")  # fmt: skip
+
+
+def provider_case(ix: JournalIndex, ctx: Context) -> tuple[FaultWindow, str] | None:
+    f = first_fault(ix, down_fault("edi_provider:"))
+    if f is None or subject(f) not in ctx.world.provider_by_id:
+        return None
+    return f, subject(f)
+
+
+def outage_das(ix: JournalIndex, f: FaultWindow, provider: str) -> list[Entry]:
+    """The DAs a provider filed about its own outage, since it began."""
+    assert f.start is not None
+    return das_of(ix, "provider_outage", provider, f.start)
+
+
+def held_pushed_in_time(
+    ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow, provider: str, *, before_disembarking: bool
+) -> CheckOutcome:
+    """Every ENS a provider held through its outage is pushed within t.backlog_max of its end (and, at the
+    smart border, before its unit disembarks)."""
+    if f.start is None or f.end is None:
+        return outcome(check_id, "not_exercised", "the outage had not ended by drill end")
+    receipts = receipts_by_lrn(ix)
+    pushes: dict[str, list[datetime]] = {}
+    for entries in ix.pushes.values():
+        for e in entries:
+            if e.ce_type in ("IE3F10", "IE3F51") and e.time is not None:
+                pushes.setdefault(e.data["lrn"], []).append(e.time)
+    limit = f.end + seconds(ctx, "t_backlog_max")
+    held = [c for c in ctx.world.consignments if c.provider == provider and c.ready < f.end
+            and not (receipts.get(c.lrn) and receipts[c.lrn] <= f.start)]  # fmt: skip
+    found: list[Evidence] = []
+    for c in held:
+        after = [t for t in pushes.get(c.lrn, []) if t >= f.end]
+        if not after and receipts.get(c.lrn) is not None and receipts[c.lrn] < f.end:
+            continue  # receipted before the outage took hold: nothing held
+        dis = ix.disembarked.get(c.unit_id) if before_disembarking else None
+        pushed = min(after) if after else None
+        if pushed is None or pushed > limit or (dis is not None and dis.time is not None and pushed >= dis.time):
+            when = f"at {format_sim(pushed)}" if pushed else "never"
+            found.append(Evidence(c.lrn, "ics2.t2c", f.end, f"{c.lrn}: pushed again {when}"))
+    if not held:
+        return outcome(check_id, "not_exercised", "the provider held no ENS during its outage")
+    return verdict(check_id, found, f"all {len(held)} held ENS pushed within t.backlog_max of the recovery",
+                   "{n} held ENS pushed late or never")  # fmt: skip

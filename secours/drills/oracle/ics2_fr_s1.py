@@ -9,12 +9,26 @@ lodges everything it held once it is back, and reports the recovery.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import affected, first, first_fault, receipts_by_lrn, seconds, typed, verdict
+from secours.drills.oracle.common import (
+    affected,
+    closed_in_time,
+    das_of,
+    down_fault,
+    first,
+    first_fault,
+    held_pushed_in_time,
+    outage_das,
+    provider_case,
+    receipts_by_lrn,
+    seconds,
+    subject,
+    typed,
+    verdict,
+)
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -26,46 +40,13 @@ TRADER = "ICS2-FR-S1-TRADER-DOWN"
 PROVIDER = "ICS2-FR-S1-PROVIDER-DOWN"
 
 
-def _down(prefix: str) -> Callable[[FaultWindow], bool]:
-    return lambda w: w.kind == "down" and w.component.startswith(prefix)
-
-
-def _subject(f: FaultWindow) -> str:
-    """The EORI or provider id the fault takes down (``trader:FR...`` -> ``FR...``)."""
-    return f.component.split(":", 1)[1]
-
-
 def _not_exercised(check_id: str, what: str) -> CheckOutcome:
     return outcome(check_id, "not_exercised", f"no {what} in this drill")
-
-
-def _das(ix: JournalIndex, kind: str, filer: str, since: datetime) -> list[Entry]:
-    return [
-        e for e in typed(ix, "olga.da")
-        if e.data["kind"] == kind and e.data["filer"] == filer and e.time is not None and e.time >= since
-    ]  # fmt: skip
 
 
 def _registered(ix: JournalIndex, da: Entry) -> datetime | None:
     ack = first(e for e in typed(ix, "olga.ack") if e.data["da_id"] == da.data["da_id"])
     return ack.time if ack is not None else None
-
-
-def _closed_in_time(ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow, das: list[Entry]) -> CheckOutcome:
-    if not das:
-        return outcome(check_id, "not_exercised", "no assistance request to close (the DA check reports it)")
-    if f.end is None:
-        return outcome(check_id, "not_exercised", "the fault had not ended by drill end")
-    limit = f.end + seconds(ctx, "t_close_max")
-    closed = {e.data["da_id"]: e for e in typed(ix, "olga.closed")}
-    found = []
-    for da in das:
-        c = closed.get(da.data["da_id"])
-        if c is None or c.time is None or c.time > limit:
-            when = f"only at {format_sim(c.time)}" if c is not None and c.time else "never"
-            found.append(evidence(da, f"DA {da.data['da_id']} closed {when} (limit {format_sim(limit)})"))
-    return verdict(check_id, found, f"{len(das)} assistance request(s) closed within t.close_max of the recovery",
-                   "{n} assistance requests not closed in time")  # fmt: skip
 
 
 def _lodged_before_disembarking(ix: JournalIndex, check_id: str, cons: list[Consignment]) -> CheckOutcome:
@@ -111,10 +92,10 @@ def _single_correspondent(ix: JournalIndex, check_id: str, f: FaultWindow, trade
 
 
 def _trader_case(ix: JournalIndex, ctx: Context) -> tuple[FaultWindow, str, str] | None:
-    f = first_fault(ix, _down("trader:"))
+    f = first_fault(ix, down_fault("trader:"))
     if f is None:
         return None
-    eori = _subject(f)
+    eori = subject(f)
     trader = ctx.world.trader_by_eori.get(eori)
     return (f, eori, trader.provider) if trader is not None else None
 
@@ -129,7 +110,7 @@ def _aware(ix: JournalIndex, ctx: Context, f: FaultWindow, eori: str) -> datetim
 
 def _client_das(ix: JournalIndex, f: FaultWindow, eori: str, provider: str) -> list[Entry]:
     assert f.start is not None
-    return [da for da in _das(ix, "client_outage", provider, f.start)
+    return [da for da in das_of(ix, "client_outage", provider, f.start)
             if eori in {c["eori"] for c in da.data["clients"]}]  # fmt: skip
 
 
@@ -216,7 +197,7 @@ def trader_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     if case is None:
         return _not_exercised(f"{TRADER}#6", "trader's system down")
     f, eori, provider = case
-    return _closed_in_time(ix, ctx, f"{TRADER}#6", f, _client_das(ix, f, eori, provider))
+    return closed_in_time(ix, ctx, f"{TRADER}#6", f, _client_das(ix, f, eori, provider))
 
 
 @check(f"{TRADER}#7", TRADER, "No missing-ENS record for a unit of the client whose ENS was receipted in time")
@@ -244,27 +225,15 @@ def trader_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 # --- ICS2-FR-S1-PROVIDER-DOWN ---------------------------------------------------------------------
 
 
-def _provider_case(ix: JournalIndex, ctx: Context) -> tuple[FaultWindow, str] | None:
-    f = first_fault(ix, _down("edi_provider:"))
-    if f is None or _subject(f) not in ctx.world.provider_by_id:
-        return None
-    return f, _subject(f)
-
-
-def _outage_das(ix: JournalIndex, f: FaultWindow, provider: str) -> list[Entry]:
-    assert f.start is not None
-    return _das(ix, "provider_outage", provider, f.start)
-
-
 @check(f"{PROVIDER}#1", PROVIDER, "The provider files a DA about its own outage within t.da_max of noticing it")
 def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    case = _provider_case(ix, ctx)
+    case = provider_case(ix, ctx)
     if case is None:
         return _not_exercised(f"{PROVIDER}#1", "provider platform down")
     f, provider = case
     assert f.start is not None
     limit = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
-    da = first(_outage_das(ix, f, provider))
+    da = first(outage_das(ix, f, provider))
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
         return outcome(f"{PROVIDER}#1", "fail", f"{provider} filed its outage DA {when} (limit {format_sim(limit)})")
@@ -274,11 +243,11 @@ def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 @check(f"{PROVIDER}#2", PROVIDER, "The DA lists every client of the provider, traffic in progress or not")
 def provider_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    case = _provider_case(ix, ctx)
+    case = provider_case(ix, ctx)
     if case is None:
         return _not_exercised(f"{PROVIDER}#2", "provider platform down")
     f, provider = case
-    das = _outage_das(ix, f, provider)
+    das = outage_das(ix, f, provider)
     if not das:
         return outcome(f"{PROVIDER}#2", "not_exercised", "no outage DA to read (#1 reports it)")
     want = {c.eori for c in ctx.world.clients_of(provider)}
@@ -293,7 +262,7 @@ def provider_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 
 def _provider_affected(ix: JournalIndex, ctx: Context) -> tuple[FaultWindow, list[Consignment]] | None:
-    case = _provider_case(ix, ctx)
+    case = provider_case(ix, ctx)
     if case is None:
         return None
     f, provider = case
@@ -310,35 +279,10 @@ def provider_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 @check(f"{PROVIDER}#4", PROVIDER, "Every held ENS is pushed within t.backlog_max of the recovery, before disembarking")
 def provider_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    case = _provider_case(ix, ctx)
+    case = provider_case(ix, ctx)
     if case is None:
         return _not_exercised(f"{PROVIDER}#4", "provider platform down")
-    f, provider = case
-    if f.start is None or f.end is None:
-        return outcome(f"{PROVIDER}#4", "not_exercised", "the outage had not ended by drill end")
-    receipts = receipts_by_lrn(ix)
-    pushes: dict[str, list[datetime]] = {}
-    for entries in ix.pushes.values():
-        for e in entries:
-            if e.ce_type in ("IE3F10", "IE3F51") and e.time is not None:
-                pushes.setdefault(e.data["lrn"], []).append(e.time)
-    limit = f.end + seconds(ctx, "t_backlog_max")
-    held = [c for c in ctx.world.consignments if c.provider == provider and c.ready < f.end
-            and not (receipts.get(c.lrn) and receipts[c.lrn] <= f.start)]  # fmt: skip
-    found: list[Evidence] = []
-    for c in held:
-        after = [t for t in pushes.get(c.lrn, []) if t >= f.end]
-        if not after and receipts.get(c.lrn) is not None and receipts[c.lrn] < f.end:
-            continue  # receipted before the outage took hold: nothing held
-        dis = ix.disembarked.get(c.unit_id)
-        pushed = min(after) if after else None
-        if pushed is None or pushed > limit or (dis is not None and dis.time is not None and pushed >= dis.time):
-            when = f"at {format_sim(pushed)}" if pushed else "never"
-            found.append(Evidence(c.lrn, "ics2.t2c", f.end, f"{c.lrn}: pushed again {when}"))
-    if not held:
-        return outcome(f"{PROVIDER}#4", "not_exercised", "the provider held no ENS during its outage")
-    return verdict(f"{PROVIDER}#4", found, f"all {len(held)} held ENS pushed within t.backlog_max of the recovery",
-                   "{n} held ENS pushed late or never")  # fmt: skip
+    return held_pushed_in_time(ix, ctx, f"{PROVIDER}#4", *case, before_disembarking=True)
 
 
 @check(f"{PROVIDER}#5", PROVIDER, "Every affected ENS gets its MRN by drill end")
@@ -351,7 +295,7 @@ def provider_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 @check(f"{PROVIDER}#6", PROVIDER, "(warn) No client of the provider files a DA or calls the help desk about it")
 def provider_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    case = _provider_case(ix, ctx)
+    case = provider_case(ix, ctx)
     if case is None:
         return _not_exercised(f"{PROVIDER}#6", "provider platform down")
     f, provider = case
@@ -360,8 +304,8 @@ def provider_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 @check(f"{PROVIDER}#7", PROVIDER, "The DA is closed within t.close_max of the recovery")
 def provider_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    case = _provider_case(ix, ctx)
+    case = provider_case(ix, ctx)
     if case is None:
         return _not_exercised(f"{PROVIDER}#7", "provider platform down")
     f, provider = case
-    return _closed_in_time(ix, ctx, f"{PROVIDER}#7", f, _outage_das(ix, f, provider))
+    return closed_in_time(ix, ctx, f"{PROVIDER}#7", f, outage_das(ix, f, provider))
