@@ -8,6 +8,8 @@ What seeds 000 and 002 give them to do when a customs system fails:
 - it tells them again when the system is back [A: PROCEDURES.md ICS2-FR-S2-AS-DOWN step 5];
 - the SAU closes an OLGA assistance request once its filer reports that its system is back
   [A: S000 is silent; mirrors S002 step 6].
+- when the Commission declares an EU component (STI, CR) unavailable, the CID relays it on the
+  météo and to every provider, and relays the end too [S001, A].
 
 It learns of an outage the way an operations centre does: the system it monitors falls silent
 (no heartbeat for ``detect_self_s`` while the other systems it hears from keep beating), and it

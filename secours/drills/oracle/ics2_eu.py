@@ -13,7 +13,18 @@ from datetime import datetime, timedelta
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import first, first_fault, receipts_by_lrn, seconds, typed, verdict
+from secours.drills.oracle.common import (
+    closed_in_time,
+    first,
+    first_fault,
+    held_pushed_in_time,
+    outage_das,
+    provider_case,
+    receipts_by_lrn,
+    seconds,
+    typed,
+    verdict,
+)
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -156,12 +167,11 @@ def eu_c4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                    "{n} consignments presented without an MRN")  # fmt: skip
 
 
-@check("EU-C5", EU, "What was receipted during a queue-and-replay fault is not pushed again", applies_to=(TAPAS, CR))
-def eu_c5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    f = first_fault(ix, lambda w: w.kind == "queue_replay" and w.component.split(".")[0] in _COMPONENTS)
-    if f is None or f.start is None:
-        return outcome("EU-C5", "not_exercised", "no queue-and-replay fault of an ICS2 component in this drill")
-    end = f.end or ctx.end
+def _pushed_again(
+    ix: JournalIndex, since: datetime, until: datetime, lrns: set[str] | None = None
+) -> tuple[int, list[Evidence]]:
+    """ENS receipted in [since, until) then pushed again as a new message (not after a rejection, which
+    asks for a new filing). Returns how many receipted ENS were looked at, and the re-pushes."""
     receipts = receipts_by_lrn(ix)
     rejections: dict[str, list[datetime]] = {}
     for e in ix.queue:
@@ -171,7 +181,7 @@ def eu_c5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     checked = 0
     for lrn, pushes in _ens_pushes(ix).items():
         got = receipts.get(lrn)
-        if got is None or not f.start <= got < end:
+        if got is None or not since <= got < until or (lrns is not None and lrn not in lrns):
             continue
         checked += 1
         first_id = next(p.data["message_id"] for p in pushes if p.time and p.time <= got)
@@ -179,8 +189,17 @@ def eu_c5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             if p.time is None or p.time <= got or p.data["message_id"] == first_id:
                 continue  # before the receipt, or the same message retried (the STI keeps it one message)
             if any(got <= r <= p.time for r in rejections.get(lrn, [])):
-                continue  # rejected (IE3N99): filing it again is what is asked
+                continue
             found.append(evidence(p, f"{lrn} pushed again at {format_sim(p.time)} after its receipt"))
+    return checked, found
+
+
+@check("EU-C5", EU, "What was receipted during a queue-and-replay fault is not pushed again", applies_to=(TAPAS, CR))
+def eu_c5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    f = first_fault(ix, lambda w: w.kind == "queue_replay" and w.component.split(".")[0] in _COMPONENTS)
+    if f is None or f.start is None:
+        return outcome("EU-C5", "not_exercised", "no queue-and-replay fault of an ICS2 component in this drill")
+    checked, found = _pushed_again(ix, f.start, f.end or ctx.end)
     if not checked:
         return outcome("EU-C5", "not_exercised", "no ENS receipted during the fault")
     return verdict("EU-C5", found, f"none of the {checked} ENS receipted during the fault was pushed again",
@@ -417,3 +436,59 @@ def national_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(a, f"unit {a.data['unit_id']} recorded as missing its ENS, MRN {r01.data['mrn']}"))
     return verdict(f"{NATIONAL}#3", found, f"{len(absences)} missing-ENS records, none for a consignment with an MRN",
                    "{n} missing-ENS records for consignments that had an MRN")  # fmt: skip
+
+
+# --- ICS2-EU-PROVIDER-DOWN --------------------------------------------------------------------------
+
+
+@check(f"{PROVIDER}#1", PROVIDER, "The provider files a DA with its complete client list within t.da_max of noticing")
+def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = provider_case(ix, ctx)
+    if case is None:
+        return outcome(f"{PROVIDER}#1", "not_exercised", "no provider platform down in this drill")
+    f, provider = case
+    assert f.start is not None
+    limit = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
+    da = first(outage_das(ix, f, provider))
+    if da is None or da.time is None or da.time > limit:
+        when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
+        return outcome(f"{PROVIDER}#1", "fail", f"{provider} filed its outage DA {when} (limit {format_sim(limit)})")
+    want = {c.eori for c in ctx.world.clients_of(provider)}
+    listed = {c["eori"] for c in da.data["clients"]}
+    if listed != want:
+        return outcome(f"{PROVIDER}#1", "fail", f"{da.data['da_id']} lists {len(listed)} of {len(want)} clients "
+                       f"(missing {sorted(want - listed)})", [evidence(da, "incomplete client list")])  # fmt: skip
+    return outcome(f"{PROVIDER}#1", "pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}, listing "
+                   f"all {len(want)} clients", [evidence(da, "olga.da provider_outage")])  # fmt: skip
+
+
+@check(f"{PROVIDER}#2", PROVIDER, "Held messages are replayed within t.backlog_max of the recovery")
+def provider_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = provider_case(ix, ctx)
+    if case is None:
+        return outcome(f"{PROVIDER}#2", "not_exercised", "no provider platform down in this drill")
+    return held_pushed_in_time(ix, ctx, f"{PROVIDER}#2", *case, before_disembarking=False)
+
+
+@check(f"{PROVIDER}#3", PROVIDER, "No client message is replayed twice (pushed again after a receipt)")
+def provider_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = provider_case(ix, ctx)
+    if case is None or case[0].start is None:
+        return outcome(f"{PROVIDER}#3", "not_exercised", "no provider platform down in this drill")
+    f, provider = case
+    assert f.start is not None
+    mine = {c.lrn for c in ctx.world.consignments if c.provider == provider}
+    checked, found = _pushed_again(ix, f.start, ctx.end, mine)
+    if not checked:
+        return outcome(f"{PROVIDER}#3", "not_exercised", "no ENS of the provider's clients receipted after the outage")
+    return verdict(f"{PROVIDER}#3", found, f"none of {checked} receipted ENS replayed twice",
+                   "{n} ENS replayed after their receipt")  # fmt: skip
+
+
+@check(f"{PROVIDER}#4", PROVIDER, "The DA is closed within t.close_max of the recovery")
+def provider_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    case = provider_case(ix, ctx)
+    if case is None:
+        return outcome(f"{PROVIDER}#4", "not_exercised", "no provider platform down in this drill")
+    f, provider = case
+    return closed_in_time(ix, ctx, f"{PROVIDER}#4", f, outage_das(ix, f, provider))
