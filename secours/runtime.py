@@ -176,7 +176,8 @@ class ServiceContext:
     async def _heartbeats(self, every_s: float) -> None:
         while True:
             now = self.clock.now()
-            if not self._timers_paused():
+            blind = self.faults is not None and self.faults.monitoring_blind(self.name, now)
+            if not self._timers_paused() or blind:
                 beat = Heartbeat(component=self.name, at=now)
                 with contextlib.suppress(BrokerUnavailable):  # a missed beat is what monitoring is for
                     await self.publish([Outgoing(HEALTH, self.name, f"{self.name}/{now.isoformat()}", self.name, beat)])

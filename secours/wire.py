@@ -41,6 +41,7 @@ __all__ = [
     "FaultEvent",
     "GoodsItem",
     "GoodsPresented",
+    "MeteoConsulted",
     "OlgaAck",
     "OlgaClosed",
     "OlgaDa",
@@ -533,6 +534,18 @@ class OlgaDa(WireModel):
     filed_at: datetime
 
 
+class MeteoConsulted(WireModel):
+    """An operator looks at the météo des services en ligne (``meteo.consulted``)."""
+
+    schema_name = "secours.sim.MeteoConsulted"
+    ce_type = "meteo.consulted"
+    consultation_id: str
+    by: str
+    channel: Literal["web", "phone"]
+    alert_ids: tuple[str, ...]  # the open alerts seen
+    consulted_at: datetime
+
+
 class GoodsPresented(WireModel):
     """The national component has processed the presentation of goods that arrived (``goods.presented``)."""
 
@@ -585,6 +598,7 @@ EVIDENCE_MODELS: tuple[type[WireModel], ...] = (
     OlgaDa,
     OlgaAck,
     GoodsPresented,
+    MeteoConsulted,
     OlgaClosed,
     SauContact,
 )

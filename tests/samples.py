@@ -165,6 +165,7 @@ def samples() -> list[wire.WireModel]:
             filed_at=NOW,
         ),
         wire.OlgaAck(da_id="DA-P001-1", to="P001", registered_at=NOW),
+        wire.MeteoConsulted(consultation_id="m", by="edi_provider:P001", channel="web", alert_ids=(), consulted_at=NOW),
         wire.GoodsPresented(presentation_id="g", office="FR620001", mrns=(MRN,), controlled=(), processed_at=NOW),
         wire.OlgaClosed(da_id="DA-P001-1", closed_by="SAU", closed_at=NOW),
         wire.SauContact(

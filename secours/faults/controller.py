@@ -166,6 +166,12 @@ class FaultController:
         """A system down leaves its people's channels (phone, e-mail, web forms) working."""
         return fault.kind == "down" and fault.scope.topic is None and self.catalog.spec_for(topic).out_of_band
 
+    def monitoring_blind(self, service: str, now: datetime) -> bool:
+        """The component is down or queuing, but its heartbeats go on: no monitoring will see it."""
+        whole = [a for a in self.live(now, ("queue_replay", "down")) if a.fault.scope.component == service]
+        pausing = [a for a in whole if not (a.fault.scope.actor or a.fault.scope.eori or a.fault.scope.topic)]
+        return bool(pausing) and all(getattr(a.fault, "alert_suppressed", False) for a in pausing)
+
     def on_incoming(self, service: str, incoming: Incoming, now: datetime) -> Verdict:
         for a in self.live(now, ("down", "error", "queue_replay")):
             if self._spares(a.fault, incoming.topic):

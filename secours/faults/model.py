@@ -123,6 +123,9 @@ class DownFault(_FaultBase):
     waits and is processed once it is back; what it had to send waits too; it runs no timers."""
 
     kind: Literal["down"] = "down"
+    alert_suppressed: bool = Field(
+        False, description="monitoring does not see it: the component goes on sending heartbeats (ICS2-FR-NO-ALERT)"
+    )
 
 
 class QueueReplayFault(_FaultBase):
@@ -130,6 +133,9 @@ class QueueReplayFault(_FaultBase):
     after recovery. Its timers wait too."""
 
     kind: Literal["queue_replay"] = "queue_replay"
+    alert_suppressed: bool = Field(
+        False, description="monitoring does not see it: the component goes on sending heartbeats (ICS2-FR-NO-ALERT)"
+    )
 
 
 class LatencyFault(_FaultBase):

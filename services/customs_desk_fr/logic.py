@@ -10,6 +10,9 @@ What seeds 000 and 002 give them to do when a customs system fails:
   [A: S000 is silent; mirrors S002 step 6].
 - when the Commission declares an EU component (STI, CR) unavailable, the CID relays it on the
   météo and to every provider, and relays the end too [S001, A].
+- when its monitoring missed an outage and a provider reports it in an assistance request, the
+  CID decides to publish the alert [S002] (then ICS2-FR-S2 applies), and ends it when the filer
+  reports the system back [A].
 
 It learns of an outage the way an operations centre does: the system it monitors falls silent
 (no heartbeat for ``detect_self_s`` while the other systems it hears from keep beating), and it
@@ -26,12 +29,15 @@ from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.watch import SilenceWatch
-from secours.wire import CustomsNotice, EuNotice, Heartbeat, MeteoAlert, OlgaClosed, SauContact
+from secours.wire import CustomsNotice, EuNotice, Heartbeat, MeteoAlert, OlgaClosed, OlgaDa, SauContact
 from secours.world import World
 
 __all__ = ["MONITORED_BY_CID", "CustomsDeskLogic"]
 
 METEO, NOTICES, OLGA_STATUS = "meteo", "customs.notices", "olga.status"
+
+# How filers name, in an assistance request, what they cannot reach.
+_REPORTED = {"ICS2 STI": "ics2_sti", "ICS2 CR": "ics2_cr", "ICS2 national component": "ics2_nes_fr"}
 SOURCE = "customs_desk_fr"
 COMMISSION = "EU_COMMISSION"
 
@@ -82,6 +88,7 @@ class CustomsDeskLogic:
         self.alerts_today: dict[str, int] = {}
         self.close_delay_s = p.close_delay_s
         self.closing: set[str] = set()  # DAs whose closing is decided
+        self.reported_by: dict[str, str] = {}  # DA id -> component whose alert that request opened
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
@@ -93,6 +100,8 @@ class CustomsDeskLogic:
         msg = incoming.message
         if isinstance(msg, SauContact):
             return self._contact(msg, now)
+        if isinstance(msg, OlgaDa):
+            return self._request(msg, now)
         if isinstance(msg, EuNotice):
             return self._relay(msg, now)
         if not isinstance(msg, Heartbeat):
@@ -114,9 +123,24 @@ class CustomsDeskLogic:
             return self._open(notice.component, now, commission=False) if alert is None else Effects()
         return self._end(alert, now, commission=False) if alert is not None else Effects()
 
+    def _request(self, da: OlgaDa, now: datetime) -> Effects:
+        """A provider reports customs unavailable: the CID publishes the alert its monitoring missed."""
+        component = _REPORTED.get(da.component)
+        if da.kind != "customs_unavailable" or component is None:
+            return Effects()
+        if component in self.open:
+            return Effects()  # known and announced already
+        self.reported_by[da.da_id] = component
+        return self._open(component, now)
+
     def _contact(self, msg: SauContact, now: datetime) -> Effects:
-        """A filer reports its system back (or asks for closure): the help desk closes the DA."""
+        """A filer reports its system back (or asks for closure): the help desk closes the DA; if the
+        request had opened an alert, the reported recovery ends it."""
         fx = Effects()
+        component = self.reported_by.pop(msg.da_id, None)
+        alert = self.open.get(component) if component is not None else None
+        if alert is not None and msg.purpose == "report":
+            fx.extend(self._end(alert, now))
         if msg.purpose in ("report", "close_request") and msg.da_id not in self.closing:
             self.closing.add(msg.da_id)
             delay = uniform(self.world.config.seed, self.close_delay_s, "close", msg.da_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from secours.runtime import ServiceContext
 from services.customs_desk_fr.logic import CustomsDeskLogic
 
-CONSUMES = ("ops.health", "sau.contacts", "eu.notices")
+CONSUMES = ("ops.health", "sau.contacts", "eu.notices", "olga.requests")
 PUBLISHES = ("meteo", "customs.notices", "olga.status", "secours.dlq")
 
 

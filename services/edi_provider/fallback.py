@@ -32,6 +32,11 @@ _CLIENT_DOWN = (
     "Our client {name} ({eori}) cannot send us its ENS data: its own system has been down since {since}. "
     "We will lodge its ENS as soon as it is back, before its units disembark at the smart border."
 )
+CUSTOMS_COMPONENT = "ICS2 STI"  # what a provider can tell from outside: its pushes get no AS4 receipt
+_CUSTOMS_DOWN = (
+    "Since {since} our AS4 pushes to ICS2 get no receipt, and the météo shows no alert. We keep pushing every "
+    "held ENS; the declarations concerned are listed here."
+)
 _PROVIDER_DOWN = (
     "Our EDI platform has been down since {since}: no ENS can be lodged or relayed for our clients listed "
     "here. We will lodge every held ENS as soon as it is back, before the units disembark."
@@ -82,6 +87,15 @@ class ProviderDesk:
     def own_recovery(self, provider: str, now: datetime) -> Effects:
         return self._recovery(provider, "self", now)
 
+    def is_down(self, provider: str, subject: str) -> bool:
+        return f"{provider}|{subject}" in self.down_since
+
+    def customs_unavailable(self, provider: str, since: datetime, now: datetime) -> Effects:
+        return self._outage(provider, "customs", since, now)
+
+    def customs_back(self, provider: str, now: datetime) -> Effects:
+        return self._recovery(provider, "customs", now)
+
     def _outage(self, provider: str, subject: str, since: datetime, now: datetime) -> Effects:
         fx = Effects()
         key = f"{provider}|{subject}"
@@ -111,30 +125,46 @@ class ProviderDesk:
             return self._file(provider, subject, now, holding)
         return self._report(timer.ref, now)
 
+    def cancel(self, provider: str, subject: str) -> None:
+        """Customs has said it itself: a request about it not filed yet is no longer needed."""
+        key = f"{provider}|{subject}"
+        if key in self.to_file:
+            self.to_file.discard(key)
+            self.down_since.pop(key, None)
+
     def _file(self, provider: str, subject: str, now: datetime, holding: dict[str, list[str]]) -> Effects:
         fx = Effects()
         key = f"{provider}|{subject}"
+        if key not in self.to_file:
+            return fx  # cancelled meanwhile
         self.to_file.discard(key)
         since = self.since_of[key]  # (back already, maybe: the request is filed all the same, then closed)
         p = self.world.provider_by_id[provider]
+        symptom = "no ENS data can be passed on for the clients listed"
         if subject == "self":
             clients = list(self.world.clients_of(provider))
             if provider in self.params.partial_da_providers and len(clients) > 1:
                 clients = clients[:-1]  # staged: one client left out of the list
             kind, text, component = "provider_outage", _PROVIDER_DOWN, f"EDI platform of {p.name}"
+        elif subject == "customs":
+            held = {eori for eori, lrns in holding.items() if lrns}
+            clients = [c for c in self.world.clients_of(provider) if c.eori in held]
+            kind, text, component = "customs_unavailable", _CUSTOMS_DOWN, CUSTOMS_COMPONENT
+            n = sum(len(v) for v in holding.values())
+            symptom = f"no AS4 receipt since {since:%H:%M}: {n} ENS held, pushed again every few minutes"
         else:
             clients = [self.world.trader_by_eori[subject]]
             kind, text, component = "client_outage", _CLIENT_DOWN, f"IT system of {clients[0].name}"
         da = OlgaDa(
             da_id=f"DA-{provider}-{now:%Y%m%d%H%M%S}-{derive_id(key, since.isoformat())[:4]}",
             filer=provider, filer_role="provider", filer_eori=p.eori, company=p.name, phone="+33 3 21 00 00 00",
-            kind=kind, service="ICS2", mode="EDI", component=component,
-            symptom="no ENS data can be passed on for the clients listed", since=since,
+            kind=kind, service="ICS2", mode="EDI", component=component, symptom=symptom, since=since,
             estimated_duration="unknown", entry_office=SMART_BORDER_OFFICE,
             clients=tuple(DaClient(eori=c.eori, name=c.name) for c in clients),
             declarations=tuple(lrn for c in clients for lrn in holding.get(c.eori, [])),
             transports=(),
-            text=text.format(name=clients[0].name, eori=clients[0].eori, since=f"{since:%H:%M}"),
+            text=text.format(name=clients[0].name if clients else "", eori=clients[0].eori if clients else "",
+                             since=f"{since:%H:%M}"),
             filed_at=now,
         )  # fmt: skip
         self.das[key] = OpenDa(da.da_id, provider, kind, tuple(c.eori for c in clients))

@@ -30,10 +30,12 @@ from secours.wire import (
     ClientNotice,
     CustomsNotice,
     EnsFiling,
+    MeteoAlert,
     ProviderContact,
     T2CMessage,
 )
 from secours.world import Params, World
+from services.edi_provider.detection import CustomsWatch
 from services.edi_provider.fallback import ProviderDesk
 
 __all__ = ["EdiProviderLogic", "Pending"]
@@ -62,6 +64,7 @@ class Pending:
     provider: str
     message: EnsFiling | IE3R02
     give_up_at: datetime
+    first_at: datetime
     attempts: int = 0
 
 
@@ -77,6 +80,7 @@ class EdiProviderLogic:
         self.notified: set[str] = set()
         self.desk = ProviderDesk(world, params)
         self.awaiting_mrn: dict[str, Pending] = {}  # by LRN, for staged resending providers only
+        self.watch = CustomsWatch(params, self.desk)
 
     def source(self, provider: str) -> str:
         return f"edi_provider:{provider}"
@@ -93,7 +97,13 @@ class EdiProviderLogic:
         if incoming.topic.startswith(C2T_PREFIX) and isinstance(msg, C2TMessage):
             return self.relay(incoming.topic.removeprefix(C2T_PREFIX), msg)
         if isinstance(msg, CustomsNotice):
+            self.watch.customs_notice(msg)
+            if msg.kind == "outage":
+                self.desk.cancel(msg.to, "customs")
             return self.customs_notice(msg, now)
+        if isinstance(msg, MeteoAlert):
+            self.watch.meteo(msg)
+            return Effects()
         if isinstance(msg, ProviderContact):
             return self.desk.client_contact(msg, now)
         raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
@@ -102,7 +112,7 @@ class EdiProviderLogic:
         if msg.message_id in self.pending or msg.message_id in self.receipted:
             return Effects()  # redelivered order
         give_up = msg.estimated_arrival if isinstance(msg, EnsFiling) else now + timedelta(hours=24)
-        self.pending[msg.message_id] = Pending(provider, msg, give_up)
+        self.pending[msg.message_id] = Pending(provider, msg, give_up, now)
         return self._push(msg.message_id, now)
 
     def _push(self, msg_id: str, now: datetime) -> Effects:
@@ -121,6 +131,7 @@ class EdiProviderLogic:
         p = self.pending.pop(r.ref_message_id, None)
         if p is not None:
             self.receipted.add(r.ref_message_id)
+            fx.extend(self.watch.receipt(p.provider, now))
             if p.provider in self.params.resending_providers and isinstance(p.message, EnsFiling):
                 # Staged breach: not trusting the queue, it sends the ENS again if no MRN comes.
                 self.awaiting_mrn[p.message.lrn] = p
@@ -195,7 +206,9 @@ class EdiProviderLogic:
         if now >= p.give_up_at or (p.provider in self.params.quitting_providers and p.attempts >= 2):
             del self.pending[timer.ref]  # the means of transport has arrived (or, staged, it gives up)
             return Effects()
-        return self._push(timer.ref, now)
+        fx = self.watch.failed_push(p.provider, p.attempts, p.first_at, now)
+        fx.extend(self._push(timer.ref, now))
+        return fx
 
     def relay(self, eori: str, msg: C2TMessage) -> Effects:
         fx = Effects()

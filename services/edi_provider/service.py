@@ -5,12 +5,21 @@ from __future__ import annotations
 from secours.runtime import ServiceContext
 from services.edi_provider.logic import EdiProviderLogic, to_provider
 
-CONSUMES = ("edi.to_provider.{provider}", "ics2.receipt", "ics2.c2t.{eori}", "customs.notices", "provider.contacts")
-PUBLISHES = ("ics2.t2c", "edi.to_trader.{provider}", "olga.requests", "sau.contacts", "secours.dlq")
+CONSUMES = (
+    "edi.to_provider.{provider}", "ics2.receipt", "ics2.c2t.{eori}", "customs.notices", "provider.contacts", "meteo",
+)  # fmt: skip
+PUBLISHES = (
+    "ics2.t2c",
+    "edi.to_trader.{provider}",
+    "olga.requests",
+    "sau.contacts",
+    "meteo.consultations",
+    "secours.dlq",
+)
 
 
 async def run(ctx: ServiceContext) -> None:
     world = ctx.world
     topics = [to_provider(p.id) for p in world.providers] + ["ics2.receipt"]
-    topics += [f"ics2.c2t.{tr.eori}" for tr in world.traders] + ["customs.notices", "provider.contacts"]
+    topics += [f"ics2.c2t.{tr.eori}" for tr in world.traders] + ["customs.notices", "provider.contacts", "meteo"]
     await ctx.serve(EdiProviderLogic(world, world.config.params), topics)

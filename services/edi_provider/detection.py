@@ -1,0 +1,70 @@
+"""How an EDI provider finds out that customs is unavailable when nobody has said so (ICS2-FR-NO-ALERT).
+
+Pushes of one ENS keep failing: ``detect_no_receipt`` attempts spanning ``detect_no_receipt_span_s``
+(PROCEDURES.md ``detect.no_receipt``). The provider's staff then look at the météo; if no alert
+covers it and customs has not told them, they file an OLGA assistance request reporting the
+unavailability [S000]. When receipts come back they report the recovery, and the request is closed.
+A provider already told by customs (an alert or a direct notice) files nothing: it knows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from secours.effects import Effects
+from secours.ids import derive_id
+from secours.wire import CustomsNotice, MeteoAlert, MeteoConsulted
+from secours.world import Params
+from services.edi_provider.fallback import ProviderDesk
+
+__all__ = ["CustomsWatch"]
+
+CONSULTATIONS = "meteo.consultations"
+
+
+@dataclass
+class CustomsWatch:
+    params: Params
+    desk: ProviderDesk
+    open_alerts: set[str] = field(default_factory=set)  # the météo's open alerts, as last read
+    told: set[str] = field(default_factory=set)  # providers customs has told of an outage still on
+    detected: dict[str, datetime] = field(default_factory=dict)  # provider -> first failed push
+
+    def meteo(self, alert: MeteoAlert) -> None:
+        if alert.phase == "end":
+            self.open_alerts.discard(alert.alert_id)
+        else:
+            self.open_alerts.add(alert.alert_id)
+
+    def customs_notice(self, notice: CustomsNotice) -> None:
+        if notice.kind == "outage":
+            self.told.add(notice.to)
+        else:
+            self.told.discard(notice.to)
+
+    def failed_push(self, provider: str, attempts: int, first_at: datetime, now: datetime) -> Effects:
+        """Another push without a receipt: has the detection threshold been reached?"""
+        fx = Effects()
+        span = timedelta(seconds=self.params.detect_no_receipt_span_s)
+        if provider in self.detected or attempts < self.params.detect_no_receipt or now - first_at < span:
+            return fx
+        if self.desk.is_down(provider, "self"):
+            return fx  # its own platform is down (the pushes never left): nothing to learn about customs
+        self.detected[provider] = first_at
+        if provider in self.told:
+            return fx  # customs said so already
+        consulted = MeteoConsulted(
+            consultation_id=derive_id(provider, f"meteo/{now.isoformat()}"), by=self.desk.source(provider),
+            channel="web", alert_ids=tuple(sorted(self.open_alerts)), consulted_at=now,
+        )  # fmt: skip
+        fx.send(CONSULTATIONS, provider, consulted.consultation_id, self.desk.source(provider), consulted)
+        if not self.open_alerts:
+            fx.extend(self.desk.customs_unavailable(provider, first_at, now))
+        return fx
+
+    def receipt(self, provider: str, now: datetime) -> Effects:
+        """A receipt again: if customs had been found unavailable, it is back."""
+        if self.detected.pop(provider, None) is None:
+            return Effects()
+        return self.desk.customs_back(provider, now)
