@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 from secours.effects import Effects, Timer
-from secours.wire import OlgaAck, OlgaClosed, OlgaDa, ProviderContact, SauContact
+from secours.wire import (
+    As4Receipt,
+    MeteoAlert,
+    MeteoConsulted,
+    OlgaAck,
+    OlgaClosed,
+    OlgaDa,
+    ProviderContact,
+    SauContact,
+)
 from secours.world import RunConfig, World
 from services.customs_desk_fr.logic import CustomsDeskLogic
 from services.edi_provider.logic import EdiProviderLogic
 from services.olga.logic import OlgaLogic
 from services.trader.logic import TraderLogic
-from tests.samples import WORLD
+from tests.samples import WORLD, ens
 from tests.services.helpers import incoming, sent
 
 NOW = WORLD.config.start + timedelta(hours=3)
@@ -116,3 +125,67 @@ def test_olga_registers_once_at_any_hour_and_the_help_desk_closes_on_a_report() 
     (timer,) = fx.timers
     (closed,) = sent(desk.on_timer(timer, timer.at), "olga.closed")
     assert isinstance(closed, OlgaClosed) and closed.da_id == da.da_id
+
+
+def test_a_provider_that_gets_no_receipts_looks_at_the_meteo_then_reports_customs_unavailable() -> None:
+    logic = EdiProviderLogic(WORLD, WORLD.config.params)
+    c = WORLD.consignments[0]
+    f = ens(0)
+    fx = logic.handle(incoming(f"edi.to_provider.{c.provider}", f), NOW)
+    timer = fx.timers[0]
+    consulted, filed = [], []
+    for _ in range(8):  # retries without a receipt
+        step = logic.on_timer(timer, timer.at)
+        consulted += sent(step, "meteo.consulted")
+        filed += [t for t in step.timers if t.kind == "da"]
+        timer = next(t for t in step.timers if t.kind == "retry")
+        if consulted:
+            break
+    (look,) = consulted
+    assert isinstance(look, MeteoConsulted) and look.alert_ids == ()
+    first_failed = NOW
+    assert (look.consulted_at - first_failed).total_seconds() >= WORLD.config.params.detect_no_receipt_span_s
+    (da_timer,) = filed
+    (da,) = sent(logic.on_timer(da_timer, da_timer.at), "olga.da")
+    assert isinstance(da, OlgaDa) and da.kind == "customs_unavailable" and da.since == first_failed
+    assert da.component and da.symptom and f.lrn in da.declarations
+    # The receipts come back: the provider reports the recovery.
+    back = As4Receipt(receipt_id="r", ref_message_id=f.message_id, action="IE3F10", eori=c.trader, lrn=f.lrn,
+                      received_at=da.filed_at)  # fmt: skip
+    report = next(t for t in logic.handle(incoming("ics2.receipt", back), da.filed_at).timers if t.kind == "report")
+    (contact,) = sent(logic.on_timer(report, report.at), "sau.contact")
+    assert isinstance(contact, SauContact) and contact.da_id == da.da_id
+
+
+def test_a_provider_told_by_customs_or_seeing_an_alert_reports_nothing() -> None:
+    alert = MeteoAlert(alert_id="ALR-1", phase="open", services=("ICS2",), modes=("EDI",), component="ics2_sti",
+                       symptoms="s", instructions="i", publisher="CID", published_at=NOW)  # fmt: skip
+    logic = EdiProviderLogic(WORLD, WORLD.config.params)
+    logic.handle(incoming("meteo", alert), NOW)
+    c = WORLD.consignments[0]
+    fx = logic.handle(incoming(f"edi.to_provider.{c.provider}", ens(0)), NOW)
+    timer = fx.timers[0]
+    for _ in range(8):
+        step = logic.on_timer(timer, timer.at)
+        assert not [t for t in step.timers if t.kind == "da"]  # the alert is there: it knows
+        timer = next(t for t in step.timers if t.kind == "retry")
+
+
+def test_the_cid_publishes_the_alert_a_report_reveals_and_ends_it_on_the_reported_recovery() -> None:
+    desk = CustomsDeskLogic(WORLD)
+    desk.start(NOW)
+    report = OlgaDa(
+        da_id="DA-P001-9", filer="P001", filer_role="provider", filer_eori="FR1", company="c", phone="p",
+        kind="customs_unavailable", service="ICS2", mode="EDI", component="ICS2 STI", symptom="no receipt",
+        since=NOW, estimated_duration="unknown", entry_office="FR620001", clients=(), declarations=(),
+        transports=(), text="t", filed_at=NOW,
+    )  # fmt: skip
+    opened = desk.handle(incoming("olga.requests", report), NOW)
+    (alert,) = sent(opened, "meteo.alert")
+    assert isinstance(alert, MeteoAlert) and alert.component == "ics2_sti" and alert.publisher == "CID"
+    assert sent(opened, "customs.notice")
+    assert not desk.handle(incoming("olga.requests", report.model_copy(update={"da_id": "DA-2"})), NOW).out
+    back = SauContact(contact_id="s", by="edi_provider:P001", channel="email", purpose="report",
+                      da_id=report.da_id, text="back", sent_at=NOW)  # fmt: skip
+    ended = desk.handle(incoming("sau.contacts", back), NOW)
+    assert [m.phase for m in sent(ended, "meteo.alert") if isinstance(m, MeteoAlert)] == ["end"]
