@@ -101,6 +101,10 @@ class ProviderDesk:
         key = f"{provider}|{subject}"
         if key in self.down_since or provider in self.params.no_da_providers:
             return fx
+        open_da = self.das.get(key)
+        if open_da is not None and not open_da.reported:
+            self.down_since[key] = since  # down again before its recovery was reported: the same request
+            return fx
         self.down_since[key] = self.since_of[key] = since
         self.to_file.add(key)
         delay = uniform(self.seed, self.params.da_delay_s, "da", key, since.isoformat())
