@@ -179,8 +179,12 @@ class ServiceContext:
             blind = self.faults is not None and self.faults.monitoring_blind(self.name, now)
             if not self._timers_paused() or blind:
                 beat = Heartbeat(component=self.name, at=now)
+                out = Outgoing(HEALTH, self.name, f"{self.name}/{now.isoformat()}", self.name, beat)
                 with contextlib.suppress(BrokerUnavailable):  # a missed beat is what monitoring is for
-                    await self.publish([Outgoing(HEALTH, self.name, f"{self.name}/{now.isoformat()}", self.name, beat)])
+                    if blind:  # the probe still answers: past the fault's hold on this component's output
+                        await self._send([Release(out, False)], now)
+                    else:
+                        await self.publish([out])
                     await self.flush()
             await self.clock.sleep(every_s)
 

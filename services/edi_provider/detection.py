@@ -30,6 +30,7 @@ class CustomsWatch:
     open_alerts: set[str] = field(default_factory=set)  # the météo's open alerts, as last read
     told: set[str] = field(default_factory=set)  # providers customs has told of an outage still on
     detected: dict[str, datetime] = field(default_factory=dict)  # provider -> first failed push
+    last_receipt: dict[str, datetime] = field(default_factory=dict)  # provider -> when it last got one
 
     def meteo(self, alert: MeteoAlert) -> None:
         if alert.phase == "end":
@@ -43,12 +44,18 @@ class CustomsWatch:
         else:
             self.told.discard(notice.to)
 
-    def failed_push(self, provider: str, attempts: int, first_at: datetime, now: datetime) -> Effects:
-        """Another push without a receipt: has the detection threshold been reached?"""
+    def failed_push(self, provider: str, pushed_at: list[datetime], now: datetime) -> Effects:
+        """Another push of one ENS without a receipt: has the detection threshold been reached?
+
+        Only pushes since the provider's last receipt (of any ENS) count: one late receipt is not an outage.
+        """
         fx = Effects()
+        last = self.last_receipt.get(provider)
+        failed = [t for t in pushed_at if last is None or t > last]
         span = timedelta(seconds=self.params.detect_no_receipt_span_s)
-        if provider in self.detected or attempts < self.params.detect_no_receipt or now - first_at < span:
+        if provider in self.detected or len(failed) < self.params.detect_no_receipt or now - failed[0] < span:
             return fx
+        first_at = failed[0]
         if self.desk.is_down(provider, "self"):
             return fx  # its own platform is down (the pushes never left): nothing to learn about customs
         self.detected[provider] = first_at
@@ -65,6 +72,7 @@ class CustomsWatch:
 
     def receipt(self, provider: str, now: datetime) -> Effects:
         """A receipt again: if customs had been found unavailable, it is back."""
+        self.last_receipt[provider] = now
         if self.detected.pop(provider, None) is None:
             return Effects()
         return self.desk.customs_back(provider, now)

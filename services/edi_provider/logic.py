@@ -16,7 +16,7 @@ One instance simulates every provider of the run; each acts under its own id
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Timer
@@ -64,8 +64,8 @@ class Pending:
     provider: str
     message: EnsFiling | IE3R02
     give_up_at: datetime
-    first_at: datetime
     attempts: int = 0
+    pushed_at: list[datetime] = field(default_factory=list)
 
 
 class EdiProviderLogic:
@@ -112,13 +112,14 @@ class EdiProviderLogic:
         if msg.message_id in self.pending or msg.message_id in self.receipted:
             return Effects()  # redelivered order
         give_up = msg.estimated_arrival if isinstance(msg, EnsFiling) else now + timedelta(hours=24)
-        self.pending[msg.message_id] = Pending(provider, msg, give_up, now)
+        self.pending[msg.message_id] = Pending(provider, msg, give_up)
         return self._push(msg.message_id, now)
 
     def _push(self, msg_id: str, now: datetime) -> Effects:
         fx = Effects()
         p = self.pending[msg_id]
         p.attempts += 1
+        p.pushed_at.append(now)
         msg: T2CMessage = p.message
         fx.send(T2C, msg.lrn, msg_id, self.source(p.provider), msg)
         # The first wait is the AS4 receipt timeout; later attempts are spaced by the retry gap.
@@ -206,7 +207,7 @@ class EdiProviderLogic:
         if now >= p.give_up_at or (p.provider in self.params.quitting_providers and p.attempts >= 2):
             del self.pending[timer.ref]  # the means of transport has arrived (or, staged, it gives up)
             return Effects()
-        fx = self.watch.failed_push(p.provider, p.attempts, p.first_at, now)
+        fx = self.watch.failed_push(p.provider, p.pushed_at, now)
         fx.extend(self._push(timer.ref, now))
         return fx
 

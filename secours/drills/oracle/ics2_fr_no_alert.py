@@ -44,20 +44,26 @@ def _provider(e: Entry) -> str:
 
 def detections(ix: JournalIndex, ctx: Context, f: FaultWindow) -> dict[str, datetime]:
     """When each provider reached detect.no_receipt (PROCEDURES.md §2): one message pushed
-    ``detect_no_receipt_pushes`` times without a receipt, the pushes spanning ``detect_no_receipt_span``."""
+    ``detect_no_receipt_pushes`` times, spanning ``detect_no_receipt_span``, with no receipt for anything
+    the provider pushed in between (one late receipt is not an outage)."""
     assert f.start is not None
-    pushes_needed, span = ctx.params.detect_no_receipt_pushes, ctx.params.seconds("detect_no_receipt_span")
+    needed, span = ctx.params.detect_no_receipt_pushes, ctx.params.seconds("detect_no_receipt_span")
     end = f.end or ctx.end
-    found: dict[str, datetime] = {}
+    receipts: dict[str, list[datetime]] = {}  # provider -> receipt times
     for msg_id, pushes in ix.pushes.items():
-        receipt = first(ix.receipts.get(msg_id, []))
-        got = receipt.time if receipt is not None else None
-        times = sorted(e.time for e in pushes if e.time is not None and (got is None or e.time < got))
-        if not pushes or len(times) < pushes_needed:
+        got = first(ix.receipts.get(msg_id, []))
+        if pushes and got is not None and got.time is not None:
+            receipts.setdefault(_provider(pushes[0]), []).append(got.time)
+    found: dict[str, datetime] = {}
+    for pushes in ix.pushes.values():
+        if not pushes:
             continue
         who = _provider(pushes[0])
-        for j, t in enumerate(times, start=1):
-            if j >= pushes_needed and (t - times[0]).total_seconds() >= span:
+        times = sorted(e.time for e in pushes if e.time is not None)
+        for t in times:
+            last = max((r for r in receipts.get(who, []) if r <= t), default=None)
+            failed = [x for x in times if x <= t and (last is None or x > last)]
+            if len(failed) >= needed and (t - failed[0]).total_seconds() >= span:
                 if f.start <= t < end and (who not in found or t < found[who]):
                     found[who] = t
                 break
