@@ -117,9 +117,11 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
     assert not REGISTRY["EU-C1"].applies(["ICS2-FR-S2-AS-DOWN"])
     per_scenario = {s: sum(c.applies([s]) and c.scenario != "GLOBAL" for c in REGISTRY.values())
                     for s in ("ICS2-EU-STI-DOWN", "ICS2-EU-CR-DOWN", "ICS2-EU-NATIONAL-DOWN",
-                              "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S2-AS-DOWN")}  # fmt: skip
+                              "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S2-AS-DOWN",
+                              "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN")}  # fmt: skip
     # PROCEDURES.md §10, the coverage table.
     assert per_scenario == {
         "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
         "ICS2-FR-S1-TRADER-DOWN": 7, "ICS2-FR-S1-PROVIDER-DOWN": 7, "ICS2-FR-S2-AS-DOWN": 9,
+        "ICS2-FR-NO-ALERT": 7, "ICS2-EU-PROVIDER-DOWN": 7,
     }  # fmt: skip
