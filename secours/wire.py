@@ -35,6 +35,7 @@ __all__ = [
     "DaClient",
     "DeadLetter",
     "EloPairing",
+    "EnsAbsence",
     "EnsDistribution",
     "EnsFiling",
     "FaultCommand",
@@ -50,6 +51,7 @@ __all__ = [
     "Push",
     "RunAnnouncement",
     "SauContact",
+    "SystemCheck",
     "T2CMessage",
     "TransportArrived",
     "TransportDocument",
@@ -546,6 +548,34 @@ class MeteoConsulted(WireModel):
     consulted_at: datetime
 
 
+class SystemCheck(WireModel):
+    """The office of first entry makes sure the system is not down before recording a missing ENS."""
+
+    schema_name = "secours.sim.SystemCheck"
+    ce_type = "customs.system_check"
+    check_id: str
+    office: str
+    unit_ids: tuple[str, ...]
+    components: tuple[str, ...]  # what was looked at (ICS2 components, the filer's and provider's DAs)
+    result: Literal["up", "down"]
+    covering: tuple[str, ...]  # the alerts and DAs that cover the unit
+    checked_at: datetime
+
+
+class EnsAbsence(WireModel):
+    """The office records that a unit disembarked without an ENS (``customs.ens_absence``)."""
+
+    schema_name = "secours.sim.EnsAbsence"
+    ce_type = "customs.ens_absence"
+    absence_id: str
+    office: str
+    unit_id: str
+    lrn: str
+    check_id: str
+    covered_by_outage: bool
+    recorded_at: datetime
+
+
 class GoodsPresented(WireModel):
     """The national component has processed the presentation of goods that arrived (``goods.presented``)."""
 
@@ -599,6 +629,8 @@ EVIDENCE_MODELS: tuple[type[WireModel], ...] = (
     OlgaAck,
     GoodsPresented,
     MeteoConsulted,
+    SystemCheck,
+    EnsAbsence,
     OlgaClosed,
     SauContact,
 )

@@ -88,6 +88,9 @@ class Params(_Strict):
     detect_no_receipt_span_s: float = Field(600.0, ge=0, description="... spanning at least this long")
     no_mrn_after_s: float = Field(900.0, gt=0, description="wait for an MRN after a receipt (detect.no_mrn)")
     silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
+    unchecking_office: bool = Field(
+        False, description="non-compliant office (staged): it records missing ENS without checking the system"
+    )
 
 
 class RunConfig(_Strict):

@@ -10,6 +10,7 @@ Layout:
     customs_desk_fr/ CID and its SAU: monitoring, météo alerts and bulletins, direct notices to providers
     eu_commission/  the Commission (DG TAXUD): unavailability notices to the Member States
     olga/           OLGA: registers and acknowledges assistance requests (DA) at any hour
+    customs_office_fr/ the office of first entry: checks the system before recording a missing ENS
 
 In each folder ``logic.py`` is pure (state + event + now -> new state + messages and timers) and
 ``service.py`` declares the topics it consumes and publishes and runs the logic on the bus.
@@ -24,6 +25,7 @@ from types import ModuleType
 
 from secours.runtime import ServiceContext
 from services.customs_desk_fr import service as customs_desk_fr
+from services.customs_office_fr import service as customs_office_fr
 from services.edi_provider import service as edi_provider
 from services.eu_commission import service as eu_commission
 from services.ics2_cr import service as ics2_cr
@@ -64,6 +66,7 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("customs_desk_fr", customs_desk_fr),
         _define("eu_commission", eu_commission),
         _define("olga", olga),
+        _define("customs_office_fr", customs_office_fr),
     )
 }
 """Every service, by name: what ``secours run --only/--without`` accepts."""

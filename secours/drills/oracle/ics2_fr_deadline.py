@@ -1,0 +1,170 @@
+"""ICS2-FR-DEADLINE-MISSED: a legal ENS deadline passed during an outage (PROCEDURES.md §5, seed 000).
+
+Before recording that an ENS is missing, the office of first entry makes sure the system is not
+down; a covered unit is not an infringement while its lodging window is open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from secours.drills.journal import Entry
+from secours.drills.oracle.common import receipts_by_lrn, seconds, typed, verdict
+from secours.drills.oracle.index import FaultWindow, JournalIndex
+from secours.drills.oracle.registry import Context, check, evidence, outcome
+from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.world import Consignment
+
+__all__: list[str] = []
+
+DM = "ICS2-FR-DEADLINE-MISSED"
+_CUSTOMS = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
+
+
+def _absences(ix: JournalIndex) -> list[Entry]:
+    return typed(ix, "customs.ens_absence")
+
+
+def _none(check_id: str) -> CheckOutcome:
+    return outcome(check_id, "not_exercised", "no missing-ENS record (customs.ens_absence) in this drill")
+
+
+def _on_path(w: FaultWindow, c: Consignment) -> bool:
+    comp = w.component.split(".")[0]
+    return comp in _CUSTOMS or w.component in (f"trader:{c.trader}", f"edi_provider:{c.provider}")
+
+
+def _fault_active(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
+    return any(w.start is not None and w.start <= t and (w.end is None or t < w.end) and _on_path(w, c)
+               for w in ix.faults.values())  # fmt: skip
+
+
+def _open_da(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
+    closed = {e.data["da_id"]: e.time for e in typed(ix, "olga.closed")}
+    for da in typed(ix, "olga.da"):
+        if da.time is None or da.time > t:
+            continue
+        ended = closed.get(da.data["da_id"])
+        if ended is not None and ended <= t:
+            continue
+        if da.data["filer"] in (c.provider, c.trader) or c.trader in {x["eori"] for x in da.data["clients"]}:
+            return True
+    return False
+
+
+def _alert_open(ix: JournalIndex, t: datetime) -> bool:
+    alerts = typed(ix, "meteo.alert")
+    opened = {e.data["alert_id"]: e.time for e in alerts
+              if e.time is not None and e.data["phase"] == "open" and e.data["component"] in _CUSTOMS}  # fmt: skip
+    ended = {e.data["alert_id"]: e.time for e in alerts if e.time is not None and e.data["phase"] == "end"}
+    return any(o is not None and o <= t and not ((x := ended.get(a)) is not None and x <= t) for a, o in opened.items())
+
+
+def covered(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
+    """covered(c, t) of PROCEDURES.md §0: an alert open about ICS2, or an open DA for its filer or provider."""
+    return _alert_open(ix, t) or _open_da(ix, c, t)
+
+
+def _unit(ctx: Context, unit_id: str) -> Consignment | None:
+    return next((c for c in ctx.world.consignments if c.unit_id == unit_id), None)
+
+
+@check(f"{DM}#1", DM, "Every missing-ENS record is preceded, within t.check_window, by a system check of that unit")
+def dm_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    absences = _absences(ix)
+    if not absences:
+        return _none(f"{DM}#1")
+    checks = typed(ix, "customs.system_check")
+    window = seconds(ctx, "t_check_window")
+    found = []
+    for a in absences:
+        before = [k for k in checks if a.data["unit_id"] in k.data["unit_ids"] and k.time and a.time
+                  and a.time - window <= k.time <= a.time]  # fmt: skip
+        if not before:
+            found.append(evidence(a, f"unit {a.data['unit_id']} recorded as missing its ENS without a system check"))
+    return verdict(f"{DM}#1", found, f"all {len(absences)} records preceded by a system check",
+                   "{n} records without a system check before")  # fmt: skip
+
+
+@check(f"{DM}#2", DM, "The check looks at the ICS2 components and the DAs, and its result matches the facts")
+def dm_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    checks = typed(ix, "customs.system_check")
+    if not checks:
+        return outcome(f"{DM}#2", "not_exercised", "no system check (customs.system_check) in this drill")
+    found: list[Evidence] = []
+    for k in checks:
+        looked = set(k.data["components"])
+        for unit in k.data["unit_ids"]:
+            c = _unit(ctx, unit)
+            if c is None or k.time is None:
+                continue
+            missing = [x for x in (*_CUSTOMS, f"OLGA:{c.trader}", f"OLGA:{c.provider}") if x not in looked]
+            truth = "down" if _fault_active(ix, c, k.time) or _open_da(ix, c, k.time) else "up"
+            if missing:
+                found.append(evidence(k, f"check of {unit} did not look at {', '.join(missing)}"))
+            elif k.data["result"] != truth:
+                found.append(evidence(k, f"check of {unit} said {k.data['result']}, the system was {truth}"))
+    return verdict(f"{DM}#2", found, f"all {len(checks)} system checks complete and right",
+                   "{n} system checks incomplete or wrong")  # fmt: skip
+
+
+@check(f"{DM}#3", DM, "No missing ENS recorded as an infringement for a unit covered by an outage")
+def dm_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    absences = _absences(ix)
+    if not absences:
+        return _none(f"{DM}#3")
+    found = []
+    for a in absences:
+        c = _unit(ctx, a.data["unit_id"])
+        if c is not None and a.time is not None and not a.data["covered_by_outage"] and covered(ix, c, a.time):
+            found.append(evidence(a, f"unit {a.data['unit_id']} treated as an infringement, yet covered"))
+    return verdict(f"{DM}#3", found, f"no covered unit among {len(absences)} records treated as an infringement",
+                   "{n} covered units treated as infringements")  # fmt: skip
+
+
+@check(f"{DM}#4", DM, "No missing ENS recorded for a unit whose ENS was receipted in its lodging window")
+def dm_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    absences = _absences(ix)
+    if not absences:
+        return _none(f"{DM}#4")
+    receipts = receipts_by_lrn(ix)
+    backlog = seconds(ctx, "t_backlog_max")
+    found = []
+    for a in absences:
+        c = _unit(ctx, a.data["unit_id"])
+        if c is None:
+            continue
+        got = receipts.get(c.lrn)
+        dis = ix.disembarked.get(c.unit_id)
+        if got is None:
+            continue
+        if dis is not None and dis.time is not None and got < dis.time:
+            found.append(evidence(a, f"{c.lrn} was receipted before its unit disembarked"))
+            continue
+        ends = [w.end for w in ix.faults.values() if w.end is not None and w.component.split(".")[0] in _CUSTOMS]
+        if any(got <= end + backlog for end in ends if dis is not None and dis.time and dis.time <= end + backlog):
+            found.append(evidence(a, f"{c.lrn} was receipted within t.backlog_max of the recovery"))
+    return verdict(f"{DM}#4", found, f"none of {len(absences)} records concerns an ENS lodged in its window",
+                   "{n} records for ENS lodged in their window")  # fmt: skip
+
+
+@check(f"{DM}#5", DM, "Control case: every unit that disembarked with no receipted ENS and no coverage is recorded")
+def dm_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    receipts = receipts_by_lrn(ix)
+    recorded = {a.data["unit_id"] for a in _absences(ix)}
+    found = []
+    uncovered = 0
+    for c in ctx.world.consignments:
+        dis = ix.disembarked.get(c.unit_id)
+        if dis is None or dis.time is None:
+            continue
+        got = receipts.get(c.lrn)
+        if (got is not None and got < dis.time) or covered(ix, c, dis.time):
+            continue
+        uncovered += 1
+        if c.unit_id not in recorded:
+            found.append(evidence(dis, f"unit {c.unit_id} disembarked without an ENS, uncovered, and nothing recorded"))
+    if not uncovered:
+        return outcome(f"{DM}#5", "not_exercised", "no unit disembarked without an ENS and without coverage")
+    return verdict(f"{DM}#5", found, f"all {uncovered} uncovered units without an ENS recorded",
+                   "{n} uncovered units without an ENS not recorded")  # fmt: skip

@@ -1,0 +1,93 @@
+"""The French office of first entry at the smart border (bureau de douane).
+
+When a unit disembarks with no ENS on its ELO, the office must not simply record an infringement:
+seed 000 has it first make sure the system is not down [S000]. It looks at what it can see - the
+météo's open alerts about ICS2, and the OLGA assistance requests open for the unit's filer or its
+provider - records that check (``customs.system_check``), then records the missing ENS
+(``customs.ens_absence``), saying whether an outage covers it: a covered unit is not treated as an
+infringement while its lodging window is open.
+
+A drill may stage the office as non-compliant (``unchecking_office``): it then records missing ENS
+without any check, every one as an infringement.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from secours.effects import Effects, Incoming, Timer
+from secours.ids import derive_id
+from secours.wire import EnsAbsence, MeteoAlert, OlgaAck, OlgaClosed, OlgaDa, SystemCheck, UnitDisembarked
+from secours.world import World
+
+__all__ = ["CustomsOfficeLogic"]
+
+EVENTS = "customs.office.events"
+SOURCE = "customs_office_fr"
+ICS2_COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
+_CHECK_AFTER = timedelta(minutes=5)  # an officer looks at the météo and OLGA before recording
+
+
+class CustomsOfficeLogic:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.params = world.config.params
+        self.by_unit = {c.unit_id: c for c in world.consignments}
+        self.alerts: dict[str, str] = {}  # open alert id -> component
+        self.das: dict[str, OlgaDa] = {}  # open assistance requests
+        self.seen: set[str] = set()
+
+    def start(self, now: datetime) -> Effects:
+        return Effects()
+
+    def handle(self, incoming: Incoming, now: datetime) -> Effects:
+        msg = incoming.message
+        fx = Effects()
+        if isinstance(msg, MeteoAlert):
+            if msg.phase == "end":
+                self.alerts.pop(msg.alert_id, None)
+            else:
+                self.alerts[msg.alert_id] = msg.component
+        elif isinstance(msg, OlgaDa):
+            self.das[msg.da_id] = msg
+        elif isinstance(msg, OlgaClosed):
+            self.das.pop(msg.da_id, None)
+        elif isinstance(msg, UnitDisembarked):
+            if msg.reason == "ens_missing" and msg.unit_id in self.by_unit and msg.unit_id not in self.seen:
+                self.seen.add(msg.unit_id)
+                if self.params.unchecking_office:
+                    return self._record(msg.unit_id, "", covered=False, now=now)  # staged: no check
+                fx.after(now + _CHECK_AFTER, "check", msg.unit_id)
+        elif not isinstance(msg, OlgaAck):
+            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        return fx
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        unit = timer.ref
+        c = self.by_unit[unit]
+        alerts = [a for a, comp in self.alerts.items() if comp in ICS2_COMPONENTS]
+        das = [d.da_id for d in self.das.values()
+               if d.filer == c.provider or c.trader in {x.eori for x in d.clients}]  # fmt: skip
+        covering = tuple(sorted(alerts + das))
+        check = SystemCheck(
+            check_id=derive_id(unit, "system-check"), office=self.office(c.transport_id), unit_ids=(unit,),
+            components=(*ICS2_COMPONENTS, f"OLGA:{c.trader}", f"OLGA:{c.provider}"),
+            result="down" if covering else "up", covering=covering, checked_at=now,
+        )  # fmt: skip
+        fx = Effects()
+        fx.send(EVENTS, unit, check.check_id, SOURCE, check, subject=unit)
+        fx.extend(self._record(unit, check.check_id, covered=bool(covering), now=now))
+        return fx
+
+    def office(self, transport_id: str) -> str:
+        return self.world.transport_by_id[transport_id].entry_office
+
+    def _record(self, unit: str, check_id: str, *, covered: bool, now: datetime) -> Effects:
+        c = self.by_unit[unit]
+        absence = EnsAbsence(
+            absence_id=derive_id(unit, "ens-absence"), office=self.office(c.transport_id), unit_id=unit, lrn=c.lrn,
+            check_id=check_id, covered_by_outage=covered, recorded_at=now,
+        )  # fmt: skip
+        fx = Effects()
+        fx.send(EVENTS, unit, absence.absence_id, SOURCE, absence, subject=unit)
+        return fx
