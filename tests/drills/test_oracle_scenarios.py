@@ -118,10 +118,28 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
     per_scenario = {s: sum(c.applies([s]) and c.scenario != "GLOBAL" for c in REGISTRY.values())
                     for s in ("ICS2-EU-STI-DOWN", "ICS2-EU-CR-DOWN", "ICS2-EU-NATIONAL-DOWN",
                               "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S2-AS-DOWN",
-                              "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN")}  # fmt: skip
+                              "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN", "ICS2-FR-DEADLINE-MISSED")}  # fmt: skip
     # PROCEDURES.md §10, the coverage table.
     assert per_scenario == {
         "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
         "ICS2-FR-S1-TRADER-DOWN": 7, "ICS2-FR-S1-PROVIDER-DOWN": 7, "ICS2-FR-S2-AS-DOWN": 9,
-        "ICS2-FR-NO-ALERT": 7, "ICS2-EU-PROVIDER-DOWN": 7,
+        "ICS2-FR-NO-ALERT": 7, "ICS2-EU-PROVIDER-DOWN": 7, "ICS2-FR-DEADLINE-MISSED": 5,
     }  # fmt: skip
+
+
+def test_deadline_missed_the_office_checks_before_recording_and_spares_covered_units() -> None:
+    sti = fault("down", "ics2_sti", 60, 180)
+    opened = e("meteo", "meteo.alert", 70, alert_id="A", phase="open", component="ics2_sti")
+    check = e("customs.office.events", "customs.system_check", 95, unit_ids=[C1.unit_id], result="down",
+              components=["ics2_sti", "ics2_cr", "ics2_nes_fr", f"OLGA:{C1.trader}",
+                          f"OLGA:{C1.provider}"])  # fmt: skip
+    covered = e("customs.office.events", "customs.ens_absence", 96, unit_id=C1.unit_id, covered_by_outage=True)
+    wrong = e("customs.office.events", "customs.ens_absence", 96, unit_id=C1.unit_id, covered_by_outage=False)
+    assert run("ICS2-FR-DEADLINE-MISSED#1", [*sti, opened, check, covered])[0] == "pass"
+    assert run("ICS2-FR-DEADLINE-MISSED#1", [*sti, opened, covered])[0] == "fail"  # no check before
+    assert run("ICS2-FR-DEADLINE-MISSED#2", [*sti, opened, check, covered])[0] == "pass"
+    said_up = e("customs.office.events", "customs.system_check", 95, unit_ids=[C1.unit_id], result="up",
+                components=check.data["components"])  # fmt: skip
+    assert run("ICS2-FR-DEADLINE-MISSED#2", [*sti, said_up])[0] == "fail"  # the STI was down
+    assert run("ICS2-FR-DEADLINE-MISSED#3", [*sti, opened, check, covered])[0] == "pass"
+    assert run("ICS2-FR-DEADLINE-MISSED#3", [*sti, opened, check, wrong])[0] == "fail"  # covered, yet an infringement

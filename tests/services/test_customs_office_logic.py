@@ -1,0 +1,60 @@
+"""The office of first entry: a unit without an ENS is checked against the system's state before it is recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from secours.wire import EnsAbsence, MeteoAlert, SystemCheck, UnitDisembarked
+from secours.world import RunConfig, World
+from services.customs_office_fr.logic import CustomsOfficeLogic
+from tests.samples import NOW, WORLD
+from tests.services.helpers import incoming, sent
+
+C = WORLD.consignments[0]
+
+
+def without_ens() -> UnitDisembarked:
+    return UnitDisembarked(transport_id=C.transport_id, unit_id=C.unit_id, elo_id=C.elo_id, mrns=(), lane="ORANGE",
+                           reason="ens_missing", disembarked_at=NOW)  # fmt: skip
+
+
+def alert(phase: str) -> MeteoAlert:
+    return MeteoAlert(alert_id="ALR-1", phase=phase, services=("ICS2",), modes=("EDI",), component="ics2_sti",
+                      symptoms="s", instructions="i", publisher="CID", published_at=NOW)  # fmt: skip
+
+
+def test_the_office_checks_then_records_a_covered_unit_as_covered() -> None:
+    office = CustomsOfficeLogic(WORLD)
+    office.handle(incoming("meteo", alert("open")), NOW)
+    fx = office.handle(incoming("sb.events", without_ens()), NOW)
+    assert fx.out == []  # nothing recorded before the check
+    (timer,) = fx.timers
+    done = office.on_timer(timer, timer.at)
+    (check,) = sent(done, "customs.system_check")
+    (absence,) = sent(done, "customs.ens_absence")
+    assert isinstance(check, SystemCheck) and check.result == "down" and check.covering == ("ALR-1",)
+    assert {"ics2_sti", "ics2_cr", "ics2_nes_fr", f"OLGA:{C.trader}"} <= set(check.components)
+    assert isinstance(absence, EnsAbsence) and absence.covered_by_outage and absence.check_id == check.check_id
+    assert office.handle(incoming("sb.events", without_ens()), NOW).timers == []  # recorded once
+
+
+def test_without_an_outage_the_missing_ens_is_an_infringement() -> None:
+    office = CustomsOfficeLogic(WORLD)
+    office.handle(incoming("meteo", alert("open")), NOW)
+    office.handle(incoming("meteo", alert("end")), NOW)
+    (timer,) = office.handle(incoming("sb.events", without_ens()), NOW).timers
+    done = office.on_timer(timer, timer.at + timedelta(minutes=1))
+    (check,) = sent(done, "customs.system_check")
+    (absence,) = sent(done, "customs.ens_absence")
+    assert isinstance(check, SystemCheck) and check.result == "up"
+    assert isinstance(absence, EnsAbsence) and not absence.covered_by_outage
+
+
+def test_a_staged_office_records_without_checking() -> None:
+    staged = World(RunConfig(seed=7, params=WORLD.config.params.model_copy(update={"unchecking_office": True}),
+                             traffic=WORLD.config.traffic))  # fmt: skip
+    office = CustomsOfficeLogic(staged)
+    c = staged.consignments[0]
+    disembarked = without_ens().model_copy(update={"unit_id": c.unit_id, "transport_id": c.transport_id})
+    fx = office.handle(incoming("sb.events", disembarked), NOW)
+    assert sent(fx, "customs.ens_absence") and not sent(fx, "customs.system_check")
