@@ -14,6 +14,7 @@ from secours.world import Consignment
 
 __all__ = [
     "affected",
+    "at_fault",
     "closed_in_time",
     "das_of",
     "down_fault",
@@ -49,6 +50,13 @@ def first_fault(ix: JournalIndex, matches: Callable[[FaultWindow], bool]) -> Fau
     """The earliest fault that started and that ``matches``."""
     found = [w for w in ix.faults.values() if w.start is not None and matches(w)]
     return min(found, key=lambda w: w.start.timestamp() if w.start else 0.0) if found else None
+
+
+def at_fault(f: FaultWindow, note: str) -> Evidence:
+    """Evidence pointing at a fault's start, for a check that fails because something never happened."""
+    if f.start_entry is not None:
+        return evidence(f.start_entry, note)
+    return Evidence(f.fault_id, "secours.faults", f.start, note)
 
 
 def verdict(check_id: str, found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> CheckOutcome:

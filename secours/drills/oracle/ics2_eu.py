@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
+    at_fault,
     closed_in_time,
     first,
     first_fault,
@@ -452,7 +453,8 @@ def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     da = first(outage_das(ix, f, provider))
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
-        return outcome(f"{PROVIDER}#1", "fail", f"{provider} filed its outage DA {when} (limit {format_sim(limit)})")
+        note = f"{provider} filed its outage DA {when} (limit {format_sim(limit)})"
+        return outcome(f"{PROVIDER}#1", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
     want = {c.eori for c in ctx.world.clients_of(provider)}
     listed = {c["eori"] for c in da.data["clients"]}
     if listed != want:

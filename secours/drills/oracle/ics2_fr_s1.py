@@ -15,6 +15,7 @@ from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
     affected,
+    at_fault,
     closed_in_time,
     das_of,
     down_fault,
@@ -124,7 +125,8 @@ def trader_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     da = first(_client_das(ix, f, eori, provider))
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
-        return outcome(f"{TRADER}#1", "fail", f"{provider} filed a DA naming {eori} {when} (limit {format_sim(limit)})")
+        note = f"{provider} filed a DA naming {eori} {when} (limit {format_sim(limit)})"
+        return outcome(f"{TRADER}#1", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
     return outcome(f"{TRADER}#1", "pass", f"{provider} filed {da.data['da_id']} naming {eori} at {format_sim(da.time)}",
                    [evidence(da, "olga.da client_outage")])  # fmt: skip
 
@@ -183,10 +185,11 @@ def trader_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     else:
         limit, why = _aware(ix, ctx, f, eori) + seconds(ctx, "t_da_max"), "t.da_max after the provider knew"
     if registered is None:
-        return outcome(f"{TRADER}#5", "fail", f"no DA registered; one was due before {why} ({format_sim(limit)})")
+        note = f"no DA registered; one was due before {why} ({format_sim(limit)})"
+        return outcome(f"{TRADER}#5", "fail", note, [at_fault(f, note)])
     if registered > limit:
-        return outcome(f"{TRADER}#5", "fail", f"DA registered at {format_sim(registered)}, after {why} "
-                       f"({format_sim(limit)})")  # fmt: skip
+        note = f"DA registered at {format_sim(registered)}, after {why} ({format_sim(limit)})"
+        return outcome(f"{TRADER}#5", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
     return outcome(f"{TRADER}#5", "pass", f"DA registered at {format_sim(registered)}, before {why} "
                    f"({format_sim(limit)})")  # fmt: skip
 
@@ -236,7 +239,8 @@ def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     da = first(outage_das(ix, f, provider))
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
-        return outcome(f"{PROVIDER}#1", "fail", f"{provider} filed its outage DA {when} (limit {format_sim(limit)})")
+        note = f"{provider} filed its outage DA {when} (limit {format_sim(limit)})"
+        return outcome(f"{PROVIDER}#1", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
     return outcome(f"{PROVIDER}#1", "pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}",
                    [evidence(da, "olga.da provider_outage")])  # fmt: skip
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import first, first_fault, seconds, typed, verdict
+from secours.drills.oracle.common import at_fault, first, first_fault, seconds, typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -61,7 +61,8 @@ def s2_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                      and e.time is not None and e.time >= f.start])  # fmt: skip
     if notice is None or notice.time is None or notice.time - f.start > seconds(ctx, "t_alert_max"):
         when = f"only at {format_sim(notice.time)}" if notice is not None and notice.time else "never"
-        return outcome(f"{S2}#2", "fail", f"no Commission notice to the Member States in time ({when})")
+        note = f"no Commission notice to the Member States in time ({when})"
+        return outcome(f"{S2}#2", "fail", note, [evidence(notice, note) if notice is not None else at_fault(f, note)])
     return outcome(f"{S2}#2", "pass", f"Commission notice to the Member States at {format_sim(notice.time)}",
                    [evidence(notice, "eu.notice start, audience MS")])  # fmt: skip
 
