@@ -3,7 +3,8 @@
 When a unit disembarks with no ENS on its ELO, the office must not simply record an infringement:
 seed 000 has it first make sure the system is not down [S000]. It looks at what it can see - the
 météo's open alerts about ICS2, and the OLGA assistance requests open for the unit's filer or its
-provider - records that check (``customs.system_check``), then records the missing ENS
+provider, and whether ICS2 has the ENS after all (receipted, not yet paired with the unit) - records
+that check (``customs.system_check``), then, if the ENS really is missing, records it
 (``customs.ens_absence``), saying whether an outage covers it: a covered unit is not treated as an
 infringement while its lodging window is open.
 
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
-from secours.wire import EnsAbsence, MeteoAlert, OlgaAck, OlgaClosed, OlgaDa, SystemCheck, UnitDisembarked
+from secours.wire import As4Receipt, EnsAbsence, MeteoAlert, OlgaAck, OlgaClosed, OlgaDa, SystemCheck, UnitDisembarked
 from secours.world import World
 
 __all__ = ["CustomsOfficeLogic"]
@@ -36,6 +37,7 @@ class CustomsOfficeLogic:
         self.alerts: dict[str, str] = {}  # open alert id -> component
         self.das: dict[str, OlgaDa] = {}  # open assistance requests
         self.seen: set[str] = set()
+        self.receipted: set[str] = set()  # LRNs ICS2 has receipted (what the office sees in the system)
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -52,6 +54,8 @@ class CustomsOfficeLogic:
             self.das[msg.da_id] = msg
         elif isinstance(msg, OlgaClosed):
             self.das.pop(msg.da_id, None)
+        elif isinstance(msg, As4Receipt):
+            self.receipted.add(msg.lrn)
         elif isinstance(msg, UnitDisembarked):
             if msg.reason == "ens_missing" and msg.unit_id in self.by_unit and msg.unit_id not in self.seen:
                 self.seen.add(msg.unit_id)
@@ -71,12 +75,13 @@ class CustomsOfficeLogic:
         covering = tuple(sorted(alerts + das))
         check = SystemCheck(
             check_id=derive_id(unit, "system-check"), office=self.office(c.transport_id), unit_ids=(unit,),
-            components=(*ICS2_COMPONENTS, f"OLGA:{c.trader}", f"OLGA:{c.provider}"),
+            components=(*ICS2_COMPONENTS, f"OLGA:{c.trader}", f"OLGA:{c.provider}", f"ENS:{c.lrn}"),
             result="down" if covering else "up", covering=covering, checked_at=now,
         )  # fmt: skip
         fx = Effects()
         fx.send(EVENTS, unit, check.check_id, SOURCE, check, subject=unit)
-        fx.extend(self._record(unit, check.check_id, covered=bool(covering), now=now))
+        if c.lrn not in self.receipted:  # lodged after all (just not paired yet): nothing is missing
+            fx.extend(self._record(unit, check.check_id, covered=bool(covering), now=now))
         return fx
 
     def office(self, transport_id: str) -> str:

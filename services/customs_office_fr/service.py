@@ -5,7 +5,7 @@ from __future__ import annotations
 from secours.runtime import ServiceContext
 from services.customs_office_fr.logic import CustomsOfficeLogic
 
-CONSUMES = ("sb.events", "meteo", "olga.requests", "olga.status")
+CONSUMES = ("sb.events", "meteo", "olga.requests", "olga.status", "ics2.receipt")
 PUBLISHES = ("customs.office.events", "secours.dlq")
 
 

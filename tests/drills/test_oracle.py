@@ -130,3 +130,11 @@ def test_expected_failures_are_marked() -> None:
     journal = filed(C1, "26FRA", 10)[:3]
     g2 = next(o for o in evaluate(JournalIndex.build(journal), CTX, frozenset({"G2"})) if o.id == "G2")
     assert g2.status == "fail" and g2.expected_failure
+
+
+def test_g7_accepts_a_consignment_covered_by_an_open_alert_when_it_arrived() -> None:
+    opened = e("meteo", "meteo.alert", 100, alert_id="A1", phase="open", component="ics2_sti")
+    ended = e("meteo", "meteo.alert", 250, alert_id="A1", phase="end", component="ics2_sti")
+    late = filed(C1, "26FRA", 400) + filed(C2, "26FRB", 20) + [arrived(C1, 300), arrived(C2, 300)]
+    assert status([*late, opened], "G7")[0] == "pass"  # the alert was open when C1 arrived
+    assert status([*late, opened, ended], "G7") == ("fail", 1)  # ended before: C1 arrived uncovered

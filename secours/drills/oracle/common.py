@@ -16,6 +16,7 @@ __all__ = [
     "affected",
     "at_fault",
     "closed_in_time",
+    "covered",
     "das_of",
     "down_fault",
     "first",
@@ -57,6 +58,40 @@ def at_fault(f: FaultWindow, note: str) -> Evidence:
     if f.start_entry is not None:
         return evidence(f.start_entry, note)
     return Evidence(f.fault_id, "secours.faults", f.start, note)
+
+
+_ICS2 = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
+
+
+def _open_at(opened: dict[str, datetime], ended: dict[str, datetime], t: datetime) -> list[str]:
+    return [k for k, o in opened.items() if o <= t and not ((x := ended.get(k)) is not None and x <= t)]
+
+
+def covered(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
+    """covered(c, t), PROCEDURES.md §0: at ``t`` an alert or a customs outage notice about an ICS2
+    component (all on the path of a French first entry) is open, or an assistance request covering
+    the consignment (naming its filer, or filed by its provider or filer) is registered and open."""
+    alerts = typed(ix, "meteo.alert")
+    opened = {e.data["alert_id"]: e.time for e in alerts
+              if e.time and e.data["phase"] == "open" and e.data["component"] in _ICS2}  # fmt: skip
+    ended = {e.data["alert_id"]: e.time for e in alerts if e.time and e.data["phase"] == "end"}
+    if _open_at(opened, ended, t):
+        return True
+    notices = sorted((e for e in typed(ix, "customs.notice") if e.data["to"] == c.provider and e.time and e.time <= t),
+                     key=lambda e: e.time.timestamp() if e.time else 0.0)  # fmt: skip
+    if notices and notices[-1].data["kind"] == "outage" and notices[-1].data["component"] in _ICS2:
+        return True
+    registered = {e.data["da_id"]: e.time for e in typed(ix, "olga.ack") if e.time}
+    closed = {e.data["da_id"]: e.time for e in typed(ix, "olga.closed") if e.time}
+    for da in typed(ix, "olga.da"):
+        d = da.data
+        mine = (d["kind"] == "client_outage" and c.trader in {x["eori"] for x in d["clients"]}) or (
+            d["kind"] in ("provider_outage", "customs_unavailable", "self_trigger")
+            and d["filer"] in (c.provider, c.trader)
+        )
+        if mine and d["da_id"] in _open_at(registered, closed, t):
+            return True
+    return False
 
 
 def verdict(check_id: str, found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> CheckOutcome:

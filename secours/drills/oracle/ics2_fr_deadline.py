@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import receipts_by_lrn, seconds, typed, verdict
+from secours.drills.oracle.common import covered, receipts_by_lrn, seconds, typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -50,19 +50,6 @@ def _open_da(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
         if da.data["filer"] in (c.provider, c.trader) or c.trader in {x["eori"] for x in da.data["clients"]}:
             return True
     return False
-
-
-def _alert_open(ix: JournalIndex, t: datetime) -> bool:
-    alerts = typed(ix, "meteo.alert")
-    opened = {e.data["alert_id"]: e.time for e in alerts
-              if e.time is not None and e.data["phase"] == "open" and e.data["component"] in _CUSTOMS}  # fmt: skip
-    ended = {e.data["alert_id"]: e.time for e in alerts if e.time is not None and e.data["phase"] == "end"}
-    return any(o is not None and o <= t and not ((x := ended.get(a)) is not None and x <= t) for a, o in opened.items())
-
-
-def covered(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
-    """covered(c, t) of PROCEDURES.md §0: an alert open about ICS2, or an open DA for its filer or provider."""
-    return _alert_open(ix, t) or _open_da(ix, c, t)
 
 
 def _unit(ctx: Context, unit_id: str) -> Consignment | None:
