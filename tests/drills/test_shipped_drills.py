@@ -21,7 +21,7 @@ DRILLS = shipped_drills()
 
 def test_the_engine_drills_are_shipped() -> None:
     names = {p.stem for p in DRILLS}
-    assert {"baseline", "national-down-queue-replay", "lost-arrival-answers"} <= names
+    assert {"baseline", "ics2-eu-national-down", "lost-arrival-answers"} <= names
 
 
 @pytest.mark.parametrize("path", DRILLS, ids=lambda p: p.stem)
@@ -58,13 +58,13 @@ async def test_shipped_drill(path: Path, settings: ClientSettings, tmp_path: Pat
 
 
 async def test_faults_start_and_end_are_recorded(settings: ClientSettings, tmp_path: Path) -> None:
-    drill = load_drill(next(p for p in DRILLS if p.stem == "national-down-queue-replay"))
+    drill = load_drill(next(p for p in DRILLS if p.stem == "ics2-eu-national-down"))
     drill = drill.model_copy(update={"traffic": drill.traffic.model_copy(update={"consignments": 120})})
     result = await run_drill(drill, settings, tmp_path, progress=False)
-    assert result.summary["timings"]["time_to_recover_s"] == 2700.0
+    assert result.summary["timings"]["time_to_recover_s"] == 3600.0
     assert result.summary["timings"]["backlog_drained_s"] is not None
     lines = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
     phases = {(x["data"]["fault_id"], x["data"]["phase"]) for x in lines if x["ce_type"] == "fault.event"}
-    assert phases == {("nes-fr-outage", "START"), ("nes-fr-outage", "END")}
+    assert phases == {("national-queue", "START"), ("national-queue", "END")}
     nes_times = [x["time"] for x in lines if x["source"] == "ics2_nes_fr"]
-    assert not [t for t in nes_times if "2026-03-02T08:0" in t or "2026-03-02T08:1" in t]  # silent while down
+    assert not [t for t in nes_times if "2026-03-02T07:1" in t or "2026-03-02T07:2" in t]  # silent while down
