@@ -18,7 +18,17 @@ from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
-from secours.wire import As4Receipt, EnsAbsence, MeteoAlert, OlgaAck, OlgaClosed, OlgaDa, SystemCheck, UnitDisembarked
+from secours.wire import (
+    As4Receipt,
+    EnsAbsence,
+    MeteoAlert,
+    OlgaAck,
+    OlgaClosed,
+    OlgaDa,
+    SystemCheck,
+    TransportArrived,
+    UnitDisembarked,
+)
 from secours.world import World
 
 __all__ = ["CustomsOfficeLogic"]
@@ -62,7 +72,7 @@ class CustomsOfficeLogic:
                 if self.params.unchecking_office:
                     return self._record(msg.unit_id, "", covered=False, now=now)  # staged: no check
                 fx.after(now + _CHECK_AFTER, "check", msg.unit_id)
-        elif not isinstance(msg, OlgaAck):
+        elif not isinstance(msg, OlgaAck | TransportArrived):
             raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx
 
