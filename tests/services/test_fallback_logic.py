@@ -134,7 +134,7 @@ def test_a_provider_that_gets_no_receipts_looks_at_the_meteo_then_reports_custom
     fx = logic.handle(incoming(f"edi.to_provider.{c.provider}", f), NOW)
     timer = fx.timers[0]
     consulted, filed = [], []
-    for _ in range(8):  # retries without a receipt
+    for _ in range(20):  # retries without a receipt
         step = logic.on_timer(timer, timer.at)
         consulted += sent(step, "meteo.consulted")
         filed += [t for t in step.timers if t.kind == "da"]

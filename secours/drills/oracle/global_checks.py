@@ -126,7 +126,9 @@ def g6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     if not das:
         return outcome("G6", "not_exercised", "no assistance request (olga.da) in this drill")
     acks = {e.data["da_id"]: e for e in _events(ix, "olga.ack")}
-    limit = ctx.params.seconds("detect_self")
+    # "Held back": not registered within t.da_max of its filing (a hop through the broker takes simulated
+    # minutes at high speed; a request held for the night takes hours).
+    limit = ctx.params.seconds("t_da_max")
     found = []
     for da in das:
         ack = acks.get(da.data["da_id"])
