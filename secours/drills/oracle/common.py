@@ -22,6 +22,7 @@ __all__ = [
     "first",
     "first_fault",
     "held_pushed_in_time",
+    "outage_da_in_time",
     "outage_das",
     "provider_case",
     "receipts_by_lrn",
@@ -180,6 +181,21 @@ def outage_das(ix: JournalIndex, f: FaultWindow, provider: str) -> list[Entry]:
     """The DAs a provider filed about its own outage, since it began."""
     assert f.start is not None
     return das_of(ix, "provider_outage", provider, f.start)
+
+
+def outage_da_in_time(
+    ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow, provider: str
+) -> tuple[Entry | None, CheckOutcome | None]:
+    """The provider's DA about its own outage, and the failure if it is missing or later than
+    detect.self + t.da_max after the outage began (None when it came in time)."""
+    assert f.start is not None
+    limit = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
+    da = first(outage_das(ix, f, provider))
+    if da is None or da.time is None or da.time > limit:
+        when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
+        note = f"{provider} filed its outage DA {when} (limit {format_sim(limit)})"
+        return da, outcome(check_id, "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
+    return da, None
 
 
 def held_pushed_in_time(

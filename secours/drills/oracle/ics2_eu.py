@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
-    at_fault,
     closed_in_time,
     first,
     first_fault,
     held_pushed_in_time,
+    outage_da_in_time,
     outage_das,
     provider_case,
     receipts_by_lrn,
@@ -448,13 +448,11 @@ def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     if case is None:
         return outcome(f"{PROVIDER}#1", "not_exercised", "no provider platform down in this drill")
     f, provider = case
-    assert f.start is not None
-    limit = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
-    da = first(outage_das(ix, f, provider))
-    if da is None or da.time is None or da.time > limit:
-        when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
-        note = f"{provider} filed its outage DA {when} (limit {format_sim(limit)})"
-        return outcome(f"{PROVIDER}#1", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
+    da, late = outage_da_in_time(ix, ctx, f"{PROVIDER}#1", f, provider)
+    if late is not None:
+        return late
+    assert da is not None
+    assert da.time is not None
     want = {c.eori for c in ctx.world.clients_of(provider)}
     listed = {c["eori"] for c in da.data["clients"]}
     if listed != want:

@@ -22,6 +22,7 @@ from secours.drills.oracle.common import (
     first,
     first_fault,
     held_pushed_in_time,
+    outage_da_in_time,
     outage_das,
     provider_case,
     receipts_by_lrn,
@@ -234,13 +235,11 @@ def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     if case is None:
         return _not_exercised(f"{PROVIDER}#1", "provider platform down")
     f, provider = case
-    assert f.start is not None
-    limit = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
-    da = first(outage_das(ix, f, provider))
-    if da is None or da.time is None or da.time > limit:
-        when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
-        note = f"{provider} filed its outage DA {when} (limit {format_sim(limit)})"
-        return outcome(f"{PROVIDER}#1", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
+    da, late = outage_da_in_time(ix, ctx, f"{PROVIDER}#1", f, provider)
+    if late is not None:
+        return late
+    assert da is not None
+    assert da.time is not None
     return outcome(f"{PROVIDER}#1", "pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}",
                    [evidence(da, "olga.da provider_outage")])  # fmt: skip
 
