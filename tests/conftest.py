@@ -7,6 +7,8 @@ takes Apache Kafka when Java and Maven are there, Tansu otherwise. ``--bootstrap
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from secours.bus.brokers import RunningBroker, java_available, start_broker
+from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
 
 
@@ -58,8 +61,14 @@ def prefix() -> str:
 
 
 @pytest.fixture
-def settings(broker: SessionBroker, prefix: str) -> ClientSettings:
-    return ClientSettings(bootstrap=broker.bootstrap, prefix=prefix)
+def settings(broker: SessionBroker, prefix: str) -> Iterator[ClientSettings]:
+    """Client settings for this test's prefix; its topics are deleted afterwards, so a long
+    session does not leave a single-node broker carrying thousands of dead topics."""
+    settings = ClientSettings(bootstrap=broker.bootstrap, prefix=prefix)
+    yield settings
+    if broker.process is not None:  # never delete anything on a cluster we were only lent
+        with contextlib.suppress(Exception):  # a broker a test stopped or broke on purpose
+            asyncio.run(asyncio.wait_for(KafkaBus(settings).delete_prefixed_topics(), 30))
 
 
 def pytest_report_header(config: pytest.Config) -> str:

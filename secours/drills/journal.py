@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,6 +161,17 @@ class Recorder:
                     self._keep(decode_entry(self.codec, self.catalog, record))
         finally:
             await sub.close()
+
+    def busy(self, window_s: float = 5.0) -> str:
+        """What arrived in the last ``window_s`` wall seconds (periodic topics aside), most first:
+        the one line that says why a run did not fall quiet."""
+        since_ms = (self.clock.wall_now() - window_s) * 1000
+        seen = Counter(
+            f"{e.topic} {e.ce_type}"
+            for e in reversed(self.entries[-5000:])
+            if e.wall_ms >= since_ms and e.topic not in _PERIODIC and e.partition >= 0
+        )
+        return ", ".join(f"{what} x{n}" for what, n in seen.most_common(5)) or "nothing"
 
     async def until_quiet(self, quiet_s: float, timeout_s: float) -> bool:
         """Wait until no record has arrived for ``quiet_s`` wall seconds; False on timeout."""

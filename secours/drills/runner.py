@@ -158,6 +158,7 @@ async def _run(
                 await clock.sleep_wall(0.25)
             bar.show(len(recorder.entries), len(sim.faults.live(clock.now())))
             drained = await recorder.until_quiet(quiet_s=2.0, timeout_s=120.0)
+            busy = "" if drained else recorder.busy()
         finally:
             bar.close()
             failed = sim.failed()
@@ -172,7 +173,7 @@ async def _run(
         outcome.expectation_met = False
         outcome.problems.insert(0, f"services stopped with an error: {', '.join(failed)}")
     if not drained:
-        outcome.problems.append("topics were still busy 120 s after the end of simulated time")
+        outcome.problems.append(f"topics were still busy 120 s after the end of simulated time: {busy}")
     counts = outcome.counts
     summary = outcome.summary(
         drill,

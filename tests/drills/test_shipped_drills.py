@@ -30,7 +30,12 @@ async def test_shipped_drill(path: Path, settings: ClientSettings, tmp_path: Pat
     result = await run_drill(drill, settings, tmp_path, progress=False)
     s = result.summary
     failed = {c["id"] for c in s["checks"] if c["status"] == "fail"}
-    assert failed == set(drill.expect_fail), [c["message"] for c in s["checks"] if c["status"] == "fail"]
+    unexpected = [
+        f"{c['id']}: {c['message']} [" + "; ".join(f"{e.get('time')} {e.get('note')}" for e in c["evidence"][:3]) + "]"
+        for c in s["checks"]
+        if c["status"] == "fail" and c["id"] not in drill.expect_fail
+    ]
+    assert failed == set(drill.expect_fail), (unexpected, s.get("problems"))
     assert s["expectation_met"] is True
     assert s["verdict"] == ("fail" if drill.expect_fail else "pass")
     assert result.exit_code == (1 if drill.expect_fail else 0)

@@ -166,7 +166,8 @@ async def run_world(
             assert not sim.failed(), f"services stopped with an error: {sim.failed()}"
             assert SimClock.wall_now() < clock.wall_at(config.end) + 90, "still not done 90 s after the end"
             await clock.sleep_wall(0.1)
-        assert await recorder.until_quiet(quiet_s=1.5, timeout_s=120), "topics still busy 120 s after the end"
+        quiet = await recorder.until_quiet(quiet_s=1.5, timeout_s=120)
+        assert quiet, f"topics still busy 120 s after the end: {recorder.busy()}"
         assert not sim.failed(), f"services stopped with an error: {sim.failed()}"
         if watch is not None:
             await tasks[1]  # its errors surface here
