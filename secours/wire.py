@@ -42,6 +42,8 @@ __all__ = [
     "FaultEvent",
     "GoodsItem",
     "GoodsPresented",
+    "ListedTrailer",
+    "LoadingList",
     "MeteoConsulted",
     "OlgaAck",
     "OlgaClosed",
@@ -604,6 +606,29 @@ class OlgaClosed(WireModel):
     closed_at: datetime
 
 
+class ListedTrailer(_Part):
+    trn: str  # trailer registration number
+    lrn: str  # the ENS's LRN, when the shipping company knows it ("" otherwise)
+    filer: str  # EORI of the ENS filer, when known ("" otherwise)
+
+
+class LoadingList(WireModel):
+    """A shipping company sends customs the loading list of the unaccompanied trailers whose ENS
+    missed the deadline (``loading_list.sent``), to the CLD du Havre [S000]."""
+
+    schema_name = "secours.sim.LoadingList"
+    ce_type = "loading_list.sent"
+    list_id: str
+    carrier: str  # EORI of the shipping company
+    company: str
+    transport_id: str
+    ship_imo: str  # the ferry's IMO number ("" when not given)
+    voyage: str  # the voyage (conveyance reference; "" when not given)
+    to: str  # customs office reference number of the addressee
+    trailers: tuple[ListedTrailer, ...]
+    sent_at: datetime
+
+
 class SauContact(WireModel):
     """A call or e-mail to customs' user help desk about an assistance request."""
 
@@ -633,5 +658,6 @@ EVIDENCE_MODELS: tuple[type[WireModel], ...] = (
     EnsAbsence,
     OlgaClosed,
     SauContact,
+    LoadingList,
 )
 MODELS = MODELS + EVIDENCE_MODELS

@@ -9,12 +9,12 @@ those of DOMAIN.md (crossing times, ENS deadlines, office codes).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from secours.ids import make_lrn
 from secours.wire import ActiveMeansOfTransport
@@ -38,6 +38,21 @@ class Traffic(_Strict):
     duplicate_rate: float = Field(0.005, ge=0, le=1, description="ENS accidentally sent twice (IE3N01)")
     first_arrival_hour: float = Field(4.0, ge=0)
     last_arrival_hour: float = Field(22.0, ge=0)
+    direct_filers: int = Field(
+        0, ge=0, le=1000, description="traders with their own STI connection, filing with no EDI provider"
+    )
+    foreign_unloading_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of consignments entering via France, unloaded in another Member State",
+    )
+
+    @model_validator(mode="after")
+    def _some_traders_use_providers(self) -> Traffic:
+        if self.direct_filers >= self.traders:
+            raise ValueError(f"direct_filers ({self.direct_filers}) must be fewer than traders ({self.traders})")
+        return self
 
 
 class Params(_Strict):
@@ -84,12 +99,32 @@ class Params(_Strict):
     resending_providers: tuple[str, ...] = Field(
         (), description="non-compliant providers (staged): they send a receipted ENS again when no MRN comes"
     )
+    scope_blind_providers: tuple[str, ...] = Field(
+        (),
+        description="non-compliant providers (staged): they apply the French smart-border fallback to goods "
+        "unloaded in another Member State (listed in DAs, given up when the ferry arrives)",
+    )
     detect_no_receipt: int = Field(3, ge=1, description="failed pushes of one ENS before a provider sees customs down")
     # 30 simulated minutes by default, not the procedure's 10: at 600x or more a wall stall of a second
     # on a busy broker is 10 simulated minutes, and a fault-free drill must not read it as an outage.
     # Drills about detection (ICS2-FR-NO-ALERT) set the procedure's 600 s.
     detect_no_receipt_span_s: float = Field(1800.0, ge=0, description="... spanning at least this long")
     no_mrn_after_s: float = Field(900.0, gt=0, description="wait for an MRN after a receipt (detect.no_mrn)")
+    own_outage_estimate: str = Field(
+        "about 2 hours", description="how long a direct filer expects its own system to be down (its request says so)"
+    )
+    vague_da_traders: tuple[str, ...] = Field(
+        (), description="non-compliant direct filers (staged): their request gives no duration and no transport"
+    )
+    loading_list_after_s: float = Field(
+        600.0, ge=0, description="from a ferry's ENS deadline to the shipping company checking its trailers' pairings"
+    )
+    late_loading_lists: bool = Field(
+        False, description="non-compliant shipping company (staged): it sends loading lists after the ferry arrived"
+    )
+    partial_loading_lists: bool = Field(
+        False, description="non-compliant shipping company (staged): its loading lists leave out one trailer"
+    )
     silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
     unchecking_office: bool = Field(
         False, description="non-compliant office (staged): it records missing ENS without checking the system"
@@ -114,6 +149,7 @@ class Provider:
     id: str  # also its 4-character LRN prefix
     name: str
     eori: str
+    own_connection: bool = False  # a direct filer's own STI connection (D001...), not a service provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +229,7 @@ _GOODS = (
     ("Beer", "220300"),
 )
 _LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+_ONWARD = ("BE", "NL", "DE", "LU")  # where goods landed in France travel on to be unloaded
 
 
 def _imo(rng: random.Random) -> str:
@@ -219,9 +256,25 @@ class World:
             )
             for i in range(t.traders)
         )
+        if t.direct_filers:
+            self._connect_directly(t.direct_filers)
         self.carriers = tuple(Carrier(f"FR{rng.randrange(10**13, 10**14):014d}", name) for name, _ in _CARRIERS)
         self.transports = self._timetable(rng)
         self.consignments = self._consignments(rng)
+
+    def _connect_directly(self, n: int) -> None:
+        """The last ``n`` traders file through a connection of their own (no random draw: a world
+        without direct filers stays as it was)."""
+        direct = self.traders[-n:]
+        own = tuple(Provider(f"D{i + 1:03d}", f"{tr.name} (own connection)", tr.eori, own_connection=True)
+                    for i, tr in enumerate(direct))  # fmt: skip
+        self.providers = (*self.providers, *own)
+        self.traders = (*self.traders[:-n], *(replace(tr, provider=o.id) for tr, o in zip(direct, own, strict=True)))
+
+    def direct_filer(self, eori: str) -> bool:
+        """The trader files through its own STI connection (no EDI provider)."""
+        tr = self.trader_by_eori.get(eori)
+        return tr is not None and self.provider_by_id[tr.provider].own_connection
 
     # --- derived views -----------------------------------------------------------------------
 
@@ -321,6 +374,8 @@ class World:
                 f"{''.join(rng.choice(_LETTERS) for _ in range(3))}"
             )
             invalid = rng.random() < t.invalid_rate
+            # Drawn only when asked for, so that worlds without such traffic stay as they were.
+            foreign = t.foreign_unloading_share > 0 and rng.random() < t.foreign_unloading_share
             out.append(
                 Consignment(
                     lrn=lrn,
@@ -332,7 +387,7 @@ class World:
                     elo_id=f"ELO{cfg.seed % 1000:03d}{i:08d}",
                     ready=ready,
                     deadline=deadline,
-                    country_of_unloading="FR",
+                    country_of_unloading=rng.choice(_ONWARD) if foreign else "FR",
                     goods=goods,
                     transport_document=f"{'CMR' if not trailer else 'BL'}{rng.randint(10**8, 10**9 - 1)}",
                     invalid_rule=rng.choice(("R0201", "R0304", "R0401", "R0402")) if invalid else None,

@@ -11,6 +11,7 @@ Layout:
     eu_commission/  the Commission (DG TAXUD): unavailability notices to the Member States
     olga/           OLGA: registers and acknowledges assistance requests (DA) at any hour
     customs_office_fr/ the office of first entry: checks the system before recording a missing ENS
+    shipping_company/ ferry companies: loading lists of unaccompanied trailers whose ENS is late
 
 In each folder ``logic.py`` is pure (state + event + now -> new state + messages and timers) and
 ``service.py`` declares the topics it consumes and publishes and runs the logic on the bus.
@@ -32,6 +33,7 @@ from services.ics2_cr import service as ics2_cr
 from services.ics2_nes_fr import service as ics2_nes_fr
 from services.ics2_sti import service as ics2_sti
 from services.olga import service as olga
+from services.shipping_company import service as shipping_company
 from services.smart_border import service as smart_border
 from services.trader import service as trader
 
@@ -67,6 +69,7 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("eu_commission", eu_commission),
         _define("olga", olga),
         _define("customs_office_fr", customs_office_fr),
+        _define("shipping_company", shipping_company),
     )
 }
 """Every service, by name: what ``secours run --only/--without`` accepts."""

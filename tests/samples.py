@@ -186,6 +186,17 @@ def samples() -> list[wire.WireModel]:
         ),
         wire.GoodsPresented(presentation_id="g", office="FR620001", mrns=(MRN,), controlled=(), processed_at=NOW),
         wire.OlgaClosed(da_id="DA-P001-1", closed_by="SAU", closed_at=NOW),
+        wire.LoadingList(
+            list_id="L",
+            carrier="FR3",
+            company="Western Sea Link",
+            transport_id="PORTSM-260302-001",
+            ship_imo="9123456",
+            voyage="PORT0302001",
+            to="FR000002",
+            trailers=(wire.ListedTrailer(trn="C1234567", lrn="LRN1", filer="FR1"),),
+            sent_at=NOW,
+        ),
         wire.SauContact(
             contact_id="s",
             by="edi_provider:P001",

@@ -80,8 +80,9 @@ class CustomsOfficeLogic:
         unit = timer.ref
         c = self.by_unit[unit]
         alerts = [a for a, comp in self.alerts.items() if comp in ICS2_COMPONENTS]
-        das = [d.da_id for d in self.das.values()
-               if d.filer == c.provider or c.trader in {x.eori for x in d.clients}]  # fmt: skip
+        # An assistance request is the smart-border fallback: it covers goods unloaded in France only (SC1).
+        das = [d.da_id for d in self.das.values() if c.country_of_unloading == "FR"
+               and (d.filer == c.provider or c.trader in {x.eori for x in d.clients})]  # fmt: skip
         covering = tuple(sorted(alerts + das))
         check = SystemCheck(
             check_id=derive_id(unit, "system-check"), office=self.office(c.transport_id), unit_ids=(unit,),

@@ -5,7 +5,8 @@ One instance simulates every provider of the run; each acts under its own id
 - push it to the STI and wait for the AS4 receipt;
 - no receipt within ``receipt_timeout_s``: push it again (same AS4 message id, so the STI's
   duplicate detection keeps it one message), every ``retry_gap_s``, until the means of transport
-  arrives (seed 000, scenario 2, step 4);
+  arrives (seed 000, scenario 2, step 4) — for goods unloaded in France; the others are not under
+  the smart-border procedure (scope rule SC1) and are sent again until ICS2 takes them (seed 001);
 - pull each client's customs-to-trader queue and relay every answer to that client;
 - when customs' SAU notifies an outage (or the recovery), tell each client at once, with the
   fallback arrangements (seed 000, scenario 2) — unless the drill stages this provider as one
@@ -111,7 +112,10 @@ class EdiProviderLogic:
     def order(self, provider: str, msg: EnsFiling | IE3R02, now: datetime) -> Effects:
         if msg.message_id in self.pending or msg.message_id in self.receipted:
             return Effects()  # redelivered order
-        give_up = msg.estimated_arrival if isinstance(msg, EnsFiling) else now + timedelta(hours=24)
+        if isinstance(msg, EnsFiling) and self._smart_border(provider, msg):
+            give_up = msg.estimated_arrival
+        else:  # EU rules (seed 001): what could not be sent is lodged once ICS2 is back
+            give_up = now + timedelta(hours=24)
         self.pending[msg.message_id] = Pending(provider, msg, give_up)
         return self._push(msg.message_id, now)
 
@@ -179,12 +183,19 @@ class EdiProviderLogic:
         return fx
 
     def holding(self, provider: str) -> dict[str, list[str]]:
-        """LRNs not yet receipted, per client of ``provider``."""
+        """LRNs not yet receipted that the French fallback covers, per client of ``provider``: an
+        assistance request lists only goods unloaded in France (scope rule SC1)."""
         held: dict[str, list[str]] = {}
         for p in self.pending.values():
-            if p.provider == provider:
-                held.setdefault(self._filer(p.message), []).append(p.message.lrn)
+            msg = p.message
+            if p.provider == provider and (not isinstance(msg, EnsFiling) or self._smart_border(provider, msg)):
+                held.setdefault(self._filer(msg), []).append(msg.lrn)
         return held
+
+    def _smart_border(self, provider: str, msg: EnsFiling) -> bool:
+        """Under the smart-border fallback (SC1): goods unloaded in France. Staged
+        ``scope_blind_providers`` apply it to every consignment."""
+        return msg.country_of_unloading == "FR" or provider in self.params.scope_blind_providers
 
     @staticmethod
     def _filer(msg: EnsFiling | IE3R02) -> str:

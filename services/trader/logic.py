@@ -9,7 +9,9 @@ One instance simulates every trader of the run; each acts under its own EORI
 - IE3Q02: answer the referral with IE3R02 through the provider;
 - its own system down (noticed ``detect_self_s`` after it fails) and back: call its provider, its
   single correspondent with customs (seed 000, scenario 1), which files the assistance request.
-  Its filings wait in the system meanwhile and leave when it is back.
+  Its filings wait in the system meanwhile and leave when it is back. A direct filer (its own STI
+  connection, no provider) files the request and reports the recovery itself
+  (:mod:`services.trader.direct`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from secours.wire import (
     ProviderContact,
 )
 from secours.world import Consignment, World
+from services.trader.direct import DirectFilerDesk
 from services.trader.ens import build_ens
 
 __all__ = ["TraderLogic"]
@@ -63,6 +66,7 @@ class TraderLogic:
         self.seed = world.config.seed
         self.files = {c.lrn: Filing(c) for c in world.consignments}
         self.down_since: dict[str, datetime] = {}
+        self.direct = DirectFilerDesk(world, self.params)
 
     @staticmethod
     def source(eori: str) -> str:
@@ -77,6 +81,9 @@ class TraderLogic:
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         if timer.kind in ("own_outage", "own_recovery"):
             return self._own_system(timer.ref.removeprefix("trader:"), timer.kind == "own_outage", now)
+        if timer.kind in ("direct_da", "direct_report"):
+            pending = [f.consignment for f in self.files.values() if f.consignment.trader == timer.ref and not f.mrn]
+            return self.direct.on_timer(timer.kind, timer.ref, pending, now)
         f = self.files[timer.ref]
         c = f.consignment
         if timer.kind == "ready":
@@ -99,6 +106,8 @@ class TraderLogic:
             self.down_since[eori] = since = now - timedelta(seconds=self.params.detect_self_s)
         else:
             since = self.down_since.pop(eori)
+        if self.world.direct_filer(eori):  # no provider to call: it deals with customs itself
+            return self.direct.outage(trader, since, now) if down else self.direct.recovery(trader, now)
         kind = "outage" if down else "recovery"
         contact = ProviderContact(
             contact_id=derive_id(eori, f"{kind}/{since.isoformat()}"), trader=eori, provider=trader.provider,

@@ -6,7 +6,14 @@ from secours.runtime import ServiceContext
 from services.trader.logic import TraderLogic
 
 CONSUMES = ("edi.to_trader.{provider}",)
-PUBLISHES = ("edi.to_provider.{provider}", "sb.elo", "provider.contacts", "secours.dlq")
+PUBLISHES = (
+    "edi.to_provider.{provider}",
+    "sb.elo",
+    "provider.contacts",
+    "olga.requests",
+    "sau.contacts",
+    "secours.dlq",
+)
 
 
 async def run(ctx: ServiceContext) -> None:

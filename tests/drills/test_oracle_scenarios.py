@@ -8,6 +8,7 @@ from typing import Any
 from secours.drills.journal import Entry
 from secours.drills.oracle import REGISTRY, Context, JournalIndex
 from secours.drills.procedure import ProcedureParams
+from secours.world import RunConfig, Traffic, World
 from tests.drills.test_oracle import C1, C2, T0, WORLD, e
 
 TRADER = WORLD.traders[0]
@@ -118,12 +119,14 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
     per_scenario = {s: sum(c.applies([s]) and c.scenario != "GLOBAL" for c in REGISTRY.values())
                     for s in ("ICS2-EU-STI-DOWN", "ICS2-EU-CR-DOWN", "ICS2-EU-NATIONAL-DOWN",
                               "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S2-AS-DOWN",
-                              "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN", "ICS2-FR-DEADLINE-MISSED")}  # fmt: skip
+                              "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN", "ICS2-FR-DEADLINE-MISSED",
+                              "ICS2-FR-UNACCOMPANIED-TRAILERS", "ICS2-FR-SCOPE", "ICS2-EU-OPERATOR-DOWN")}  # fmt: skip
     # PROCEDURES.md §10, the coverage table.
     assert per_scenario == {
         "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
         "ICS2-FR-S1-TRADER-DOWN": 7, "ICS2-FR-S1-PROVIDER-DOWN": 7, "ICS2-FR-S2-AS-DOWN": 9,
         "ICS2-FR-NO-ALERT": 7, "ICS2-EU-PROVIDER-DOWN": 7, "ICS2-FR-DEADLINE-MISSED": 5,
+        "ICS2-FR-UNACCOMPANIED-TRAILERS": 6, "ICS2-FR-SCOPE": 2, "ICS2-EU-OPERATOR-DOWN": 7,
     }  # fmt: skip
 
 
@@ -143,3 +146,105 @@ def test_deadline_missed_the_office_checks_before_recording_and_spares_covered_u
     assert run("ICS2-FR-DEADLINE-MISSED#2", [*sti, said_up])[0] == "fail"  # the STI was down
     assert run("ICS2-FR-DEADLINE-MISSED#3", [*sti, opened, check, covered])[0] == "pass"
     assert run("ICS2-FR-DEADLINE-MISSED#3", [*sti, opened, check, wrong])[0] == "fail"  # covered, yet an infringement
+
+
+def test_unaccompanied_trailers_need_a_complete_list_from_the_shipping_company_before_arrival() -> None:
+    world = World(RunConfig(seed=3, traffic=Traffic(consignments=60, ferry_share=1, trailer_share=1)))
+    c = next(x for x in world.consignments if x.ready < x.deadline)
+    tr = world.transport_by_id[c.transport_id]
+    at = (c.deadline - T0).total_seconds() / 60  # minutes from T0
+    down = fault("down", f"edi_provider:{c.provider}", at - 30, at + 60)
+    arrival = (tr.arrival - T0).total_seconds() / 60
+    arrived = e("sb.events", "transport.arrived", arrival, transport_id=tr.id)
+    mine = [x for x in world.units_on(tr.id) if x.provider == c.provider and x.deadline == c.deadline]
+
+    def listing(
+        minutes: float,
+        trailers: list[Any],
+        source: str = f"shipping_company:{tr.carrier}",
+        imo: str = tr.identification,
+    ) -> Entry:
+        return e("customs.loading_lists", "loading_list.sent", minutes, source=source, transport_id=tr.id,
+                 to="FR000002", carrier=tr.carrier, ship_imo=imo, voyage=tr.conveyance_reference,
+                 trailers=[{"trn": x.unit_id, "lrn": x.lrn, "filer": x.trader} for x in trailers])  # fmt: skip
+
+    def judge(check: str, *entries: Entry) -> str:
+        ctx = Context(world, ProcedureParams(), ("ICS2-FR-UNACCOMPANIED-TRAILERS",), T0 + timedelta(hours=48))
+        return REGISTRY[f"ICS2-FR-UNACCOMPANIED-TRAILERS#{check}"].fn(JournalIndex.build([*down, *entries]), ctx).status
+
+    good = listing(at + 10, mine)
+    assert judge("1", arrived, good) == "pass"
+    assert judge("1", arrived) == "fail"  # no list for that ferry
+    assert judge("2", arrived, good) == "pass"
+    assert judge("2", arrived, listing(at + 10, [])) == "fail"  # the trailer left off
+    assert judge("3", arrived, good) == "pass"
+    assert judge("3", arrived, listing(arrival + 15, mine)) == "fail"  # after the ferry arrived
+    assert judge("4", good) == "pass"
+    assert judge("4", listing(at + 10, mine, source=f"edi_provider:{c.provider}")) == "fail"
+    assert judge("5", listing(at + 10, mine, imo="")) == "fail"
+    assert judge("6", good) == "fail"  # no MRN for the listed trailers
+    r01s = [e("ics2.c2t.x", "IE3R01", at + 70, eori=x.trader, lrn=x.lrn, ref_message_id=f"m-{x.lrn}", mrn="M")
+            for x in mine]  # fmt: skip
+    assert judge("6", good, *r01s) == "pass"
+    receipted = [e("ics2.receipt", "as4.receipt", at - 40, ref_message_id=f"m-{x.lrn}", action="IE3F10", lrn=x.lrn)
+                 for x in world.units_on(tr.id)]  # fmt: skip
+    assert judge("1", arrived, *receipted) == "not_exercised"  # receipted before the outage: nothing late
+
+
+def test_scope_no_french_fallback_for_goods_unloaded_elsewhere_and_they_still_get_an_mrn() -> None:
+    world = World(RunConfig(seed=3, traffic=Traffic(consignments=40, foreign_unloading_share=0.5)))
+    away = next(c for c in world.consignments if c.country_of_unloading != "FR")
+    home = next(c for c in world.consignments if c.country_of_unloading == "FR")
+    assert {c.country_of_unloading for c in world.consignments} - {"FR"} <= {"BE", "NL", "DE", "LU"}
+
+    def judge(check: str, *entries: Entry) -> str:
+        ctx = Context(world, ProcedureParams(), ("ICS2-FR-SCOPE",), T0 + timedelta(hours=48))
+        return REGISTRY[f"ICS2-FR-SCOPE#{check}"].fn(JournalIndex.build(list(entries)), ctx).status
+
+    def request(*lrns: str) -> Entry:
+        return e("olga.requests", "olga.da", 10, da_id="DA-1", kind="customs_unavailable", filer=away.provider,
+                 clients=[], declarations=list(lrns))  # fmt: skip
+
+    assert judge("1") == "not_exercised"
+    assert judge("1", request(home.lrn)) == "pass"
+    assert judge("1", request(home.lrn, away.lrn)) == "fail"
+    absence = e("customs.office.events", "customs.ens_absence", 20, unit_id=away.unit_id, covered_by_outage=True)
+    acked = e("olga.status", "olga.ack", 11, da_id="DA-1")
+    assert judge("1", request(home.lrn), acked, absence) == "fail"  # a French DA does not cover it
+    alert = e("meteo", "meteo.alert", 15, alert_id="A", phase="open", component="ics2_sti")
+    assert judge("1", request(home.lrn), acked, alert, absence) == "pass"  # an ICS2 outage alert does
+    mrns = [e(f"ics2.c2t.{c.trader}", "IE3R01", 30, eori=c.trader, lrn=c.lrn, ref_message_id=f"m-{c.lrn}", mrn="M")
+            for c in world.consignments if c.country_of_unloading != "FR"]  # fmt: skip
+    assert judge("2", *mrns) == "pass"
+    assert judge("2", *mrns[1:]) == "fail"
+
+
+def test_operator_down_the_direct_filer_requests_completely_reports_and_gets_closed() -> None:
+    world = World(RunConfig(seed=3, traffic=Traffic(consignments=60, traders=6, direct_filers=2)))
+    op = world.traders[-1].eori
+    down = fault("down", f"trader:{op}", 60, 180)
+    mine = [c for c in world.consignments if c.trader == op]
+    tr = world.transport_by_id[mine[0].transport_id]
+
+    def request(minutes: float, **content: Any) -> Entry:
+        d: dict[str, Any] = {"symptom": "connection down", "text": "t", "estimated_duration": "about 2 hours",
+                             "entry_office": tr.entry_office, "declarations": [c.lrn for c in mine],
+                             "transports": [tr.id]} | content  # fmt: skip
+        return e("olga.requests", "olga.da", minutes, ce_id="DA-OP", source=f"trader:{op}", da_id="DA-OP",
+                 kind="client_outage", filer=op, clients=[{"eori": op, "name": "n"}], **d)  # fmt: skip
+
+    def judge(check: str, *entries: Entry) -> str:
+        ctx = Context(world, ProcedureParams(), ("ICS2-EU-OPERATOR-DOWN",), T0 + timedelta(hours=48))
+        return REGISTRY[f"ICS2-EU-OPERATOR-DOWN#{check}"].fn(JournalIndex.build([*down, *entries]), ctx).status
+
+    assert judge("1", request(80)) == "pass"
+    assert judge("1", request(120)) == "fail"  # 60 min after the start: past detect.self + t.da_max
+    assert judge("1") == "fail"
+    assert judge("2", request(80)) == "pass"
+    assert judge("2", request(80, estimated_duration="")) == "fail"
+    assert judge("2", request(80, transports=[])) == "fail"
+    report = e("sau.contacts", "sau.contact", 200, source=f"trader:{op}", da_id="DA-OP", purpose="report")
+    closed = e("olga.status", "olga.closed", 230, da_id="DA-OP")
+    assert judge("4", request(80), report, closed) == "pass"
+    assert judge("4", request(80), closed) == "fail"  # the end never reported
+    assert judge("4", request(80), report, e("olga.status", "olga.closed", 320, da_id="DA-OP")) == "fail"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from secours.wire import IE3R01, As4Receipt
+from secours.wire import IE3R01, As4Receipt, EnsFiling
 from services.edi_provider.logic import EdiProviderLogic
 from tests.samples import MRN, WORLD, ens
 from tests.services.helpers import incoming
@@ -60,3 +60,28 @@ def test_relays_queue_messages_to_the_client_once() -> None:
     fx = logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), r01.registered_at)
     assert [(o.topic, o.message) for o in fx.out] == [(f"edi.to_trader.{trader.provider}", r01)]
     assert logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), r01.registered_at).out == []
+
+
+def retried_until(logic: EdiProviderLogic, f: EnsFiling) -> datetime:
+    """Push ``f`` with no receipt ever coming; when the provider stops trying."""
+    timer = logic.handle(incoming(f"edi.to_provider.{WORLD.consignments[0].provider}", f), f.issued_at).timers[0]
+    while True:
+        fx = logic.on_timer(timer, timer.at)
+        retry = [t for t in fx.timers if t.kind == "retry"]
+        if not retry:
+            return timer.at
+        timer = retry[0]
+
+
+def test_goods_unloaded_elsewhere_are_sent_again_past_the_arrival_and_left_out_of_requests() -> None:
+    """Scope rule SC1: the smart-border rules (stop at arrival, French DA) are for goods unloaded in France."""
+    french, elsewhere = ens(0), ens(0).model_copy(update={"country_of_unloading": "BE"})
+    assert retried_until(provider(), french) < french.estimated_arrival + timedelta(minutes=10)
+    assert retried_until(provider(), elsewhere) > elsewhere.estimated_arrival + timedelta(hours=12)
+    logic = provider()
+    owner = WORLD.consignments[0].provider
+    logic.handle(incoming(f"edi.to_provider.{owner}", elsewhere), elsewhere.issued_at)
+    assert logic.holding(owner) == {}
+    blind = EdiProviderLogic(WORLD, WORLD.config.params.model_copy(update={"scope_blind_providers": (owner,)}))
+    blind.handle(incoming(f"edi.to_provider.{owner}", elsewhere), elsewhere.issued_at)
+    assert blind.holding(owner) == {elsewhere.declarant.eori: [elsewhere.lrn]}

@@ -9,7 +9,10 @@ Layout:
     ics2_fr_s2.py     ICS2-FR-S2-AS-DOWN #1-#9 (seed 000, the customs system down)
     ics2_fr_no_alert.py ICS2-FR-NO-ALERT #1-#7 (seed 000, customs down and nothing published)
     ics2_fr_deadline.py ICS2-FR-DEADLINE-MISSED #1-#5 (seed 000, the office checks before recording)
+    ics2_fr_trailers.py ICS2-FR-UNACCOMPANIED-TRAILERS #1-#6 (seed 000, loading lists of late trailers)
+    ics2_fr_scope.py  ICS2-FR-SCOPE #1-#2 (seeds 000/001, goods unloaded in another Member State)
     ics2_eu.py        EU-C1-EU-C7 and ICS2-EU-STI/CR/NATIONAL-DOWN (seed 001, an ICS2 component down)
+    ics2_eu_operator.py ICS2-EU-OPERATOR-DOWN #1-#4 (seed 001, a direct filer's own system down)
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
 Importing this package registers every check module.
@@ -19,10 +22,13 @@ from __future__ import annotations
 
 from secours.drills.oracle import global_checks as _global_checks  # noqa: F401 - registers G1-G7
 from secours.drills.oracle import ics2_eu as _ics2_eu  # noqa: F401 - registers EU-C* and ICS2-EU-*
+from secours.drills.oracle import ics2_eu_operator as _ics2_eu_operator  # noqa: F401 - ICS2-EU-OPERATOR-DOWN
 from secours.drills.oracle import ics2_fr_deadline as _ics2_fr_deadline  # noqa: F401 - DEADLINE-MISSED
 from secours.drills.oracle import ics2_fr_no_alert as _ics2_fr_no_alert  # noqa: F401 - ICS2-FR-NO-ALERT
 from secours.drills.oracle import ics2_fr_s1 as _ics2_fr_s1  # noqa: F401 - registers ICS2-FR-S1-*
 from secours.drills.oracle import ics2_fr_s2 as _ics2_fr_s2  # noqa: F401 - registers ICS2-FR-S2-AS-DOWN#1-#9
+from secours.drills.oracle import ics2_fr_scope as _ics2_fr_scope  # noqa: F401 - registers ICS2-FR-SCOPE
+from secours.drills.oracle import ics2_fr_trailers as _ics2_fr_trailers  # noqa: F401 - UNACCOMPANIED-TRAILERS
 from secours.drills.oracle.index import JournalIndex
 from secours.drills.oracle.registry import REGISTRY, Context
 from secours.drills.reportdata import CheckOutcome

@@ -71,7 +71,8 @@ def _open_at(opened: dict[str, datetime], ended: dict[str, datetime], t: datetim
 def covered(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
     """covered(c, t), PROCEDURES.md §0: at ``t`` an alert or a customs outage notice about an ICS2
     component (all on the path of a French first entry) is open, or an assistance request covering
-    the consignment (naming its filer, or filed by its provider or filer) is registered and open."""
+    the consignment (naming its filer, or filed by its provider or filer) is registered and open, for
+    goods unloaded in France (scope rule SC1)."""
     alerts = typed(ix, "meteo.alert")
     opened = {e.data["alert_id"]: e.time for e in alerts
               if e.time and e.data["phase"] == "open" and e.data["component"] in _ICS2}  # fmt: skip
@@ -82,6 +83,8 @@ def covered(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
                      key=lambda e: e.time.timestamp() if e.time else 0.0)  # fmt: skip
     if notices and notices[-1].data["kind"] == "outage" and notices[-1].data["component"] in _ICS2:
         return True
+    if c.country_of_unloading != "FR":
+        return False  # an assistance request is the smart-border fallback: goods unloaded in France (SC1)
     registered = {e.data["da_id"]: e.time for e in typed(ix, "olga.ack") if e.time}
     closed = {e.data["da_id"]: e.time for e in typed(ix, "olga.closed") if e.time}
     for da in typed(ix, "olga.da"):
