@@ -248,3 +248,17 @@ def test_operator_down_the_direct_filer_requests_completely_reports_and_gets_clo
     assert judge("4", request(80), report, closed) == "pass"
     assert judge("4", request(80), closed) == "fail"  # the end never reported
     assert judge("4", request(80), report, e("olga.status", "olga.closed", 320, da_id="DA-OP")) == "fail"
+
+
+def test_eu_c6_a_referral_answer_is_answered_by_the_assessment_that_follows_it() -> None:
+    """An IE3R02 gets no answer of its own: the national component's IE3N03 for its MRN closes it."""
+    queued = fault("queue_replay", "ics2_nes_fr", 60, 120)
+    push = e("ics2.t2c", "IE3R02", 70, ce_id="r02", message_id="r02", lrn=C1.lrn, mrn="26FRA")
+    receipt = e("ics2.receipt", "as4.receipt", 70.5, ref_message_id="r02", action="IE3R02", lrn=C1.lrn)
+
+    def n03(minutes: float) -> Entry:
+        return e(f"ics2.c2t.{C1.trader}", "IE3N03", minutes, mrn="26FRA", lrn=C1.lrn, eori=C1.trader)
+
+    assert run("EU-C6", [*queued, push, receipt, n03(130)], "ICS2-EU-NATIONAL-DOWN")[0] == "pass"
+    assert run("EU-C6", [*queued, push, receipt, n03(200)], "ICS2-EU-NATIONAL-DOWN")[0] == "fail"  # past 60 min
+    assert run("EU-C6", [*queued, push, receipt], "ICS2-EU-NATIONAL-DOWN")[0] == "fail"

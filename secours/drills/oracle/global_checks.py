@@ -52,10 +52,7 @@ def g2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if not pushes:
             continue
         push = pushes[0]
-        if ix.answers.get(msg_id):
-            answered += 1
-            continue
-        if push.ce_type == "IE3R02" and push.data["mrn"] in ix.n03_by_mrn:
+        if ix.answer_to(msg_id) is not None:
             answered += 1
             continue
         what = _ENDS.get(push.ce_type, "IE3N03")

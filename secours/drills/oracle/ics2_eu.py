@@ -220,7 +220,7 @@ def eu_c6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if got is None or got.time is None or not f.start <= got.time < f.end:
             continue
         checked += 1
-        answer = first(ix.answers.get(msg_id, []))
+        answer = ix.answer_to(msg_id)
         if answer is None or answer.time is None or answer.time > limit:
             when = f"only at {format_sim(answer.time)}" if answer is not None and answer.time else "never"
             found.append(evidence(got, f"{got.data['lrn']} ({got.data['action']}): answered {when}"))

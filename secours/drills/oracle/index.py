@@ -95,6 +95,17 @@ class JournalIndex:
         else:
             w.end = at
 
+    def answer_to(self, msg_id: str) -> Entry | None:
+        """The first business answer to a pushed message. An IE3R02 (a referral answered) gets none of
+        its own: the national component's IE3N03 for that MRN closes it."""
+        timed = [e for e in self.answers.get(msg_id, []) if e.time is not None]
+        if timed:
+            return min(timed, key=lambda e: e.time.timestamp() if e.time else 0.0)
+        pushes = self.pushes.get(msg_id)
+        if pushes and pushes[0].ce_type == "IE3R02":
+            return self.n03_by_mrn.get(pushes[0].data["mrn"])
+        return None
+
     def first_r01(self, key: tuple[str, str]) -> Entry | None:
         found = self.r01_by_key.get(key)
         return min(found, key=lambda e: e.time.timestamp() if e.time else float("inf")) if found else None

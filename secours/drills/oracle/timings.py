@@ -56,9 +56,9 @@ def _reconciled(ix: JournalIndex, start: datetime, end: datetime) -> datetime | 
         first = pushes[0].time
         if first is None or not start <= first <= end:
             continue
-        answers = [a.time for a in ix.answers.get(msg_id, []) if a.time is not None]
-        if answers and min(answers) > last:
-            last = min(answers)
+        answer = ix.answer_to(msg_id)
+        if answer is not None and answer.time is not None and answer.time > last:
+            last = answer.time
     return last
 
 
