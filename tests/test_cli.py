@@ -70,8 +70,10 @@ def _small_drill(tmp_path: Path, **params: object) -> Path:
         "duration_hours: 10",
         "traffic: {consignments: 150, providers: 2, traders: 8, first_arrival_hour: 4, last_arrival_hour: 9}",
     ]
-    if params:
-        lines.append("params: " + json.dumps(params))
+    # At 3,000x five simulated minutes of monitoring silence are a tenth of a wall second: a busy
+    # machine's stall would raise alerts no fault caused. People notice only after 2 h here.
+    params = {"detect_self_s": 7200, "detect_no_receipt_span_s": 7200} | params
+    lines.append("params: " + json.dumps(params))
     path = tmp_path / "small.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path

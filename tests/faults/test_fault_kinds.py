@@ -40,7 +40,7 @@ from secours.drills.runner import lifecycle_hook
 from secours.faults.model import Fault, parse_fault
 from secours.faults.plane import Hook
 from secours.faults.proxy import TcpProxy
-from secours.world import RunConfig, Traffic
+from secours.world import Params, RunConfig, Traffic
 
 pytestmark = pytest.mark.broker
 
@@ -57,6 +57,10 @@ CONFIG = RunConfig(
         first_arrival_hour=3,
         last_arrival_hour=5,
     ),
+    # At 3,600x the monitoring's thresholds (5 simulated minutes of silence, 30 of missing
+    # receipts) are a tenth of a wall second: a busy broker's stall would open and close alerts
+    # over and over. These tests are about the faults' mechanics, so people notice only after 2 h.
+    params=Params(detect_self_s=7200, detect_no_receipt_span_s=7200),
 )
 
 # Simulated seconds. At 3,600 simulated seconds per wall second a hop through the broker takes
