@@ -41,6 +41,9 @@ class Traffic(_Strict):
     direct_filers: int = Field(
         0, ge=0, le=1000, description="traders with their own STI connection, filing with no EDI provider"
     )
+    portal_filers: int = Field(
+        0, ge=0, le=1000, description="traders lodging by direct input on the ICS2 STI portal (DTI)"
+    )
     foreign_unloading_share: float = Field(
         0.0,
         ge=0,
@@ -50,8 +53,11 @@ class Traffic(_Strict):
 
     @model_validator(mode="after")
     def _some_traders_use_providers(self) -> Traffic:
-        if self.direct_filers >= self.traders:
-            raise ValueError(f"direct_filers ({self.direct_filers}) must be fewer than traders ({self.traders})")
+        if self.direct_filers + self.portal_filers >= self.traders:
+            raise ValueError(
+                f"direct_filers + portal_filers ({self.direct_filers + self.portal_filers}) must be fewer than "
+                f"traders ({self.traders})"
+            )
         return self
 
 
@@ -149,7 +155,8 @@ class Provider:
     id: str  # also its 4-character LRN prefix
     name: str
     eori: str
-    own_connection: bool = False  # a direct filer's own STI connection (D001...), not a service provider
+    own_connection: bool = False  # a trader's own way in (D001..., W001...), not a service provider
+    channel: Literal["EDI", "DTI"] = "EDI"  # system to system, or direct input on the STI portal (W001...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +164,7 @@ class Trader:
     eori: str
     name: str
     provider: str
+    backup: str = ""  # a portal filer's EDI provider, to lodge through when the portal fails ("" if none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,25 +264,43 @@ class World:
             )
             for i in range(t.traders)
         )
-        if t.direct_filers:
-            self._connect_directly(t.direct_filers)
+        if t.direct_filers or t.portal_filers:
+            self._own_channels(t.direct_filers, t.portal_filers)
         self.carriers = tuple(Carrier(f"FR{rng.randrange(10**13, 10**14):014d}", name) for name, _ in _CARRIERS)
         self.transports = self._timetable(rng)
         self.consignments = self._consignments(rng)
 
-    def _connect_directly(self, n: int) -> None:
-        """The last ``n`` traders file through a connection of their own (no random draw: a world
-        without direct filers stays as it was)."""
-        direct = self.traders[-n:]
-        own = tuple(Provider(f"D{i + 1:03d}", f"{tr.name} (own connection)", tr.eori, own_connection=True)
-                    for i, tr in enumerate(direct))  # fmt: skip
+    def _own_channels(self, direct: int, portal: int) -> None:
+        """The last ``direct`` traders file through an STI connection of their own (D001...), the
+        ``portal`` before them by direct input on the STI portal (W001...); every other portal
+        filer keeps an EDI provider to fall back on. No random draw: a world without them stays as it was."""
+        n = direct + portal
+        own = [
+            Provider(f"{'W' if i < portal else 'D'}{(i if i < portal else i - portal) + 1:03d}",
+                     f"{tr.name} ({'STI portal' if i < portal else 'own connection'})", tr.eori,
+                     own_connection=True, channel="DTI" if i < portal else "EDI")
+            for i, tr in enumerate(self.traders[-n:])
+        ]  # fmt: skip
+        moved = [
+            replace(tr, provider=o.id, backup=tr.provider if o.channel == "DTI" and i % 2 == 0 else "")
+            for i, (tr, o) in enumerate(zip(self.traders[-n:], own, strict=True))
+        ]
         self.providers = (*self.providers, *own)
-        self.traders = (*self.traders[:-n], *(replace(tr, provider=o.id) for tr, o in zip(direct, own, strict=True)))
+        self.traders = (*self.traders[:-n], *moved)
 
-    def direct_filer(self, eori: str) -> bool:
-        """The trader files through its own STI connection (no EDI provider)."""
+    def self_filer(self, eori: str) -> bool:
+        """The trader lodges its ENS itself (own connection or STI portal), not through an EDI provider."""
         tr = self.trader_by_eori.get(eori)
         return tr is not None and self.provider_by_id[tr.provider].own_connection
+
+    def direct_filer(self, eori: str) -> bool:
+        """The trader files through its own STI connection, system to system (no EDI provider)."""
+        return self.self_filer(eori) and not self.portal_filer(eori)
+
+    def portal_filer(self, eori: str) -> bool:
+        """The trader lodges by direct input on the STI portal (DTI)."""
+        tr = self.trader_by_eori.get(eori)
+        return tr is not None and self.provider_by_id[tr.provider].channel == "DTI"
 
     # --- derived views -----------------------------------------------------------------------
 

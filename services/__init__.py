@@ -5,6 +5,7 @@ Layout:
     edi_provider/   certified EDI providers: push to the STI, retry, relay the answers of the EORI queues
     ics2_sti/       ICS2 shared trader interface: receipts, validation (IE3N99), MRN, per-EORI queues
     ics2_cr/        ICS2 common repository: lifecycle (IE3N01), registration (IE3R01), distribution
+    ics2_uumds/     ICS2 UUM&DS: sign-in to the STI portal; passes direct-input (DTI) filings to the STI
     ics2_nes_fr/    French national component (Automate de sûreté): IE3N03, IE3Q02, IE3N08
     smart_border/   ferries and shuttles arrive (IE3N06 -> IE3R04), units disembark, green/orange lane
     customs_desk_fr/ CID and its SAU: monitoring, météo alerts and bulletins, direct notices to providers
@@ -32,6 +33,7 @@ from services.eu_commission import service as eu_commission
 from services.ics2_cr import service as ics2_cr
 from services.ics2_nes_fr import service as ics2_nes_fr
 from services.ics2_sti import service as ics2_sti
+from services.ics2_uumds import service as ics2_uumds
 from services.olga import service as olga
 from services.shipping_company import service as shipping_company
 from services.smart_border import service as smart_border
@@ -63,6 +65,7 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("edi_provider", edi_provider),
         _define("ics2_sti", ics2_sti),
         _define("ics2_cr", ics2_cr),
+        _define("ics2_uumds", ics2_uumds),
         _define("ics2_nes_fr", ics2_nes_fr),
         _define("smart_border", smart_border),
         _define("customs_desk_fr", customs_desk_fr),

@@ -37,6 +37,9 @@ class ProcedureParams(BaseModel):
     t_reintegration: str = "24h"
     t_ie599_max: str = "24h"
     t_realtime: str = "15m"
+    # DOMAIN.md: a normal STI -> IE3R01 takes 5 to 60 s. A drill compresses time, so every wall
+    # millisecond of a hop is `speed` simulated ones: drills set what their speed allows.
+    mrn_latency: str = "60s"
 
     @field_validator("*")
     @classmethod

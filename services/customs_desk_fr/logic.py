@@ -59,6 +59,13 @@ _TEXTS = {
         "soon as the interface is back; goods cannot be presented before their ENS is lodged.",
         "The ICS2 shared trader interface is available again: lodge what could not be sent. No other action.",
     ),
+    "ics2_uumds": (
+        "Sign-in to the ICS2 STI portal (UUM&DS) fails: ENS cannot be lodged by direct input",
+        "Relay of the Commission's notice (ICS2 business continuity plan): system-to-system lodging works; "
+        "portal users lodge through their EDI provider if they have one, or as soon as the portal is back; "
+        "goods cannot be presented before their ENS is lodged.",
+        "Sign-in to the ICS2 STI portal is available again: lodge what could not be sent. No other action.",
+    ),
     "ics2_cr": (
         "ENS are receipted but get no MRN: the ICS2 common repository is not processing",
         "Relay of the Commission's notice (ICS2 business continuity plan): go on lodging new ENS, they are "

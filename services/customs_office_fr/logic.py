@@ -35,7 +35,7 @@ __all__ = ["CustomsOfficeLogic"]
 
 EVENTS = "customs.office.events"
 SOURCE = "customs_office_fr"
-ICS2_COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
+ICS2_COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr", "ics2_uumds")
 _CHECK_AFTER = timedelta(minutes=5)  # an officer looks at the météo and OLGA before recording
 
 

@@ -41,7 +41,7 @@ from services.edi_provider.fallback import ProviderDesk
 
 __all__ = ["EdiProviderLogic", "Pending"]
 
-T2C, RECEIPT = "ics2.t2c", "ics2.receipt"
+T2C, RECEIPT, PORTAL = "ics2.t2c", "ics2.receipt", "ics2.portal"
 C2T_PREFIX = "ics2.c2t."
 
 
@@ -112,7 +112,7 @@ class EdiProviderLogic:
     def order(self, provider: str, msg: EnsFiling | IE3R02, now: datetime) -> Effects:
         if msg.message_id in self.pending or msg.message_id in self.receipted:
             return Effects()  # redelivered order
-        if isinstance(msg, EnsFiling) and self._smart_border(provider, msg):
+        if isinstance(msg, EnsFiling) and self._smart_border(provider, msg) and not self._portal(provider):
             give_up = msg.estimated_arrival
         else:  # EU rules (seed 001): what could not be sent is lodged once ICS2 is back
             give_up = now + timedelta(hours=24)
@@ -125,7 +125,7 @@ class EdiProviderLogic:
         p.attempts += 1
         p.pushed_at.append(now)
         msg: T2CMessage = p.message
-        fx.send(T2C, msg.lrn, msg_id, self.source(p.provider), msg)
+        fx.send(PORTAL if self._portal(p.provider) else T2C, msg.lrn, msg_id, self.source(p.provider), msg)
         # The first wait is the AS4 receipt timeout; later attempts are spaced by the retry gap.
         wait = self.params.receipt_timeout_s if p.attempts == 1 else self.params.retry_gap_s
         fx.after(now + timedelta(seconds=wait), "retry", msg_id)
@@ -218,8 +218,28 @@ class EdiProviderLogic:
         if now >= p.give_up_at or (p.provider in self.params.quitting_providers and p.attempts >= 2):
             del self.pending[timer.ref]  # the means of transport has arrived (or, staged, it gives up)
             return Effects()
+        if self._portal(p.provider) and p.attempts >= self.params.detect_no_receipt:
+            handed = self._hand_over(timer.ref, p)
+            if handed is not None:
+                return handed
         fx = self.watch.failed_push(p.provider, p.pushed_at, now)
         fx.extend(self._push(timer.ref, now))
+        return fx
+
+    def _portal(self, provider: str) -> bool:
+        return self.world.provider_by_id[provider].channel == "DTI"
+
+    def _hand_over(self, msg_id: str, p: Pending) -> Effects | None:
+        """The portal keeps failing: a direct-input filer that also has an EDI provider gives it the ENS
+        to lodge system to system (PROCEDURES.md ICS2-EU-UUMDS-DOWN). None when it has no provider."""
+        msg = p.message
+        trader = self.world.trader_by_eori.get(self._filer(msg))
+        if trader is None or not trader.backup or not isinstance(msg, EnsFiling):
+            return None
+        del self.pending[msg_id]
+        again = msg.model_copy(update={"message_id": derive_id(msg_id, "via-provider")})
+        fx = Effects()
+        fx.send(to_provider(trader.backup), msg.lrn, again.message_id, f"trader:{trader.eori}", again)
         return fx
 
     def relay(self, eori: str, msg: C2TMessage) -> Effects:

@@ -10,6 +10,8 @@ CONSUMES = (
 )  # fmt: skip
 PUBLISHES = (
     "ics2.t2c",
+    "ics2.portal",  # direct input by the STI portal's users (W001...)
+    "edi.to_provider.{provider}",  # a portal user handing an ENS to its EDI provider
     "edi.to_trader.{provider}",
     "olga.requests",
     "sau.contacts",

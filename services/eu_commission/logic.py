@@ -1,6 +1,7 @@
 """The European Commission (DG TAXUD), owner of the ICS2 business continuity plan (BCP).
 
-- It watches the EU components of ICS2 (the shared trader interface and the common repository):
+- It watches the EU components of ICS2 (the shared trader interface, the common repository and
+  UUM&DS, the sign-in to the STI portal):
   when one falls silent it notifies the subscribed operators and the Member States that the BCP is
   active, and notifies them again when the component is back [S001, R]. Like the CID it sees only
   heartbeats, never the fault.
@@ -24,7 +25,7 @@ EU_NOTICES = "eu.notices"
 SOURCE = "eu_commission"
 ME = "EU_COMMISSION"
 
-MONITORED_BY_COMMISSION = ("ics2_sti", "ics2_cr")
+MONITORED_BY_COMMISSION = ("ics2_sti", "ics2_cr", "ics2_uumds")
 
 
 class CommissionLogic:

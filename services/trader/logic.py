@@ -106,7 +106,7 @@ class TraderLogic:
             self.down_since[eori] = since = now - timedelta(seconds=self.params.detect_self_s)
         else:
             since = self.down_since.pop(eori)
-        if self.world.direct_filer(eori):  # no provider to call: it deals with customs itself
+        if self.world.self_filer(eori):  # no provider to call: it deals with customs itself
             return self.direct.outage(trader, since, now) if down else self.direct.recovery(trader, now)
         kind = "outage" if down else "recovery"
         contact = ProviderContact(

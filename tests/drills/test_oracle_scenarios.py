@@ -120,13 +120,15 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
                     for s in ("ICS2-EU-STI-DOWN", "ICS2-EU-CR-DOWN", "ICS2-EU-NATIONAL-DOWN",
                               "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S2-AS-DOWN",
                               "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN", "ICS2-FR-DEADLINE-MISSED",
-                              "ICS2-FR-UNACCOMPANIED-TRAILERS", "ICS2-FR-SCOPE", "ICS2-EU-OPERATOR-DOWN")}  # fmt: skip
+                              "ICS2-FR-UNACCOMPANIED-TRAILERS", "ICS2-FR-SCOPE", "ICS2-EU-OPERATOR-DOWN",
+                              "ICS2-EU-UUMDS-DOWN")}  # fmt: skip
     # PROCEDURES.md §10, the coverage table.
     assert per_scenario == {
         "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
         "ICS2-FR-S1-TRADER-DOWN": 7, "ICS2-FR-S1-PROVIDER-DOWN": 7, "ICS2-FR-S2-AS-DOWN": 9,
         "ICS2-FR-NO-ALERT": 7, "ICS2-EU-PROVIDER-DOWN": 7, "ICS2-FR-DEADLINE-MISSED": 5,
         "ICS2-FR-UNACCOMPANIED-TRAILERS": 6, "ICS2-FR-SCOPE": 2, "ICS2-EU-OPERATOR-DOWN": 7,
+        "ICS2-EU-UUMDS-DOWN": 7,
     }  # fmt: skip
 
 
@@ -262,3 +264,37 @@ def test_eu_c6_a_referral_answer_is_answered_by_the_assessment_that_follows_it()
     assert run("EU-C6", [*queued, push, receipt, n03(130)], "ICS2-EU-NATIONAL-DOWN")[0] == "pass"
     assert run("EU-C6", [*queued, push, receipt, n03(200)], "ICS2-EU-NATIONAL-DOWN")[0] == "fail"  # past 60 min
     assert run("EU-C6", [*queued, push, receipt], "ICS2-EU-NATIONAL-DOWN")[0] == "fail"
+
+
+def test_uumds_down_portal_filers_lodge_another_way_or_soon_after_and_s2s_is_unaffected() -> None:
+    world = World(RunConfig(seed=5, traffic=Traffic(consignments=200, providers=2, traders=8, portal_filers=2)))
+    c = next(x for x in world.consignments if world.portal_filer(x.trader))
+    s2s = next(x for x in world.consignments if not world.portal_filer(x.trader))
+    arr = (world.transport_by_id[c.transport_id].arrival - T0).total_seconds() / 60
+    down = fault("down", "ics2_uumds", arr - 60, arr + 60)
+    arrived = e("sb.events", "transport.arrived", arr, transport_id=c.transport_id)
+
+    def judge(check: str, *entries: Entry) -> str:
+        ctx = Context(world, ProcedureParams(), ("ICS2-EU-UUMDS-DOWN",), T0 + timedelta(hours=48))
+        return REGISTRY[f"ICS2-EU-UUMDS-DOWN#{check}"].fn(JournalIndex.build([*down, *entries]), ctx).status
+
+    def lodged(x: Any, msg_id: str, minutes: float, topic: str) -> list[Entry]:
+        return [e(topic, "IE3F10", minutes - 0.5, ce_id=msg_id, message_id=msg_id, lrn=x.lrn),
+                e("ics2.receipt", "as4.receipt", minutes, ref_message_id=msg_id, action="IE3F10", lrn=x.lrn,
+                  eori=x.trader)]  # fmt: skip
+
+    def mrn(x: Any, minutes: float) -> Entry:
+        return e(f"ics2.c2t.{x.trader}", "IE3R01", minutes, eori=x.trader, lrn=x.lrn, ref_message_id="m", mrn="M")
+
+    group = [x for x in world.consignments if world.portal_filer(x.trader) and x.transport_id == c.transport_id]
+
+    def all_lodged(minutes: float, topic: str) -> list[Entry]:
+        return [entry for i, x in enumerate(group) for entry in lodged(x, f"p{i}", minutes, topic)]
+
+    assert judge("2", arrived) == "fail"  # never lodged
+    assert judge("2", arrived, *all_lodged(arr - 10, "ics2.t2c")) == "pass"  # through a provider, before arrival
+    assert judge("2", arrived, *all_lodged(arr + 70, "ics2.portal")) == "pass"  # 10 min after the end
+    assert judge("2", arrived, *all_lodged(arr + 150, "ics2.portal")) == "fail"  # 90 min after the end
+    assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, arr - 29)) == "pass"
+    assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, arr + 30)) == "fail"  # an hour late
+    assert judge("1", *lodged(c, "p2", arr - 30, "ics2.portal")) == "not_exercised"  # portal traffic is not S2S

@@ -112,7 +112,8 @@ def test_the_commission_declares_the_bcp_when_an_eu_component_falls_silent_and_t
     timer = fx.timers[0]
     for minutes in range(1, 12):
         at = NOW + timedelta(minutes=minutes)
-        commission.handle(incoming("ops.health", Heartbeat(component="ics2_cr", at=at)), at)  # the CR beats
+        for beating in ("ics2_cr", "ics2_uumds"):  # the CR and UUM&DS beat
+            commission.handle(incoming("ops.health", Heartbeat(component=beating, at=at)), at)
         step = commission.on_timer(timer, at)
         timer = step.timers[0]
         if step.out:
@@ -120,7 +121,7 @@ def test_the_commission_declares_the_bcp_when_an_eu_component_falls_silent_and_t
     notices = [m for m in sent(step, "eu.notice") if isinstance(m, EuNotice)]
     assert {(n.component, n.kind) for n in notices} == {("ics2_sti", "start")}
     assert {n.audience for n in notices} == {"operators", "MS"}
-    assert 5 < minutes <= 7  # the STI silent for detect.self (5 min), while the CR kept beating
+    assert 5 < minutes <= 7  # the STI silent for detect.self (5 min), while the others kept beating
     assert not commission.on_timer(timer, timer.at).out  # declared once
 
     desk = CustomsDeskLogic(WORLD)

@@ -61,7 +61,7 @@ def at_fault(f: FaultWindow, note: str) -> Evidence:
     return Evidence(f.fault_id, "secours.faults", f.start, note)
 
 
-_ICS2 = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
+_ICS2 = ("ics2_sti", "ics2_cr", "ics2_nes_fr", "ics2_uumds")
 
 
 def _open_at(opened: dict[str, datetime], ended: dict[str, datetime], t: datetime) -> list[str]:

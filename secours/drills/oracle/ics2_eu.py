@@ -37,7 +37,7 @@ TAPAS, UUMDS, STI, CR = "ICS2-EU-TAPAS-DOWN", "ICS2-EU-UUMDS-DOWN", "ICS2-EU-STI
 NATIONAL, OPERATOR, PROVIDER = "ICS2-EU-NATIONAL-DOWN", "ICS2-EU-OPERATOR-DOWN", "ICS2-EU-PROVIDER-DOWN"
 ALL = (TAPAS, UUMDS, STI, CR, NATIONAL, OPERATOR, PROVIDER)
 CUSTOMS_SIDE = (TAPAS, UUMDS, STI, CR, NATIONAL)
-_COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
+_COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr", "ics2_uumds")
 _ENS = ("IE3F10", "IE3F51")
 
 
@@ -50,7 +50,9 @@ def _component(f: FaultWindow) -> str:
 
 
 def _not_exercised(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "no ICS2 component (STI, CR, national component) down in this drill")
+    return outcome(
+        check_id, "not_exercised", "no ICS2 component (STI, CR, UUM&DS, national component) down in this drill"
+    )
 
 
 def _only_national(ctx: Context) -> bool:

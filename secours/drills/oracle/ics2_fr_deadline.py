@@ -40,6 +40,8 @@ def _fault_active(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
 
 
 def _open_da(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
+    if c.country_of_unloading != "FR":
+        return False  # an assistance request covers goods unloaded in France only (SC1)
     closed = {e.data["da_id"]: e.time for e in typed(ix, "olga.closed")}
     for da in typed(ix, "olga.da"):
         if da.time is None or da.time > t:

@@ -64,7 +64,7 @@ class JournalIndex:
             self.announcement = e
         elif ty == "fault.event":
             self._fault(e)
-        elif topic == "ics2.t2c" and ty in PUSH_TYPES:
+        elif topic in ("ics2.t2c", "ics2.portal") and ty in PUSH_TYPES:  # AS4, or direct input (DTI)
             self.pushes[d["message_id"]].append(e)
         elif topic == "ics2.receipt":
             self.receipts[d["ref_message_id"]].append(e)
