@@ -283,8 +283,8 @@ def test_uumds_down_portal_filers_lodge_another_way_or_soon_after_and_s2s_is_una
                 e("ics2.receipt", "as4.receipt", minutes, ref_message_id=msg_id, action="IE3F10", lrn=x.lrn,
                   eori=x.trader)]  # fmt: skip
 
-    def mrn(x: Any, minutes: float) -> Entry:
-        return e(f"ics2.c2t.{x.trader}", "IE3R01", minutes, eori=x.trader, lrn=x.lrn, ref_message_id="m", mrn="M")
+    def mrn(x: Any, msg_id: str, minutes: float) -> Entry:
+        return e(f"ics2.c2t.{x.trader}", "IE3R01", minutes, eori=x.trader, lrn=x.lrn, ref_message_id=msg_id, mrn="M")
 
     group = [x for x in world.consignments if world.portal_filer(x.trader) and x.transport_id == c.transport_id]
 
@@ -295,6 +295,6 @@ def test_uumds_down_portal_filers_lodge_another_way_or_soon_after_and_s2s_is_una
     assert judge("2", arrived, *all_lodged(arr - 10, "ics2.t2c")) == "pass"  # through a provider, before arrival
     assert judge("2", arrived, *all_lodged(arr + 70, "ics2.portal")) == "pass"  # 10 min after the end
     assert judge("2", arrived, *all_lodged(arr + 150, "ics2.portal")) == "fail"  # 90 min after the end
-    assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, arr - 29)) == "pass"
-    assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, arr + 30)) == "fail"  # an hour late
+    assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, "s1", arr - 29)) == "pass"
+    assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, "s1", arr + 30)) == "fail"  # an hour late
     assert judge("1", *lodged(c, "p2", arr - 30, "ics2.portal")) == "not_exercised"  # portal traffic is not S2S

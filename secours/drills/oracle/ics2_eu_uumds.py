@@ -46,8 +46,10 @@ def uu_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             continue
         if not f.start <= got.time < end:
             continue
+        r01 = ix.answer_to(msg_id)
+        if r01 is not None and r01.ce_type != "IE3R01":
+            continue  # rejected (IE3N99, IE3N01): no MRN to wait for
         checked += 1
-        r01 = ix.first_r01((got.data["eori"], got.data["lrn"]))
         if r01 is None or r01.time is None or r01.time - got.time > limit:
             when = f"only at {format_sim(r01.time)}" if r01 is not None and r01.time else "never"
             found.append(evidence(got, f"{got.data['lrn']} receipted at {format_sim(got.time)}, IE3R01 {when}"))
