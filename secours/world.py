@@ -275,16 +275,17 @@ class World:
         ``portal`` before them by direct input on the STI portal (W001...); every other portal
         filer keeps an EDI provider to fall back on. No random draw: a world without them stays as it was."""
         n = direct + portal
-        own = [
-            Provider(f"{'W' if i < portal else 'D'}{(i if i < portal else i - portal) + 1:03d}",
-                     f"{tr.name} ({'STI portal' if i < portal else 'own connection'})", tr.eori,
-                     own_connection=True, channel="DTI" if i < portal else "EDI")
-            for i, tr in enumerate(self.traders[-n:])
-        ]  # fmt: skip
-        moved = [
-            replace(tr, provider=o.id, backup=tr.provider if o.channel == "DTI" and i % 2 == 0 else "")
-            for i, (tr, o) in enumerate(zip(self.traders[-n:], own, strict=True))
-        ]
+        moved: list[Trader] = []
+        own: list[Provider] = []
+        for i, tr in enumerate(self.traders[-n:]):
+            if i < portal:
+                via = Provider(f"W{i + 1:03d}", f"{tr.name} (STI portal)", tr.eori, own_connection=True, channel="DTI")
+                backup = tr.provider if i % 2 == 0 else ""
+            else:
+                via = Provider(f"D{i - portal + 1:03d}", f"{tr.name} (own connection)", tr.eori, own_connection=True)
+                backup = ""
+            own.append(via)
+            moved.append(replace(tr, provider=via.id, backup=backup))
         self.providers = (*self.providers, *own)
         self.traders = (*self.traders[:-n], *moved)
 

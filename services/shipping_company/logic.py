@@ -40,9 +40,9 @@ class ShippingCompanyLogic:
     def start(self, now: datetime) -> Effects:
         fx = Effects()
         for tr in self.world.transports:
-            if any(c.unit_type == "TRAILER" for c in self.world.units_on(tr.id)):
-                deadline = tr.arrival - timedelta(hours=2)  # short sea (DOMAIN.md §5)
-                fx.after(max(deadline + self.after, now), "check", tr.id)
+            trailers = [c for c in self.world.units_on(tr.id) if c.unit_type == "TRAILER"]
+            if trailers:  # every unit of a sailing has the same ENS deadline (DOMAIN.md §5)
+                fx.after(max(trailers[0].deadline + self.after, now), "check", tr.id)
         return fx
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:

@@ -7,18 +7,20 @@ from datetime import datetime, timedelta
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
-from secours.drills.oracle.index import FaultWindow, JournalIndex
+from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence, Status
 from secours.world import Consignment
 
 __all__ = [
+    "ICS2_PATH",
     "affected",
     "at_fault",
     "closed_in_time",
     "covered",
     "das_of",
     "down_fault",
+    "fault_on_path",
     "first",
     "first_fault",
     "held_pushed_in_time",
@@ -62,6 +64,20 @@ def at_fault(f: FaultWindow, note: str) -> Evidence:
 
 
 _ICS2 = ("ics2_sti", "ics2_cr", "ics2_nes_fr", "ics2_uumds")
+ICS2_PATH = ("ics2_sti", "ics2_cr", "ics2_nes_fr")  # the customs systems every smart-border ENS goes through
+
+
+def _on_path(w: FaultWindow, c: Consignment) -> bool:
+    """The fault hits a system on the consignment's path: customs' (STI, CR, AS), its trader's or its provider's."""
+    return w.component.split(".")[0] in ICS2_PATH or w.component in (f"trader:{c.trader}", f"edi_provider:{c.provider}")
+
+
+def fault_on_path(ix: JournalIndex, c: Consignment, t: datetime) -> FaultWindow | None:
+    """A fault active at ``t`` on the consignment's path, if any."""
+    for w in ix.faults.values():
+        if w.start is not None and w.start <= t and (w.end is None or t < w.end) and _on_path(w, c):
+            return w
+    return None
 
 
 def _open_at(opened: dict[str, datetime], ended: dict[str, datetime], t: datetime) -> list[str]:
@@ -109,7 +125,7 @@ def receipts_by_lrn(ix: JournalIndex) -> dict[str, datetime]:
     out: dict[str, datetime] = {}
     for entries in ix.receipts.values():
         for e in entries:
-            if e.data.get("action") in ("IE3F10", "IE3F51") and e.time is not None:
+            if e.data.get("action") in ENS_FILINGS and e.time is not None:
                 lrn = e.data["lrn"]
                 out[lrn] = min(out.get(lrn, e.time), e.time)
     return out
@@ -212,7 +228,7 @@ def held_pushed_in_time(
     pushes: dict[str, list[datetime]] = {}
     for entries in ix.pushes.values():
         for e in entries:
-            if e.ce_type in ("IE3F10", "IE3F51") and e.time is not None:
+            if e.ce_type in ENS_FILINGS and e.time is not None:
                 pushes.setdefault(e.data["lrn"], []).append(e.time)
     limit = f.end + seconds(ctx, "t_backlog_max")
     held = [c for c in ctx.world.consignments if c.provider == provider and c.ready < f.end

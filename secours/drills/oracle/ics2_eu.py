@@ -26,7 +26,7 @@ from secours.drills.oracle.common import (
     typed,
     verdict,
 )
-from secours.drills.oracle.index import FaultWindow, JournalIndex
+from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
 
@@ -38,7 +38,6 @@ NATIONAL, OPERATOR, PROVIDER = "ICS2-EU-NATIONAL-DOWN", "ICS2-EU-OPERATOR-DOWN",
 ALL = (TAPAS, UUMDS, STI, CR, NATIONAL, OPERATOR, PROVIDER)
 CUSTOMS_SIDE = (TAPAS, UUMDS, STI, CR, NATIONAL)
 _COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr", "ics2_uumds")
-_ENS = ("IE3F10", "IE3F51")
 
 
 def _fault(ix: JournalIndex) -> FaultWindow | None:
@@ -65,7 +64,7 @@ def _ens_pushes(ix: JournalIndex) -> dict[str, list[Entry]]:
     out: dict[str, list[Entry]] = {}
     for entries in ix.pushes.values():
         for e in entries:
-            if e.ce_type in _ENS and e.time is not None:
+            if e.ce_type in ENS_FILINGS and e.time is not None:
                 out.setdefault(e.data["lrn"], []).append(e)
     return {lrn: sorted(v, key=lambda e: e.time.timestamp() if e.time else 0.0) for lrn, v in out.items()}
 
@@ -122,7 +121,7 @@ def _tried_during(ix: JournalIndex, ctx: Context, f: FaultWindow) -> set[str]:
     """LRNs a filer tried to lodge during the fault: handed to a provider, or pushed, in the window."""
     assert f.start is not None
     end = f.end or ctx.end
-    tried = {e.data["lrn"] for e in ix.entries if e.topic.startswith("edi.to_provider.") and e.ce_type in _ENS
+    tried = {e.data["lrn"] for e in ix.entries if e.topic.startswith("edi.to_provider.") and e.ce_type in ENS_FILINGS
              and e.time is not None and f.start <= e.time < end}  # fmt: skip
     tried |= {lrn for lrn, es in _ens_pushes(ix).items() if any(e.time and f.start <= e.time < end for e in es)}
     return tried
@@ -295,7 +294,7 @@ def sti_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     found: list[Evidence] = []
     retried = 0
     for msg_id, entries in ix.pushes.items():
-        ens = [e for e in entries if e.ce_type in _ENS]
+        ens = [e for e in entries if e.ce_type in ENS_FILINGS]
         if len(ens) > 1:
             retried += 1
             lrns = {e.data["lrn"] for e in ens}

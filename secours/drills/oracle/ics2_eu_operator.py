@@ -79,13 +79,14 @@ def op_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         return outcome(f"{OP}#2", "not_exercised", "no assistance request to read (#1 reports it)")
     d = da.data
     wanted = {c.lrn for c in affected(ix, ctx, f, lambda c: c.trader == eori) if c.ready <= (da.time or c.ready)}
+    listed = set(d["declarations"])
     offices = {ctx.world.transport_by_id[c.transport_id].entry_office for c in ctx.world.consignments
-               if c.lrn in set(d["declarations"])}  # fmt: skip
+               if c.lrn in listed}  # fmt: skip
     missing = [what for what, ok in (
         ("the reason", bool(d["symptom"] or d["text"])),
         ("an estimated duration", d["estimated_duration"] not in ("", "unknown")),
         ("the entry office", bool(d["entry_office"]) and (not offices or d["entry_office"] in offices)),
-        ("the LRNs concerned", bool(d["declarations"]) and wanted <= set(d["declarations"])),
+        ("the LRNs concerned", bool(listed) and wanted <= listed),
         ("transport details", bool(d["transports"])),
     ) if not ok]  # fmt: skip
     if missing:

@@ -12,14 +12,13 @@ from datetime import datetime
 
 from secours.clock import format_sim
 from secours.drills.oracle.common import first, first_fault, seconds, verdict
-from secours.drills.oracle.index import FaultWindow, JournalIndex
+from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
 
 __all__: list[str] = []
 
 UU = "ICS2-EU-UUMDS-DOWN"
-_ENS = ("IE3F10", "IE3F51")
 
 
 def _fault(ix: JournalIndex) -> FaultWindow | None:
@@ -42,7 +41,7 @@ def uu_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     checked = 0
     for msg_id, receipts in ix.receipts.items():
         got = first(receipts)
-        if got is None or got.time is None or got.data.get("action") not in _ENS or _by_portal(ix, msg_id):
+        if got is None or got.time is None or got.data.get("action") not in ENS_FILINGS or _by_portal(ix, msg_id):
             continue
         if not f.start <= got.time < end:
             continue
@@ -68,7 +67,7 @@ def uu_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     first_receipt: dict[str, tuple[datetime, bool]] = {}  # LRN -> (first receipt, came through the portal)
     for msg_id, receipts in ix.receipts.items():
         for r in receipts:
-            if r.time is not None and r.data.get("action") in _ENS:
+            if r.time is not None and r.data.get("action") in ENS_FILINGS:
                 known = first_receipt.get(r.data["lrn"])
                 if known is None or r.time < known[0]:
                     first_receipt[r.data["lrn"]] = (r.time, _by_portal(ix, msg_id))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import covered, receipts_by_lrn, seconds, typed, verdict
-from secours.drills.oracle.index import FaultWindow, JournalIndex
+from secours.drills.oracle.common import ICS2_PATH, covered, fault_on_path, receipts_by_lrn, seconds, typed, verdict
+from secours.drills.oracle.index import JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
 from secours.world import Consignment
@@ -18,7 +18,6 @@ from secours.world import Consignment
 __all__: list[str] = []
 
 DM = "ICS2-FR-DEADLINE-MISSED"
-_CUSTOMS = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
 
 
 def _absences(ix: JournalIndex) -> list[Entry]:
@@ -27,16 +26,6 @@ def _absences(ix: JournalIndex) -> list[Entry]:
 
 def _none(check_id: str) -> CheckOutcome:
     return outcome(check_id, "not_exercised", "no missing-ENS record (customs.ens_absence) in this drill")
-
-
-def _on_path(w: FaultWindow, c: Consignment) -> bool:
-    comp = w.component.split(".")[0]
-    return comp in _CUSTOMS or w.component in (f"trader:{c.trader}", f"edi_provider:{c.provider}")
-
-
-def _fault_active(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
-    return any(w.start is not None and w.start <= t and (w.end is None or t < w.end) and _on_path(w, c)
-               for w in ix.faults.values())  # fmt: skip
 
 
 def _open_da(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
@@ -87,8 +76,8 @@ def dm_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             c = _unit(ctx, unit)
             if c is None or k.time is None:
                 continue
-            missing = [x for x in (*_CUSTOMS, f"OLGA:{c.trader}", f"OLGA:{c.provider}") if x not in looked]
-            truth = "down" if _fault_active(ix, c, k.time) or _open_da(ix, c, k.time) else "up"
+            missing = [x for x in (*ICS2_PATH, f"OLGA:{c.trader}", f"OLGA:{c.provider}") if x not in looked]
+            truth = "down" if fault_on_path(ix, c, k.time) is not None or _open_da(ix, c, k.time) else "up"
             if missing:
                 found.append(evidence(k, f"check of {unit} did not look at {', '.join(missing)}"))
             elif k.data["result"] != truth:
@@ -130,7 +119,7 @@ def dm_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if dis is not None and dis.time is not None and got < dis.time:
             found.append(evidence(a, f"{c.lrn} was receipted before its unit disembarked"))
             continue
-        ends = [w.end for w in ix.faults.values() if w.end is not None and w.component.split(".")[0] in _CUSTOMS]
+        ends = [w.end for w in ix.faults.values() if w.end is not None and w.component.split(".")[0] in ICS2_PATH]
         if any(got <= end + backlog for end in ends if dis is not None and dis.time and dis.time <= end + backlog):
             found.append(evidence(a, f"{c.lrn} was receipted within t.backlog_max of the recovery"))
     return verdict(f"{DM}#4", found, f"none of {len(absences)} records concerns an ENS lodged in its window",

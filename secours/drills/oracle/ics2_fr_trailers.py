@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import at_fault, receipts_by_lrn, typed, verdict
+from secours.drills.oracle.common import at_fault, fault_on_path, receipts_by_lrn, typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -26,11 +26,6 @@ __all__: list[str] = []
 
 UT = "ICS2-FR-UNACCOMPANIED-TRAILERS"
 CLD_DU_HAVRE = "FR000002"
-_CUSTOMS = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
-
-
-def _on_path(w: FaultWindow, c: Consignment) -> bool:
-    return w.component.split(".")[0] in _CUSTOMS or w.component in (f"trader:{c.trader}", f"edi_provider:{c.provider}")
 
 
 def _concerned(ix: JournalIndex, ctx: Context) -> tuple[dict[str, list[Consignment]], dict[str, FaultWindow]]:
@@ -44,12 +39,10 @@ def _concerned(ix: JournalIndex, ctx: Context) -> tuple[dict[str, list[Consignme
         got = receipts.get(c.lrn)
         if got is not None and got <= c.deadline:
             continue
-        for w in ix.faults.values():
-            active = w.start is not None and w.start <= c.deadline and (w.end is None or c.deadline < w.end)
-            if active and _on_path(w, c):
-                by_ferry[c.transport_id].append(c)
-                why.setdefault(c.transport_id, w)
-                break
+        w = fault_on_path(ix, c, c.deadline)
+        if w is not None:
+            by_ferry[c.transport_id].append(c)
+            why.setdefault(c.transport_id, w)
     return by_ferry, why
 
 

@@ -12,7 +12,8 @@ from secours.drills.journal import Entry
 
 __all__ = ["FaultWindow", "JournalIndex"]
 
-PUSH_TYPES = frozenset({"IE3F10", "IE3F51", "IE3R02", "IE3N06"})
+ENS_FILINGS = frozenset({"IE3F10", "IE3F51"})  # the ENS filings of the smart border: ferry, shuttle
+PUSH_TYPES = ENS_FILINGS | {"IE3R02", "IE3N06"}
 ANSWER_TYPES = frozenset({"IE3R01", "IE3N99", "IE3N01", "IE3R04"})
 
 
