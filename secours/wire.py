@@ -15,17 +15,22 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "EVIDENCE_MODELS",
+    "IE3A10",
+    "IE3A51",
     "IE3F10",
     "IE3F51",
     "IE3N01",
     "IE3N03",
     "IE3N06",
     "IE3N08",
+    "IE3N10",
     "IE3N99",
     "IE3Q02",
+    "IE3Q04",
     "IE3R01",
     "IE3R02",
     "IE3R04",
+    "IE3R07",
     "MODELS",
     "ActiveMeansOfTransport",
     "ArrivalDistribution",
@@ -36,6 +41,7 @@ __all__ = [
     "DeadLetter",
     "EloPairing",
     "EnsAbsence",
+    "EnsAmendment",
     "EnsDistribution",
     "EnsFiling",
     "FaultCommand",
@@ -249,6 +255,66 @@ class IE3N06(T2CMessage):
         return self.carrier.eori
 
 
+class EnsAmendment(T2CMessage):
+    """An amendment of a registered ENS (IE3Axx, same suffix as the filing): what changed, by MRN."""
+
+    eori: str
+    mrn: str
+    sequence: int  # the filer's own count of its changes to this ENS (1, 2...)
+    change: str
+    amended_at: datetime
+
+    @property
+    def sender_eori(self) -> str:
+        return self.eori
+
+
+class IE3A10(EnsAmendment):
+    schema_name = "eu.ics2.IE3A10"
+    ce_type = "IE3A10"
+
+
+class IE3A51(EnsAmendment):
+    schema_name = "eu.ics2.IE3A51"
+    ce_type = "IE3A51"
+
+
+class IE3Q04(T2CMessage):
+    """The filer withdraws its ENS (invalidation request)."""
+
+    schema_name = "eu.ics2.IE3Q04"
+    ce_type = "IE3Q04"
+    eori: str
+    mrn: str
+    sequence: int
+    reason: str
+    requested_at: datetime
+
+    @property
+    def sender_eori(self) -> str:
+        return self.eori
+
+
+class IE3N10(C2TMessage):
+    """The amendment is accepted (it carries no status)."""
+
+    schema_name = "eu.ics2.IE3N10"
+    ce_type = "IE3N10"
+    ref_message_id: str
+    mrn: str
+    amended_at: datetime
+
+
+class IE3R07(C2TMessage):
+    """The invalidation is accepted: the ENS is INVALIDATED."""
+
+    schema_name = "eu.ics2.IE3R07"
+    ce_type = "IE3R07"
+    ref_message_id: str
+    mrn: str
+    invalidated_at: datetime
+
+
 class IE3R04(C2TMessage):
     schema_name = "eu.ics2.IE3R04"
     ce_type = "IE3R04"
@@ -414,6 +480,11 @@ MODELS: tuple[type[WireModel], ...] = (
     IE3N06,
     IE3R04,
     IE3N08,
+    IE3A10,
+    IE3A51,
+    IE3Q04,
+    IE3N10,
+    IE3R07,
     CrFiling,
     EnsDistribution,
     ArrivalDistribution,
@@ -427,7 +498,7 @@ MODELS: tuple[type[WireModel], ...] = (
 )
 """Every record type, in one place: the codec registers them, the round-trip test walks them."""
 
-Push = EnsFiling | IE3R02 | IE3N06
+Push = EnsFiling | IE3R02 | IE3N06 | EnsAmendment | IE3Q04
 """What the STI takes: each member says who sent it (``sender_eori``)."""
 
 

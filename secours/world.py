@@ -50,6 +50,15 @@ class Traffic(_Strict):
         le=1,
         description="share of consignments entering via France, unloaded in another Member State",
     )
+    amendment_share: float = Field(
+        0.0, ge=0, le=1, description="share of ENS their filer amends (IE3Axx) once or twice after registration"
+    )
+    invalidation_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of units shut out of their sailing: the filer withdraws the ENS (IE3Q04)",
+    )
 
     @model_validator(mode="after")
     def _some_traders_use_providers(self) -> Traffic:
@@ -72,6 +81,10 @@ class Params(_Strict):
     referral_answer_s: tuple[float, float] = (300.0, 1200.0)
     control_decision_s: tuple[float, float] = (30.0, 180.0)
     fix_resubmit_s: tuple[float, float] = (300.0, 900.0)
+    change_after_s: tuple[float, float] = Field(
+        (1200.0, 2400.0), description="from the MRN to the filer's first amendment or invalidation"
+    )
+    change_gap_s: tuple[float, float] = Field((120.0, 600.0), description="between two changes to one ENS")
     duplicate_after_s: tuple[float, float] = (60.0, 600.0)
     lead_time_h: tuple[float, float] = (2.5, 8.0)
     receipt_timeout_s: float = Field(180.0, gt=0)
@@ -109,6 +122,11 @@ class Params(_Strict):
         (),
         description="non-compliant providers (staged): they apply the French smart-border fallback to goods "
         "unloaded in another Member State (listed in DAs, given up when the ferry arrives)",
+    )
+    unordered_providers: tuple[str, ...] = Field(
+        (),
+        description="non-compliant providers (staged): with several messages of one ENS waiting, they push "
+        "the newest first",
     )
     detect_no_receipt: int = Field(3, ge=1, description="failed pushes of one ENS before a provider sees customs down")
     # 30 simulated minutes by default, not the procedure's 10: at 600x or more a wall stall of a second
@@ -213,6 +231,8 @@ class Consignment:
     transport_document: str
     invalid_rule: str | None  # the rule its first filing breaks, if any
     sent_twice: bool
+    amendments: int = 0  # how many times its filer amends the ENS after registration
+    withdrawn: bool = False  # shut out of its sailing: the filer invalidates the ENS, the unit stays behind
 
 
 # Routes: (name, kind, crossing minutes, first-entry office, carrier index, sailings a day). DOMAIN.md §6.
@@ -325,13 +345,15 @@ class World:
         return tuple(tr for tr in self.traders if tr.provider == provider)
 
     def units_on(self, transport_id: str) -> tuple[Consignment, ...]:
+        """The units that travel on ``transport_id`` (not those shut out, whose ENS is withdrawn)."""
         return self._by_transport.get(transport_id, ())
 
     @cached_property
     def _by_transport(self) -> dict[str, tuple[Consignment, ...]]:
         grouped: dict[str, list[Consignment]] = {}
         for c in self.consignments:
-            grouped.setdefault(c.transport_id, []).append(c)
+            if not c.withdrawn:
+                grouped.setdefault(c.transport_id, []).append(c)
         return {k: tuple(v) for k, v in grouped.items()}
 
     def queue_eoris(self) -> list[str]:
@@ -403,6 +425,9 @@ class World:
             invalid = rng.random() < t.invalid_rate
             # Drawn only when asked for, so that worlds without such traffic stay as they were.
             foreign = t.foreign_unloading_share > 0 and rng.random() < t.foreign_unloading_share
+            amended = t.amendment_share > 0 and rng.random() < t.amendment_share
+            amendments = (1 + (rng.random() < 0.5)) if amended else 0
+            withdrawn = t.invalidation_share > 0 and rng.random() < t.invalidation_share
             out.append(
                 Consignment(
                     lrn=lrn,
@@ -419,6 +444,8 @@ class World:
                     transport_document=f"{'CMR' if not trailer else 'BL'}{rng.randint(10**8, 10**9 - 1)}",
                     invalid_rule=rng.choice(("R0201", "R0304", "R0401", "R0402")) if invalid else None,
                     sent_twice=rng.random() < t.duplicate_rate,
+                    amendments=amendments,
+                    withdrawn=withdrawn,
                 )
             )
         return tuple(sorted(out, key=lambda c: c.ready))

@@ -3,6 +3,7 @@
 Layout:
     trader/         ENS filers (hauliers): file through their EDI provider, answer referrals, pair ELOs
     edi_provider/   certified EDI providers: push to the STI, retry, relay the answers of the EORI queues
+    ics2_tapas/     ICS2 TAPAS, the AS4 access point: AS4 pushes in to the STI, answers out to the EORI queues
     ics2_sti/       ICS2 shared trader interface: receipts, validation (IE3N99), MRN, per-EORI queues
     ics2_cr/        ICS2 common repository: lifecycle (IE3N01), registration (IE3R01), distribution
     ics2_uumds/     ICS2 UUM&DS: sign-in to the STI portal; passes direct-input (DTI) filings to the STI
@@ -33,6 +34,7 @@ from services.eu_commission import service as eu_commission
 from services.ics2_cr import service as ics2_cr
 from services.ics2_nes_fr import service as ics2_nes_fr
 from services.ics2_sti import service as ics2_sti
+from services.ics2_tapas import service as ics2_tapas
 from services.ics2_uumds import service as ics2_uumds
 from services.olga import service as olga
 from services.shipping_company import service as shipping_company
@@ -63,6 +65,7 @@ REGISTRY: dict[str, ServiceDef] = {
     for d in (
         _define("trader", trader),
         _define("edi_provider", edi_provider),
+        _define("ics2_tapas", ics2_tapas),
         _define("ics2_sti", ics2_sti),
         _define("ics2_cr", ics2_cr),
         _define("ics2_uumds", ics2_uumds),

@@ -57,6 +57,11 @@ def samples() -> list[wire.WireModel]:
             **common, ref_message_id="m2", arrival_mrn=MRN, mrns_arrived=(MRN,), mrns_not_matched=(), registered_at=NOW
         ),
         wire.IE3N08(**common, mrn=MRN, office="FR000001", control_type="PHYSICAL", notified_at=NOW),
+        wire.IE3A10(**common, mrn=MRN, sequence=1, change="gross mass of item 1: 1200.0 kg", amended_at=NOW),
+        wire.IE3A51(**common, mrn=MRN, sequence=2, change="consignee changed", amended_at=NOW),
+        wire.IE3Q04(**common, mrn=MRN, sequence=3, reason="unit shut out", requested_at=NOW),
+        wire.IE3N10(**common, ref_message_id="m3", mrn=MRN, amended_at=NOW),
+        wire.IE3R07(**common, ref_message_id="m4", mrn=MRN, invalidated_at=NOW),
         wire.CrFiling(
             message_id="c1",
             ref_message_id="m0",

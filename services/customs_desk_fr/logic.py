@@ -8,7 +8,7 @@ What seeds 000 and 002 give them to do when a customs system fails:
 - it tells them again when the system is back [A: PROCEDURES.md ICS2-FR-S2-AS-DOWN step 5];
 - the SAU closes an OLGA assistance request once its filer reports that its system is back
   [A: S000 is silent; mirrors S002 step 6].
-- when the Commission declares an EU component (STI, CR) unavailable, the CID relays it on the
+- when the Commission declares an EU component (TAPAS, STI, CR, UUM&DS) unavailable, the CID relays it on the
   météo and to every provider, and relays the end too [S001, A].
 - when its monitoring missed an outage and a provider reports it in an assistance request, the
   CID decides to publish the alert [S002] (then ICS2-FR-S2 applies), and ends it when the filer
@@ -58,6 +58,13 @@ _TEXTS = {
         "Relay of the Commission's notice (ICS2 business continuity plan): keep trying to lodge, or lodge as "
         "soon as the interface is back; goods cannot be presented before their ENS is lodged.",
         "The ICS2 shared trader interface is available again: lodge what could not be sent. No other action.",
+    ),
+    "ics2_tapas": (
+        "AS4 messages to and from ICS2 (TAPAS access point) get no receipt and no answer",
+        "Relay of the Commission's notice (ICS2 business continuity plan): keep trying to lodge, amend or "
+        "invalidate under the same LRN, or send as soon as the access point is back, in the order you meant "
+        "to; answers will follow after recovery; goods cannot be presented before their ENS is lodged.",
+        "The ICS2 AS4 access point is available again: send what could not be sent; queued answers follow.",
     ),
     "ics2_uumds": (
         "Sign-in to the ICS2 STI portal (UUM&DS) fails: ENS cannot be lodged by direct input",

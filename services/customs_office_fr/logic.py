@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from secours.components import ICS2_COMPONENTS
 from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
 from secours.wire import (
@@ -35,7 +36,6 @@ __all__ = ["CustomsOfficeLogic"]
 
 EVENTS = "customs.office.events"
 SOURCE = "customs_office_fr"
-ICS2_COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr", "ics2_uumds")
 _CHECK_AFTER = timedelta(minutes=5)  # an officer looks at the météo and OLGA before recording
 
 

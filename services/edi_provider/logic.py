@@ -7,6 +7,11 @@ One instance simulates every provider of the run; each acts under its own id
   duplicate detection keeps it one message), every ``retry_gap_s``, until the means of transport
   arrives (seed 000, scenario 2, step 4) — for goods unloaded in France; the others are not under
   the smart-border procedure (scope rule SC1) and are sent again until ICS2 takes them (seed 001);
+- the messages of one ENS (its filing, a referral answer, amendments, an invalidation) leave one
+  at a time, in the order the client sent them: the next is pushed once the previous one has its
+  receipt, so that customs answers them in that order even after an outage (PROCEDURES.md
+  ICS2-EU-TAPAS-DOWN #2) — unless the drill stages this provider as one that does not
+  (``unordered_providers``: when a push fails, it tries the newest message of the ENS first);
 - pull each client's customs-to-trader queue and relay every answer to that client;
 - when customs' SAU notifies an outage (or the recovery), tell each client at once, with the
   fallback arrangements (seed 000, scenario 2) — unless the drill stages this provider as one
@@ -25,15 +30,16 @@ from secours.ids import derive_id
 from secours.rand import uniform
 from secours.runtime import Incoming
 from secours.wire import (
+    IE3Q04,
     IE3R02,
     As4Receipt,
     C2TMessage,
     ClientNotice,
     CustomsNotice,
+    EnsAmendment,
     EnsFiling,
     MeteoAlert,
     ProviderContact,
-    T2CMessage,
 )
 from secours.world import Params, World
 from services.edi_provider.detection import CustomsWatch
@@ -60,11 +66,16 @@ _PROCEDURE_INFO = (
 )
 
 
+Order = EnsFiling | IE3R02 | EnsAmendment | IE3Q04
+"""What a client hands its provider to lodge: everything it may push but an arrival."""
+
+
 @dataclass(slots=True)
 class Pending:
     provider: str
-    message: EnsFiling | IE3R02
+    message: Order
     give_up_at: datetime
+    seq: int = 0  # the order the client handed it over in
     attempts: int = 0
     pushed_at: list[datetime] = field(default_factory=list)
 
@@ -73,7 +84,10 @@ class EdiProviderLogic:
     def __init__(self, world: World, params: Params) -> None:
         self.world = world
         self.params = params
-        self.pending: dict[str, Pending] = {}
+        self.pending: dict[str, Pending] = {}  # pushed, no receipt yet (by message id)
+        self.in_flight: dict[str, str] = {}  # LRN -> the message of that ENS being pushed
+        self.queued: dict[str, list[Pending]] = {}  # LRN -> its next messages, in the client's order
+        self.received = 0
         self.receipted: set[str] = set()
         self.relayed: set[str] = set()
         self.provider_of = {tr.eori: tr.provider for tr in world.traders}
@@ -91,7 +105,7 @@ class EdiProviderLogic:
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
-        if incoming.topic.startswith("edi.to_provider.") and isinstance(msg, EnsFiling | IE3R02):
+        if incoming.topic.startswith("edi.to_provider.") and isinstance(msg, Order):
             return self.order(incoming.topic.rsplit(".", 1)[1], msg, now)
         if isinstance(msg, As4Receipt):
             return self.receipt(msg, now)
@@ -109,22 +123,51 @@ class EdiProviderLogic:
             return self.desk.client_contact(msg, now)
         raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
 
-    def order(self, provider: str, msg: EnsFiling | IE3R02, now: datetime) -> Effects:
-        if msg.message_id in self.pending or msg.message_id in self.receipted:
+    def order(self, provider: str, msg: Order, now: datetime) -> Effects:
+        if msg.message_id in self.pending or msg.message_id in self.receipted or self._is_queued(msg):
             return Effects()  # redelivered order
         if isinstance(msg, EnsFiling) and self._smart_border(provider, msg) and not self._portal(provider):
             give_up = msg.estimated_arrival
         else:  # EU rules (seed 001): what could not be sent is lodged once ICS2 is back
             give_up = now + timedelta(hours=24)
-        self.pending[msg.message_id] = Pending(provider, msg, give_up)
-        return self._push(msg.message_id, now)
+        self.received += 1
+        p = Pending(provider, msg, give_up, self.received)
+        if msg.lrn in self.in_flight:
+            self.queued.setdefault(msg.lrn, []).append(p)  # after the one being pushed
+            return Effects()
+        return self._start(p, now)
+
+    def _is_queued(self, msg: Order) -> bool:
+        return any(q.message.message_id == msg.message_id for q in self.queued.get(msg.lrn, ()))
+
+    def _start(self, p: Pending, now: datetime) -> Effects:
+        msg_id = p.message.message_id
+        self.pending[msg_id] = p
+        self.in_flight[p.message.lrn] = msg_id
+        return self._push(msg_id, now)
+
+    def _finish(self, msg_id: str, now: datetime) -> tuple[Pending | None, Effects]:
+        """``msg_id`` is done with (receipted, given up or handed over): the ENS's next message leaves."""
+        p = self.pending.pop(msg_id, None)
+        if p is None:
+            return None, Effects()
+        lrn = p.message.lrn
+        if self.in_flight.get(lrn) == msg_id:
+            del self.in_flight[lrn]
+        waiting = self.queued.get(lrn)
+        if not waiting:
+            return p, Effects()
+        nxt = waiting.pop(0)
+        if not waiting:
+            del self.queued[lrn]
+        return p, self._start(nxt, now)
 
     def _push(self, msg_id: str, now: datetime) -> Effects:
         fx = Effects()
         p = self.pending[msg_id]
         p.attempts += 1
         p.pushed_at.append(now)
-        msg: T2CMessage = p.message
+        msg = p.message
         fx.send(PORTAL if self._portal(p.provider) else T2C, msg.lrn, msg_id, self.source(p.provider), msg)
         # The first wait is the AS4 receipt timeout; later attempts are spaced by the retry gap.
         wait = self.params.receipt_timeout_s if p.attempts == 1 else self.params.retry_gap_s
@@ -132,8 +175,7 @@ class EdiProviderLogic:
         return fx
 
     def receipt(self, r: As4Receipt, now: datetime) -> Effects:
-        fx = Effects()
-        p = self.pending.pop(r.ref_message_id, None)
+        p, fx = self._finish(r.ref_message_id, now)
         if p is not None:
             self.receipted.add(r.ref_message_id)
             fx.extend(self.watch.receipt(p.provider, now))
@@ -198,7 +240,7 @@ class EdiProviderLogic:
         return msg.country_of_unloading == "FR" or provider in self.params.scope_blind_providers
 
     @staticmethod
-    def _filer(msg: EnsFiling | IE3R02) -> str:
+    def _filer(msg: Order) -> str:
         return msg.declarant.eori if isinstance(msg, EnsFiling) else msg.eori
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
@@ -216,29 +258,42 @@ class EdiProviderLogic:
             return Effects()  # receipted meanwhile
         p = self.pending[timer.ref]
         if now >= p.give_up_at or (p.provider in self.params.quitting_providers and p.attempts >= 2):
-            del self.pending[timer.ref]  # the means of transport has arrived (or, staged, it gives up)
-            return Effects()
+            return self._finish(timer.ref, now)[1]  # the means of transport has arrived (or, staged, it gives up)
         if self._portal(p.provider) and p.attempts >= self.params.detect_no_receipt:
-            handed = self._hand_over(timer.ref, p)
+            handed = self._hand_over(timer.ref, p, now)
             if handed is not None:
                 return handed
         fx = self.watch.failed_push(p.provider, p.pushed_at, now)
+        waiting = self.queued.get(p.message.lrn, [])
+        if p.provider in self.params.unordered_providers and any(q.seq > p.seq for q in waiting):
+            fx.extend(self._newest_first(p, now))
+            return fx
         fx.extend(self._push(timer.ref, now))
         return fx
+
+    def _newest_first(self, p: Pending, now: datetime) -> Effects:
+        """Staged breach: the push failed, so the provider tries the newest message of the ENS
+        instead, and puts this one back in line (its answers then come back out of order)."""
+        lrn = p.message.lrn
+        waiting = self.queued[lrn]
+        newest = max(waiting, key=lambda q: q.seq)
+        waiting.remove(newest)
+        del self.pending[p.message.message_id]
+        waiting.insert(0, p)
+        return self._start(newest, now)
 
     def _portal(self, provider: str) -> bool:
         return self.world.provider_by_id[provider].channel == "DTI"
 
-    def _hand_over(self, msg_id: str, p: Pending) -> Effects | None:
+    def _hand_over(self, msg_id: str, p: Pending, now: datetime) -> Effects | None:
         """The portal keeps failing: a direct-input filer that also has an EDI provider gives it the ENS
         to lodge system to system (PROCEDURES.md ICS2-EU-UUMDS-DOWN). None when it has no provider."""
         msg = p.message
         trader = self.world.trader_by_eori.get(self._filer(msg))
         if trader is None or not trader.backup or not isinstance(msg, EnsFiling):
             return None
-        del self.pending[msg_id]
+        fx = self._finish(msg_id, now)[1]
         again = msg.model_copy(update={"message_id": derive_id(msg_id, "via-provider")})
-        fx = Effects()
         fx.send(to_provider(trader.backup), msg.lrn, again.message_id, f"trader:{trader.eori}", again)
         return fx
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from secours.components import EU_COMPONENTS
 from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
 from secours.watch import SilenceWatch
@@ -25,7 +26,7 @@ EU_NOTICES = "eu.notices"
 SOURCE = "eu_commission"
 ME = "EU_COMMISSION"
 
-MONITORED_BY_COMMISSION = ("ics2_sti", "ics2_cr", "ics2_uumds")
+MONITORED_BY_COMMISSION = EU_COMPONENTS
 
 
 class CommissionLogic:

@@ -8,7 +8,14 @@
 - an arrival (IE3N06) moves each listed ENS to ARRIVED once; unknown or already arrived MRNs are
   reported back as not matched in IE3R04;
 - national results (IE3N03, IE3Q02, IE3N08) update the flags and go to the filer's queue;
-  referral answers (IE3R02) go to the national component that asked.
+  referral answers (IE3R02) go to the national component that asked;
+- an amendment (IE3Axx) is answered IE3N10, an invalidation (IE3Q04) IE3R07 (the ENS becomes
+  INVALIDATED and its transport document may be filed again, invariant G1), or IE3N01 when the
+  state forbids it. Both wait in the filer's queue behind what it filed before, so the answers of
+  one ENS come back in the order its messages were received (PROCEDURES.md ICS2-EU-TAPAS-DOWN #2).
+  The CR does not see the national presentation: an amendment is refused once a control was
+  notified, an invalidation once the goods have arrived (for sea and air, presentation needs the
+  arrival first), the nearest states it knows [A].
 """
 
 from __future__ import annotations
@@ -25,12 +32,16 @@ from secours.wire import (
     IE3N03,
     IE3N06,
     IE3N08,
+    IE3N10,
     IE3Q02,
+    IE3Q04,
     IE3R01,
     IE3R02,
     IE3R04,
+    IE3R07,
     ArrivalDistribution,
     CrFiling,
+    EnsAmendment,
     EnsDistribution,
 )
 
@@ -43,7 +54,7 @@ SOURCE = "ics2_cr"
 @dataclass(slots=True)
 class EnsRecord:
     filing: CrFiling
-    state: str = "REGISTERED"  # REGISTERED, REFERRAL_RFI, ARRIVED
+    state: str = "REGISTERED"  # REGISTERED, REFERRAL_RFI, ARRIVED, INVALIDATED
     assessed: bool = False
     control_notified: bool = False
 
@@ -58,6 +69,7 @@ class CrLogic:
         self.by_document: dict[tuple[str, str], str] = {}
         self.seen: set[str] = set()
         self.filer_busy_until: dict[str, datetime] = {}
+        self.changes: dict[str, EnsAmendment | IE3Q04] = {}  # accepted, answer not sent yet (by message id)
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -75,6 +87,8 @@ class CrLogic:
             return self.referral_answer(msg)
         if isinstance(msg, IE3N03 | IE3Q02 | IE3N08):
             return self.national_result(msg)
+        if isinstance(msg, EnsAmendment | IE3Q04):
+            return self.change(msg, now)
         raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def filing(self, f: CrFiling, now: datetime) -> Effects:
@@ -101,16 +115,72 @@ class CrLogic:
         self.by_mrn[f.mrn] = EnsRecord(f)
         self.by_lrn[(f.eori, f.lrn)] = f.mrn
         self.by_document[(f.eori, f.transport_document_reference)] = f.mrn
-        # Each filer's ENS are registered in the order they were received: one queue per filer, so a
-        # backlog replayed after an outage is answered in receipt order, not in random-delay order.
-        delay = timedelta(seconds=uniform(self.seed, self.processing_s, "cr", f.mrn))
-        busy = self.filer_busy_until.get(f.eori)
+        fx.after(self._next_slot(f.eori, f.mrn, now), "registered", f.mrn)
+        return fx
+
+    def _next_slot(self, eori: str, ref: str, now: datetime) -> datetime:
+        """When the CR is done with the next message of ``eori``: each filer's messages are handled in
+        the order they were received (one queue per filer), so a backlog replayed after an outage is
+        answered in receipt order, not in random-delay order."""
+        delay = timedelta(seconds=uniform(self.seed, self.processing_s, "cr", ref))
+        busy = self.filer_busy_until.get(eori)
         at = max(now + delay, busy + timedelta(seconds=1)) if busy is not None else now + delay
-        self.filer_busy_until[f.eori] = at
-        fx.after(at, "registered", f.mrn)
+        self.filer_busy_until[eori] = at
+        return at
+
+    def change(self, msg: EnsAmendment | IE3Q04, now: datetime) -> Effects:
+        fx = Effects()
+        rec = self.by_mrn.get(msg.mrn)
+        amend = isinstance(msg, EnsAmendment)
+        refusal: tuple[str, str] | None = None
+        if rec is None:
+            refusal = ("UNKNOWN_MRN", f"no ENS registered under MRN {msg.mrn}")
+        elif rec.filing.eori != msg.eori:
+            refusal = ("NOT_DECLARANT", f"only the filer of {msg.mrn} may change it")
+        elif rec.state == "INVALIDATED":
+            refusal = ("WRONG_STATE", f"ENS {msg.mrn} is invalidated")
+        elif amend and msg.ce_type[-2:] != rec.filing.ie[-2:]:
+            refusal = ("WRONG_MESSAGE", f"{msg.ce_type} cannot amend an ENS filed as {rec.filing.ie}")
+        elif amend and rec.control_notified:
+            refusal = ("WRONG_STATE", f"a control was notified for {msg.mrn}: it can no longer be amended")
+        elif not amend and rec.state == "ARRIVED":
+            refusal = ("WRONG_STATE", f"the goods of {msg.mrn} have arrived: the ENS can no longer be invalidated")
+        if refusal is not None:
+            n01 = IE3N01(
+                message_id=derive_id(msg.message_id, "IE3N01"), ref_message_id=msg.message_id, eori=msg.eori,
+                lrn=msg.lrn, mrn=msg.mrn, error_code=refusal[0], reason=refusal[1], refused_at=now,
+            )  # fmt: skip
+            fx.send(CR_OUT, msg.eori, n01.message_id, SOURCE, n01, subject=msg.mrn)
+            return fx
+        assert rec is not None
+        if not amend:
+            # Withdrawn at once, so that nothing else is accepted for it meanwhile; its transport
+            # document is free again for a new ENS (G1 counts only ENS not invalidated).
+            rec.state = "INVALIDATED"
+            self.by_document.pop((rec.filing.eori, rec.filing.transport_document_reference), None)
+        self.changes[msg.message_id] = msg
+        fx.after(self._next_slot(msg.eori, msg.message_id, now), "changed", msg.message_id)
+        return fx
+
+    def _changed(self, msg: EnsAmendment | IE3Q04, now: datetime) -> Effects:
+        fx = Effects()
+        answer: IE3N10 | IE3R07
+        if isinstance(msg, EnsAmendment):
+            answer = IE3N10(
+                message_id=derive_id(msg.message_id, "IE3N10"), ref_message_id=msg.message_id, eori=msg.eori,
+                lrn=msg.lrn, mrn=msg.mrn, amended_at=now,
+            )  # fmt: skip
+        else:
+            answer = IE3R07(
+                message_id=derive_id(msg.message_id, "IE3R07"), ref_message_id=msg.message_id, eori=msg.eori,
+                lrn=msg.lrn, mrn=msg.mrn, invalidated_at=now,
+            )  # fmt: skip
+        fx.send(CR_OUT, msg.eori, answer.message_id, SOURCE, answer, subject=msg.mrn)
         return fx
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        if timer.kind == "changed":
+            return self._changed(self.changes.pop(timer.ref), now)
         fx = Effects()
         f = self.by_mrn[timer.ref].filing
         r01 = IE3R01(
@@ -143,7 +213,7 @@ class CrLogic:
         arrived, not_matched = [], []
         for mrn in n06.mrns:
             rec = self.by_mrn.get(mrn)
-            if rec is None or rec.state == "ARRIVED":
+            if rec is None or rec.state in ("ARRIVED", "INVALIDATED"):
                 not_matched.append(mrn)
             else:
                 rec.state = "ARRIVED"

@@ -1,10 +1,12 @@
-"""ICS2 shared trader interface (STI, behind the TAPAS AS4 access point).
+"""ICS2 shared trader interface (STI, behind TAPAS, the AS4 access point: ``services.ics2_tapas``).
 
 - every push taken gets a synchronous AS4 receipt; a retransmitted push (same AS4 message id) gets
   the same receipt again and is not processed twice (AS4 duplicate detection, DOMAIN.md §1.4);
 - a push that breaks a rule is answered with IE3N99 naming the rule, and gets no MRN;
 - a valid filing gets its MRN here and goes on to the common repository (DOMAIN.md §4);
-- answers from the common repository wait in the pull queue of the addressee's EORI.
+- amendments (IE3Axx) and invalidations (IE3Q04) with a well-formed MRN go on to the common
+  repository, which owns the ENS's state;
+- answers from the common repository go out through TAPAS to the pull queue of the addressee's EORI.
 """
 
 from __future__ import annotations
@@ -17,14 +19,11 @@ from secours.runtime import Incoming
 from secours.wire import IE3N99, As4Receipt, C2TMessage, CrFiling, EnsFiling, Push
 from services.ics2_sti.rules import validate
 
-__all__ = ["StiLogic", "c2t"]
+__all__ = ["StiLogic"]
 
-T2C, RECEIPT, CR_IN, CR_OUT = "ics2.t2c", "ics2.receipt", "ics2.cr.in", "ics2.cr.out"
+STI_IN, RECEIPT, CR_IN, CR_OUT = "ics2.sti.in", "ics2.receipt", "ics2.cr.in", "ics2.cr.out"
+STI_OUT = "ics2.sti.out"  # to TAPAS, which delivers to the EORI's pull queue
 SOURCE = "ics2_sti"
-
-
-def c2t(eori: str) -> str:
-    return f"ics2.c2t.{eori}"
 
 
 class StiLogic:
@@ -43,7 +42,8 @@ class StiLogic:
         msg = incoming.message
         if incoming.topic == CR_OUT and isinstance(msg, C2TMessage):
             fx = Effects()
-            fx.send(c2t(msg.eori), msg.lrn, msg.message_id, SOURCE, msg)
+            # Keyed by addressee: one EORI's answers keep their order to its queue.
+            fx.send(STI_OUT, msg.eori, msg.message_id, SOURCE, msg)
             return fx
         if isinstance(msg, Push):
             return self.push(msg, now)
@@ -78,7 +78,7 @@ class StiLogic:
                 errors=tuple(errors),
                 rejected_at=now,
             )
-            fx.send(c2t(eori), lrn, n99.message_id, SOURCE, n99)
+            fx.send(STI_OUT, eori, n99.message_id, SOURCE, n99)
         elif isinstance(msg, EnsFiling):
             mrn = make_mrn(now.year, self.mrn_country, msg_id)
             forward = CrFiling(

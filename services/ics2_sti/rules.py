@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from secours.ids import EORI_RE, IMO_RE, LRN_RE, OFFICE_RE, is_valid_mrn
-from secours.wire import IE3F10, IE3F51, IE3N06, IE3R02, EnsFiling, ValidationError, WireModel
+from secours.wire import IE3F10, IE3F51, IE3N06, IE3Q04, IE3R02, EnsAmendment, EnsFiling, ValidationError, WireModel
 
 __all__ = ["validate"]
 
@@ -62,7 +62,7 @@ def validate(msg: WireModel) -> list[ValidationError]:
     """Every rule ``msg`` breaks (empty when it may be registered)."""
     if isinstance(msg, EnsFiling):
         return _ens(msg)
-    if isinstance(msg, IE3R02):
+    if isinstance(msg, IE3R02 | EnsAmendment | IE3Q04):
         if not is_valid_mrn(msg.mrn):
             return [ValidationError(rule_id="R0601", pointer="mrn", description="MRN malformed or bad check character")]
         return []

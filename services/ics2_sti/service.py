@@ -1,4 +1,4 @@
-"""ics2_sti: takes AS4 pushes, validates, allocates MRNs, keeps the per-EORI pull queues."""
+"""ics2_sti: takes pushes (through TAPAS or the portal), validates, allocates MRNs, queues answers per EORI."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from secours.runtime import ServiceContext
 from services.ics2_sti.logic import StiLogic
 
 MONITORED = True  # customs and the Commission watch its heartbeats
-CONSUMES = ("ics2.t2c", "ics2.cr.out")
-PUBLISHES = ("ics2.receipt", "ics2.c2t.{eori}", "ics2.cr.in", "secours.dlq")
+CONSUMES = ("ics2.sti.in", "ics2.cr.out")
+PUBLISHES = ("ics2.receipt", "ics2.sti.out", "ics2.cr.in", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:

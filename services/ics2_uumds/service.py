@@ -7,7 +7,7 @@ from services.ics2_uumds.logic import UumdsLogic
 
 MONITORED = True  # the Commission watches its heartbeats
 CONSUMES = ("ics2.portal",)
-PUBLISHES = ("ics2.t2c", "secours.dlq")
+PUBLISHES = ("ics2.sti.in", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:

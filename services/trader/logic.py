@@ -7,6 +7,9 @@ One instance simulates every trader of the run; each acts under its own EORI
 - IE3R01: pair the unit's ELO with the MRN at the smart border; a consignment drawn as
   "sent twice" then files the same ENS again by mistake, which the CR refuses with IE3N01;
 - IE3Q02: answer the referral with IE3R02 through the provider;
+- some ENS are amended once or twice after registration (IE3Axx), and the ENS of a unit shut out of
+  its sailing is withdrawn (IE3Q04); the filer sends its changes one after the other without
+  waiting for the answers (IE3N10, IE3R07), as a filer's software does;
 - its own system down (noticed ``detect_self_s`` after it fails) and back: call its provider, its
   single correspondent with customs (seed 000, scenario 1), which files the assistance request.
   Its filings wait in the system meanwhile and leave when it is back. A direct filer (its own STI
@@ -24,13 +27,18 @@ from secours.ids import derive_id
 from secours.rand import uniform
 from secours.runtime import Incoming
 from secours.wire import (
+    IE3A10,
+    IE3A51,
     IE3N01,
     IE3N03,
     IE3N08,
+    IE3N10,
     IE3N99,
     IE3Q02,
+    IE3Q04,
     IE3R01,
     IE3R02,
+    IE3R07,
     ClientNotice,
     EloPairing,
     ProviderContact,
@@ -94,6 +102,8 @@ class TraderLogic:
             return self._file(f, now, break_rule=None, tag="resent")
         if timer.kind.startswith("answer:"):
             return self._answer(f, timer.kind.removeprefix("answer:"), now)
+        if timer.kind.startswith("change:"):
+            return self._change(f, int(timer.kind.removeprefix("change:")), now)
         raise ValueError(f"unknown timer {timer.kind}")
 
     def _own_system(self, eori: str, down: bool, now: datetime) -> Effects:
@@ -155,6 +165,7 @@ class TraderLogic:
                     paired_at=now,
                 )
                 fx.send(ELO, c.unit_id, derive_id(c.elo_id, msg.mrn), self.source(c.trader), pairing, subject=msg.mrn)
+                fx.extend(self._plan_changes(c, now))
                 if c.sent_twice and not f.resent:
                     f.resent = True
                     delay = uniform(self.seed, self.params.duplicate_after_s, "dup", c.lrn)
@@ -164,7 +175,7 @@ class TraderLogic:
                 f.answered.add(msg.referral_reference)
                 delay = uniform(self.seed, self.params.referral_answer_s, "rfi", c.lrn)
                 fx.after(now + timedelta(seconds=delay), f"answer:{msg.referral_reference}", c.lrn)
-        elif not isinstance(msg, IE3N01 | IE3N03 | IE3N08):
+        elif not isinstance(msg, IE3N01 | IE3N03 | IE3N08 | IE3N10 | IE3R07):
             raise ValueError(f"{msg.ce_type} is not expected by a trader")
         return fx
 
@@ -183,4 +194,35 @@ class TraderLogic:
             answered_at=now,
         )
         fx.send(to_provider(c.provider), c.lrn, r02.message_id, self.source(c.trader), r02, subject=f.mrn)
+        return fx
+
+    def _plan_changes(self, c: Consignment, now: datetime) -> Effects:
+        """The amendments, then the withdrawal, this filer will send for a registered ENS."""
+        fx = Effects()
+        at = now + timedelta(seconds=uniform(self.seed, self.params.change_after_s, "change", c.lrn))
+        for n in range(1, c.amendments + int(c.withdrawn) + 1):
+            fx.after(at, f"change:{n}", c.lrn)
+            at += timedelta(seconds=uniform(self.seed, self.params.change_gap_s, "change-gap", c.lrn, str(n)))
+        return fx
+
+    def _change(self, f: Filing, n: int, now: datetime) -> Effects:
+        fx = Effects()
+        c = f.consignment
+        if f.mrn is None:
+            return fx
+        msg_id = derive_id(c.lrn, f"change/{n}")
+        msg: IE3A10 | IE3A51 | IE3Q04
+        if n > c.amendments:
+            msg = IE3Q04(
+                message_id=msg_id, lrn=c.lrn, eori=c.trader, mrn=f.mrn, sequence=n,
+                reason=f"unit {c.unit_id} shut out of sailing {c.transport_id}", requested_at=now,
+            )  # fmt: skip
+        else:
+            model = IE3A10 if self.world.transport_by_id[c.transport_id].kind == "FERRY" else IE3A51
+            description, _hs, mass, packages = c.goods[0]
+            change = f"{description}: {round(mass * (1 + n / 20), 1)} kg in {packages + n} packages (weighbridge)"
+            msg = model(
+                message_id=msg_id, lrn=c.lrn, eori=c.trader, mrn=f.mrn, sequence=n, change=change, amended_at=now
+            )
+        fx.send(to_provider(c.provider), c.lrn, msg_id, self.source(c.trader), msg, subject=f.mrn)
         return fx

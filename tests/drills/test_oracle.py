@@ -69,6 +69,13 @@ def test_g1_fails_on_one_transport_document_under_two_lrns() -> None:
     assert status(journal, "G1")[0] == "fail"
 
 
+def test_g1_a_withdrawn_ens_frees_its_transport_document() -> None:
+    refiled = filed(C1, "26FRA", 10) + filed(C2, "26FRB", 40, doc=C1.transport_document)
+    withdrawn = e(f"ics2.c2t.{C1.trader}", "IE3R07", 30, ref_message_id="q", eori=C1.trader, lrn=C1.lrn, mrn="26FRA")
+    assert status([*refiled, withdrawn], "G1")[0] == "pass"
+    assert status(refiled, "G1")[0] == "fail"
+
+
 def test_g2_fails_naming_the_receipted_message_left_without_answer() -> None:
     journal = filed(C1, "26FRA", 10)[:3]  # receipt, no IE3R01
     result = REGISTRY["G2"].fn(JournalIndex.build(journal), CTX)

@@ -121,14 +121,14 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
                               "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S2-AS-DOWN",
                               "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN", "ICS2-FR-DEADLINE-MISSED",
                               "ICS2-FR-UNACCOMPANIED-TRAILERS", "ICS2-FR-SCOPE", "ICS2-EU-OPERATOR-DOWN",
-                              "ICS2-EU-UUMDS-DOWN")}  # fmt: skip
+                              "ICS2-EU-UUMDS-DOWN", "ICS2-EU-TAPAS-DOWN")}  # fmt: skip
     # PROCEDURES.md §10, the coverage table.
     assert per_scenario == {
         "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
         "ICS2-FR-S1-TRADER-DOWN": 7, "ICS2-FR-S1-PROVIDER-DOWN": 7, "ICS2-FR-S2-AS-DOWN": 9,
         "ICS2-FR-NO-ALERT": 7, "ICS2-EU-PROVIDER-DOWN": 7, "ICS2-FR-DEADLINE-MISSED": 5,
         "ICS2-FR-UNACCOMPANIED-TRAILERS": 6, "ICS2-FR-SCOPE": 2, "ICS2-EU-OPERATOR-DOWN": 7,
-        "ICS2-EU-UUMDS-DOWN": 7,
+        "ICS2-EU-UUMDS-DOWN": 7, "ICS2-EU-TAPAS-DOWN": 9,
     }  # fmt: skip
 
 
@@ -298,3 +298,59 @@ def test_uumds_down_portal_filers_lodge_another_way_or_soon_after_and_s2s_is_una
     assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, "s1", arr - 29)) == "pass"
     assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, "s1", arr + 30)) == "fail"  # an hour late
     assert judge("1", *lodged(c, "p2", arr - 30, "ics2.portal")) == "not_exercised"  # portal traffic is not S2S
+
+
+def change(seq: int, minutes: float, ce_type: str = "IE3A10", mrn: str = "26FRM") -> Entry:
+    msg_id = f"chg-{mrn}-{seq}"
+    return e("ics2.t2c", ce_type, minutes, ce_id=f"{msg_id}-{minutes}", message_id=msg_id, lrn=C1.lrn, mrn=mrn,
+             eori=C1.trader, sequence=seq)  # fmt: skip
+
+
+def answered(seq: int, minutes: float, ce_type: str = "IE3N10", mrn: str = "26FRM") -> Entry:
+    return e(f"ics2.c2t.{C1.trader}", ce_type, minutes, ce_id=f"ans-{mrn}-{seq}", ref_message_id=f"chg-{mrn}-{seq}",
+             eori=C1.trader, lrn=C1.lrn, mrn=mrn)  # fmt: skip
+
+
+def test_tapas_down_changes_of_an_ens_are_answered_in_the_order_sent() -> None:
+    down = fault("down", "ics2_tapas", 60, 120)
+    sent = [change(1, 70), change(2, 75, "IE3Q04")]
+    in_order = [answered(1, 125), answered(2, 126, "IE3R07")]
+    swapped = [answered(1, 127), answered(2, 126, "IE3R07")]
+    check = "ICS2-EU-TAPAS-DOWN#2"
+    assert run(check, [*down, *sent, *in_order]) == ("pass", run(check, [*down, *sent, *in_order])[1])
+    status, message = run(check, [*down, *sent, *swapped])
+    assert status == "fail" and "out of order" in message
+    assert run(check, [*down, *sent, in_order[0]])[0] == "fail"  # the invalidation never answered
+    # Ordered by the filer's own sequence, not by when the provider first pushed them.
+    late_first = [change(1, 80), change(2, 75, "IE3Q04")]
+    assert run(check, [*down, *late_first, *in_order])[0] == "pass"
+    assert run(check, [*down, change(1, 30), answered(1, 31)])[0] == "not_exercised"  # before the outage
+    assert run(check, [*sent, *in_order])[0] == "not_exercised"  # no TAPAS outage
+
+
+def test_tapas_down_a_push_with_no_receipt_is_retried_under_its_own_lrn() -> None:
+    down = fault("down", "ics2_tapas", 60, 120)
+    check = "ICS2-EU-TAPAS-DOWN#1"
+
+    def push(msg_id: str, minutes: float, lrn: str = C1.lrn) -> Entry:
+        return e("ics2.t2c", "IE3F10", minutes, ce_id=f"{msg_id}-{minutes}", message_id=msg_id, lrn=lrn)
+
+    receipt = e("ics2.receipt", "as4.receipt", 121, ref_message_id="m1", action="IE3F10", lrn=C1.lrn)
+    assert run(check, [*down, push("m1", 70), push("m1", 73), push("m1", 121), receipt])[0] == "pass"
+    status, message = run(check, [*down, push("m1", 70), push("m1", 73)])  # gave up, never receipted
+    assert status == "fail" and "given up or renumbered" in message
+    renumbered = [push("m1", 70), push("m1", 73, lrn="P001NEWLRN0001"), receipt]
+    assert run(check, [*down, *renumbered])[0] == "fail"
+    assert run(check, [*down, push("m1", 30), receipt])[0] == "not_exercised"  # nothing pushed during it
+
+
+def test_eu_c6_answers_held_by_the_access_point_reach_the_queue_within_t_backlog_max() -> None:
+    down = fault("down", "ics2_tapas", 60, 120)
+    out = e("ics2.sti.out", "IE3N03", 80, ce_id="n03", mrn="26FRA", lrn=C1.lrn, eori=C1.trader)
+
+    def queued(minutes: float) -> Entry:
+        return e(f"ics2.c2t.{C1.trader}", "IE3N03", minutes, ce_id="n03", mrn="26FRA", lrn=C1.lrn, eori=C1.trader)
+
+    assert run("EU-C6", [*down, out, queued(121)], "ICS2-EU-TAPAS-DOWN")[0] == "pass"
+    assert run("EU-C6", [*down, out, queued(200)], "ICS2-EU-TAPAS-DOWN")[0] == "fail"  # 80 min after the end
+    assert run("EU-C6", [*down, out], "ICS2-EU-TAPAS-DOWN")[0] == "fail"  # never delivered

@@ -15,7 +15,7 @@ STI = lambda: StiLogic(set(WORLD.queue_eoris()))  # noqa: E731
 
 def test_valid_filing_gets_receipt_and_mrn_and_goes_to_cr() -> None:
     f = ens(0)
-    fx = STI().handle(incoming("ics2.t2c", f), NOW)
+    fx = STI().handle(incoming("ics2.sti.in", f), NOW)
     assert [o.topic for o in fx.out] == ["ics2.receipt", "ics2.cr.in"]
     forward = fx.out[1].message
     assert isinstance(forward, CrFiling)
@@ -26,20 +26,20 @@ def test_valid_filing_gets_receipt_and_mrn_and_goes_to_cr() -> None:
 @pytest.mark.parametrize("rule", ["R0201", "R0304", "R0401", "R0402"])
 def test_rule_breach_is_answered_by_ie3n99_naming_the_rule(rule: str) -> None:
     f = ens(1, break_rule=rule)
-    fx = STI().handle(incoming("ics2.t2c", f), NOW)
+    fx = STI().handle(incoming("ics2.sti.in", f), NOW)
     assert fx.out[0].topic == "ics2.receipt"
     (n99,) = sent(fx, "IE3N99")
     assert isinstance(n99, IE3N99)
     assert rule in {e.rule_id for e in n99.errors}
-    assert fx.out[1].topic == f"ics2.c2t.{f.declarant.eori}"
+    assert fx.out[1].topic == "ics2.sti.out"
     assert not sent(fx, "cr.filing")
 
 
 def test_retransmission_gets_the_same_receipt_and_nothing_else() -> None:
     sti = STI()
     f = ens(0)
-    first = sti.handle(incoming("ics2.t2c", f), NOW)
-    again = sti.handle(incoming("ics2.t2c", f), NOW)
+    first = sti.handle(incoming("ics2.sti.in", f), NOW)
+    again = sti.handle(incoming("ics2.sti.in", f), NOW)
     assert [o.topic for o in again.out] == ["ics2.receipt"]
     assert again.out[0].id == first.out[0].id
 
@@ -48,11 +48,11 @@ def test_unregistered_sender_is_refused() -> None:
     f = ens(0)
     bad = f.model_copy(update={"declarant": f.declarant.model_copy(update={"eori": "XX1"})})
     with pytest.raises(ValueError, match="not registered"):
-        STI().handle(incoming("ics2.t2c", bad), NOW)
+        STI().handle(incoming("ics2.sti.in", bad), NOW)
 
 
 def test_answers_from_cr_go_to_the_filers_queue() -> None:
     f = ens(0)
     r01 = IE3R01(message_id="m", ref_message_id="x", eori=f.declarant.eori, lrn=f.lrn, mrn=MRN, registered_at=NOW)
     fx = STI().handle(incoming("ics2.cr.out", r01), NOW)
-    assert [(o.topic, o.message) for o in fx.out] == [(f"ics2.c2t.{f.declarant.eori}", r01)]
+    assert [(o.topic, o.message) for o in fx.out] == [("ics2.sti.out", r01)]

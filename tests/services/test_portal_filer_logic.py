@@ -52,4 +52,4 @@ def test_a_portal_filer_without_provider_keeps_trying_past_the_arrival() -> None
 def test_uumds_passes_a_signed_in_submission_on_to_the_sti_unchanged() -> None:
     f = filing(WORLD.traders[-1].eori)
     (out,) = UumdsLogic().handle(incoming("ics2.portal", f), f.issued_at).out
-    assert out.topic == "ics2.t2c" and out.message == f and out.id == f.message_id
+    assert out.topic == "ics2.sti.in" and out.message == f and out.id == f.message_id

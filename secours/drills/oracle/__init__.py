@@ -12,6 +12,7 @@ Layout:
     ics2_fr_trailers.py ICS2-FR-UNACCOMPANIED-TRAILERS #1-#6 (seed 000, loading lists of late trailers)
     ics2_fr_scope.py  ICS2-FR-SCOPE #1-#2 (seeds 000/001, goods unloaded in another Member State)
     ics2_eu.py        EU-C1-EU-C7 and ICS2-EU-STI/CR/NATIONAL-DOWN (seed 001, an ICS2 component down)
+    ics2_eu_tapas.py  ICS2-EU-TAPAS-DOWN #1-#2 (seed 001, the AS4 access point down)
     ics2_eu_uumds.py  ICS2-EU-UUMDS-DOWN #1-#2 (seed 001, sign-in to the STI portal down)
     ics2_eu_operator.py ICS2-EU-OPERATOR-DOWN #1-#4 (seed 001, a direct filer's own system down)
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
@@ -24,6 +25,7 @@ from __future__ import annotations
 from secours.drills.oracle import global_checks as _global_checks  # noqa: F401 - registers G1-G7
 from secours.drills.oracle import ics2_eu as _ics2_eu  # noqa: F401 - registers EU-C* and ICS2-EU-*
 from secours.drills.oracle import ics2_eu_operator as _ics2_eu_operator  # noqa: F401 - ICS2-EU-OPERATOR-DOWN
+from secours.drills.oracle import ics2_eu_tapas as _ics2_eu_tapas  # noqa: F401 - ICS2-EU-TAPAS-DOWN
 from secours.drills.oracle import ics2_eu_uumds as _ics2_eu_uumds  # noqa: F401 - ICS2-EU-UUMDS-DOWN
 from secours.drills.oracle import ics2_fr_deadline as _ics2_fr_deadline  # noqa: F401 - DEADLINE-MISSED
 from secours.drills.oracle import ics2_fr_no_alert as _ics2_fr_no_alert  # noqa: F401 - ICS2-FR-NO-ALERT

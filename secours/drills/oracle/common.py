@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from secours.clock import format_sim
+from secours.components import ICS2_COMPONENTS
 from secours.drills.journal import Entry
 from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, evidence, outcome
@@ -63,7 +64,6 @@ def at_fault(f: FaultWindow, note: str) -> Evidence:
     return Evidence(f.fault_id, "secours.faults", f.start, note)
 
 
-_ICS2 = ("ics2_sti", "ics2_cr", "ics2_nes_fr", "ics2_uumds")
 ICS2_PATH = ("ics2_sti", "ics2_cr", "ics2_nes_fr")  # the customs systems every smart-border ENS goes through
 
 
@@ -91,13 +91,13 @@ def covered(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
     goods unloaded in France (scope rule SC1)."""
     alerts = typed(ix, "meteo.alert")
     opened = {e.data["alert_id"]: e.time for e in alerts
-              if e.time and e.data["phase"] == "open" and e.data["component"] in _ICS2}  # fmt: skip
+              if e.time and e.data["phase"] == "open" and e.data["component"] in ICS2_COMPONENTS}  # fmt: skip
     ended = {e.data["alert_id"]: e.time for e in alerts if e.time and e.data["phase"] == "end"}
     if _open_at(opened, ended, t):
         return True
     notices = sorted((e for e in typed(ix, "customs.notice") if e.data["to"] == c.provider and e.time and e.time <= t),
                      key=lambda e: e.time.timestamp() if e.time else 0.0)  # fmt: skip
-    if notices and notices[-1].data["kind"] == "outage" and notices[-1].data["component"] in _ICS2:
+    if notices and notices[-1].data["kind"] == "outage" and notices[-1].data["component"] in ICS2_COMPONENTS:
         return True
     if c.country_of_unloading != "FR":
         return False  # an assistance request is the smart-border fallback: goods unloaded in France (SC1)
@@ -247,3 +247,20 @@ def held_pushed_in_time(
         return outcome(check_id, "not_exercised", "the provider held no ENS during its outage")
     return verdict(check_id, found, f"all {len(held)} held ENS pushed within t.backlog_max of the recovery",
                    "{n} held ENS pushed late or never")  # fmt: skip
+
+
+def retries_under_own_lrn(ix: JournalIndex, ctx: Context) -> tuple[int, list[Evidence]]:
+    """(ENS pushes retried, findings): a retry that changed the LRN, or an ENS pushed under an LRN
+    no consignment has (a filer that renumbers when a push fails files the consignment twice)."""
+    known = {c.lrn for c in ctx.world.consignments}
+    found: list[Evidence] = []
+    retried = 0
+    for msg_id, entries in ix.pushes.items():
+        ens = [e for e in entries if e.ce_type in ENS_FILINGS]
+        if len(ens) > 1:
+            retried += 1
+            lrns = {e.data["lrn"] for e in ens}
+            if len(lrns) > 1:
+                found.append(evidence(ens[0], f"message {msg_id} retried under {len(lrns)} LRNs"))
+        found += [evidence(e, f"{e.data['lrn']}: an LRN no consignment has") for e in ens if e.data["lrn"] not in known]
+    return retried, found

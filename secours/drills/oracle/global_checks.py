@@ -15,10 +15,21 @@ from secours.drills.reportdata import CheckOutcome, Evidence
 __all__: list[str] = []
 
 # What ends each kind of push (PROCEDURES.md G2); an IE3R02 is ended by the assessment it unblocks.
-_ENDS = {"IE3F10": "IE3R01/IE3N99/IE3N01", "IE3F51": "IE3R01/IE3N99/IE3N01", "IE3N06": "IE3R04/IE3N99"}
+_ENDS = {
+    "IE3F10": "IE3R01/IE3N99/IE3N01",
+    "IE3F51": "IE3R01/IE3N99/IE3N01",
+    "IE3N06": "IE3R04/IE3N99",
+    "IE3A10": "IE3N10/IE3N01",
+    "IE3A51": "IE3N10/IE3N01",
+    "IE3Q04": "IE3R07/IE3N01",
+}
 
 
-@check("G1", "GLOBAL", "No ENS registered twice: one MRN per (filer, LRN) and per (filer, transport document)")
+@check(
+    "G1",
+    "GLOBAL",
+    "No ENS registered twice: one MRN per (filer, LRN), and per (filer, transport document) one MRN not invalidated",
+)
 def g1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     found: list[Evidence] = []
     by_document: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -26,7 +37,7 @@ def g1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         mrns = {e.data["mrn"] for e in r01s}
         if len(mrns) > 1:
             found.extend(evidence(e, f"LRN {key[1]} of {key[0]} registered as {e.data['mrn']}") for e in r01s)
-        for mrn in mrns:
+        for mrn in mrns - ix.invalidated.keys():  # a withdrawn ENS frees its transport document
             filing = ix.filing_by_mrn.get(mrn)
             if filing is not None:
                 by_document[(key[0], filing.data["transport_document_reference"])].add(mrn)

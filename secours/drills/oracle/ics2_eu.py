@@ -12,6 +12,7 @@ import itertools
 from datetime import datetime, timedelta
 
 from secours.clock import format_sim
+from secours.components import ICS2_COMPONENTS
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
     closed_in_time,
@@ -22,6 +23,7 @@ from secours.drills.oracle.common import (
     outage_das,
     provider_case,
     receipts_by_lrn,
+    retries_under_own_lrn,
     seconds,
     typed,
     verdict,
@@ -37,11 +39,10 @@ TAPAS, UUMDS, STI, CR = "ICS2-EU-TAPAS-DOWN", "ICS2-EU-UUMDS-DOWN", "ICS2-EU-STI
 NATIONAL, OPERATOR, PROVIDER = "ICS2-EU-NATIONAL-DOWN", "ICS2-EU-OPERATOR-DOWN", "ICS2-EU-PROVIDER-DOWN"
 ALL = (TAPAS, UUMDS, STI, CR, NATIONAL, OPERATOR, PROVIDER)
 CUSTOMS_SIDE = (TAPAS, UUMDS, STI, CR, NATIONAL)
-_COMPONENTS = ("ics2_sti", "ics2_cr", "ics2_nes_fr", "ics2_uumds")
 
 
 def _fault(ix: JournalIndex) -> FaultWindow | None:
-    return first_fault(ix, lambda w: w.component.split(".")[0] in _COMPONENTS)
+    return first_fault(ix, lambda w: w.component.split(".")[0] in ICS2_COMPONENTS)
 
 
 def _component(f: FaultWindow) -> str:
@@ -198,7 +199,7 @@ def _pushed_again(
 
 @check("EU-C5", EU, "What was receipted during a queue-and-replay fault is not pushed again", applies_to=(TAPAS, CR))
 def eu_c5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    f = first_fault(ix, lambda w: w.kind == "queue_replay" and w.component.split(".")[0] in _COMPONENTS)
+    f = first_fault(ix, lambda w: w.kind == "queue_replay" and w.component.split(".")[0] in ICS2_COMPONENTS)
     if f is None or f.start is None:
         return outcome("EU-C5", "not_exercised", "no queue-and-replay fault of an ICS2 component in this drill")
     checked, found = _pushed_again(ix, f.start, f.end or ctx.end)
@@ -216,6 +217,7 @@ def eu_c6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     limit = f.end + seconds(ctx, "t_backlog_max")
     found: list[Evidence] = []
     checked = 0
+    # Messages taken during the fault: their business answer.
     for msg_id, receipts in ix.receipts.items():
         got = first(receipts)
         if got is None or got.time is None or not f.start <= got.time < f.end:
@@ -225,11 +227,21 @@ def eu_c6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if answer is None or answer.time is None or answer.time > limit:
             when = f"only at {format_sim(answer.time)}" if answer is not None and answer.time else "never"
             found.append(evidence(got, f"{got.data['lrn']} ({got.data['action']}): answered {when}"))
+    # Answers ICS2 produced during the fault (an access point down holds them): their delivery.
+    for out in ix.answers_out:
+        if out.time is None or not f.start <= out.time < f.end:
+            continue
+        checked += 1
+        queued = ix.queued_at.get(out.ce_id)
+        if queued is None or queued > limit:
+            when = f"only at {format_sim(queued)}" if queued is not None else "never"
+            found.append(evidence(out, f"{out.ce_type} for {out.data['lrn']} put out at {format_sim(out.time)}: "
+                                       f"in the {out.data['eori']} queue {when}"))  # fmt: skip
     if not checked:
-        return outcome("EU-C6", "not_exercised", "nothing was receipted during the fault")
-    return verdict("EU-C6", found, f"all {checked} messages receipted during the fault answered by "
-                   f"{format_sim(limit)}",
-                   "{n} messages receipted during the fault answered late or never")  # fmt: skip
+        return outcome("EU-C6", "not_exercised", "nothing was receipted or answered during the fault")
+    return verdict("EU-C6", found, f"all {checked} messages taken or answered during the fault reached the "
+                   f"filer's queue by {format_sim(limit)}",
+                   "{n} answers of the fault period queued late or never")  # fmt: skip
 
 
 @check("EU-C7", EU, "French-specific actions (DAs, relays to clients) concern French first-entry consignments only",
@@ -290,17 +302,7 @@ def sti_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     f = _sti_fault(ix)
     if f is None or f.start is None:
         return outcome(f"{STI}#2", "not_exercised", "no STI outage in this drill")
-    known = {c.lrn for c in ctx.world.consignments}
-    found: list[Evidence] = []
-    retried = 0
-    for msg_id, entries in ix.pushes.items():
-        ens = [e for e in entries if e.ce_type in ENS_FILINGS]
-        if len(ens) > 1:
-            retried += 1
-            lrns = {e.data["lrn"] for e in ens}
-            if len(lrns) > 1:
-                found.append(evidence(ens[0], f"message {msg_id} retried under {len(lrns)} LRNs"))
-        found += [evidence(e, f"{e.data['lrn']}: an LRN no consignment has") for e in ens if e.data["lrn"] not in known]
+    retried, found = retries_under_own_lrn(ix, ctx)
     if not retried:
         return outcome(f"{STI}#2", "not_exercised", "no push was retried in this drill")
     return verdict(f"{STI}#2", found, f"{retried} retried pushes, each under its consignment's own LRN",

@@ -10,11 +10,12 @@ from datetime import datetime
 from secours.clock import parse_sim
 from secours.drills.journal import Entry
 
-__all__ = ["FaultWindow", "JournalIndex"]
+__all__ = ["ANSWER_TYPES", "CHANGE_TYPES", "ENS_FILINGS", "PUSH_TYPES", "FaultWindow", "JournalIndex"]
 
 ENS_FILINGS = frozenset({"IE3F10", "IE3F51"})  # the ENS filings of the smart border: ferry, shuttle
-PUSH_TYPES = ENS_FILINGS | {"IE3R02", "IE3N06"}
-ANSWER_TYPES = frozenset({"IE3R01", "IE3N99", "IE3N01", "IE3R04"})
+CHANGE_TYPES = frozenset({"IE3A10", "IE3A51", "IE3Q04"})  # amendments and invalidations of a registered ENS
+PUSH_TYPES = ENS_FILINGS | CHANGE_TYPES | {"IE3R02", "IE3N06"}
+ANSWER_TYPES = frozenset({"IE3R01", "IE3N99", "IE3N01", "IE3R04", "IE3N10", "IE3R07"})
 
 
 @dataclass
@@ -37,11 +38,14 @@ class JournalIndex:
     receipts: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # by pushed message id
     answers: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # queue answers by ref id
     queue: list[Entry] = field(default_factory=list)  # everything put in a customs-to-trader queue
+    queued_at: dict[str, datetime] = field(default_factory=dict)  # first time a record id reached a queue
+    answers_out: list[Entry] = field(default_factory=list)  # answers the STI put out, before TAPAS delivers them
     r01_by_key: dict[tuple[str, str], list[Entry]] = field(default_factory=lambda: defaultdict(list))
     filing_by_mrn: dict[str, Entry] = field(default_factory=dict)  # CrFiling (STI -> CR), by MRN
     arrivals: dict[str, Entry] = field(default_factory=dict)  # transport.arrived by transport id
     disembarked: dict[str, Entry] = field(default_factory=dict)  # unit.disembarked by unit id (first)
     n03_by_mrn: dict[str, Entry] = field(default_factory=dict)
+    invalidated: dict[str, Entry] = field(default_factory=dict)  # IE3R07 by MRN
     dead_letters: list[Entry] = field(default_factory=list)
     first_seen_id: dict[str, datetime] = field(default_factory=dict)
     end: datetime | None = None
@@ -69,14 +73,20 @@ class JournalIndex:
             self.pushes[d["message_id"]].append(e)
         elif topic == "ics2.receipt":
             self.receipts[d["ref_message_id"]].append(e)
+        elif topic == "ics2.sti.out":
+            self.answers_out.append(e)
         elif topic.startswith("ics2.c2t."):
             self.queue.append(e)
+            if t is not None and e.ce_id:
+                self.queued_at.setdefault(e.ce_id, t)
             if ty in ANSWER_TYPES:
                 self.answers[d["ref_message_id"]].append(e)
             if ty == "IE3R01":
                 self.r01_by_key[(d["eori"], d["lrn"])].append(e)
             elif ty == "IE3N03":
                 self.n03_by_mrn.setdefault(d["mrn"], e)
+            elif ty == "IE3R07":
+                self.invalidated.setdefault(d["mrn"], e)
         elif ty == "cr.filing":
             self.filing_by_mrn.setdefault(d["mrn"], e)
         elif ty == "transport.arrived":
