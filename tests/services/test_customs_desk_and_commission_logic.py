@@ -112,7 +112,7 @@ def test_the_commission_declares_the_bcp_when_an_eu_component_falls_silent_and_t
     timer = fx.timers[0]
     for minutes in range(1, 12):
         at = NOW + timedelta(minutes=minutes)
-        for beating in ("ics2_cr", "ics2_uumds"):  # the CR and UUM&DS beat
+        for beating in ("ics2_tapas", "ics2_cr", "ics2_uumds"):  # TAPAS, the CR and UUM&DS beat
             commission.handle(incoming("ops.health", Heartbeat(component=beating, at=at)), at)
         step = commission.on_timer(timer, at)
         timer = step.timers[0]
