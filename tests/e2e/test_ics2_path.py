@@ -100,4 +100,4 @@ async def test_filing_path_end_to_end(settings: ClientSettings) -> None:
     assert sorted(d["topic"] for d in dead) == ["ics2.cr.in", "ics2.t2c"]
     assert any("single-object" in d["reason"] for d in dead)
     assert any("unknown schema fingerprint" in d["reason"] for d in dead)
-    assert {d["service"] for d in dead} == {"ics2_sti", "ics2_cr"}
+    assert {d["service"] for d in dead} == {"ics2_tapas", "ics2_cr"}  # TAPAS is the first to read ics2.t2c

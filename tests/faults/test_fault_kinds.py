@@ -423,7 +423,7 @@ LINK_CUT_CONFIG = CONFIG.model_copy(update={"speed": 1200.0})
 
 
 async def test_link_cut_holds_records_until_the_link_is_repaired(settings: ClientSettings) -> None:
-    cut = fault({"id": "provider-sti-cut", "kind": "link_cut", "scope": {"link": ["edi_provider", "ics2_sti"]}})
+    cut = fault({"id": "provider-tapas-cut", "kind": "link_cut", "scope": {"link": ["edi_provider", "ics2_tapas"]}})
     out = await run_world(settings, cut, LINK_CUT_CONFIG)
     start, end = check_fault_events(out)
 
