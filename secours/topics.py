@@ -38,7 +38,10 @@ class TopicSpec(BaseModel):
     consumers: tuple[str, ...]
     cleanup: str = "delete"
     when_down: Literal["wait", "refuse"] = "wait"
-    out_of_band: bool = False  # a people's channel: untouched by a "down" fault of the actor's IT system
+    # A people's channel: untouched by a "down" fault of the actor's IT system. "sender": only the
+    # sender's side is (a web portal its staff use by hand while their own system is down, but one
+    # that goes down with the system that serves it).
+    out_of_band: bool | Literal["sender"] = False
 
     @property
     def placeholders(self) -> tuple[str, ...]:

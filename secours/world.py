@@ -50,6 +50,8 @@ class Traffic(_Strict):
         le=1,
         description="share of consignments entering via France, unloaded in another Member State",
     )
+    lu_operators: int = Field(0, ge=0, le=500, description="economic operators registered with LUCCS (Luxembourg)")
+    lu_declarations: int = Field(0, ge=0, le=100_000, description="import declarations they lodge with LUCCS")
     amendment_share: float = Field(
         0.0, ge=0, le=1, description="share of ENS their filer amends (IE3Axx) once or twice after registration"
     )
@@ -59,6 +61,12 @@ class Traffic(_Strict):
         le=1,
         description="share of units shut out of their sailing: the filer withdraws the ENS (IE3Q04)",
     )
+
+    @model_validator(mode="after")
+    def _luccs_needs_operators(self) -> Traffic:
+        if self.lu_declarations and not self.lu_operators:
+            raise ValueError("lu_declarations needs lu_operators (the operators who lodge them)")
+        return self
 
     @model_validator(mode="after")
     def _some_traders_use_providers(self) -> Traffic:
@@ -150,6 +158,21 @@ class Params(_Strict):
         False, description="non-compliant shipping company (staged): its loading lists leave out one trailer"
     )
     silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
+    lu_ack_timeout_s: float = Field(
+        180.0, gt=0, description="a LUCCS lodging not registered after this is lodged again"
+    )
+    lu_bureau_answer_s: tuple[float, float] = Field(
+        (300.0, 900.0), description="the Bureau de recette's delay to answer an operator's contact"
+    )
+    lu_silent_operators: bool = Field(
+        False, description="non-compliant LU operators (staged): they use NTP without telling the Servicedesk"
+    )
+    lu_replaying_operators: bool = Field(
+        False, description="non-compliant LU operators (staged): B2G back, they replay what failed, lodged or not"
+    )
+    lu_unadvised_operators: bool = Field(
+        False, description="non-compliant LU operators (staged): LUCCS down, they lodge on paper unadvised"
+    )
     unchecking_office: bool = Field(
         False, description="non-compliant office (staged): it records missing ENS without checking the system"
     )
@@ -189,6 +212,20 @@ class Trader:
 class Carrier:
     eori: str
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LuOperator:
+    eori: str  # LU + 8 digits
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LuDeclaration:
+    decl_id: str
+    eo: str
+    decl_type: str  # H1..H7
+    ready: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +326,8 @@ class World:
         self.carriers = tuple(Carrier(f"FR{rng.randrange(10**13, 10**14):014d}", name) for name, _ in _CARRIERS)
         self.transports = self._timetable(rng)
         self.consignments = self._consignments(rng)
+        # Luxembourg's traffic has its own random stream: a world without it is drawn as before.
+        self.lu_operators, self.lu_declarations = self._luccs(random.Random(f"luccs/{config.seed}"))
 
     def _own_channels(self, direct: int, portal: int) -> None:
         """The last ``direct`` traders file through an STI connection of their own (D001...), the
@@ -308,6 +347,26 @@ class World:
             moved.append(replace(tr, provider=via.id, backup=backup))
         self.providers = (*self.providers, *own)
         self.traders = (*self.traders[:-n], *moved)
+
+    def _luccs(self, rng: random.Random) -> tuple[tuple[LuOperator, ...], tuple[LuDeclaration, ...]]:
+        """Economic operators registered with LUCCS and the import declarations they lodge, spread
+        over the run's first nine tenths."""
+        cfg, t = self.config, self.config.traffic
+        eos = tuple(
+            LuOperator(f"LU{rng.randrange(10**7, 10**8):08d}", f"Luxembourg Import {i + 1:03d} SARL")
+            for i in range(t.lu_operators)
+        )
+        span = cfg.duration_hours * 3600 * 0.9
+        decls = [
+            LuDeclaration(
+                decl_id=f"LUDEC{cfg.start:%y%m%d}{i + 1:06d}",
+                eo=rng.choice(eos).eori,
+                decl_type=rng.choice(("H1", "H1", "H1", "H2", "H6", "H7")),
+                ready=cfg.start + timedelta(seconds=rng.uniform(0, span)),
+            )
+            for i in range(t.lu_declarations)
+        ]
+        return eos, tuple(sorted(decls, key=lambda d: d.ready))
 
     def self_filer(self, eori: str) -> bool:
         """The trader lodges its ENS itself (own connection or STI portal), not through an EDI provider."""

@@ -14,6 +14,11 @@ Layout:
     olga/           OLGA: registers and acknowledges assistance requests (DA) at any hour
     customs_office_fr/ the office of first entry: checks the system before recording a missing ENS
     shipping_company/ ferry companies: loading lists of unaccompanied trailers whose ENS is late
+    luccs_b2g/      LUCCS's B2G (AS4) endpoint: passes operators' system-to-system declarations to LUCCS
+    luccs/          LUCCS, Luxembourg's national import system: registers declarations (B2G or NTP portal)
+    lu_servicedesk/ the Servicedesk eDouane: watches LUCCS, opens and closes its fallback, notifies operators
+    lu_bureau/      the Bureau de recette Douanes: recommendations and paper declarations when LUCCS is down
+    lu_operator/    Luxembourg economic operators: lodge declarations, and fall back as seed 004 says
 
 In each folder ``logic.py`` is pure (state + event + now -> new state + messages and timers) and
 ``service.py`` declares the topics it consumes and publishes and runs the logic on the bus.
@@ -36,6 +41,11 @@ from services.ics2_nes_fr import service as ics2_nes_fr
 from services.ics2_sti import service as ics2_sti
 from services.ics2_tapas import service as ics2_tapas
 from services.ics2_uumds import service as ics2_uumds
+from services.lu_bureau import service as lu_bureau
+from services.lu_operator import service as lu_operator
+from services.lu_servicedesk import service as lu_servicedesk
+from services.luccs import service as luccs
+from services.luccs_b2g import service as luccs_b2g
 from services.olga import service as olga
 from services.shipping_company import service as shipping_company
 from services.smart_border import service as smart_border
@@ -76,6 +86,11 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("olga", olga),
         _define("customs_office_fr", customs_office_fr),
         _define("shipping_company", shipping_company),
+        _define("lu_operator", lu_operator),
+        _define("luccs_b2g", luccs_b2g),
+        _define("luccs", luccs),
+        _define("lu_servicedesk", lu_servicedesk),
+        _define("lu_bureau", lu_bureau),
     )
 }
 """Every service, by name: what ``secours run --only/--without`` accepts."""

@@ -162,9 +162,13 @@ class FaultController:
         ]
         return max(ends) if ends else None
 
-    def _spares(self, fault: Fault, topic: str) -> bool:
-        """A system down leaves its people's channels (phone, e-mail, web forms) working."""
-        return fault.kind == "down" and fault.scope.topic is None and self.catalog.spec_for(topic).out_of_band
+    def _spares(self, fault: Fault, topic: str, *, receiving: bool = False) -> bool:
+        """A system down leaves its people's channels (phone, e-mail, web forms) working; a web portal
+        (``out_of_band: sender``) works for its users whose own system is down, not when it is down."""
+        band = self.catalog.spec_for(topic).out_of_band
+        if receiving and band == "sender":
+            return False
+        return fault.kind == "down" and fault.scope.topic is None and bool(band)
 
     def monitoring_blind(self, service: str, now: datetime) -> bool:
         """The component is down or queuing, but its heartbeats go on: no monitoring will see it."""
@@ -174,7 +178,7 @@ class FaultController:
 
     def on_incoming(self, service: str, incoming: Incoming, now: datetime) -> Verdict:
         for a in self.live(now, ("down", "error", "queue_replay")):
-            if self._spares(a.fault, incoming.topic):
+            if self._spares(a.fault, incoming.topic, receiving=True):
                 continue
             actor = a.fault.scope.actor
             if a.fault.kind == "down" and actor is not None and not actor.startswith(f"{service}:"):

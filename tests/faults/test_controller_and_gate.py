@@ -186,3 +186,16 @@ def test_corrupted_bytes_keep_the_header_and_break_the_body() -> None:
     assert broken[:10] == data[:10] and broken != data
     with pytest.raises(CodecError):
         codec.decode(broken)
+
+
+def test_a_web_portal_works_for_users_whose_system_is_down_not_when_the_system_serving_it_is() -> None:
+    lodging = next(s for s in samples() if s.ce_type == "lu.declaration").model_copy(update={"channel": "NTP"})
+    on_portal = Incoming("lu.ntp", lodging, "n1", "lu_operator:LU12345678", at(1))
+    luccs_down = controller({"id": "f", "kind": "down", "scope": {"component": "luccs"}, "start": "0s"})
+    assert luccs_down.on_incoming("luccs", on_portal, at(1)).action == "drop"  # refused: the portal is LUCCS's
+    operator_down = controller({"id": "e", "kind": "down", "scope": {"actor": "lu_operator:LU12345678"}})
+    sent = Outgoing("lu.ntp", "LU12345678", "n1", "lu_operator:LU12345678", lodging, "D1")
+    assert [form for _, form, _ in operator_down.on_outgoing("lu_operator", sent, at(1))] == ["as_is"]
+    assert operator_down.on_outgoing("lu_operator", sent, at(1))[0][0] == at(1)  # sent now, by hand
+    b2g = Outgoing("lu.b2g", "LU12345678", "b1", "lu_operator:LU12345678", lodging, "D1")
+    assert operator_down.on_outgoing("lu_operator", b2g, at(1))[0][0] > at(1)  # its own B2G system: held

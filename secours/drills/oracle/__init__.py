@@ -15,6 +15,7 @@ Layout:
     ics2_eu_tapas.py  ICS2-EU-TAPAS-DOWN #1-#2 (seed 001, the AS4 access point down)
     ics2_eu_uumds.py  ICS2-EU-UUMDS-DOWN #1-#2 (seed 001, sign-in to the STI portal down)
     ics2_eu_operator.py ICS2-EU-OPERATOR-DOWN #1-#4 (seed 001, a direct filer's own system down)
+    luccs.py          LUCCS-B2G-EO-DOWN, -B2G-ADA-DOWN, -FULL-DOWN (seed 004, Luxembourg's import system)
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
 Importing this package registers every check module.
@@ -33,6 +34,7 @@ from secours.drills.oracle import ics2_fr_s1 as _ics2_fr_s1  # noqa: F401 - regi
 from secours.drills.oracle import ics2_fr_s2 as _ics2_fr_s2  # noqa: F401 - registers ICS2-FR-S2-AS-DOWN#1-#9
 from secours.drills.oracle import ics2_fr_scope as _ics2_fr_scope  # noqa: F401 - registers ICS2-FR-SCOPE
 from secours.drills.oracle import ics2_fr_trailers as _ics2_fr_trailers  # noqa: F401 - UNACCOMPANIED-TRAILERS
+from secours.drills.oracle import luccs as _luccs  # noqa: F401 - registers LUCCS-*
 from secours.drills.oracle.index import JournalIndex
 from secours.drills.oracle.registry import REGISTRY, Context
 from secours.drills.reportdata import CheckOutcome

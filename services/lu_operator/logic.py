@@ -1,0 +1,208 @@
+"""Economic operators registered with LUCCS (Luxembourg imports, seed 004).
+
+One instance simulates every operator of the run, each under its own EORI (``lu_operator:LU...``).
+Each declaration is lodged when ready, system to system (B2G) as usual, and lodged again through
+the channel of the moment while LUCCS has not registered it (every ``lu_ack_timeout_s``):
+
+- its own B2G system down (noticed ``detect_self_s`` after it fails): tell the Servicedesk
+  eDouane at once, then lodge by hand on the National Trader Portal (NTP); what was already in its
+  B2G system's queue leaves from there once it is back, so that nothing is lodged twice. Once
+  restored: tell the Servicedesk at once and go back to B2G;
+- the Servicedesk says LUCCS's B2G endpoint is down: lodge on the NTP portal until it says the
+  endpoint is back (no notice from the operator is required);
+- the Servicedesk says LUCCS is down altogether: contact the Bureau de recette Douanes, follow its
+  recommendation (a paper declaration at the office), and once LUCCS is back register each paper
+  declaration in LUCCS, quoting its paper registration.
+
+Staged breaches (``Params``): ``lu_silent_operators`` use the NTP portal without telling the
+Servicedesk; ``lu_replaying_operators`` replay on B2G what failed there once it is back, even what
+was lodged on NTP meanwhile; ``lu_unadvised_operators`` lodge on paper without asking the Bureau.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from secours.effects import Effects, Incoming, Timer
+from secours.ids import derive_id
+from secours.wire import LuBureau, LuDecl, LuImportDeclaration, LuServicedesk
+from secours.world import LuDeclaration, World
+
+__all__ = ["LuOperatorLogic"]
+
+B2G, NTP, DESK, BUREAU = "lu.b2g", "lu.ntp", "lu.servicedesk", "lu.bureau"
+ME = "lu_operator"
+
+
+@dataclass(slots=True)
+class Lodging:
+    decl: LuDeclaration
+    due: bool = False  # ready to be lodged
+    channel: str = ""  # where it was last lodged
+    sent_at: datetime | None = None
+    b2g_failed: bool = False  # a B2G lodging of it went unanswered
+    paper: str = ""  # the paper registration, once the Bureau took it
+    done: bool = False  # registered in LUCCS
+
+
+@dataclass(slots=True)
+class Operator:
+    eori: str
+    own_down_since: datetime | None = None  # its own B2G system, as its staff noticed
+    fallback: str = ""  # the Servicedesk's fallback in force: "", "B2G_ADA" or "FULL"
+    recommendation: LuBureau | None = None
+    contacted: bool = False
+    lodgings: list[str] = field(default_factory=list)
+
+
+class LuOperatorLogic:
+    def __init__(self, world: World) -> None:
+        self.params = world.config.params
+        self.ops = {eo.eori: Operator(eo.eori) for eo in world.lu_operators}
+        self.files = {d.decl_id: Lodging(d) for d in world.lu_declarations}
+        for d in world.lu_declarations:
+            self.ops[d.eo].lodgings.append(d.decl_id)
+
+    @staticmethod
+    def source(eo: str) -> str:
+        return f"{ME}:{eo}"
+
+    def start(self, now: datetime) -> Effects:
+        fx = Effects()
+        for f in self.files.values():
+            fx.after(f.decl.ready, "ready", f.decl.decl_id)
+        return fx
+
+    # --- lodging ------------------------------------------------------------------------------
+
+    def _channel(self, op: Operator) -> str:
+        if op.fallback == "FULL":
+            return "PAPER" if op.recommendation or self.params.lu_unadvised_operators else "ASK_BUREAU"
+        if op.own_down_since is not None or op.fallback == "B2G_ADA":
+            return "NTP"
+        return "B2G"
+
+    def _lodge(self, f: Lodging, now: datetime) -> Effects:
+        fx = Effects()
+        op = self.ops[f.decl.eo]
+        if f.done or (f.paper and op.fallback == "FULL"):
+            return fx
+        channel = self._channel(op)
+        if f.paper:
+            channel = "B2G" if channel == "PAPER" else channel  # regularise a paper one once LUCCS is back
+        if channel == "ASK_BUREAU":
+            return self._ask_bureau(op, now)
+        if op.own_down_since is not None and f.channel == "B2G" and f.sent_at and f.sent_at >= op.own_down_since:
+            # Already in its B2G system's queue: it leaves from there once the system is back.
+            fx.after(now + timedelta(seconds=self.params.lu_ack_timeout_s), "check", f.decl.decl_id)
+            return fx
+        if f.channel == "B2G" and channel != "B2G":
+            f.b2g_failed = True
+        ref = f.paper or (op.recommendation.message_id if channel == "PAPER" and op.recommendation else "")
+        msg = LuImportDeclaration(
+            message_id=derive_id(f.decl.decl_id, f"{channel}/{ref}"), decl_id=f.decl.decl_id, eo=op.eori,
+            decl_type=f.decl.decl_type, channel=channel, ref=ref, lodged_at=now,
+        )  # fmt: skip
+        topic = {"B2G": B2G, "NTP": NTP, "PAPER": BUREAU}[channel]
+        fx.send(topic, op.eori, msg.message_id, self.source(op.eori), msg, subject=f.decl.decl_id)
+        f.channel, f.sent_at = channel, now
+        fx.after(now + timedelta(seconds=self.params.lu_ack_timeout_s), "check", f.decl.decl_id)
+        return fx
+
+    def _ask_bureau(self, op: Operator, now: datetime) -> Effects:
+        fx = Effects()
+        if op.contacted:
+            return fx
+        op.contacted = True
+        contact = LuBureau(
+            message_id=derive_id(op.eori, f"bureau/{now.isoformat()}"), action="contact", eo=op.eori, office="LU000001",
+            channel="", recommendation="", ref="", sent_at=now,
+        )  # fmt: skip
+        fx.send(BUREAU, op.eori, contact.message_id, self.source(op.eori), contact)
+        return fx
+
+    def _pending(self, op: Operator) -> list[Lodging]:
+        return [self.files[d] for d in op.lodgings if self.files[d].due and not self.files[d].done]
+
+    # --- events -------------------------------------------------------------------------------
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        if timer.kind in ("own_outage", "own_recovery"):
+            return self._own_system(timer.ref.removeprefix(f"{ME}:"), timer.kind == "own_outage", now)
+        f = self.files[timer.ref]
+        f.due = True
+        return self._lodge(f, now)  # "ready", or "check": not registered yet
+
+    def _own_system(self, eo: str, down: bool, now: datetime) -> Effects:
+        fx = Effects()
+        op = self.ops.get(eo)
+        if op is None or down == (op.own_down_since is not None):
+            return fx
+        op.own_down_since = now - timedelta(seconds=self.params.detect_self_s) if down else None
+        if not self.params.lu_silent_operators:
+            action = "eo_outage" if down else "eo_restored"
+            n = LuServicedesk(
+                notice_id=derive_id(eo, f"{action}/{now.isoformat()}"), action=action, eo=eo, scope="B2G_EO",
+                joint_with="", notice="", sent_at=now,
+                text=f"{'Our B2G system is down' if down else 'Our B2G system is restored'} ({eo}).",
+            )  # fmt: skip
+            fx.send(DESK, eo, n.notice_id, self.source(eo), n)
+        for f in self._pending(op):  # what waits goes through the channel of the moment
+            fx.extend(self._lodge(f, now))
+        return fx
+
+    def handle(self, incoming: Incoming, now: datetime) -> Effects:
+        msg = incoming.message
+        fx = Effects()
+        if isinstance(msg, LuDecl):
+            f = self.files.get(msg.decl_id)
+            if f is None:
+                raise ValueError(f"{msg.decl_id} is not a declaration of this run")
+            if msg.status == "PAPER_ACCEPTED":
+                f.paper = msg.record_id
+            elif msg.ref == f.paper or not f.paper:
+                f.done = True
+            return fx
+        if isinstance(msg, LuServicedesk):
+            op = self.ops.get(msg.eo)
+            if msg.action != "eo_notice" or op is None:
+                return fx  # a notice of ours, or the fallback itself
+            return self._fallback(op, msg, now)
+        if isinstance(msg, LuBureau):
+            op = self.ops.get(msg.eo)
+            if msg.action == "recommendation" and op is not None and op.recommendation is None:
+                op.recommendation = msg
+                for f in self._pending(op):
+                    if not f.paper:
+                        fx.extend(self._lodge(f, now))
+            return fx
+        if isinstance(msg, LuImportDeclaration):
+            return fx  # a paper declaration we handed in
+        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+
+    def _fallback(self, op: Operator, msg: LuServicedesk, now: datetime) -> Effects:
+        fx = Effects()
+        if msg.notice == "opened":
+            op.fallback = msg.scope
+        elif msg.notice == "restored" and op.fallback:
+            op.fallback, op.recommendation, op.contacted = "", None, False
+            if self.params.lu_replaying_operators:
+                fx.extend(self._replay(op, now))
+        for f in self._pending(op):  # paper ones included: they are registered once LUCCS is back
+            fx.extend(self._lodge(f, now))
+        return fx
+
+    def _replay(self, op: Operator, now: datetime) -> Effects:
+        """Staged breach: everything that failed on B2G is sent there again, lodged meanwhile or not."""
+        fx = Effects()
+        for d in op.lodgings:
+            f = self.files[d]
+            if f.b2g_failed:
+                f.b2g_failed = False
+                msg = LuImportDeclaration(
+                    message_id=derive_id(d, "B2G/replay"), decl_id=d, eo=op.eori, decl_type=f.decl.decl_type,
+                    channel="B2G", ref="", lodged_at=now,
+                )  # fmt: skip
+                fx.send(B2G, op.eori, msg.message_id, self.source(op.eori), msg, subject=d)
+        return fx

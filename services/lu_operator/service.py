@@ -1,0 +1,13 @@
+"""lu_operator: economic operators lodging import declarations with LUCCS, and their fallback (seed 004)."""
+
+from __future__ import annotations
+
+from secours.runtime import ServiceContext
+from services.lu_operator.logic import LuOperatorLogic
+
+CONSUMES = ("lu.decl", "lu.servicedesk", "lu.bureau")
+PUBLISHES = ("lu.b2g", "lu.ntp", "lu.servicedesk", "lu.bureau", "secours.dlq")
+
+
+async def run(ctx: ServiceContext) -> None:
+    await ctx.serve(LuOperatorLogic(ctx.world), CONSUMES)

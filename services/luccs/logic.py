@@ -1,0 +1,52 @@
+"""LUCCS, Luxembourg's national import system: registers import declarations (seed 004).
+
+Declarations come system to system (B2G, through ``luccs_b2g``) or by hand on the National Trader
+Portal (NTP). Each declaration is registered once: the same lodging received again (an AS4 retry,
+the same message id) gets the same answer; a second lodging of a registered declaration (another
+message: the NTP copy of a B2G message, a B2G replay) is answered DUPLICATE, the evidence of a
+declaration lodged twice (PROCEDURES.md LUCCS-*: "lodged exactly once"). A paper declaration
+regularised after an outage carries the paper registration in ``ref``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from secours.effects import Effects, Incoming, Timer
+from secours.ids import derive_id
+from secours.wire import LuDecl, LuImportDeclaration
+
+__all__ = ["LuccsLogic"]
+
+DECL = "lu.decl"
+SOURCE = "luccs"
+
+
+class LuccsLogic:
+    def __init__(self) -> None:
+        self.registered: dict[str, LuDecl] = {}  # by declaration id
+        self.answered: dict[str, LuDecl] = {}  # by lodging message id
+
+    def start(self, now: datetime) -> Effects:
+        return Effects()
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        return Effects()
+
+    def handle(self, incoming: Incoming, now: datetime) -> Effects:
+        msg = incoming.message
+        if not isinstance(msg, LuImportDeclaration) or msg.channel == "PAPER":
+            raise ValueError(f"{msg.ce_type} ({getattr(msg, 'channel', '?')}) is not expected on {incoming.topic}")
+        fx = Effects()
+        answer = self.answered.get(msg.message_id)
+        if answer is None:
+            first = self.registered.get(msg.decl_id)
+            answer = LuDecl(
+                record_id=derive_id(msg.message_id, "lu.decl"), message_id=msg.message_id, decl_id=msg.decl_id,
+                eo=msg.eo, channel=msg.channel, status="DUPLICATE" if first else "REGISTERED",
+                ref=first.record_id if first else msg.ref, registered_at=now,
+            )  # fmt: skip
+            self.answered[msg.message_id] = answer
+            self.registered.setdefault(msg.decl_id, answer)
+        fx.send(DECL, msg.eo, answer.record_id, SOURCE, answer, subject=msg.decl_id)
+        return fx

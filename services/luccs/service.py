@@ -1,0 +1,14 @@
+"""luccs: Luxembourg's national import system - registers declarations lodged B2G or on the NTP portal."""
+
+from __future__ import annotations
+
+from secours.runtime import ServiceContext
+from services.luccs.logic import LuccsLogic
+
+MONITORED = True  # the Servicedesk eDouane watches its heartbeats
+CONSUMES = ("lu.b2g.in", "lu.ntp")
+PUBLISHES = ("lu.decl", "secours.dlq")
+
+
+async def run(ctx: ServiceContext) -> None:
+    await ctx.serve(LuccsLogic(), CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)

@@ -1,0 +1,118 @@
+"""LUCCS and its fallback: registration once, the Servicedesk's watch, the Bureau, the operators' channels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from secours.effects import Effects, Timer
+from secours.wire import Heartbeat, LuBureau, LuDecl, LuImportDeclaration, LuServicedesk
+from secours.world import RunConfig, Traffic, World
+from services.lu_bureau.logic import BureauLogic
+from services.lu_operator.logic import LuOperatorLogic
+from services.lu_servicedesk.logic import ServicedeskLogic
+from services.luccs.logic import LuccsLogic
+from services.luccs_b2g.logic import B2gLogic
+from tests.services.helpers import incoming
+
+T0 = datetime(2026, 3, 2, 6, tzinfo=UTC)
+LU = Traffic(consignments=10, traders=3, providers=1, lu_operators=2, lu_declarations=20)
+WORLD = World(RunConfig(seed=8, start=T0, duration_hours=5, traffic=LU))
+EO = WORLD.lu_operators[0].eori
+
+
+def lodging(decl_id: str = "D1", channel: str = "B2G", message_id: str = "m1", ref: str = "") -> LuImportDeclaration:
+    return LuImportDeclaration(message_id=message_id, decl_id=decl_id, eo=EO, decl_type="H1", channel=channel,  # type: ignore[arg-type]
+                               ref=ref, lodged_at=T0)  # fmt: skip
+
+
+def only(fx: Effects) -> object:
+    (out,) = fx.out
+    return out.message
+
+
+def test_the_b2g_endpoint_passes_declarations_on_to_luccs() -> None:
+    fx = B2gLogic().handle(incoming("lu.b2g", lodging()), T0)
+    assert [(o.topic, o.id) for o in fx.out] == [("lu.b2g.in", "m1")]
+
+
+def test_luccs_registers_a_declaration_once_and_calls_a_second_lodging_a_duplicate() -> None:
+    luccs = LuccsLogic()
+    first = only(luccs.handle(incoming("lu.b2g.in", lodging()), T0))
+    retry = only(luccs.handle(incoming("lu.b2g.in", lodging()), T0))  # same message: the same answer
+    again = only(luccs.handle(incoming("lu.ntp", lodging(channel="NTP", message_id="m2")), T0))
+    assert isinstance(first, LuDecl) and first.status == "REGISTERED" and retry == first
+    assert isinstance(again, LuDecl) and again.status == "DUPLICATE" and again.ref == first.record_id
+
+
+def beat(component: str, minutes: float) -> Heartbeat:
+    return Heartbeat(component=component, at=T0 + timedelta(minutes=minutes))
+
+
+def test_the_servicedesk_opens_the_fallback_when_the_b2g_endpoint_falls_silent_and_closes_it_after() -> None:
+    desk = ServicedeskLogic(WORLD)
+    desk.start(T0)
+    for m in (0, 1):
+        desk.handle(incoming("ops.health", beat("luccs", m)), T0)
+        desk.handle(incoming("ops.health", beat("luccs_b2g", m)), T0)
+    desk.handle(incoming("ops.health", beat("luccs", 9)), T0)  # LUCCS beats on, its B2G endpoint is silent
+    fx = desk.on_timer(Timer(T0 + timedelta(minutes=9), "watch", "all"), T0 + timedelta(minutes=9))
+    notices = [o.message for o in fx.out if isinstance(o.message, LuServicedesk)]
+    assert (notices[0].action, notices[0].scope, notices[0].notice) == ("fallback_open", "B2G_ADA", "opened")
+    assert {n.eo for n in notices if n.action == "eo_notice"} == {eo.eori for eo in WORLD.lu_operators}
+    fx = desk.handle(incoming("ops.health", beat("luccs_b2g", 30)), T0 + timedelta(minutes=30))
+    assert {o.message.notice for o in fx.out} == {"restored"}  # type: ignore[attr-defined]
+    (close,) = fx.timers
+    closing = desk.on_timer(close, close.at)
+    assert [(o.message.action, o.message.scope) for o in closing.out] == [("fallback_close", "B2G_ADA")]  # type: ignore[attr-defined]
+
+
+def test_the_bureau_answers_a_contact_with_its_recommendation_and_takes_paper_declarations() -> None:
+    bureau = BureauLogic(WORLD)
+    contact = LuBureau(message_id="c1", action="contact", eo=EO, office="LU000001", channel="", recommendation="",
+                       ref="", sent_at=T0)  # fmt: skip
+    (timer,) = bureau.handle(incoming("lu.bureau", contact), T0).timers
+    rec = only(bureau.on_timer(timer, timer.at))
+    assert isinstance(rec, LuBureau) and rec.action == "recommendation" and rec.ref == "c1" and rec.channel == "PAPER"
+    taken = only(bureau.handle(incoming("lu.bureau", lodging(channel="PAPER", ref=rec.message_id)), T0))
+    assert isinstance(taken, LuDecl) and taken.status == "PAPER_ACCEPTED" and taken.ref == rec.message_id
+
+
+def test_an_operator_tells_the_servicedesk_then_uses_the_portal_and_regularises_paper_once_luccs_is_back() -> None:
+    ops = LuOperatorLogic(WORLD)
+    decl = next(d for d in WORLD.lu_declarations if d.eo == EO)
+    fx = ops.on_timer(Timer(decl.ready, "ready", decl.decl_id), decl.ready)
+    assert [o.topic for o in fx.out] == ["lu.b2g"]
+    fx = ops.on_timer(Timer(decl.ready, "own_outage", f"lu_operator:{EO}"), decl.ready + timedelta(minutes=1))
+    assert [o.topic for o in fx.out] == ["lu.servicedesk"]  # the B2G one waits in its own system's queue
+    later = next(d for d in WORLD.lu_declarations if d.eo == EO and d.ready > decl.ready)
+    fx = ops.on_timer(Timer(later.ready, "ready", later.decl_id), later.ready)
+    assert [o.topic for o in fx.out] == ["lu.ntp"]
+    fx = ops.on_timer(Timer(later.ready, "own_recovery", f"lu_operator:{EO}"), later.ready + timedelta(minutes=5))
+    assert [o.message.action for o in fx.out if o.topic == "lu.servicedesk"] == ["eo_restored"]  # type: ignore[attr-defined]
+
+
+def test_with_luccs_down_an_operator_asks_the_bureau_and_follows_its_recommendation() -> None:
+    ops = LuOperatorLogic(WORLD)
+    decl = next(d for d in WORLD.lu_declarations if d.eo == EO)
+    opened = LuServicedesk(notice_id="n", action="eo_notice", eo=EO, scope="FULL", joint_with="BUREAU_RECETTE",
+                           notice="opened", text="", sent_at=T0)  # fmt: skip
+    ops.handle(incoming("lu.servicedesk", opened), T0)
+    fx = ops.on_timer(Timer(decl.ready, "ready", decl.decl_id), decl.ready)
+    assert [(o.topic, o.message.action) for o in fx.out] == [("lu.bureau", "contact")]  # type: ignore[attr-defined]
+    rec = LuBureau(message_id="r1", action="recommendation", eo=EO, office="LU000001", channel="PAPER",
+                   recommendation="paper", ref="c", sent_at=decl.ready)  # fmt: skip
+    paper = only(ops.handle(incoming("lu.bureau", rec), decl.ready))
+    assert isinstance(paper, LuImportDeclaration) and paper.channel == "PAPER" and paper.ref == "r1"
+    accepted = LuDecl(record_id="p1", message_id=paper.message_id, decl_id=decl.decl_id, eo=EO, channel="PAPER",
+                      status="PAPER_ACCEPTED", ref="r1", registered_at=decl.ready)  # fmt: skip
+    ops.handle(incoming("lu.decl", accepted), decl.ready)
+    restored = opened.model_copy(update={"notice": "restored"})
+    fx = ops.handle(incoming("lu.servicedesk", restored), decl.ready + timedelta(hours=1))
+    regularised = [o.message for o in fx.out if o.topic == "lu.b2g"]
+    assert [(m.decl_id, m.ref) for m in regularised] == [(decl.decl_id, "p1")]  # type: ignore[attr-defined]
+
+
+def test_a_world_without_luccs_traffic_is_drawn_as_before() -> None:
+    plain = World(RunConfig(seed=8, traffic=Traffic(consignments=10, traders=3, providers=1)))
+    withlu = World(RunConfig(seed=8, traffic=Traffic(consignments=10, traders=3, providers=1, lu_operators=2)))
+    assert plain.consignments == withlu.consignments and not plain.lu_declarations
