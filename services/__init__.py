@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from secours.runtime import ServiceContext
+from secours.world import RunConfig
 from services.customs_desk_fr import service as customs_desk_fr
 from services.customs_office_fr import service as customs_office_fr
 from services.edi_provider import service as edi_provider
@@ -62,12 +63,14 @@ class ServiceDef:
     publishes: tuple[str, ...]
     summary: str
     monitored: bool  # its liveness is watched (heartbeats on ops.health), like customs' own systems
+    needed: Callable[[RunConfig], bool]  # whether a drill's traffic gives it anything to do
 
 
 def _define(name: str, module: ModuleType) -> ServiceDef:
     monitored = bool(getattr(module, "MONITORED", False))
     publishes = (*module.PUBLISHES, "ops.health") if monitored else module.PUBLISHES
-    return ServiceDef(name, module.run, module.CONSUMES, publishes, (module.__doc__ or "").strip(), monitored)
+    needed = getattr(module, "needed", lambda config: True)
+    return ServiceDef(name, module.run, module.CONSUMES, publishes, (module.__doc__ or "").strip(), monitored, needed)
 
 
 REGISTRY: dict[str, ServiceDef] = {

@@ -36,11 +36,16 @@ CONTROL = "secours.control"
 _LEAD_S = 1.0  # wall seconds between the announcement and simulated time zero: services subscribe first
 
 
-def select_services(only: Sequence[str] = (), without: Sequence[str] = ()) -> list[str]:
+def select_services(
+    only: Sequence[str] = (), without: Sequence[str] = (), *, for_config: RunConfig | None = None
+) -> list[str]:
+    """The services to run: ``only`` them, or every one - with ``for_config``, every one its traffic
+    needs (a drill without Luxembourg traffic does not start LUCCS's services)."""
     for name in (*only, *without):
         if name not in REGISTRY:
             raise UsageError(f"unknown service {name!r}; known services: {', '.join(REGISTRY)}")
-    chosen = list(only) if only else list(REGISTRY)
+    wanted = [n for n in REGISTRY if for_config is None or REGISTRY[n].needed(for_config)]
+    chosen = list(only) if only else wanted
     return [name for name in chosen if name not in set(without)]
 
 

@@ -142,7 +142,7 @@ async def _run(
     except OSError as exc:
         raise UsageError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
     config = drill.run_config()
-    sim = Simulation(settings, config, select_services(), drill_json=drill.model_dump_json())
+    sim = Simulation(settings, config, select_services(for_config=config), drill_json=drill.model_dump_json())
     wall_start = SimClock.wall_now()
     with (out_dir / "journal.jsonl").open("w", encoding="utf-8") as journal:
         clock = await sim.start(drill.faults)

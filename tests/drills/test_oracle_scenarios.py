@@ -121,7 +121,8 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
                               "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S2-AS-DOWN",
                               "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN", "ICS2-FR-DEADLINE-MISSED",
                               "ICS2-FR-UNACCOMPANIED-TRAILERS", "ICS2-FR-SCOPE", "ICS2-EU-OPERATOR-DOWN",
-                              "ICS2-EU-UUMDS-DOWN", "ICS2-EU-TAPAS-DOWN")}  # fmt: skip
+                              "ICS2-EU-UUMDS-DOWN", "ICS2-EU-TAPAS-DOWN", "LUCCS-B2G-EO-DOWN",
+                              "LUCCS-B2G-ADA-DOWN", "LUCCS-FULL-DOWN")}  # fmt: skip
     # PROCEDURES.md §10, the coverage table.
     assert per_scenario == {
         "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
@@ -129,6 +130,7 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
         "ICS2-FR-NO-ALERT": 7, "ICS2-EU-PROVIDER-DOWN": 7, "ICS2-FR-DEADLINE-MISSED": 5,
         "ICS2-FR-UNACCOMPANIED-TRAILERS": 6, "ICS2-FR-SCOPE": 2, "ICS2-EU-OPERATOR-DOWN": 7,
         "ICS2-EU-UUMDS-DOWN": 7, "ICS2-EU-TAPAS-DOWN": 9,
+        "LUCCS-B2G-EO-DOWN": 5, "LUCCS-B2G-ADA-DOWN": 6, "LUCCS-FULL-DOWN": 6,
     }  # fmt: skip
 
 
@@ -354,3 +356,47 @@ def test_eu_c6_answers_held_by_the_access_point_reach_the_queue_within_t_backlog
     assert run("EU-C6", [*down, out, queued(121)], "ICS2-EU-TAPAS-DOWN")[0] == "pass"
     assert run("EU-C6", [*down, out, queued(200)], "ICS2-EU-TAPAS-DOWN")[0] == "fail"  # 80 min after the end
     assert run("EU-C6", [*down, out], "ICS2-EU-TAPAS-DOWN")[0] == "fail"  # never delivered
+
+
+def lu(topic: str, ce_type: str, minutes: float, **data: Any) -> Entry:
+    return e(topic, ce_type, minutes, ce_id=f"{ce_type}-{minutes}-{data.get('decl_id', data.get('action', ''))}",
+             **data)  # fmt: skip
+
+
+def test_luccs_operator_down_it_tells_the_servicedesk_before_using_the_portal() -> None:
+    down = fault("down", "lu_operator:LU12345678", 60, 150)
+    told = lu("lu.servicedesk", "lu.servicedesk", 66, action="eo_outage", eo="LU12345678", scope="B2G_EO")
+    ntp = lu("lu.ntp", "lu.declaration", 70, decl_id="D1", eo="LU12345678", channel="NTP", message_id="n1")
+    late = lu("lu.servicedesk", "lu.servicedesk", 100, action="eo_outage", eo="LU12345678", scope="B2G_EO")
+    assert run("LUCCS-B2G-EO-DOWN#1", [*down, told])[0] == "pass"
+    assert run("LUCCS-B2G-EO-DOWN#1", [*down, late])[0] == "fail"  # 35 min after noticing (5 + 30 allowed)
+    assert run("LUCCS-B2G-EO-DOWN#2", [*down, told, ntp])[0] == "pass"
+    assert run("LUCCS-B2G-EO-DOWN#2", [*down, ntp, late])[0] == "fail"
+
+
+def test_luccs_a_declaration_lodged_on_the_portal_then_replayed_on_b2g_is_lodged_twice() -> None:
+    down = fault("down", "luccs_b2g", 60, 120)
+    b2g = lu("lu.b2g", "lu.declaration", 65, decl_id="D1", eo="LU1", channel="B2G", message_id="b1")
+    ntp = lu("lu.ntp", "lu.declaration", 80, decl_id="D1", eo="LU1", channel="NTP", message_id="n1")
+    reg = lu("lu.decl", "lu.decl", 80.1, decl_id="D1", eo="LU1", channel="NTP", status="REGISTERED",
+             message_id="n1", record_id="r1", ref="")  # fmt: skip
+    dup = lu("lu.decl", "lu.decl", 125, decl_id="D1", eo="LU1", channel="B2G", status="DUPLICATE",
+             message_id="b2", record_id="r2", ref="r1")  # fmt: skip
+    assert run("LUCCS-B2G-ADA-DOWN#3", [*down, b2g, ntp, reg])[0] == "pass"
+    assert run("LUCCS-B2G-ADA-DOWN#6", [*down, b2g, ntp, reg])[0] == "pass"  # failed on B2G, registered on NTP
+    status, message = run("LUCCS-B2G-ADA-DOWN#3", [*down, b2g, ntp, reg, dup])
+    assert status == "fail" and "lodged twice" in message
+    assert run("LUCCS-B2G-ADA-DOWN#6", [*down, b2g])[0] == "fail"  # lost
+
+
+def test_luccs_down_paper_declarations_follow_the_bureaus_recommendation() -> None:
+    down = fault("down", "luccs", 60, 120)
+    contact = lu("lu.bureau", "lu.bureau", 70, action="contact", eo="LU1", message_id="c1")
+    rec = lu("lu.bureau", "lu.bureau", 80, action="recommendation", eo="LU1", message_id="r1", channel="PAPER",
+             ref="c1")  # fmt: skip
+    paper = lu("lu.bureau", "lu.declaration", 90, decl_id="D1", eo="LU1", channel="PAPER", ref="r1", message_id="p")
+    unadvised = lu("lu.bureau", "lu.declaration", 75, decl_id="D2", eo="LU1", channel="PAPER", ref="", message_id="q")
+    assert run("LUCCS-FULL-DOWN#2", [*down, contact, rec, paper])[0] == "pass"
+    assert run("LUCCS-FULL-DOWN#3", [*down, contact, rec, paper])[0] == "pass"
+    assert run("LUCCS-FULL-DOWN#2", [*down, unadvised])[0] == "fail"  # paper with no contact
+    assert run("LUCCS-FULL-DOWN#3", [*down, contact, rec, unadvised])[0] == "fail"
