@@ -12,7 +12,7 @@ from datetime import datetime
 
 from secours.wire import WireModel
 
-__all__ = ["Effects", "Incoming", "Outgoing", "Timer"]
+__all__ = ["Effects", "Incoming", "Outgoing", "Reactive", "Timer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +57,14 @@ class Incoming:
     ce_id: str
     source: str
     time: datetime | None
+
+
+class Reactive:
+    """Base of a logic that only answers records: nothing to do at start-up, no timers of its own
+    (relays such as TAPAS or LUCCS's B2G endpoint, registers such as OLGA)."""
+
+    def start(self, now: datetime) -> Effects:
+        return Effects()
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        return Effects()

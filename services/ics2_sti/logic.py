@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secours.effects import Effects, Timer
+from secours.effects import Effects, Reactive
 from secours.ids import derive_id, make_mrn
 from secours.runtime import Incoming
 from secours.wire import IE3N99, As4Receipt, C2TMessage, CrFiling, EnsFiling, Push
@@ -26,17 +26,11 @@ STI_OUT = "ics2.sti.out"  # to TAPAS, which delivers to the EORI's pull queue
 SOURCE = "ics2_sti"
 
 
-class StiLogic:
+class StiLogic(Reactive):
     def __init__(self, registered_eoris: set[str], mrn_country: str = "FR") -> None:
         self.registered = registered_eoris
         self.mrn_country = mrn_country
         self.taken: set[str] = set()
-
-    def start(self, now: datetime) -> Effects:
-        return Effects()
-
-    def on_timer(self, timer: Timer, now: datetime) -> Effects:
-        return Effects()
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message

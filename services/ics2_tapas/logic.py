@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secours.effects import Effects, Incoming, Timer
+from secours.effects import Effects, Incoming, Reactive
 from secours.wire import C2TMessage, T2CMessage
 
 __all__ = ["TapasLogic", "c2t"]
@@ -28,13 +28,7 @@ def c2t(eori: str) -> str:
     return f"ics2.c2t.{eori}"
 
 
-class TapasLogic:
-    def start(self, now: datetime) -> Effects:
-        return Effects()
-
-    def on_timer(self, timer: Timer, now: datetime) -> Effects:
-        return Effects()
-
+class TapasLogic(Reactive):
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         fx = Effects()

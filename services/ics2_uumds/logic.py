@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secours.effects import Effects, Incoming, Timer
+from secours.effects import Effects, Incoming, Reactive
 from secours.wire import T2CMessage
 
 __all__ = ["UumdsLogic"]
@@ -21,13 +21,7 @@ STI_IN = "ics2.sti.in"
 SOURCE = "ics2_uumds"
 
 
-class UumdsLogic:
-    def start(self, now: datetime) -> Effects:
-        return Effects()
-
-    def on_timer(self, timer: Timer, now: datetime) -> Effects:
-        return Effects()
-
+class UumdsLogic(Reactive):
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if not isinstance(msg, T2CMessage):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secours.effects import Effects, Incoming, Timer
+from secours.effects import Effects, Incoming, Reactive
 from secours.ids import derive_id
 from secours.wire import LuDecl, LuImportDeclaration
 
@@ -22,16 +22,10 @@ DECL = "lu.decl"
 SOURCE = "luccs"
 
 
-class LuccsLogic:
+class LuccsLogic(Reactive):
     def __init__(self) -> None:
         self.registered: dict[str, LuDecl] = {}  # by declaration id
         self.answered: dict[str, LuDecl] = {}  # by lodging message id
-
-    def start(self, now: datetime) -> Effects:
-        return Effects()
-
-    def on_timer(self, timer: Timer, now: datetime) -> Effects:
-        return Effects()
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message

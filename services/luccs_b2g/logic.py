@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secours.effects import Effects, Incoming, Timer
+from secours.effects import Effects, Incoming, Reactive
 from secours.wire import LuImportDeclaration
 
 __all__ = ["B2gLogic"]
@@ -18,13 +18,7 @@ B2G_IN = "lu.b2g.in"
 SOURCE = "luccs_b2g"
 
 
-class B2gLogic:
-    def start(self, now: datetime) -> Effects:
-        return Effects()
-
-    def on_timer(self, timer: Timer, now: datetime) -> Effects:
-        return Effects()
-
+class B2gLogic(Reactive):
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if not isinstance(msg, LuImportDeclaration):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secours.effects import Effects, Incoming, Timer
+from secours.effects import Effects, Incoming, Reactive
 from secours.ids import derive_id
 from secours.wire import OlgaAck, OlgaDa
 
@@ -21,15 +21,9 @@ STATUS = "olga.status"
 SOURCE = "olga"
 
 
-class OlgaLogic:
+class OlgaLogic(Reactive):
     def __init__(self) -> None:
         self.registered: dict[str, datetime] = {}
-
-    def start(self, now: datetime) -> Effects:
-        return Effects()
-
-    def on_timer(self, timer: Timer, now: datetime) -> Effects:
-        return Effects()
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message

@@ -10,6 +10,7 @@ Every scenario also asks that each declaration be lodged exactly once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from secours.clock import format_sim
@@ -243,22 +244,6 @@ def ada_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                    "{n} declarations lodged twice or never")  # fmt: skip
 
 
-@check(f"{ADA}#4", ADA, "Every registered operator is told the B2G endpoint is back within t.end_alert_max")
-def ada_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    f = _ada_fault(ix)
-    if f is None or f.end is None:
-        return outcome(f"{ADA}#4", "not_exercised", "no B2G endpoint outage that ended in this drill")
-    return _notified_all(ix, ctx, f, f"{ADA}#4")
-
-
-@check(f"{ADA}#5", ADA, "The fallback is closed after the end and after the operators were told")
-def ada_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    f = _ada_fault(ix)
-    if f is None or f.end is None:
-        return outcome(f"{ADA}#5", "not_exercised", "no B2G endpoint outage that ended in this drill")
-    return _closed_after(ix, f, f"{ADA}#5", "B2G_ADA")
-
-
 @check(f"{ADA}#6", ADA, "No B2G lodging that failed during the fault is lost: each ends registered")
 def ada_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     f = _ada_fault(ix)
@@ -340,22 +325,6 @@ def full_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                    "{n} fallback declarations not following a recommendation")  # fmt: skip
 
 
-@check(f"{FULL}#4", FULL, "Every registered operator is told LUCCS is back within t.end_alert_max")
-def full_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    f = _full_fault(ix)
-    if f is None or f.end is None:
-        return outcome(f"{FULL}#4", "not_exercised", "no LUCCS outage that ended in this drill")
-    return _notified_all(ix, ctx, f, f"{FULL}#4")
-
-
-@check(f"{FULL}#5", FULL, "The fallback is closed after the end")
-def full_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    f = _full_fault(ix)
-    if f is None or f.end is None:
-        return outcome(f"{FULL}#5", "not_exercised", "no LUCCS outage that ended in this drill")
-    return _closed_after(ix, f, f"{FULL}#5", "FULL")
-
-
 @check(f"{FULL}#6", FULL, "Each fallback declaration is registered in LUCCS once, within t.regularise_max of closure")
 def full_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     f = _full_fault(ix)
@@ -379,3 +348,26 @@ def full_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(reg, note))
     return verdict(f"{FULL}#6", found, f"all {len(accepted)} paper declarations registered in LUCCS once, in time",
                    "{n} paper declarations not registered once in time")  # fmt: skip
+
+
+def _end_checks(scenario: str, fault: Callable[[JournalIndex], FaultWindow | None], scope: str, what: str) -> None:
+    """#4 and #5 of LUCCS-B2G-ADA-DOWN and LUCCS-FULL-DOWN, the same words in both: every operator
+    told the system is back, then the fallback closed."""
+
+    @check(f"{scenario}#4", scenario, f"Every registered operator is told {what} is back within t.end_alert_max")
+    def told(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+        f = fault(ix)
+        if f is None or f.end is None:
+            return outcome(f"{scenario}#4", "not_exercised", f"no outage of {what} that ended in this drill")
+        return _notified_all(ix, ctx, f, f"{scenario}#4")
+
+    @check(f"{scenario}#5", scenario, "The fallback is closed after the end and after the operators were told")
+    def closed(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+        f = fault(ix)
+        if f is None or f.end is None:
+            return outcome(f"{scenario}#5", "not_exercised", f"no outage of {what} that ended in this drill")
+        return _closed_after(ix, f, f"{scenario}#5", scope)
+
+
+_end_checks(ADA, _ada_fault, "B2G_ADA", "LUCCS's B2G endpoint")
+_end_checks(FULL, _full_fault, "FULL", "LUCCS")
