@@ -122,17 +122,22 @@ def _aware(ctx: Context, f: FaultWindow) -> datetime:
     return f.start + seconds(ctx, "detect_self")
 
 
+def _eo_notice(ix: JournalIndex, check_id: str, action: str, eo: str, since: datetime, limit: datetime) -> CheckOutcome:
+    """The operator's ``action`` notice to the Servicedesk, sent after ``since`` and by ``limit``."""
+    notice = first(e for e in _desk(ix, action, eo=eo) if _at(e) >= since)
+    if notice is None or _at(notice) > limit:
+        when = f"only at {format_sim(_at(notice))}" if notice else "never"
+        return outcome(check_id, "fail", f"{eo}: {action} told the Servicedesk {when} (limit {format_sim(limit)})")
+    return outcome(check_id, "pass", f"{eo}: {action} told the Servicedesk at {format_sim(_at(notice))}")
+
+
 @check(f"{EO}#1", EO, "The operator tells the Servicedesk of its B2G outage within t.lu_notify_max of noticing")
 def eo_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     f = _eo_fault(ix)
     if f is None or f.start is None:
         return outcome(f"{EO}#1", "not_exercised", "no operator's B2G system down in this drill")
-    eo, limit = subject(f), _aware(ctx, f) + seconds(ctx, "t_lu_notify_max")
-    notice = first(e for e in _desk(ix, "eo_outage", eo=eo) if _at(e) >= f.start)
-    if notice is None or _at(notice) > limit:
-        when = f"only at {format_sim(_at(notice))}" if notice else "never"
-        return outcome(f"{EO}#1", "fail", f"{eo} told the Servicedesk {when} (limit {format_sim(limit)})")
-    return outcome(f"{EO}#1", "pass", f"{eo} told the Servicedesk at {format_sim(_at(notice))}")
+    limit = _aware(ctx, f) + seconds(ctx, "t_lu_notify_max")
+    return _eo_notice(ix, f"{EO}#1", "eo_outage", subject(f), f.start, limit)
 
 
 @check(f"{EO}#2", EO, "Every NTP lodging of that operator during the outage comes after its notice")
@@ -157,12 +162,7 @@ def eo_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     f = _eo_fault(ix)
     if f is None or f.end is None:
         return outcome(f"{EO}#3", "not_exercised", "no operator's B2G outage that ended in this drill")
-    eo, limit = subject(f), f.end + seconds(ctx, "t_lu_notify_max")
-    notice = first(e for e in _desk(ix, "eo_restored", eo=eo) if _at(e) >= f.end)
-    if notice is None or _at(notice) > limit:
-        when = f"only at {format_sim(_at(notice))}" if notice else "never"
-        return outcome(f"{EO}#3", "fail", f"{eo} reported its restoration {when} (limit {format_sim(limit)})")
-    return outcome(f"{EO}#3", "pass", f"{eo} reported its restoration at {format_sim(_at(notice))}")
+    return _eo_notice(ix, f"{EO}#3", "eo_restored", subject(f), f.end, f.end + seconds(ctx, "t_lu_notify_max"))
 
 
 @check(f"{EO}#4", EO, "Every declaration due during the outage is lodged exactly once")
