@@ -372,6 +372,14 @@ def test_luccs_operator_down_it_tells_the_servicedesk_before_using_the_portal() 
     assert run("LUCCS-B2G-EO-DOWN#1", [*down, late])[0] == "fail"  # 35 min after noticing (5 + 30 allowed)
     assert run("LUCCS-B2G-EO-DOWN#2", [*down, told, ntp])[0] == "pass"
     assert run("LUCCS-B2G-EO-DOWN#2", [*down, ntp, late])[0] == "fail"
+    # Something that never happened is shown at the fault's start: a failed check always has evidence.
+    ctx = Context(WORLD, ProcedureParams(), ("LUCCS-B2G-EO-DOWN",), T0 + timedelta(hours=24))
+    for check in ("LUCCS-B2G-EO-DOWN#1", "LUCCS-B2G-EO-DOWN#3"):
+        silent = REGISTRY[check].fn(JournalIndex.build(down), ctx)
+        assert silent.status == "fail" and silent.evidence and "never" in silent.evidence[0].note
+    for check in ("LUCCS-FULL-DOWN#1", "LUCCS-FULL-DOWN#5"):
+        nothing = REGISTRY[check].fn(JournalIndex.build(fault("down", "luccs", 60, 120)), ctx)
+        assert nothing.status == "fail" and nothing.evidence
 
 
 def test_luccs_a_declaration_lodged_on_the_portal_then_replayed_on_b2g_is_lodged_twice() -> None:

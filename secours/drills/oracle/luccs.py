@@ -15,7 +15,7 @@ from datetime import datetime
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import down_fault, first, first_fault, seconds, subject, typed, verdict
+from secours.drills.oracle.common import at_fault, down_fault, first, first_fault, seconds, subject, typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -87,7 +87,8 @@ def _opened(ix: JournalIndex, ctx: Context, f: FaultWindow, check_id: str, scope
     opened = [e for e in _desk(ix, "fallback_open", scope=scope) if _at(e) >= f.start]
     first_open = first(opened)
     if first_open is None:
-        return outcome(check_id, "fail", f"the Servicedesk never opened the {scope} fallback")
+        message = f"the Servicedesk never opened the {scope} fallback"
+        return outcome(check_id, "fail", message, [at_fault(f, message)])
     if scope == "FULL" and first_open.data["joint_with"] != "BUREAU_RECETTE":
         return outcome(check_id, "fail", "the FULL fallback was not opened with the Bureau de recette",
                        [evidence(first_open, "joint_with is empty")])  # fmt: skip
@@ -102,7 +103,8 @@ def _closed_after(ix: JournalIndex, f: FaultWindow, check_id: str, scope: str) -
     closes = [e for e in _desk(ix, "fallback_close", scope=scope) if f.start and _at(e) >= f.start]
     close = first(closes)
     if close is None:
-        return outcome(check_id, "fail", f"the {scope} fallback was never closed")
+        message = f"the {scope} fallback was never closed"
+        return outcome(check_id, "fail", message, [at_fault(f, message)])
     notices = [_at(e) for e in _desk(ix, "eo_notice", notice="restored") if _at(e) >= f.end]
     if _at(close) < f.end or (notices and _at(close) < max(notices)):
         return outcome(check_id, "fail", f"closed at {format_sim(_at(close))}, before the end or before the "
@@ -122,12 +124,16 @@ def _aware(ctx: Context, f: FaultWindow) -> datetime:
     return f.start + seconds(ctx, "detect_self")
 
 
-def _eo_notice(ix: JournalIndex, check_id: str, action: str, eo: str, since: datetime, limit: datetime) -> CheckOutcome:
+def _eo_notice(
+    ix: JournalIndex, f: FaultWindow, check_id: str, action: str, since: datetime, limit: datetime
+) -> CheckOutcome:
     """The operator's ``action`` notice to the Servicedesk, sent after ``since`` and by ``limit``."""
+    eo = subject(f)
     notice = first(e for e in _desk(ix, action, eo=eo) if _at(e) >= since)
     if notice is None or _at(notice) > limit:
         when = f"only at {format_sim(_at(notice))}" if notice else "never"
-        return outcome(check_id, "fail", f"{eo}: {action} told the Servicedesk {when} (limit {format_sim(limit)})")
+        message = f"{eo}: {action} told the Servicedesk {when} (limit {format_sim(limit)})"
+        return outcome(check_id, "fail", message, [evidence(notice, "late") if notice else at_fault(f, message)])
     return outcome(check_id, "pass", f"{eo}: {action} told the Servicedesk at {format_sim(_at(notice))}")
 
 
@@ -137,7 +143,7 @@ def eo_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     if f is None or f.start is None:
         return outcome(f"{EO}#1", "not_exercised", "no operator's B2G system down in this drill")
     limit = _aware(ctx, f) + seconds(ctx, "t_lu_notify_max")
-    return _eo_notice(ix, f"{EO}#1", "eo_outage", subject(f), f.start, limit)
+    return _eo_notice(ix, f, f"{EO}#1", "eo_outage", f.start, limit)
 
 
 @check(f"{EO}#2", EO, "Every NTP lodging of that operator during the outage comes after its notice")
@@ -162,7 +168,7 @@ def eo_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     f = _eo_fault(ix)
     if f is None or f.end is None:
         return outcome(f"{EO}#3", "not_exercised", "no operator's B2G outage that ended in this drill")
-    return _eo_notice(ix, f"{EO}#3", "eo_restored", subject(f), f.end, f.end + seconds(ctx, "t_lu_notify_max"))
+    return _eo_notice(ix, f, f"{EO}#3", "eo_restored", f.end, f.end + seconds(ctx, "t_lu_notify_max"))
 
 
 @check(f"{EO}#4", EO, "Every declaration due during the outage is lodged exactly once")
