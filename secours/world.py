@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -52,6 +53,15 @@ class Traffic(_Strict):
     )
     lu_operators: int = Field(0, ge=0, le=500, description="economic operators registered with LUCCS (Luxembourg)")
     lu_declarations: int = Field(0, ge=0, le=100_000, description="import declarations they lodge with LUCCS")
+    delta_declarants: int = Field(0, ge=0, le=500, description="French declarants clearing goods in Delta G/X/H7")
+    delta_declarations: int = Field(0, ge=0, le=100_000, description="declarations they lodge in Delta")
+    delta_edi_share: float = Field(
+        0.5, ge=0, le=1, description="share of declarants lodging by EDI through a connection provider (else DTI)"
+    )
+    delta_connection_providers: int = Field(2, ge=1, le=20, description="Delta EDI connection providers")
+    delta_non_technical_share: float = Field(
+        0.0, ge=0, le=1, description="share of declarations the office holds (under control, credit, cash payment)"
+    )
     amendment_share: float = Field(
         0.0, ge=0, le=1, description="share of ENS their filer amends (IE3Axx) once or twice after registration"
     )
@@ -75,6 +85,12 @@ class Traffic(_Strict):
                 f"direct_filers + portal_filers ({self.direct_filers + self.portal_filers}) must be fewer than "
                 f"traders ({self.traders})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _delta_needs_declarants(self) -> Traffic:
+        if self.delta_declarations and not self.delta_declarants:
+            raise ValueError("delta_declarations needs delta_declarants (the declarants who lodge them)")
         return self
 
 
@@ -173,6 +189,36 @@ class Params(_Strict):
     lu_unadvised_operators: bool = Field(
         False, description="non-compliant LU operators (staged): LUCCS down, they lodge on paper unadvised"
     )
+    office_hours: tuple[int, int] = Field(
+        (8, 18), description="opening hours of customs offices, Monday to Friday, Europe/Paris (start, end hour)"
+    )
+    delta_release_s: tuple[float, float] = Field(
+        (120.0, 900.0), description="from validation to release (BAE) or to a state set by the office"
+    )
+    delta_hold_s: tuple[float, float] = Field(
+        (3600.0, 7200.0), description="how long the office keeps a declaration under control, credit or cash payment"
+    )
+    delta_answer_timeout_s: float = Field(
+        600.0, gt=0, description="a declaration still not validated after this cannot be validated (case a)"
+    )
+    delta_block_after_s: float = Field(
+        1800.0, gt=0, description="validated, no BAE and no state from the office for this long: blocked (case b)"
+    )
+    delta_step_s: tuple[float, float] = Field(
+        (60.0, 300.0), description="how long a declarant takes for one step of the alert sheet"
+    )
+    delta_blind_declarants: bool = Field(
+        False, description="non-compliant declarants (staged): any open Delta alert makes them fall back"
+    )
+    delta_skipping_declarants: bool = Field(
+        False, description="non-compliant declarants (staged): they self-trigger without looking in Aubette"
+    )
+    delta_impatient_declarants: bool = Field(
+        False, description="non-compliant declarants (staged): no BAE in Aubette is enough; they ask no office"
+    )
+    delta_partial_report_providers: tuple[str, ...] = Field(
+        (), description="non-compliant connection providers (staged): their report to the CID omits one client"
+    )
     unchecking_office: bool = Field(
         False, description="non-compliant office (staged): it records missing ENS without checking the system"
     )
@@ -189,6 +235,9 @@ class RunConfig(_Strict):
     @property
     def end(self) -> datetime:
         return self.start + timedelta(hours=self.duration_hours)
+
+
+_PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +275,48 @@ class LuDeclaration:
     eo: str
     decl_type: str  # H1..H7
     ready: datetime
+
+
+def office_open(when: datetime, hours: tuple[int, int]) -> bool:
+    """Customs offices' opening hours (DOMAIN.md §8): Monday to Friday, ``hours`` in Paris time."""
+    local = when.astimezone(_PARIS)
+    return local.weekday() < 5 and hours[0] <= local.hour < hours[1]
+
+
+DELTA_SERVICES = ("DELTA_G", "DELTA_X_IMPORT", "DELTA_X_EXPORT", "DELTA_H7")
+DELTA_OFFICES = ("FR006900", "FR007600", "FR005900")  # Lyon, Rouen, Lille (an8 office references)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionProvider:
+    id: str  # C001...
+    name: str
+    eori: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaDeclarant:
+    eori: str
+    name: str
+    address: str
+    phone: str
+    mode: Literal["EDI", "DTI"]
+    provider: str  # its connection provider (EDI), "" for DTI
+    services: tuple[str, ...]  # the Delta online services it clears with
+    office: str  # the customs office it clears at
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaDeclaration:
+    ref: str  # the declarant's own reference; Delta gives the declaration number at validation
+    declarant: str
+    service: str
+    ready: datetime
+    outcome: str  # what the office decides: BAE, or SOUS_CONTROLE / CREDIT_EN_ATTENTE / PAIEMENT_COMPTANT first
+
+    @property
+    def seq(self) -> int:
+        return int(self.ref[-6:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +419,9 @@ class World:
         self.consignments = self._consignments(rng)
         # Luxembourg's traffic has its own random stream: a world without it is drawn as before.
         self.lu_operators, self.lu_declarations = self._luccs(random.Random(f"luccs/{config.seed}"))
+        self.connection_providers, self.delta_declarants, self.delta_declarations = self._delta(
+            random.Random(f"delta/{config.seed}")
+        )
 
     def _own_channels(self, direct: int, portal: int) -> None:
         """The last ``direct`` traders file through an STI connection of their own (D001...), the
@@ -367,6 +461,58 @@ class World:
             for i in range(t.lu_declarations)
         ]
         return eos, tuple(sorted(decls, key=lambda d: d.ready))
+
+    def _delta(
+        self, rng: random.Random
+    ) -> tuple[tuple[ConnectionProvider, ...], tuple[DeltaDeclarant, ...], tuple[DeltaDeclaration, ...]]:
+        """Delta's declarants (EDI through a connection provider, or DTI on the portal), each on one to
+        three online services, and their declarations spread over the run's first nine tenths."""
+        cfg, t = self.config, self.config.traffic
+        if not t.delta_declarants:
+            return (), (), ()
+        providers = tuple(
+            ConnectionProvider(f"C{i + 1:03d}", f"Connexion Douane {i + 1}", f"FR{rng.randrange(10**13, 10**14):014d}")
+            for i in range(t.delta_connection_providers)
+        )
+        edi = round(t.delta_declarants * t.delta_edi_share)
+        people: list[DeltaDeclarant] = []
+        for i in range(t.delta_declarants):
+            mode: Literal["EDI", "DTI"] = "EDI" if i < edi else "DTI"
+            services = tuple(sorted(rng.sample(DELTA_SERVICES, 2 if i % 2 == 0 else rng.choice((1, 3)))))
+            people.append(
+                DeltaDeclarant(
+                    eori=f"FR{rng.randrange(10**13, 10**14):014d}",
+                    name=f"Transit Déclarant {i + 1:03d} SAS",
+                    address=f"{rng.randint(1, 120)} quai du Port, {rng.choice(('Lyon', 'Rouen', 'Lille'))}",
+                    phone=f"+33 {rng.randint(1, 5)} {rng.randrange(10**7, 10**8):08d}",
+                    mode=mode,
+                    provider=providers[i % len(providers)].id if mode == "EDI" else "",
+                    services=services,
+                    office=DELTA_OFFICES[i % len(DELTA_OFFICES)],
+                )
+            )
+        span = cfg.duration_hours * 3600 * 0.9
+        held = ("SOUS_CONTROLE", "CREDIT_EN_ATTENTE", "PAIEMENT_COMPTANT")
+        decls: list[DeltaDeclaration] = []
+        for i in range(t.delta_declarations):
+            who = people[i % len(people)]  # every declarant lodges, on each of its services in turn
+            decls.append(
+                DeltaDeclaration(
+                    ref=f"DLT{cfg.start:%y%m%d}{i + 1:06d}",
+                    declarant=who.eori,
+                    service=who.services[(i // len(people)) % len(who.services)],
+                    ready=cfg.start + timedelta(seconds=rng.uniform(0, span)),
+                    outcome=rng.choice(held) if rng.random() < t.delta_non_technical_share else "BAE",
+                )
+            )
+        return providers, tuple(people), tuple(sorted(decls, key=lambda d: d.ready))
+
+    @cached_property
+    def delta_streams(self) -> tuple[str, ...]:
+        """Delta's intakes the run uses, ``delta:<SERVICE>/<MODE>``: each has its own heartbeat,
+        watched by the CID, so that an alert can name the service and mode that stopped."""
+        used = {(s, d.mode) for d in self.delta_declarants for s in d.services}
+        return tuple(sorted(f"delta:{s}/{m}" for s, m in used))
 
     def self_filer(self, eori: str) -> bool:
         """The trader lodges its ENS itself (own connection or STI portal), not through an EDI provider."""

@@ -90,6 +90,77 @@ def samples() -> list[wire.WireModel]:
             ref="c1",
             sent_at=NOW,
         ),
+        wire.DeltaLodging(
+            message_id="d1",
+            ref="DLT260302000001",
+            declarant="FR12345678901234",
+            service="DELTA_G",
+            mode="EDI",
+            provider="C001",
+            regularises="",
+            lodged_at=NOW,
+        ),
+        wire.DeltaDecl(
+            decl_no="FR006900-26-0000001",
+            ref="DLT260302000001",
+            declarant="FR12345678901234",
+            service="DELTA_G",
+            mode="EDI",
+            state="BAE",
+            regularises="",
+            at=NOW,
+        ),
+        wire.DeltaRelease(
+            decl_no="FR006900-26-0000001", ref="DLT260302000001", service="DELTA_G", state="BAE", due_at=NOW
+        ),
+        wire.AubetteQuery(
+            query_id="q1", by="FR12345678901234", decl_no="FR006900-26-0000001", service="DELTA_G", asked_at=NOW
+        ),
+        wire.DeltaAubette(
+            query_id="q1", by="FR12345678901234", decl_no="FR006900-26-0000001", result="UNAVAILABLE", at=NOW
+        ),
+        wire.OfficeQuery(
+            query_id="q2", by="FR12345678901234", office="FR006900", decl_no="FR006900-26-0000001", asked_at=NOW
+        ),
+        wire.OfficeAnswer(
+            query_id="q2", office="FR006900", to="FR12345678901234", decl_no="FR006900-26-0000001", state="NONE", at=NOW
+        ),
+        wire.OfficeInformed(
+            informed_id="i1",
+            by="FR12345678901234",
+            office="FR006900",
+            kind="start",
+            da_id="DA1",
+            attached_ack="DA1",
+            ack_registered_at=NOW,
+            service="DELTA_G",
+            at=NOW,
+        ),
+        wire.FallbackRecord(
+            record_id="r1",
+            office="FR006900",
+            declarant="FR12345678901234",
+            da_id="DA1",
+            service="DELTA_G",
+            start=NOW,
+            at=NOW,
+        ),
+        wire.FallbackUsed(
+            fallback_id="f1",
+            by="FR12345678901234",
+            office="FR006900",
+            service="DELTA_G",
+            mode="DTI",
+            what="paper_declaration",
+            ref="DLT260302000001",
+            decl_no="",
+            covering="DA1",
+            at=NOW,
+        ),
+        wire.Regularised(
+            fallback_id="f1", by="FR12345678901234", ref="DLT260302000001", decl_no="FR006900-26-9000001", at=NOW
+        ),
+        wire.ProviderAnswer(contact_id="k1", provider="C001", to="FR12345678901234", origin_provider=True, sent_at=NOW),
         wire.IE3A10(**common, mrn=MRN, sequence=1, change="gross mass of item 1: 1200.0 kg", amended_at=NOW),
         wire.IE3A51(**common, mrn=MRN, sequence=2, change="consignee changed", amended_at=NOW),
         wire.IE3Q04(**common, mrn=MRN, sequence=3, reason="unit shut out", requested_at=NOW),
