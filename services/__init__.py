@@ -19,6 +19,10 @@ Layout:
     lu_servicedesk/ the Servicedesk eDouane: watches LUCCS, opens and closes its fallback, notifies operators
     lu_bureau/      the Bureau de recette Douanes: recommendations and paper declarations when LUCCS is down
     lu_operator/    Luxembourg economic operators: lodge declarations, and fall back as seed 004 says
+    delta/          Delta G/X/H7: validation, release (BAE) or the office's hold, and Aubette
+    delta_provider/ Delta EDI connection providers: relay declarations and answers, report their own outage
+    delta_office/   the customs offices of Delta's declarants: state queries, fallback records
+    declarant/      French declarants clearing in Delta, and the steps of the alert sheet (seed 002)
 
 In each folder ``logic.py`` is pure (state + event + now -> new state + messages and timers) and
 ``service.py`` declares the topics it consumes and publishes and runs the logic on the bus.
@@ -35,6 +39,10 @@ from secours.runtime import ServiceContext
 from secours.world import RunConfig
 from services.customs_desk_fr import service as customs_desk_fr
 from services.customs_office_fr import service as customs_office_fr
+from services.declarant import service as declarant
+from services.delta import service as delta
+from services.delta_office import service as delta_office
+from services.delta_provider import service as delta_provider
 from services.edi_provider import service as edi_provider
 from services.eu_commission import service as eu_commission
 from services.ics2_cr import service as ics2_cr
@@ -94,6 +102,10 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("luccs", luccs),
         _define("lu_servicedesk", lu_servicedesk),
         _define("lu_bureau", lu_bureau),
+        _define("declarant", declarant),
+        _define("delta_provider", delta_provider),
+        _define("delta", delta),
+        _define("delta_office", delta_office),
     )
 }
 """Every service, by name: what ``secours run --only/--without`` accepts."""

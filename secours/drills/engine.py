@@ -24,7 +24,7 @@ from secours.faults.model import Fault
 from secours.faults.plane import FaultPlane, command
 from secours.runtime import ServiceContext
 from secours.topics import TopicCatalog
-from secours.wire import RunAnnouncement
+from secours.wire import AubetteQuery, DeltaLodging, DeltaRelease, RunAnnouncement
 from secours.world import RunConfig, World
 from services import REGISTRY
 
@@ -174,6 +174,7 @@ class Simulation:
 def actors_of(world: World) -> Callable[[str, Incoming], set[str]]:
     """The actors a record concerns, for faults scoped to one actor or one EORI."""
     provider_of = {tr.eori: tr.provider for tr in world.traders}
+    delta_provider_of = {d.eori: d.provider for d in world.delta_declarants if d.provider}
 
     def find(service: str, incoming: Incoming) -> set[str]:
         msg = incoming.message
@@ -193,7 +194,24 @@ def actors_of(world: World) -> Callable[[str, Incoming], set[str]]:
         actors |= {f"edi_provider:{provider_of[e]}" for e in eoris if e in provider_of}
         if incoming.topic.startswith(("edi.to_provider.", "edi.to_trader.")):
             actors.add(f"edi_provider:{suffix}")
-        return actors
+        return actors | delta_actors(msg)
+
+    def delta_actors(msg: object) -> set[str]:
+        """Delta's side: an intake per service and mode, a release engine per service, its declarants
+        and their connection providers."""
+        out: set[str] = set()
+        declarant = getattr(msg, "declarant", None) or getattr(msg, "by", None)
+        if isinstance(declarant, str):
+            out.add(f"declarant:{declarant}")
+            if declarant in delta_provider_of:
+                out.add(f"delta_provider:{delta_provider_of[declarant]}")
+        if isinstance(msg, DeltaLodging):
+            out |= {f"delta:{msg.service}/{msg.mode}", f"delta_provider:{msg.provider}"}
+        elif isinstance(msg, DeltaRelease):
+            out.add(f"delta:{msg.service}/release")
+        elif isinstance(msg, AubetteQuery):
+            out.add("delta:aubette")
+        return out
 
     return find
 

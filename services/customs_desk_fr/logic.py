@@ -13,6 +13,10 @@ What seeds 000 and 002 give them to do when a customs system fails:
 - when its monitoring missed an outage and a provider reports it in an assistance request, the
   CID decides to publish the alert [S002] (then ICS2-FR-S2 applies), and ends it when the filer
   reports the system back [A].
+- Delta (seed 002): it watches each online service's intake per mode; one that falls silent gets an
+  alert naming the service, the silent modes and the symptoms, with BIPs, and its end once every
+  mode beats again. A connection provider reporting its own platform down gets an alert for the
+  services and the EDI mode it names, ended when it reports the platform back.
 
 It learns of an outage the way an operations centre does: the system it monitors falls silent
 (no heartbeat for ``detect_self_s`` while the other systems it hears from keep beating), and it
@@ -22,7 +26,7 @@ it observes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
@@ -82,12 +86,24 @@ _TEXTS = {
 }
 
 
+_DELTA_TEXTS = (
+    "Declarations lodged in {services} by {modes} get no answer: they cannot be validated.",
+    "Apply the fallback procedure of your online service ({services}, {modes}) and follow the bulletins; "
+    "keep every fallback declaration to regularise it once the service is back.",
+    "{services} ({modes}) is available again: end of the alert. Regularise your fallback declarations "
+    "electronically within 24 hours.",
+)
+
+
 @dataclass(slots=True)
 class Alert:
     alert_id: str
     component: str
     opened: datetime
     bips: int = 0
+    services: tuple[str, ...] = ("ICS2",)
+    modes: tuple[str, ...] = ("EDI", "DTI")
+    silent: set[str] = field(default_factory=set)  # Delta: the intakes still silent
 
 
 class CustomsDeskLogic:
@@ -97,7 +113,8 @@ class CustomsDeskLogic:
         self.detect_after = timedelta(seconds=p.detect_self_s)
         self.watch_every = timedelta(seconds=p.heartbeat_s)
         self.bip_every = timedelta(seconds=p.bip_every_s)
-        self.watch = SilenceWatch(MONITORED_BY_CID, self.detect_after, world.config.start)
+        self.delta_streams = world.delta_streams
+        self.watch = SilenceWatch({*MONITORED_BY_CID, *self.delta_streams}, self.detect_after, world.config.start)
         self.open: dict[str, Alert] = {}
         self.alerts_today: dict[str, int] = {}
         self.close_delay_s = p.close_delay_s
@@ -122,10 +139,21 @@ class CustomsDeskLogic:
             raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
         if not self.watch.heard(msg):
             return Effects()
+        if msg.component in self.delta_streams:
+            return self._delta_beat(msg.component, msg.at, now)
         alert = self.open.get(msg.component)
         if alert is not None and msg.at > alert.opened:
             return self._end(alert, now)
         return Effects()
+
+    def _delta_beat(self, stream: str, at: datetime, now: datetime) -> Effects:
+        """A Delta intake beats again: the alert on its service ends once none of its modes is silent."""
+        service, mode = stream.removeprefix("delta:").split("/")
+        alert = self.open.get(f"delta:{service}")
+        if alert is None or at <= alert.opened:
+            return Effects()
+        alert.silent.discard(mode)
+        return self._end(alert, now) if not alert.silent else Effects()
 
     def _relay(self, notice: EuNotice, now: datetime) -> Effects:
         """The Commission declares an EU component unavailable (or back): the CID relays it on the météo
@@ -139,6 +167,8 @@ class CustomsDeskLogic:
 
     def _request(self, da: OlgaDa, now: datetime) -> Effects:
         """A provider reports customs unavailable: the CID publishes the alert its monitoring missed."""
+        if da.kind == "provider_outage" and da.service.startswith("DELTA"):
+            return self._delta_report(da, now)
         component = _REPORTED.get(da.component)
         if da.kind != "customs_unavailable" or component is None:
             return Effects()
@@ -168,9 +198,11 @@ class CustomsDeskLogic:
             fx.send(OLGA_STATUS, timer.ref, derive_id(timer.ref, "closed"), SOURCE, closed, subject=timer.ref)
             return fx
         if timer.kind == "watch":
-            for component in self.watch.silent(now):
-                if component not in self.open:
+            silent = self.watch.silent(now)
+            for component in silent:
+                if component not in self.open and component not in self.delta_streams:
                     fx.extend(self._open(component, now))
+            fx.extend(self._delta_silent([c for c in silent if c in self.delta_streams], now))
             fx.after(now + self.watch_every, "watch", "all")
         elif timer.kind == "bip" and timer.ref in self.open:
             alert = self.open[timer.ref]
@@ -182,8 +214,11 @@ class CustomsDeskLogic:
 
     def _alert(self, alert: Alert, phase: str, now: datetime, bip: int = 0) -> MeteoAlert:
         symptoms, instructions, end = _TEXTS.get(alert.component, _TEXTS["ics2_nes_fr"])
+        if alert.services != ("ICS2",):
+            names = {"services": ", ".join(alert.services), "modes": " and ".join(alert.modes)}
+            symptoms, instructions, end = (text.format(**names) for text in _DELTA_TEXTS)
         return MeteoAlert(
-            alert_id=alert.alert_id, phase=phase, services=("ICS2",), modes=("EDI", "DTI"),
+            alert_id=alert.alert_id, phase=phase, services=alert.services, modes=alert.modes,
             component=alert.component, symptoms=symptoms, instructions=end if phase == "end" else instructions,
             publisher="CID", bip_number=bip, published_at=now,
         )  # fmt: skip
@@ -198,24 +233,53 @@ class CustomsDeskLogic:
             fx.send(NOTICES, to, notice.notice_id, SOURCE, notice, subject=alert.alert_id)
         return fx
 
-    def _open(self, component: str, now: datetime, *, commission: bool = True) -> Effects:
+    def _delta_silent(self, streams: list[str], now: datetime) -> Effects:
+        """Delta intakes fallen silent: one alert per online service, naming its silent modes."""
+        fx = Effects()
+        by_service: dict[str, set[str]] = {}
+        for stream in streams:
+            service, mode = stream.removeprefix("delta:").split("/")
+            by_service.setdefault(service, set()).add(mode)
+        for service, modes in sorted(by_service.items()):
+            if f"delta:{service}" not in self.open:
+                fx.extend(self._open("delta", now, key=f"delta:{service}", services=(service,), modes=modes))
+        return fx
+
+    def _delta_report(self, da: OlgaDa, now: datetime) -> Effects:
+        """A connection provider reports its platform down: the alert names its services, mode EDI."""
+        key = f"delta_provider:{da.filer}"
+        if key in self.open:
+            return Effects()
+        self.reported_by[da.da_id] = key
+        services = tuple(s.strip() for s in da.service.split(",") if s.strip())
+        return self._open(key, now, key=key, services=services, modes={"EDI"})
+
+    def _open(
+        self, component: str, now: datetime, *, commission: bool = True, key: str = "",
+        services: tuple[str, ...] = (), modes: set[str] | None = None,
+    ) -> Effects:  # fmt: skip
         if self.world.config.params.silent_cid:
             return Effects()  # staged breach: the CID sees the outage and tells no one
         day = f"{now:%Y%m%d}"
         self.alerts_today[day] = self.alerts_today.get(day, 0) + 1
         alert = Alert(f"ALR-{day}-{self.alerts_today[day]:03d}", component, now)
-        self.open[component] = alert
+        if services:  # a Delta alert: its services and modes; no direct notice (the ICS2 providers' one)
+            alert.services, alert.modes, alert.silent = services, tuple(sorted(modes or ())), set(modes or ())
+        key = key or component
+        self.open[key] = alert
         fx = Effects()
         fx.send(METEO, alert.alert_id, derive_id(alert.alert_id, "open"), SOURCE, self._alert(alert, "open", now),
                 subject=alert.alert_id)  # fmt: skip
-        fx.extend(self._notices(alert, "outage", now, commission=commission))
-        fx.after(now + self.bip_every, "bip", component)
+        if not services:
+            fx.extend(self._notices(alert, "outage", now, commission=commission))
+        fx.after(now + self.bip_every, "bip", key)
         return fx
 
     def _end(self, alert: Alert, now: datetime, *, commission: bool = True) -> Effects:
-        del self.open[alert.component]
+        self.open = {k: a for k, a in self.open.items() if a is not alert}
         fx = Effects()
         fx.send(METEO, alert.alert_id, derive_id(alert.alert_id, "end"), SOURCE, self._alert(alert, "end", now),
                 subject=alert.alert_id)  # fmt: skip
-        fx.extend(self._notices(alert, "recovery", now, commission=commission))
+        if alert.services == ("ICS2",):
+            fx.extend(self._notices(alert, "recovery", now, commission=commission))
         return fx

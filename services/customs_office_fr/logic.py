@@ -56,7 +56,9 @@ class CustomsOfficeLogic:
         msg = incoming.message
         fx = Effects()
         if isinstance(msg, MeteoAlert):
-            if msg.phase == "end":
+            if "ICS2" not in msg.services:
+                pass  # an alert about another system (Delta) covers no ENS
+            elif msg.phase == "end":
                 self.alerts.pop(msg.alert_id, None)
             else:
                 self.alerts[msg.alert_id] = msg.component

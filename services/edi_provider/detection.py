@@ -33,6 +33,8 @@ class CustomsWatch:
     last_receipt: dict[str, datetime] = field(default_factory=dict)  # provider -> when it last got one
 
     def meteo(self, alert: MeteoAlert) -> None:
+        if "ICS2" not in alert.services:
+            return  # an alert about another system (Delta): not what ENS lodging depends on
         if alert.phase == "end":
             self.open_alerts.discard(alert.alert_id)
         else:
