@@ -122,7 +122,8 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
                               "ICS2-FR-NO-ALERT", "ICS2-EU-PROVIDER-DOWN", "ICS2-FR-DEADLINE-MISSED",
                               "ICS2-FR-UNACCOMPANIED-TRAILERS", "ICS2-FR-SCOPE", "ICS2-EU-OPERATOR-DOWN",
                               "ICS2-EU-UUMDS-DOWN", "ICS2-EU-TAPAS-DOWN", "LUCCS-B2G-EO-DOWN",
-                              "LUCCS-B2G-ADA-DOWN", "LUCCS-FULL-DOWN")}  # fmt: skip
+                              "LUCCS-B2G-ADA-DOWN", "LUCCS-FULL-DOWN", "DELTA-ALERT-PUBLISHED",
+                              "DELTA-SELF-TRIGGER", "DELTA-EDI-PROVIDER-DOWN", "DELTA-NOT-TECHNICAL")}  # fmt: skip
     # PROCEDURES.md §10, the coverage table.
     assert per_scenario == {
         "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
@@ -131,6 +132,8 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
         "ICS2-FR-UNACCOMPANIED-TRAILERS": 6, "ICS2-FR-SCOPE": 2, "ICS2-EU-OPERATOR-DOWN": 7,
         "ICS2-EU-UUMDS-DOWN": 7, "ICS2-EU-TAPAS-DOWN": 9,
         "LUCCS-B2G-EO-DOWN": 5, "LUCCS-B2G-ADA-DOWN": 6, "LUCCS-FULL-DOWN": 6,
+        "DELTA-ALERT-PUBLISHED": 9, "DELTA-SELF-TRIGGER": 15, "DELTA-EDI-PROVIDER-DOWN": 9,
+        "DELTA-NOT-TECHNICAL": 4,
     }  # fmt: skip
 
 
