@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from secours.ids import make_lrn
+from secours.ids import make_lrn, make_mrn
 from secours.wire import ActiveMeansOfTransport
 
 __all__ = ["Carrier", "Consignment", "Params", "Provider", "RunConfig", "Trader", "Traffic", "Transport", "World"]
@@ -59,8 +59,29 @@ class Traffic(_Strict):
         0.5, ge=0, le=1, description="share of declarants lodging by EDI through a connection provider (else DTI)"
     )
     delta_connection_providers: int = Field(2, ge=1, le=20, description="Delta EDI connection providers")
+    delta_until_hour: float | None = Field(
+        None, gt=0, description="declarations become ready up to this hour of the run (default: its first nine tenths)"
+    )
     delta_non_technical_share: float = Field(
         0.0, ge=0, le=1, description="share of declarations the office holds (under control, credit, cash payment)"
+    )
+    exporters: int = Field(
+        0, ge=0, le=200, description="exporters whose goods leave the EU through a French exit office"
+    )
+    exports: int = Field(0, ge=0, le=100_000, description="export movements (MRN/EAD) that reach an exit office")
+    exporter_edi_share: float = Field(
+        0.5, ge=0, le=1, description="share of exporters doing exit formalities by EDI (else DTI on the portal)"
+    )
+    prodouane_share: float = Field(1.0, ge=0, le=1, description="share of EDI exporters with a prodouane account")
+    substitute_share: float = Field(
+        0.0, ge=0, le=1, description="share of exporters with a substitute (UCC art. 267(2)) able to do the formalities"
+    )
+    land_exit_share: float = Field(0.0, ge=0, le=1, description="share of movements leaving by the land exit FR000030")
+    deferred_share: float = Field(
+        0.5, ge=0, le=1, description="share of movements whose goods leave hours after reaching the exit office"
+    )
+    exports_until_hour: float | None = Field(
+        None, gt=0, description="goods reach the exit office up to this hour of the run (default: its first 0.6)"
     )
     amendment_share: float = Field(
         0.0, ge=0, le=1, description="share of ENS their filer amends (IE3Axx) once or twice after registration"
@@ -85,6 +106,12 @@ class Traffic(_Strict):
                 f"direct_filers + portal_filers ({self.direct_filers + self.portal_filers}) must be fewer than "
                 f"traders ({self.traders})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _exports_need_exporters(self) -> Traffic:
+        if self.exports and not self.exporters:
+            raise ValueError("exports needs exporters (whose goods leave)")
         return self
 
     @model_validator(mode="after")
@@ -219,6 +246,38 @@ class Params(_Strict):
     delta_partial_report_providers: tuple[str, ...] = Field(
         (), description="non-compliant connection providers (staged): their report to the CID omits one client"
     )
+    ecs_lead_s: tuple[float, float] = Field(
+        (1800.0, 14400.0), description="from the export declaration's validation (MRN/EAD) to the exit office"
+    )
+    ecs_deferred_exit_s: tuple[float, float] = Field(
+        (3600.0, 10800.0), description="deferred exit: from arrival at the exit office to the physical exit"
+    )
+    ecs_answer_timeout_s: float = Field(
+        300.0, gt=0, description="an arrival notification or exit announcement unanswered this long has failed"
+    )
+    ecs_control_rate: float = Field(0.1, ge=0, le=1, description="share of fallback presentations the office controls")
+    ecs_handling_s: tuple[float, float] = Field(
+        (60.0, 600.0), description="the exit office's time to control, stamp or record a presentation"
+    )
+    ecs_reintegration_s: tuple[float, float] = Field(
+        (1800.0, 14400.0), description="from the end of the alert to the office reintegrating a fallback movement"
+    )
+    ecs_exceptional_outage_s: float = Field(
+        43200.0, gt=0, description="an ECS-BS outage this long lets the office relax the 24-hour deadline"
+    )
+    ecs_late_office: bool = Field(
+        False, description="non-compliant exit office (staged): it reintegrates 30 hours after the end of the alert"
+    )
+    ecs_unreturning_office: bool = Field(
+        False, description="non-compliant exit office (staged): it keeps the original EAD instead of handing it back"
+    )
+    ecs_hasty_exporters: bool = Field(
+        False,
+        description="non-compliant exporters (staged): own system down, they present the EAD before telling the office",
+    )
+    ecs_replaying_exporters: bool = Field(
+        False, description="non-compliant exporters (staged): once back, they send their own notifications again"
+    )
     unchecking_office: bool = Field(
         False, description="non-compliant office (staged): it records missing ENS without checking the system"
     )
@@ -317,6 +376,33 @@ class DeltaDeclaration:
     @property
     def seq(self) -> int:
         return int(self.ref[-6:])
+
+
+EXIT_OFFICES = {"PORT": "FR000020", "LAND": "FR000030"}  # port exit office; land exit (France-Switzerland)
+EXPORT_OFFICE = "FR000010"
+
+
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    eori: str
+    name: str
+    address: str
+    phone: str
+    mode: Literal["EDI", "DTI"]  # how it does the exit formalities
+    has_prodouane: bool  # may switch to DTI on the portal when its own system fails
+    substitute: str  # EORI of a person of UCC art. 267(2) who can do them instead ("" if none)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportMovement:
+    mrn: str  # export MRN, printed on the EAD
+    exporter: str
+    exit_office: str
+    validated: datetime  # Delta G/X validated the export declaration: MRN/EAD issued, AER due
+    arrival: datetime  # goods reach the exit office
+    exit: datetime  # goods physically leave (immediate: at arrival; deferred: hours later)
+    deferred: bool
+    land: bool  # officers do the formalities from the driver's EAD (land exit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +508,7 @@ class World:
         self.connection_providers, self.delta_declarants, self.delta_declarations = self._delta(
             random.Random(f"delta/{config.seed}")
         )
+        self.exporters, self.exports = self._ecs(random.Random(f"ecs/{config.seed}"))
 
     def _own_channels(self, direct: int, portal: int) -> None:
         """The last ``direct`` traders file through an STI connection of their own (D001...), the
@@ -466,7 +553,8 @@ class World:
         self, rng: random.Random
     ) -> tuple[tuple[ConnectionProvider, ...], tuple[DeltaDeclarant, ...], tuple[DeltaDeclaration, ...]]:
         """Delta's declarants (EDI through a connection provider, or DTI on the portal), each on one to
-        three online services, and their declarations spread over the run's first nine tenths."""
+        three online services, and their declarations spread over the run's first nine tenths (or its
+        first ``delta_until_hour`` hours: what the office holds or a request opens has time to end)."""
         cfg, t = self.config, self.config.traffic
         if not t.delta_declarants:
             return (), (), ()
@@ -491,7 +579,7 @@ class World:
                     office=DELTA_OFFICES[i % len(DELTA_OFFICES)],
                 )
             )
-        span = cfg.duration_hours * 3600 * 0.9
+        span = (t.delta_until_hour or cfg.duration_hours * 0.9) * 3600
         held = ("SOUS_CONTROLE", "CREDIT_EN_ATTENTE", "PAIEMENT_COMPTANT")
         decls: list[DeltaDeclaration] = []
         for i in range(t.delta_declarations):
@@ -506,6 +594,47 @@ class World:
                 )
             )
         return providers, tuple(people), tuple(sorted(decls, key=lambda d: d.ready))
+
+    def _ecs(self, rng: random.Random) -> tuple[tuple[Exporter, ...], tuple[ExportMovement, ...]]:
+        """Exporters and their export movements: validated in Delta G/X (MRN/EAD) some hours before
+        the goods reach a French exit office, where they leave at once or, deferred, hours later."""
+        cfg, t, p = self.config, self.config.traffic, self.config.params
+        if not t.exporters:
+            return (), ()
+        edi = round(t.exporters * t.exporter_edi_share)
+        people = tuple(
+            Exporter(
+                eori=f"FR{rng.randrange(10**13, 10**14):014d}",
+                name=f"Exportateur {i + 1:03d} SA",
+                address=f"{rng.randint(1, 200)} avenue de l'Export, Marseille",
+                phone=f"+33 4 {rng.randrange(10**7, 10**8):08d}",
+                mode="EDI" if i < edi else "DTI",
+                has_prodouane=i >= edi or rng.random() < t.prodouane_share,
+                substitute=f"FR{rng.randrange(10**13, 10**14):014d}" if rng.random() < t.substitute_share else "",
+            )
+            for i in range(t.exporters)
+        )
+        span = (t.exports_until_hour or cfg.duration_hours * 0.6) * 3600
+        moves = []
+        for i in range(t.exports):
+            arrival = cfg.start + timedelta(seconds=rng.uniform(0, span))
+            lead = timedelta(seconds=rng.uniform(*p.ecs_lead_s))
+            land = rng.random() < t.land_exit_share
+            deferred = not land and rng.random() < t.deferred_share  # a land exit is always immediate
+            stay = timedelta(seconds=rng.uniform(*p.ecs_deferred_exit_s)) if deferred else timedelta(0)
+            moves.append(
+                ExportMovement(
+                    mrn=make_mrn(cfg.start.year, "FR", f"export/{cfg.seed}/{i}"),
+                    exporter=people[i % len(people)].eori,
+                    exit_office=EXIT_OFFICES["LAND" if land else "PORT"],
+                    validated=arrival - lead,
+                    arrival=arrival,
+                    exit=arrival + stay,
+                    deferred=deferred,
+                    land=land,
+                )
+            )
+        return people, tuple(sorted(moves, key=lambda m: m.validated))
 
     @cached_property
     def delta_streams(self) -> tuple[str, ...]:

@@ -23,6 +23,10 @@ Layout:
     delta_provider/ Delta EDI connection providers: relay declarations and answers, report their own outage
     delta_office/   the customs offices of Delta's declarants: state queries, fallback records
     declarant/      French declarants clearing in Delta, and the steps of the alert sheet (seed 002)
+    ecs_export/     the export office (Delta G/X export): movements to ECS-BS, certification of exit (IE599)
+    ecs_exit/       ECS-BS: movements and AER, arrival notifications, exit announcements, exit results (IE518)
+    exit_office/    the exit office's staff: land-exit formalities, EAD stamping in fallback, reintegration
+    exporter/       exporters at the exit office: notifications, and the ECS-BS fallback (seed 003)
 
 In each folder ``logic.py`` is pure (state + event + now -> new state + messages and timers) and
 ``service.py`` declares the topics it consumes and publishes and runs the logic on the bus.
@@ -43,8 +47,12 @@ from services.declarant import service as declarant
 from services.delta import service as delta
 from services.delta_office import service as delta_office
 from services.delta_provider import service as delta_provider
+from services.ecs_exit import service as ecs_exit
+from services.ecs_export import service as ecs_export
 from services.edi_provider import service as edi_provider
 from services.eu_commission import service as eu_commission
+from services.exit_office import service as exit_office
+from services.exporter import service as exporter
 from services.ics2_cr import service as ics2_cr
 from services.ics2_nes_fr import service as ics2_nes_fr
 from services.ics2_sti import service as ics2_sti
@@ -106,6 +114,10 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("delta_provider", delta_provider),
         _define("delta", delta),
         _define("delta_office", delta_office),
+        _define("exporter", exporter),
+        _define("exit_office", exit_office),
+        _define("ecs_export", ecs_export),
+        _define("ecs_exit", ecs_exit),
     )
 }
 """Every service, by name: what ``secours run --only/--without`` accepts."""

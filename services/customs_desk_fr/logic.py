@@ -13,6 +13,8 @@ What seeds 000 and 002 give them to do when a customs system fails:
 - when its monitoring missed an outage and a provider reports it in an assistance request, the
   CID decides to publish the alert [S002] (then ICS2-FR-S2 applies), and ends it when the filer
   reports the system back [A].
+- ECS-BS (seed 003): when it falls silent, an alert on the météo informs operators and exit offices;
+  its end once ECS-BS beats again.
 - Delta (seed 002): it watches each online service's intake per mode; one that falls silent gets an
   alert naming the service, the silent modes and the symptoms, with BIPs, and its end once every
   mode beats again. A connection provider reporting its own platform down gets an alert for the
@@ -77,6 +79,14 @@ _TEXTS = {
         "goods cannot be presented before their ENS is lodged.",
         "Sign-in to the ICS2 STI portal is available again: lodge what could not be sent. No other action.",
     ),
+    "ecs_exit": (
+        "Arrival notifications and exit announcements get no answer from ECS-BS; no AER for movements "
+        "validated meanwhile",
+        "ECS-BS fallback (fiche 9): present the EAD at the exit office or e-mail it to its functional address; "
+        "the office stamps it (cachet ND) and will reintegrate the movements once ECS-BS is back.",
+        "ECS-BS is available again: end of the alert. The exit offices reintegrate the fallback movements "
+        "within 24 hours; send nothing again yourselves.",
+    ),
     "ics2_cr": (
         "ENS are receipted but get no MRN: the ICS2 common repository is not processing",
         "Relay of the Commission's notice (ICS2 business continuity plan): go on lodging new ENS, they are "
@@ -114,7 +124,9 @@ class CustomsDeskLogic:
         self.watch_every = timedelta(seconds=p.heartbeat_s)
         self.bip_every = timedelta(seconds=p.bip_every_s)
         self.delta_streams = world.delta_streams
-        self.watch = SilenceWatch({*MONITORED_BY_CID, *self.delta_streams}, self.detect_after, world.config.start)
+        self.ecs = ("ecs_exit",) if world.exporters else ()  # ECS-BS, when the run has exports
+        watched = {*MONITORED_BY_CID, *self.delta_streams, *self.ecs}
+        self.watch = SilenceWatch(watched, self.detect_after, world.config.start)
         self.open: dict[str, Alert] = {}
         self.alerts_today: dict[str, int] = {}
         self.close_delay_s = p.close_delay_s
@@ -200,7 +212,11 @@ class CustomsDeskLogic:
         if timer.kind == "watch":
             silent = self.watch.silent(now)
             for component in silent:
-                if component not in self.open and component not in self.delta_streams:
+                if component in self.open or component in self.delta_streams:
+                    continue
+                if component in self.ecs:  # ECS-BS: on the météo, for EDI and DTI users and the exit offices
+                    fx.extend(self._open(component, now, services=("ECS-BS",), modes={"EDI", "DTI"}))
+                else:
                     fx.extend(self._open(component, now))
             fx.extend(self._delta_silent([c for c in silent if c in self.delta_streams], now))
             fx.after(now + self.watch_every, "watch", "all")
@@ -214,7 +230,7 @@ class CustomsDeskLogic:
 
     def _alert(self, alert: Alert, phase: str, now: datetime, bip: int = 0) -> MeteoAlert:
         symptoms, instructions, end = _TEXTS.get(alert.component, _TEXTS["ics2_nes_fr"])
-        if alert.services != ("ICS2",):
+        if alert.services != ("ICS2",) and alert.component not in _TEXTS:
             names = {"services": ", ".join(alert.services), "modes": " and ".join(alert.modes)}
             symptoms, instructions, end = (text.format(**names) for text in _DELTA_TEXTS)
         return MeteoAlert(

@@ -400,7 +400,7 @@ class DeclarantLogic:
             filer_role="trader", filer_eori=inc.eori, company=who.name, phone=who.phone, kind="self_trigger",
             service=inc.service, mode=who.mode, component="own system", symptom=reasons, since=since,
             estimated_duration="unknown", entry_office=who.office, clients=(), declarations=cited, transports=(),
-            text=f"{WORDS[0].upper()}{WORDS[1:]} - {who.name}, EORI {inc.eori}, {who.address}, {who.phone}; "
+            text=f"Objet : {WORDS}. {who.name}, EORI {inc.eori}, {who.address}, {who.phone}; "
             f"service {inc.service} ({who.mode}); en alerte depuis le {since:%d/%m/%Y %H:%M} UTC; motifs : {reasons}.",
             filed_at=now, address=who.address, reasons=reasons,
         )  # fmt: skip

@@ -123,7 +123,13 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
                               "ICS2-FR-UNACCOMPANIED-TRAILERS", "ICS2-FR-SCOPE", "ICS2-EU-OPERATOR-DOWN",
                               "ICS2-EU-UUMDS-DOWN", "ICS2-EU-TAPAS-DOWN", "LUCCS-B2G-EO-DOWN",
                               "LUCCS-B2G-ADA-DOWN", "LUCCS-FULL-DOWN", "DELTA-ALERT-PUBLISHED",
-                              "DELTA-SELF-TRIGGER", "DELTA-EDI-PROVIDER-DOWN", "DELTA-NOT-TECHNICAL")}  # fmt: skip
+                              "DELTA-SELF-TRIGGER", "DELTA-EDI-PROVIDER-DOWN", "DELTA-NOT-TECHNICAL",
+                              "ECS-BS-CASE1-ECSBS-DOWN-IMMEDIATE", "ECS-BS-CASE1-ECSBS-DOWN-DEFERRED",
+                              "ECS-BS-CASE1-OPERATOR-DOWN-IMMEDIATE", "ECS-BS-CASE1-OPERATOR-DOWN-DEFERRED",
+                              "ECS-BS-CASE2-ECSBS-DOWN-IMMEDIATE", "ECS-BS-CASE2-ECSBS-DOWN-DEFERRED",
+                              "ECS-BS-CASE2-OPERATOR-DOWN-IMMEDIATE", "ECS-BS-CASE2-OPERATOR-DOWN-DEFERRED",
+                              "ECS-BS-CASE3-ECSBS-DOWN", "ECS-BS-CASE3-OPERATOR-DOWN", "ECS-BS-LAND-EXIT",
+                              "ECS-BS-REINTEGRATION")}  # fmt: skip
     # PROCEDURES.md §10, the coverage table.
     assert per_scenario == {
         "ICS2-EU-STI-DOWN": 7, "ICS2-EU-CR-DOWN": 9, "ICS2-EU-NATIONAL-DOWN": 9,
@@ -134,6 +140,12 @@ def test_shared_checks_apply_to_the_scenarios_that_name_them() -> None:
         "LUCCS-B2G-EO-DOWN": 5, "LUCCS-B2G-ADA-DOWN": 6, "LUCCS-FULL-DOWN": 6,
         "DELTA-ALERT-PUBLISHED": 9, "DELTA-SELF-TRIGGER": 15, "DELTA-EDI-PROVIDER-DOWN": 9,
         "DELTA-NOT-TECHNICAL": 4,
+        "ECS-BS-CASE1-ECSBS-DOWN-IMMEDIATE": 15, "ECS-BS-CASE1-ECSBS-DOWN-DEFERRED": 16,
+        "ECS-BS-CASE1-OPERATOR-DOWN-IMMEDIATE": 0, "ECS-BS-CASE1-OPERATOR-DOWN-DEFERRED": 0,
+        "ECS-BS-CASE2-ECSBS-DOWN-IMMEDIATE": 14, "ECS-BS-CASE2-ECSBS-DOWN-DEFERRED": 15,
+        "ECS-BS-CASE2-OPERATOR-DOWN-IMMEDIATE": 19, "ECS-BS-CASE2-OPERATOR-DOWN-DEFERRED": 20,
+        "ECS-BS-CASE3-ECSBS-DOWN": 14, "ECS-BS-CASE3-OPERATOR-DOWN": 18, "ECS-BS-LAND-EXIT": 15,
+        "ECS-BS-REINTEGRATION": 8,
     }  # fmt: skip
 
 

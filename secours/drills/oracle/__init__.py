@@ -17,6 +17,7 @@ Layout:
     ics2_eu_operator.py ICS2-EU-OPERATOR-DOWN #1-#4 (seed 001, a direct filer's own system down)
     luccs.py          LUCCS-B2G-EO-DOWN, -B2G-ADA-DOWN, -FULL-DOWN (seed 004, Luxembourg's import system)
     delta.py          DELTA-ALERT-PUBLISHED, -SELF-TRIGGER, -EDI-PROVIDER-DOWN, -NOT-TECHNICAL (seed 002, Delta G/X/H7)
+    ecs.py            E1-E12, O1-O5, K1-K8 and ECS-BS-REINTEGRATION (seed 003, the ECS-BS fallback at the exit office)
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
 Importing this package registers every check module.
@@ -25,6 +26,7 @@ Importing this package registers every check module.
 from __future__ import annotations
 
 from secours.drills.oracle import delta as _delta  # noqa: F401 - registers DELTA-*
+from secours.drills.oracle import ecs as _ecs  # noqa: F401 - registers E*, O*, K* and ECS-BS-REINTEGRATION
 from secours.drills.oracle import global_checks as _global_checks  # noqa: F401 - registers G1-G7
 from secours.drills.oracle import ics2_eu as _ics2_eu  # noqa: F401 - registers EU-C* and ICS2-EU-*
 from secours.drills.oracle import ics2_eu_operator as _ics2_eu_operator  # noqa: F401 - ICS2-EU-OPERATOR-DOWN

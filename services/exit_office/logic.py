@@ -1,0 +1,236 @@
+"""The exit office's staff (bureau de sortie, BS), and their fallback block (seed 003).
+
+- Land exit (officers do the ECS formalities from the driver's EAD): when goods arrive and ECS-BS
+  works, they record the arrival and the exit in it themselves.
+- An EAD presented at the counter or e-mailed (ECS-BS down, or an operator in fallback): a control
+  now and then (``ecs_control_rate``), then the cachet ND with the mention of the step — « sortie
+  autorisée » (immediate exit), « présenté le … » (deferred, at arrival), « sortie autorisée le … »
+  (deferred, at exit; case 3) — the original handed back, a copy kept, and the operator told the
+  service will reintegrate the movement.
+- A deferred exit presented once the fallback is over (ECS-BS back, or the operator's system back):
+  they record the arrival notification in ECS-BS first, then the exit, in the system (no stamp).
+- Once the alert is over (ECS-BS's end of alert, or the closing of the operator's assistance
+  request) they reintegrate each fallback movement within ``ecs_reintegration_s``: the arrival
+  (when they stamped it) and the exit, each with the stamp's date and time, once.
+
+Staged breaches: ``ecs_unreturning_office`` keeps the original EAD instead of handing it back;
+``ecs_late_office`` reintegrates 30 hours after the end of the alert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from secours.effects import Effects, Incoming, Timer
+from secours.ids import derive_id
+from secours.rand import draw, uniform
+from secours.wire import (
+    BsControl,
+    BsReintegrationNotice,
+    BsRelaxation,
+    EadCopyKept,
+    EadPresented,
+    EadReturned,
+    EadStamped,
+    EcsMsg,
+    EcsState,
+    ExitArrived,
+    ExitDeparted,
+    MeteoAlert,
+    OfficeInformed,
+    OlgaAck,
+    OlgaClosed,
+)
+from secours.world import World
+
+__all__ = ["ExitOfficeLogic"]
+
+SOURCE = "exit_office"
+COUNTER, TO_ECS = "ecs.counter", "ecs.in"
+
+
+@dataclass(slots=True)
+class Case:
+    """What the office holds on one movement handled with the fallback block."""
+
+    mrn: str
+    office: str
+    exporter: str
+    covering: str = ""  # the ECS-BS alert, or "da:<EORI>" for an operator's own fallback
+    arrival_stamp: datetime | None = None  # « sortie autorisée » or « présenté le »: the arrival's time
+    exit_stamp: datetime | None = None
+    sent: set[str] = field(default_factory=set)  # IE507 / EXIT_ANN recorded by the office
+    scheduled: bool = False  # its reintegration is planned
+
+
+class ExitOfficeLogic:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.params = world.config.params
+        self.moves = {m.mrn: m for m in world.exports}
+        self.alert: MeteoAlert | None = None  # the open ECS-BS alert
+        self.in_fallback: set[str] = set()  # exporters whose own fallback is on (told by them)
+        self.das: dict[str, str] = {}  # DA -> exporter, from the forwarded acknowledgements
+        self.cases: dict[str, Case] = {}
+        self.presented: dict[str, EadPresented] = {}  # waiting for an officer
+        self.ended: set[str] = set()  # alerts ended, and "da:<EORI>" for operators' closed requests
+
+    def start(self, now: datetime) -> Effects:
+        return Effects()
+
+    def _later(self, now: datetime, *parts: str) -> datetime:
+        return now + timedelta(seconds=uniform(self.world.config.seed, self.params.ecs_handling_s, *parts))
+
+    # --- what reaches the office --------------------------------------------------------------
+
+    def handle(self, incoming: Incoming, now: datetime) -> Effects:
+        msg = incoming.message
+        fx = Effects()
+        if isinstance(msg, EadPresented):
+            self._case(msg)  # what covers it is what was in force when the EAD was handed in
+            fx.after(self._later(now, "present", msg.presentation_id), "present", msg.presentation_id)
+            self.presented[msg.presentation_id] = msg
+        elif isinstance(msg, ExitArrived):
+            m = self.moves.get(msg.mrn)
+            if m is not None and m.land and self.alert is None:  # the officers do it from the driver's EAD
+                fx.extend(self._record(msg.mrn, m.exit_office, "IE507", now, now, reintegration=False))
+                fx.extend(self._record(msg.mrn, m.exit_office, "EXIT_ANN", now, now, reintegration=False))
+        elif isinstance(msg, MeteoAlert):
+            fx.extend(self._meteo(msg, now))
+        elif isinstance(msg, OfficeInformed):
+            if msg.kind == "start":
+                self.in_fallback.add(msg.by)
+                self.das[msg.da_id] = msg.by
+            else:
+                self.in_fallback.discard(msg.by)
+        elif isinstance(msg, OlgaClosed):
+            exporter = self.das.pop(msg.da_id, None)
+            if exporter is not None:  # end of the operator's fallback: reintegrate what it covered
+                self.ended.add(f"da:{exporter}")
+                fx.extend(self._schedule([c for c in self.cases.values() if c.covering == f"da:{exporter}"], now))
+        elif not isinstance(msg, EcsState | EcsMsg | OlgaAck | ExitDeparted | EadStamped | EadReturned | EadCopyKept
+                            | BsControl | BsReintegrationNotice | BsRelaxation):  # fmt: skip
+            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        return fx
+
+    def _meteo(self, alert: MeteoAlert, now: datetime) -> Effects:
+        if alert.component != "ecs_exit":
+            return Effects()
+        if alert.phase == "open":
+            self.alert = alert
+            return Effects()
+        if alert.phase != "end" or self.alert is None:
+            return Effects()
+        opened, self.alert = self.alert, None
+        self.ended.add(opened.alert_id)
+        fx = Effects()
+        if (now - opened.published_at).total_seconds() >= self.params.ecs_exceptional_outage_s:
+            deadline = now + timedelta(hours=48)  # relaxed locally for an exceptionally long outage
+            for office in sorted({c.office for c in self.cases.values() if c.covering == opened.alert_id}):
+                relax = BsRelaxation(alert_id=opened.alert_id, office=office, new_deadline=deadline, at=now)
+                fx.send(COUNTER, office, derive_id(opened.alert_id, f"relax/{office}"), SOURCE, relax)
+        fx.extend(self._schedule([c for c in self.cases.values() if c.covering == opened.alert_id], now))
+        return fx
+
+    # --- presentations ------------------------------------------------------------------------
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        if timer.kind == "present":
+            return self._present(self.presented.pop(timer.ref), now)
+        case = self.cases[timer.ref]
+        return self._reintegrate(case, now)
+
+    def _over(self, case: Case) -> bool:
+        """The fallback that covered the movement has ended: ECS-BS is back, or the operator's system."""
+        if case.covering.startswith("da:"):
+            return case.exporter not in self.in_fallback
+        return self.alert is None
+
+    def _case(self, p: EadPresented) -> Case:
+        m = self.moves.get(p.mrn)
+        if m is None:
+            raise ValueError(f"EAD {p.mrn} is not a movement of this run")
+        case = self.cases.get(p.mrn)
+        if case is None:
+            own = m.exporter in self.in_fallback and self.alert is None
+            covering = f"da:{m.exporter}" if own else (self.alert.alert_id if self.alert else "")
+            case = self.cases[p.mrn] = Case(p.mrn, p.office, m.exporter, covering)
+        return case
+
+    def _present(self, p: EadPresented, now: datetime) -> Effects:
+        fx = Effects()
+        case = self._case(p)
+        if p.step == "exit" and case.arrival_stamp is not None and self._over(case):
+            # Back in the system before the goods leave: arrival first, then the exit, in ECS-BS.
+            fx.extend(self._record(p.mrn, p.office, "IE507", case.arrival_stamp, now, reintegration=True, case=case))
+            fx.extend(self._record(p.mrn, p.office, "EXIT_ANN", now, now, reintegration=False, case=case))
+            return fx
+        if draw(self.world.config.seed, "control", p.presentation_id) < self.params.ecs_control_rate:
+            fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "control"), SOURCE,
+                    BsControl(mrn=p.mrn, office=p.office, result="ok", at=now), subject=p.mrn)  # fmt: skip
+        day = f"{now:%d/%m/%Y}"
+        mention, date = {
+            "arrival_exit": ("sortie autorisée", ""),
+            "arrival": (f"présenté le {day}", day),
+            "exit": (f"sortie autorisée le {day}", day),
+        }[p.step]
+        if p.step in ("arrival_exit", "arrival"):
+            case.arrival_stamp = now
+        if p.step in ("arrival_exit", "exit"):
+            case.exit_stamp = now
+        stamped = EadStamped(mrn=p.mrn, office=p.office, stamp="ND", mention=mention, mention_date=date, at=now)
+        fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "stamp"), SOURCE, stamped, subject=p.mrn)
+        if not self.params.ecs_unreturning_office:
+            fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "returned"), SOURCE,
+                    EadReturned(mrn=p.mrn, office=p.office, at=now), subject=p.mrn)  # fmt: skip
+        fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "copy"), SOURCE,
+                EadCopyKept(mrn=p.mrn, office=p.office, at=now), subject=p.mrn)  # fmt: skip
+        if "notice" not in case.sent:  # told once, at the first stamp
+            case.sent.add("notice")
+            told = BsReintegrationNotice(
+                mrn=p.mrn,
+                office=p.office,
+                at=now,
+                text="The service will reintegrate this movement once ECS-BS is back.",
+            )
+            fx.send(COUNTER, p.mrn, derive_id(p.mrn, "reintegration-notice"), SOURCE, told, subject=p.mrn)
+        if case.covering in self.ended:  # stamped after the end of the alert: reintegrated like the others
+            fx.extend(self._schedule([case], now))
+        return fx
+
+    # --- reintegration ------------------------------------------------------------------------
+
+    def _schedule(self, cases: list[Case], now: datetime) -> Effects:
+        fx = Effects()
+        for case in cases:
+            if case.scheduled:
+                continue
+            case.scheduled = True
+            delay = uniform(self.world.config.seed, self.params.ecs_reintegration_s, "reintegrate", case.mrn)
+            if self.params.ecs_late_office:
+                delay = 30 * 3600.0
+            fx.after(now + timedelta(seconds=delay), "reintegrate", case.mrn)
+        return fx
+
+    def _reintegrate(self, case: Case, now: datetime) -> Effects:
+        fx = Effects()
+        if case.arrival_stamp is not None:
+            fx.extend(self._record(case.mrn, case.office, "IE507", case.arrival_stamp, now, reintegration=True,
+                                   case=case))  # fmt: skip
+        if case.exit_stamp is not None:
+            fx.extend(self._record(case.mrn, case.office, "EXIT_ANN", case.exit_stamp, now, reintegration=True,
+                                   case=case))  # fmt: skip
+        return fx
+
+    def _record(self, mrn: str, office: str, ie: str, event: datetime, now: datetime, *, reintegration: bool,
+                case: Case | None = None) -> Effects:  # fmt: skip
+        fx = Effects()
+        if case is not None:
+            if ie in case.sent:
+                return fx  # reintegrated once
+            case.sent.add(ie)
+        msg = EcsMsg(msg_id=derive_id(mrn, f"office/{ie}"), ie=ie, mrn=mrn, by="service", channel="SYSTEM",
+                     reintegration=reintegration, event_time=event, office=office, sent_at=now)  # fmt: skip
+        fx.send(TO_ECS, mrn, msg.msg_id, SOURCE, msg, subject=mrn)
+        return fx
