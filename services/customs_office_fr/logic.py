@@ -56,9 +56,7 @@ class CustomsOfficeLogic:
         msg = incoming.message
         fx = Effects()
         if isinstance(msg, MeteoAlert):
-            if "ICS2" not in msg.services:
-                pass  # an alert about another system (Delta) covers no ENS
-            elif msg.phase == "end":
+            if msg.phase == "end" or "ICS2" not in msg.services:  # an alert on Delta or ECS-BS covers no ENS
                 self.alerts.pop(msg.alert_id, None)
             else:
                 self.alerts[msg.alert_id] = msg.component

@@ -34,7 +34,7 @@ class CustomsWatch:
 
     def meteo(self, alert: MeteoAlert) -> None:
         if "ICS2" not in alert.services:
-            return  # an alert about another system (Delta): not what ENS lodging depends on
+            return  # an alert about another system (Delta, ECS-BS): not what ENS lodging depends on
         if alert.phase == "end":
             self.open_alerts.discard(alert.alert_id)
         else:

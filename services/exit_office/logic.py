@@ -107,8 +107,7 @@ class ExitOfficeLogic:
         elif isinstance(msg, OlgaClosed):
             exporter = self.das.pop(msg.da_id, None)
             if exporter is not None:  # end of the operator's fallback: reintegrate what it covered
-                self.ended.add(f"da:{exporter}")
-                fx.extend(self._schedule([c for c in self.cases.values() if c.covering == f"da:{exporter}"], now))
+                fx.extend(self._ended(f"da:{exporter}", now))
         elif not isinstance(msg, EcsState | EcsMsg | OlgaAck | ExitDeparted | EadStamped | EadReturned | EadCopyKept
                             | BsControl | BsReintegrationNotice | BsRelaxation):  # fmt: skip
             raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
@@ -123,15 +122,19 @@ class ExitOfficeLogic:
         if alert.phase != "end" or self.alert is None:
             return Effects()
         opened, self.alert = self.alert, None
-        self.ended.add(opened.alert_id)
         fx = Effects()
         if (now - opened.published_at).total_seconds() >= self.params.ecs_exceptional_outage_s:
             deadline = now + timedelta(hours=48)  # relaxed locally for an exceptionally long outage
             for office in sorted({c.office for c in self.cases.values() if c.covering == opened.alert_id}):
                 relax = BsRelaxation(alert_id=opened.alert_id, office=office, new_deadline=deadline, at=now)
                 fx.send(COUNTER, office, derive_id(opened.alert_id, f"relax/{office}"), SOURCE, relax)
-        fx.extend(self._schedule([c for c in self.cases.values() if c.covering == opened.alert_id], now))
+        fx.extend(self._ended(opened.alert_id, now))
         return fx
+
+    def _ended(self, covering: str, now: datetime) -> Effects:
+        """The alert, or the operator's request, that covered some movements is over: reintegrate them."""
+        self.ended.add(covering)
+        return self._schedule([c for c in self.cases.values() if c.covering == covering], now)
 
     # --- presentations ------------------------------------------------------------------------
 

@@ -334,8 +334,5 @@ class ExporterLogic:
             if self.params.ecs_replaying_exporters:  # staged: its own notifications, on top of the office's
                 for mv in self.moves.values():
                     if mv.fallback and self.firms[mv.m.exporter].info.mode == "EDI":
-                        fx.send("ecs.in", mv.m.mrn, derive_id(mv.m.mrn, "replay"), self.source(mv.m.exporter),
-                                EcsMsg(msg_id=derive_id(mv.m.mrn, "replay"), ie="IE507", mrn=mv.m.mrn, by="operator",
-                                       channel="EDI", reintegration=False, event_time=now, office=mv.m.exit_office,
-                                       sent_at=now), subject=mv.m.mrn)  # fmt: skip
+                        fx.extend(self._send(mv, "IE507", "operator", "EDI", "ecs.in", self.source(mv.m.exporter), now))
         return fx

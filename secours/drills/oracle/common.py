@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from secours.clock import format_sim
+from secours.clock import format_sim, parse_sim
 from secours.components import ICS2_COMPONENTS
 from secours.drills.journal import Entry
 from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
@@ -21,6 +21,7 @@ __all__ = [
     "covered",
     "das_of",
     "down_fault",
+    "entry_time",
     "fault_on_path",
     "first",
     "first_fault",
@@ -29,11 +30,27 @@ __all__ = [
     "outage_das",
     "provider_case",
     "receipts_by_lrn",
+    "record_time",
     "seconds",
     "subject",
     "typed",
     "verdict",
 ]
+
+
+def entry_time(e: Entry) -> datetime:
+    """The journal time of an entry the caller picked among timed ones (``typed`` keeps only those)."""
+    assert e.time is not None
+    return e.time
+
+
+def record_time(e: Entry, name: str) -> datetime:
+    """A date-time field of a record (an ISO string once journalled), or the entry's own time: the time
+    the actor wrote, not the journal's, which is taken a few wall milliseconds later at publication."""
+    value = e.data.get(name)
+    if isinstance(value, datetime):
+        return value
+    return parse_sim(value) if isinstance(value, str) and value else entry_time(e)
 
 
 def typed(ix: JournalIndex, ce_type: str) -> list[Entry]:

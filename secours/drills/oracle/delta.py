@@ -21,6 +21,8 @@ from itertools import pairwise, takewhile
 from secours.clock import format_sim, parse_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import at_fault, down_fault, first, first_fault, seconds, typed, verdict
+from secours.drills.oracle.common import entry_time as _at
+from secours.drills.oracle.common import record_time as _when
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -34,19 +36,6 @@ NON_TECHNICAL = frozenset({"SOUS_CONTROLE", "CREDIT_EN_ATTENTE", "PAIEMENT_COMPT
 SELF_WORDS = "auto-déclenchement de la procédure de secours"  # the words the sheet requires in the DA
 _EORI = re.compile(r"^[A-Z]{2}[0-9A-Z]{1,15}$")  # an..17: country code, then up to 15 characters
 _SERVICE_DOWN = re.compile(r"^delta:DELTA_\w+/(EDI|DTI)$")  # one service, one mode (not the release engine)
-
-
-def _at(e: Entry) -> datetime:
-    assert e.time is not None  # typed() keeps timed entries only
-    return e.time
-
-
-def _when(e: Entry, name: str) -> datetime:
-    """A date-time field of a record (an ISO string once journalled), or the record's own time."""
-    value = e.data.get(name)
-    if isinstance(value, datetime):
-        return value
-    return parse_sim(value) if isinstance(value, str) and value else _at(e)
 
 
 def _is_datetime(value: object) -> bool:

@@ -45,9 +45,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from secours.clock import format_sim, parse_sim
+from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import at_fault, first, seconds, typed, verdict
+from secours.drills.oracle.common import entry_time as _at
+from secours.drills.oracle.common import record_time as _when
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import REGISTRY, Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -73,19 +75,6 @@ AUTHORISED, PRESENTED = "sortie autorisée", "présenté le"  # the stamp's ment
 NOTIFICATIONS = ("IE507", "EXIT_ANN")  # arrival notification, exit announcement
 _DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
 _SAME = timedelta(seconds=1)  # a reintegrated message's event time "equals" its stamp's within this
-
-
-def _at(e: Entry) -> datetime:
-    assert e.time is not None  # typed() keeps timed entries only
-    return e.time
-
-
-def _when(e: Entry, name: str) -> datetime:
-    """A date-time field of a record (an ISO string once journalled), or the record's own time."""
-    value = e.data.get(name)
-    if isinstance(value, datetime):
-        return value
-    return parse_sim(value) if isinstance(value, str) and value else _at(e)
 
 
 def _day(t: datetime) -> str:
@@ -524,16 +513,17 @@ def e7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                  "no movement of these scenarios left")  # fmt: skip
 
 
-def _office_back(ix: JournalIndex, x: _Exit) -> datetime | None:
-    """When the exit office learns the fallback is over: the end of the ECS-BS alert, or the exporter
-    telling it its system is back."""
+def _fallback_edge(ix: JournalIndex, x: _Exit, edge: str) -> datetime | None:
+    """When the exit office learns the fallback starts (``edge`` "start": from then on the EAD may be
+    presented) or is over ("end"): the ECS-BS alert's opening or end, or the exporter telling it of
+    its own fallback's start or end."""
     if not x.operator_side:
-        end = _after(_ecs_alerts(ix, "end"), x.fault.start)
+        found = _after(_ecs_alerts(ix, "open" if edge == "start" else "end"), x.fault.start)
     else:
-        told = (e for e in typed(ix, "office.informed") if e.data["kind"] == "end"
+        told = (e for e in typed(ix, "office.informed") if e.data["kind"] == edge
                 and e.data["by"] == x.exporter.eori and e.data["office"] == x.move.exit_office)  # fmt: skip
-        end = _after(told, x.fault.start)
-    return _at(end) if end is not None else None
+        found = _after(told, x.fault.start)
+    return _at(found) if found is not None else None
 
 
 def _back_before_exit(ix: JournalIndex, x: _Exit) -> bool:
@@ -543,7 +533,7 @@ def _back_before_exit(ix: JournalIndex, x: _Exit) -> bool:
     if not (x.move.deferred and any(str(s.data["mention"]).startswith(PRESENTED) for s in t.stamps)):
         return False
     shown = first(p for p in t.presented if p.data["step"] == "exit")
-    back = _office_back(ix, x)
+    back = _fallback_edge(ix, x, "end")
     return t.live_exit() or (back is not None and back <= (_at(shown) if shown else _leaving(x.move, t)))
 
 
@@ -620,18 +610,6 @@ def e10(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                  "fell due")  # fmt: skip
 
 
-def _fallback_open(ix: JournalIndex, x: _Exit) -> datetime | None:
-    """When the fallback block became usable for a movement: the ECS-BS alert, or the exporter telling
-    the exit office of its own fallback (it may not present the EAD before)."""
-    if not x.operator_side:
-        opened = _after(_ecs_alerts(ix, "open"), x.fault.start)
-    else:
-        told = (e for e in typed(ix, "office.informed") if e.data["kind"] == "start"
-                and e.data["by"] == x.exporter.eori and e.data["office"] == x.move.exit_office)  # fmt: skip
-        opened = _after(told, x.fault.start)
-    return _at(opened) if opened is not None else None
-
-
 @check("E11", GROUP, "The fallback presentation at arrival comes within t.realtime of the goods' arrival",
        applies_to=FALLBACKS)  # fmt: skip
 def e11(ix: JournalIndex, ctx: Context) -> CheckOutcome:
@@ -645,7 +623,7 @@ def e11(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return [evidence(shown, f"{x.mrn}: presented, the goods never arrived")]
         arrived = _at(x.trail.arrived[0])
         # Real time counts from when the fallback could be used: the alert, or the exporter's own fallback opened.
-        since = max(arrived, _fallback_open(ix, x) or arrived)
+        since = max(arrived, _fallback_edge(ix, x, "start") or arrived)
         if arrived <= _at(shown) <= since + wait:
             return []
         return [evidence(shown, f"{x.mrn}: presented {format_sim(_at(shown))}, arrived {format_sim(arrived)}, "

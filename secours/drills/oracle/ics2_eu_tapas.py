@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from datetime import datetime
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
+from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.common import first, first_fault, retries_under_own_lrn, verdict
 from secours.drills.oracle.index import CHANGE_TYPES, FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
@@ -62,11 +62,6 @@ def tapas_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     return verdict(f"{TAPAS}#1", found, f"all {unanswered} messages pushed in vain during the outage were pushed "
                    "again under their own LRN until receipted",
                    "{n} pushes given up or renumbered")  # fmt: skip
-
-
-def _at(e: Entry) -> datetime:
-    assert e.time is not None  # only timed entries are picked
-    return e.time
 
 
 def _changes(ix: JournalIndex) -> dict[str, list[Entry]]:

@@ -16,6 +16,7 @@ from datetime import datetime
 from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import at_fault, down_fault, first, first_fault, seconds, subject, typed, verdict
+from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, check, evidence, outcome
 from secours.drills.reportdata import CheckOutcome, Evidence
@@ -24,11 +25,6 @@ __all__: list[str] = []
 
 EO, ADA, FULL = "LUCCS-B2G-EO-DOWN", "LUCCS-B2G-ADA-DOWN", "LUCCS-FULL-DOWN"
 _TOPIC = {"B2G": "lu.b2g", "NTP": "lu.ntp", "PAPER": "lu.bureau"}
-
-
-def _at(e: Entry) -> datetime:
-    assert e.time is not None  # typed() keeps timed entries only
-    return e.time
 
 
 def _desk(ix: JournalIndex, action: str, **fields: str) -> list[Entry]:
