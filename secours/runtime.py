@@ -216,22 +216,46 @@ class ServiceContext:
                         await sub.close()
 
     async def _consume_from(self, logic: Logic, sub: Subscription) -> None:
-        while True:
-            if self._paused():
-                # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
-                await self.clock.sleep_wall(_PAUSE_POLL_S)
-                continue
-            await self._replay_held(logic)
-            records = await sub.poll(0.1)
-            if not records:
-                continue
-            for record in records:
-                await self._handle(logic, record)
-            await self._commit(sub)
+        committing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                if committing is not None and committing.done():
+                    committing.result()  # a commit that failed: BrokerUnavailable, read again from the last one
+                    committing = None
+                if self._paused():
+                    # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
+                    await self.clock.sleep_wall(_PAUSE_POLL_S)
+                    continue
+                await self._replay_held(logic)
+                records = await sub.poll(0.1)
+                if not records:
+                    continue
+                for record in records:
+                    await self._handle(logic, record)
+                committing = self._commit_later(sub, committing)
+        finally:
+            if committing is not None:
+                committing.cancel()
+                await asyncio.gather(committing, return_exceptions=True)
 
-    async def _commit(self, sub: Subscription) -> None:
-        await self.flush()  # at-least-once: effects acknowledged before the input is marked done
-        await sub.commit()
+    def _commit_later(self, sub: Subscription, previous: asyncio.Task[None] | None) -> asyncio.Task[None]:
+        """Commit this batch once the broker has acknowledged everything it produced (at-least-once).
+
+        Done in the background so the next batch is read and handled while the acknowledgements
+        travel: waiting for them before reading again put a produce and a commit round trip into every
+        hop's latency. Commits stay in batch order: each waits for the one before.
+        """
+        pending, self._unacked = self._unacked, []
+        offsets = sub.consumed()
+
+        async def commit() -> None:
+            if previous is not None:
+                await previous
+            if pending:
+                await self.bus.settle(pending)
+            await sub.commit(offsets)
+
+        return asyncio.create_task(commit(), name=f"{self.name}-commit")
 
     def _decode(self, record: Record) -> Incoming:
         message = self.codec.decode(record.value, self.catalog.accepted(record.topic))

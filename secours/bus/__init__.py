@@ -50,8 +50,11 @@ class TopicToCreate:
 class Subscription(Protocol):
     async def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]: ...
 
-    async def commit(self) -> None:
-        """Commit the position after every record returned so far (call once effects are published)."""
+    def consumed(self) -> dict[tuple[str, int], int]:
+        """Where reading stands now: (topic, partition) -> the offset after the last record returned."""
+
+    async def commit(self, offsets: dict[tuple[str, int], int] | None = None) -> None:
+        """Commit ``offsets`` (default: every record returned so far); call once effects are published."""
 
     async def close(self) -> None: ...
 

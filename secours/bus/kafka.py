@@ -12,20 +12,65 @@ Choices that matter for the guarantees:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from secours.bus import Headers, Record, TopicToCreate
 from secours.bus.settings import ClientSettings
 from secours.errors import BrokerUnavailable
 
-__all__ = ["KafkaBus", "KafkaSubscription"]
+__all__ = ["KafkaBus", "KafkaSubscription", "consumer_options", "partitions_of"]
 
 logger = logging.getLogger(__name__)
+
+
+def consumer_options(settings: ClientSettings) -> dict[str, Any]:
+    """How every consumer of the project reads (services, and the benchmark's bare relays alike)."""
+    return {
+        "bootstrap_servers": settings.bootstrap,
+        "client_id": settings.client_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.session_timeout_ms,
+        "request_timeout_ms": settings.request_timeout_ms,
+        "max_partition_fetch_bytes": 4 * 1024 * 1024,
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+    }
+
+
+async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
+    """The topic's partitions; metadata for a just-created topic can lag a moment behind its creation."""
+    for _ in range(50):
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return sorted(parts)
+        await consumer._client.force_metadata_update()
+        await asyncio.sleep(0.1)
+    raise BrokerUnavailable(f"topic {topic} has no partitions (was it created?)")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _murmur2_index(key: bytes, partitions: int) -> int:
+    hashed: int = murmur2(key)
+    return (hashed & 0x7FFFFFFF) % partitions
+
+
+def keyed_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+    """Kafka's default partitioning (murmur2 of the key, as the Java client), remembered per key.
+
+    aiokafka's murmur2 is pure Python and every record of an ENS carries the same key (its LRN, or
+    its filer's EORI), so caching the last keys' partitions saves most of that hashing.
+    """
+    if key is None:
+        return int(DefaultPartitioner()(key, all_partitions, available))
+    return all_partitions[_murmur2_index(key, len(all_partitions))]
 
 
 class KafkaSubscription:
@@ -34,6 +79,7 @@ class KafkaSubscription:
         self._prefix = prefix
         self._commits = commits
         self._closed = False
+        self._consumed: dict[tuple[str, int], int] = {}
 
     async def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]:
         try:
@@ -44,16 +90,25 @@ class KafkaSubscription:
         out: list[Record] = []
         for tp, records in batches.items():
             topic = tp.topic[cut:]
+            if records:
+                self._consumed[(topic, tp.partition)] = records[-1].offset + 1
             out.extend(
                 Record(topic, tp.partition, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp)
                 for r in records
             )
         return out
 
-    async def commit(self) -> None:
+    def consumed(self) -> dict[tuple[str, int], int]:
+        return dict(self._consumed)
+
+    async def commit(self, offsets: dict[tuple[str, int], int] | None = None) -> None:
         if self._commits:
+            chosen = self._consumed if offsets is None else offsets
+            physical = {TopicPartition(self._prefix + t, p): o for (t, p), o in chosen.items()}
+            if not physical:
+                return
             try:
-                await self._consumer.commit()
+                await self._consumer.commit(physical)
             except KafkaError as exc:
                 raise BrokerUnavailable(f"offset commit failed: {exc}") from exc
 
@@ -80,7 +135,8 @@ class KafkaBus:
             bootstrap_servers=self.settings.bootstrap,
             client_id=self.settings.client_id,
             acks="all",
-            linger_ms=2,
+            linger_ms=0,  # send at once: a hop's latency, not a batch's, is what a simulated party sees
+            partitioner=keyed_partitioner,
             request_timeout_ms=self.settings.request_timeout_ms,
         )
         try:
@@ -118,22 +174,14 @@ class KafkaBus:
 
     async def subscribe(self, group: str | None, topics: Sequence[str]) -> KafkaSubscription:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap,
-            client_id=self.settings.client_id,
-            group_id=(self.prefix + group) if group else None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=self.settings.session_timeout_ms,
-            request_timeout_ms=self.settings.request_timeout_ms,
-            max_partition_fetch_bytes=4 * 1024 * 1024,
-            fetch_max_wait_ms=50,
+            group_id=(self.prefix + group) if group else None, **consumer_options(self.settings)
         )
         try:
             await consumer.start()
             partitions: list[TopicPartition] = []
             for topic in topics:
                 physical = self.physical(topic)
-                parts = await self._partitions(consumer, physical)
+                parts = await partitions_of(consumer, physical)
                 partitions.extend(TopicPartition(physical, p) for p in parts)
             consumer.assign(partitions)
         except KafkaError as exc:
@@ -142,17 +190,6 @@ class KafkaBus:
         sub = KafkaSubscription(consumer, self.prefix, commits=group is not None)
         self._subscriptions.append(sub)
         return sub
-
-    @staticmethod
-    async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
-        # Metadata for a just-created topic can lag a moment behind its creation.
-        for _ in range(50):
-            parts = consumer.partitions_for_topic(topic)
-            if parts:
-                return sorted(parts)
-            await consumer._client.force_metadata_update()
-            await asyncio.sleep(0.1)
-        raise BrokerUnavailable(f"topic {topic} has no partitions (was it created?)")
 
     async def _until_ready(self, admin: AIOKafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
         """Wait until new topics have partition leaders and the group coordinator answers.

@@ -53,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
     if args.speed is not None:
         config = config.model_copy(update={"speed": args.speed})
     with broker_session(args) as choice:
-        settings = ClientSettings.from_env(choice.bootstrap, args.prefix)
+        settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
         return asyncio.run(_run(settings, config, names, hours, args.join, choice.broker))
 
 
