@@ -142,6 +142,12 @@ class Params(_Strict):
     retry_gap_s: float = Field(180.0, gt=0)
     disembark_delay_min: tuple[float, float] = (10.0, 40.0)
     heartbeat_s: float = Field(60.0, gt=0, description="how often monitored systems say they are alive")
+    dedupe_keep_s: float = Field(
+        172800.0, gt=0, description="how long services remember the message ids they acted on (redeliveries)"
+    )
+    ens_retention_s: float = Field(
+        259200.0, gt=0, description="how long after its registration the CR keeps an ENS (then archived, forgotten)"
+    )
     detect_self_s: float = Field(300.0, gt=0, description="silence after which the CID sees an outage (detect.self)")
     bip_every_s: float = Field(3600.0, gt=0, description="periodic bulletins while an alert is open")
     client_notice_delay_s: tuple[float, float] = (60.0, 600.0)

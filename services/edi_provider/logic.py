@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from secours.effects import Effects, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
+from secours.recent import Recent
 from secours.runtime import Incoming
 from secours.wire import (
     IE3Q04,
@@ -88,8 +89,8 @@ class EdiProviderLogic:
         self.in_flight: dict[str, str] = {}  # LRN -> the message of that ENS being pushed
         self.queued: dict[str, list[Pending]] = {}  # LRN -> its next messages, in the client's order
         self.received = 0
-        self.receipted: set[str] = set()
-        self.relayed: set[str] = set()
+        self.receipted: Recent[str] = Recent(params.dedupe_keep_s)
+        self.relayed: Recent[str] = Recent(params.dedupe_keep_s)
         self.provider_of = {tr.eori: tr.provider for tr in world.traders}
         self.seed = world.config.seed
         self.notified: set[str] = set()
@@ -110,7 +111,7 @@ class EdiProviderLogic:
         if isinstance(msg, As4Receipt):
             return self.receipt(msg, now)
         if incoming.topic.startswith(C2T_PREFIX) and isinstance(msg, C2TMessage):
-            return self.relay(incoming.topic.removeprefix(C2T_PREFIX), msg)
+            return self.relay(incoming.topic.removeprefix(C2T_PREFIX), msg, now)
         if isinstance(msg, CustomsNotice):
             self.watch.customs_notice(msg)
             if msg.kind == "outage":
@@ -177,7 +178,7 @@ class EdiProviderLogic:
     def receipt(self, r: As4Receipt, now: datetime) -> Effects:
         p, fx = self._finish(r.ref_message_id, now)
         if p is not None:
-            self.receipted.add(r.ref_message_id)
+            self.receipted.add(r.ref_message_id, now)
             fx.extend(self.watch.receipt(p.provider, now))
             if p.provider in self.params.resending_providers and isinstance(p.message, EnsFiling):
                 # Staged breach: not trusting the queue, it sends the ENS again if no MRN comes.
@@ -297,12 +298,12 @@ class EdiProviderLogic:
         fx.send(to_provider(trader.backup), msg.lrn, again.message_id, f"trader:{trader.eori}", again)
         return fx
 
-    def relay(self, eori: str, msg: C2TMessage) -> Effects:
+    def relay(self, eori: str, msg: C2TMessage, now: datetime) -> Effects:
         fx = Effects()
         provider = self.provider_of.get(eori)
         if provider is None or msg.message_id in self.relayed:
             return fx
-        self.relayed.add(msg.message_id)
+        self.relayed.add(msg.message_id, now)
         if msg.ce_type == "IE3R01":
             self.awaiting_mrn.pop(msg.lrn, None)
         fx.send(to_trader(provider), msg.lrn, derive_id(msg.message_id, "relay"), self.source(provider), msg)

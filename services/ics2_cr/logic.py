@@ -20,12 +20,14 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Timer
 from secours.ids import derive_id, make_mrn
 from secours.rand import uniform
+from secours.recent import Recent
 from secours.runtime import Incoming
 from secours.wire import (
     IE3N01,
@@ -60,14 +62,25 @@ class EnsRecord:
 
 
 class CrLogic:
-    def __init__(self, seed: int, processing_s: tuple[float, float], mrn_country: str = "FR") -> None:
+    def __init__(
+        self,
+        seed: int,
+        processing_s: tuple[float, float],
+        mrn_country: str = "FR",
+        *,
+        dedupe_keep_s: float = 172800.0,
+        retention_s: float = 259200.0,
+    ) -> None:
         self.seed = seed
         self.processing_s = processing_s
         self.mrn_country = mrn_country
         self.by_mrn: dict[str, EnsRecord] = {}
         self.by_lrn: dict[tuple[str, str], str] = {}
         self.by_document: dict[tuple[str, str], str] = {}
-        self.seen: set[str] = set()
+        # Registration order, to archive ENS older than the retention: a long run's memory stays flat.
+        self.registered: deque[tuple[datetime, str]] = deque()
+        self.retention = timedelta(seconds=retention_s)
+        self.seen: Recent[str] = Recent(dedupe_keep_s)
         self.filer_busy_until: dict[str, datetime] = {}
         self.changes: dict[str, EnsAmendment | IE3Q04] = {}  # accepted, answer not sent yet (by message id)
 
@@ -78,7 +91,8 @@ class CrLogic:
         msg = incoming.message
         if incoming.ce_id in self.seen:
             return Effects()  # redelivered record: already acted on
-        self.seen.add(incoming.ce_id)
+        self.seen.add(incoming.ce_id, now)
+        self._archive(now)
         if isinstance(msg, CrFiling):
             return self.filing(msg, now)
         if isinstance(msg, IE3N06):
@@ -115,8 +129,24 @@ class CrLogic:
         self.by_mrn[f.mrn] = EnsRecord(f)
         self.by_lrn[(f.eori, f.lrn)] = f.mrn
         self.by_document[(f.eori, f.transport_document_reference)] = f.mrn
+        self.registered.append((now, f.mrn))
         fx.after(self._next_slot(f.eori, f.mrn, now), "registered", f.mrn)
         return fx
+
+    def _archive(self, now: datetime) -> None:
+        """Forget the ENS registered more than the retention ago (ICS2 archives them; drills are shorter)."""
+        while self.registered and self.registered[0][0] <= now - self.retention:
+            _, mrn = self.registered.popleft()
+            rec = self.by_mrn.pop(mrn, None)
+            if rec is None:
+                continue
+            f = rec.filing
+            for index, key in (
+                (self.by_lrn, (f.eori, f.lrn)),
+                (self.by_document, (f.eori, f.transport_document_reference)),
+            ):
+                if index.get(key) == mrn:
+                    del index[key]
 
     def _next_slot(self, eori: str, ref: str, now: datetime) -> datetime:
         """When the CR is done with the next message of ``eori``: each filer's messages are handled in

@@ -12,8 +12,12 @@ PUBLISHES = ("ics2.cr.out", "ics2.cr.distribution", "secours.dlq")
 
 async def run(ctx: ServiceContext) -> None:
     cfg = ctx.world.config
+    p = cfg.params
+    logic = CrLogic(
+        cfg.seed, p.cr_processing_s, p.mrn_country, dedupe_keep_s=p.dedupe_keep_s, retention_s=p.ens_retention_s
+    )
     await ctx.serve(
-        CrLogic(cfg.seed, cfg.params.cr_processing_s, cfg.params.mrn_country),
+        logic,
         CONSUMES,
         heartbeat_s=ctx.world.config.params.heartbeat_s,
     )

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from secours.effects import Effects, Reactive
 from secours.ids import derive_id, make_mrn
+from secours.recent import Recent
 from secours.runtime import Incoming
 from secours.wire import IE3N99, As4Receipt, C2TMessage, CrFiling, EnsFiling, Push
 from services.ics2_sti.rules import validate
@@ -27,10 +28,10 @@ SOURCE = "ics2_sti"
 
 
 class StiLogic(Reactive):
-    def __init__(self, registered_eoris: set[str], mrn_country: str = "FR") -> None:
+    def __init__(self, registered_eoris: set[str], mrn_country: str = "FR", dedupe_keep_s: float = 172800.0) -> None:
         self.registered = registered_eoris
         self.mrn_country = mrn_country
-        self.taken: set[str] = set()
+        self.taken: Recent[str] = Recent(dedupe_keep_s)
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
@@ -60,7 +61,7 @@ class StiLogic(Reactive):
         fx.send(RECEIPT, lrn, receipt.receipt_id, SOURCE, receipt)
         if msg_id in self.taken:
             return fx  # retransmission: the receipt again, nothing else
-        self.taken.add(msg_id)
+        self.taken.add(msg_id, now)
         errors = validate(msg)
         if errors:
             n99 = IE3N99(

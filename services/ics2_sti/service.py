@@ -11,5 +11,6 @@ PUBLISHES = ("ics2.receipt", "ics2.sti.out", "ics2.cr.in", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:
-    logic = StiLogic(set(ctx.world.queue_eoris()), ctx.world.config.params.mrn_country)
+    params = ctx.world.config.params
+    logic = StiLogic(set(ctx.world.queue_eoris()), params.mrn_country, params.dedupe_keep_s)
     await ctx.serve(logic, CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)

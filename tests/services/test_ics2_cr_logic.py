@@ -63,3 +63,16 @@ def test_arrival_once_then_not_matched() -> None:
     again = ARRIVAL.model_copy(update={"message_id": "m3"})
     (r04b,) = sent(logic.handle(incoming("ics2.cr.in", again), NOW), "IE3R04")
     assert isinstance(r04b, IE3R04) and r04b.mrns_not_matched == (MRN,) and not r04b.mrns_arrived
+
+
+def test_an_ens_older_than_the_retention_is_archived() -> None:
+    """A long run's CR forgets ENS past the retention: its LRN and document are free, its MRN unknown."""
+    logic = CrLogic(seed=1, processing_s=(5.0, 60.0), retention_s=3600.0)
+    logic.handle(incoming("ics2.cr.in", FILING), NOW)
+    dup = FILING.model_copy(update={"message_id": "c2", "mrn": "26FRAAAAAAAAAAAAA0"})
+    fx = logic.handle(incoming("ics2.cr.in", dup), NOW + timedelta(minutes=59))
+    assert sent(fx, "IE3N01")  # within the retention: still a duplicate
+    again = FILING.model_copy(update={"message_id": "c3", "mrn": "26FRBBBBBBBBBBBBB0"})
+    fx = logic.handle(incoming("ics2.cr.in", again), NOW + timedelta(hours=2))
+    assert not sent(fx, "IE3N01") and fx.timers  # archived: the same LRN and document register anew
+    assert MRN not in logic.by_mrn and "26FRBBBBBBBBBBBBB0" in logic.by_mrn
