@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session
+from secours.drills.catalogue import run_catalogue
 from secours.drills.checking import check_journal
 from secours.drills.model import Drill, load_drill
 from secours.drills.runner import run_drill
+from secours.errors import UsageError
 
 __all__ = ["register", "shipped_drills"]
 
@@ -23,13 +27,20 @@ def shipped_drills() -> list[Path]:
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser("drill", help="run, check, validate or list drills")
-    dsub = p.add_subparsers(dest="drill_command", required=True, metavar="{run,check,validate,list}")
+    dsub = p.add_subparsers(dest="drill_command", required=True, metavar="{run,run-all,check,validate,list}")
     r = dsub.add_parser("run", help="run a drill and write its report folder")
     r.add_argument("file", type=Path)
     r.add_argument("--out", type=Path, default=None, help="report folder (default: out/<drill id>)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_broker_options(r)
     r.set_defaults(func=run)
+    a = dsub.add_parser("run-all", help="run many drills at once on one broker (default: every shipped drill)")
+    a.add_argument("files", type=Path, nargs="*", help="drill files (default: every drill in drills/)")
+    a.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="drills at once (default: one per CPU)")
+    a.add_argument("--out", type=Path, default=Path("out/catalogue"), help="one report folder per drill in here")
+    a.add_argument("--json", type=Path, metavar="FILE", help="also write the runs and the total wall time as JSON")
+    add_broker_options(a)
+    a.set_defaults(func=run_all)
     c = dsub.add_parser("check", help="run the oracle again on a saved journal (no broker needed)")
     c.add_argument("journal", type=Path)
     c.add_argument("--out", type=Path, default=None, help="write summary.json, junit.xml, report.html here")
@@ -64,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / drill.drill
     network = any(f.kind == "network" for f in drill.faults)
     with broker_session(args, behind_proxy=network) as choice:
-        settings = ClientSettings.from_env(choice.bootstrap, args.prefix)
+        settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
         result = asyncio.run(
             run_drill(
                 drill, settings, out, broker=choice.kind, launched=choice.broker, proxy_port=choice.proxy_port,
@@ -80,6 +91,31 @@ def run(args: argparse.Namespace) -> int:
     )
     _report_line(s, out)
     return result.exit_code
+
+
+def run_all(args: argparse.Namespace) -> int:
+    files = args.files or shipped_drills()
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    for f in files:
+        load_drill(f)  # every file valid before anything starts
+    with broker_session(args) as choice:
+        settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
+        own = [] if choice.kind == "external" else ["--broker", choice.kind]
+        runs, wall = asyncio.run(
+            run_catalogue(files, args.out, settings, args.jobs, own or ["--bootstrap", choice.bootstrap])
+        )
+    met = sum(r.expectation_met for r in runs)
+    busy = sum(r.wall_seconds for r in runs)
+    print(
+        f"{len(runs)} drills, {met} as expected, {len(runs) - met} not; {wall:.1f} s wall with {args.jobs} at once "
+        f"({busy:.1f} s of drill time) on {choice.kind}"
+    )
+    if args.json:
+        doc = {"broker": choice.kind, "jobs": args.jobs, "wall_seconds": wall, "runs": [asdict(r) for r in runs]}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(doc, indent=2) + "\n")
+    return 0 if met == len(runs) else 1
 
 
 def check(args: argparse.Namespace) -> int:
