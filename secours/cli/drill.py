@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -36,7 +35,12 @@ def register(sub: Subcommands) -> None:
     r.set_defaults(func=run)
     a = dsub.add_parser("run-all", help="run many drills at once on one broker (default: every shipped drill)")
     a.add_argument("files", type=Path, nargs="*", help="drill files (default: every drill in drills/)")
-    a.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="drills at once (default: one per CPU)")
+    a.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="drills at once (default 1); each needs about half a core, and the broker its share too",
+    )
     a.add_argument("--out", type=Path, default=Path("out/catalogue"), help="one report folder per drill in here")
     a.add_argument("--json", type=Path, metavar="FILE", help="also write the runs and the total wall time as JSON")
     add_broker_options(a)

@@ -25,7 +25,8 @@ def test_broker_and_network_faults_need_a_broker_of_their_own(tmp_path: Path) ->
 
 
 def test_run_all_runs_drills_side_by_side(settings: ClientSettings, tmp_path: Path) -> None:
-    files = [ROOT / "drills" / "lost-arrival-answers.yaml", ROOT / "drills" / "ics2-eu-sti-down.yaml"]
+    # Two of the lightest drills, one positive and one negative: two at once must not make either late.
+    files = [ROOT / "drills" / "luccs-full-down.yaml", ROOT / "drills" / "luccs-b2g-eo-down-silent-operator.yaml"]
     out = tmp_path / "cat.json"
     command = [
         sys.executable, "-m", "secours.cli.main", "drill", "run-all", *map(str, files), "--jobs", "2",
@@ -36,11 +37,12 @@ def test_run_all_runs_drills_side_by_side(settings: ClientSettings, tmp_path: Pa
     assert done.returncode == 0, done.stdout + done.stderr
     doc = json.loads(out.read_text())
     runs = {r["drill"]: r for r in doc["runs"]}
-    assert set(runs) == {"lost-arrival-answers", "ics2-eu-sti-down"}
-    assert runs["lost-arrival-answers"]["verdict"] == "fail" and runs["lost-arrival-answers"]["exit_code"] == 1
-    assert runs["ics2-eu-sti-down"]["verdict"] == "pass" and runs["ics2-eu-sti-down"]["exit_code"] == 0
+    negative = runs["luccs-b2g-eo-down-silent-operator"]
+    assert set(runs) == {"luccs-full-down", "luccs-b2g-eo-down-silent-operator"}
+    assert negative["verdict"] == "fail" and negative["exit_code"] == 1
+    assert runs["luccs-full-down"]["verdict"] == "pass" and runs["luccs-full-down"]["exit_code"] == 0
     assert all(r["expectation_met"] for r in runs.values())
-    assert (tmp_path / "out" / "ics2-eu-sti-down" / "summary.json").exists()
+    assert (tmp_path / "out" / "luccs-full-down" / "summary.json").exists()
     assert "2 drills, 2 as expected, 0 not" in done.stdout
 
 
