@@ -15,7 +15,6 @@ Nothing here asserts a target: the figures are reported, with whether each targe
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 import os
@@ -44,11 +43,21 @@ from secours.drills.engine import Simulation
 from secours.errors import SecoursError
 from secours.world import World
 
-__all__ = ["BenchOptions", "run_bench", "run_soak"]
+__all__ = [
+    "ANSWER_TIMEOUT_S",
+    "WARMUP",
+    "BenchError",
+    "BenchOptions",
+    "Running",
+    "percentile",
+    "pipeline_side",
+    "run_bench",
+    "running",
+]
 
-_WARMUP = 300
+WARMUP = 300
 _WARMUP_TIMEOUT_S = 120.0
-_ANSWER_TIMEOUT_S = 60.0  # after the last hand-over, how long answers may still come
+ANSWER_TIMEOUT_S = 60.0  # after the last hand-over, how long answers may still come
 _STOP_TIMEOUT_S = 10.0
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
@@ -172,7 +181,7 @@ async def _wait_answers(sink: Sink, children: _Children, keys: Sequence[bytes], 
 
 
 @dataclass
-class _Running:
+class Running:
     children: _Children
     source: Source
     sink: Sink
@@ -180,9 +189,9 @@ class _Running:
 
 
 @contextlib.asynccontextmanager
-async def _running(
+async def running(
     settings: ClientSettings, side: _Side, factory: EnsFactory, opts: BenchOptions
-) -> AsyncIterator[_Running]:
+) -> AsyncIterator[Running]:
     """The side's children started and warmed up (every warm-up ENS answered), stopped on the way out."""
     with tempfile.TemporaryDirectory(prefix="secours-bench-") as tmp:
         logdir = Path(tmp) if opts.logs is None else opts.logs / settings.prefix.rstrip("-")
@@ -195,13 +204,13 @@ async def _running(
             await producer.start()
             await sink.start()
             source = Source(producer, settings.prefix, side.route)
-            warm = factory.filings(0, _WARMUP)
+            warm = factory.filings(0, WARMUP)
             await source.blast(warm)
             missing = await _wait_answers(sink, children, [f.key for f in warm], _WARMUP_TIMEOUT_S)
             if missing:
                 names = ", ".join(n for n, _, _ in side.processes)
-                raise BenchError(f"{side.name}: {missing} of {_WARMUP} warm-up ENS got no answer ({names} running?)")
-            yield _Running(children, source, sink, settings)
+                raise BenchError(f"{side.name}: {missing} of {WARMUP} warm-up ENS got no answer ({names} running?)")
+            yield Running(children, source, sink, settings)
         finally:
             children.stop()
             await sink.stop()
@@ -210,14 +219,14 @@ async def _running(
 
 async def _measure(settings: ClientSettings, side: _Side, factory: EnsFactory, opts: BenchOptions) -> SideFigures:
     figures = SideFigures(side=side.name)
-    async with _running(settings, side, factory, opts) as run:
+    async with running(settings, side, factory, opts) as run:
         children, source, sink = run.children, run.source, run.sink
-        batch = factory.filings(_WARMUP, opts.ens)
+        batch = factory.filings(WARMUP, opts.ens)
         cpu0, records0 = children.cpu(), await count_records(settings)
         t0 = time.monotonic()
         await source.blast(batch)
         keys = [f.key for f in batch]
-        missing = await _wait_answers(sink, children, keys, _ANSWER_TIMEOUT_S + opts.ens / 100)
+        missing = await _wait_answers(sink, children, keys, ANSWER_TIMEOUT_S + opts.ens / 100)
         if missing:
             raise BenchError(f"{side.name}: {missing} of {opts.ens} ENS got no answer at maximum rate")
         elapsed = max(sink.arrived_at[k] for k in keys) - t0
@@ -227,10 +236,10 @@ async def _measure(settings: ClientSettings, side: _Side, factory: EnsFactory, o
         figures.hop_messages_per_s = (records1 - records0) / elapsed
         figures.records_per_ens = (records1 - records0) / opts.ens
 
-        paced = factory.filings(_WARMUP + opts.ens, int(opts.rate * opts.seconds))
+        paced = factory.filings(WARMUP + opts.ens, int(opts.rate * opts.seconds))
         await source.paced(paced, opts.rate)
         keys = [f.key for f in paced]
-        await _wait_answers(sink, children, keys, _ANSWER_TIMEOUT_S)
+        await _wait_answers(sink, children, keys, ANSWER_TIMEOUT_S)
         cpu2 = children.cpu()
         latencies = [(sink.arrived_at[k] - source.sent_at[k]) * 1000 for k in keys if k in sink.arrived_at]
         figures.offered_rate, figures.offered, figures.answered = opts.rate, len(keys), len(latencies)
@@ -265,7 +274,7 @@ async def _bare_side(base: ClientSettings, run: str) -> tuple[_Side, ClientSetti
     return side, settings
 
 
-def _pipeline_side(settings: ClientSettings, world: World, layout: str) -> _Side:
+def pipeline_side(settings: ClientSettings, world: World, layout: str) -> _Side:
     groups = pipeline.LAYOUTS[layout]
     procs = [("+".join(g), g, pipeline.service_argv(g, settings.bootstrap, settings.prefix)) for g in groups]
     answers = [f"edi.to_trader.{p.id}" for p in world.providers]
@@ -299,7 +308,7 @@ async def run_bench(base: ClientSettings, opts: BenchOptions, broker_kind: str) 
             sim = Simulation(settings, config, [])
             await sim.start()  # creates the topics and announces the run the children join
             try:
-                side = _pipeline_side(settings, world, layout)
+                side = pipeline_side(settings, world, layout)
                 results[layout] = await _measure(settings, side, factory, opts)
             finally:
                 await sim.stop()
@@ -335,102 +344,3 @@ def _document(results: dict[str, SideFigures], opts: BenchOptions, broker_kind: 
             ),
         }
     return doc
-
-
-@dataclass
-class SoakSample:
-    t_s: float  # wall seconds since the soak started
-    sent: int
-    answered: int
-    lag: int  # filed and not answered yet
-    rss_mb: float  # the services process's resident memory
-    cpu_s: float
-    p99_ms: float  # of the answers that came in since the previous sample
-
-
-async def run_soak(base: ClientSettings, opts: BenchOptions, total: int, broker_kind: str) -> dict[str, Any]:
-    """``total`` ENS through the services in one process at ``opts.rate``; memory and lag over time."""
-    run = uuid.uuid4().hex[:6]
-    config = pipeline.bench_config()
-    world = World(config)
-    factory = EnsFactory(world, Codec(), run.upper())
-    settings = replace(base, prefix=f"{base.prefix}bench-{run}-soak-")
-    samples: list[SoakSample] = []
-    sim = Simulation(settings, config, [])
-    await sim.start()
-    try:
-        side = _pipeline_side(settings, world, "one")
-        async with _running(settings, side, factory, opts) as r:
-            r.source.sent_at.clear()
-            r.sink.arrived_at.clear()
-            t0 = time.monotonic()
-            next_sample = t0 + opts.sample_s
-            sent = answered = 0
-            window: list[float] = []
-            chunk = max(1, int(opts.rate))  # one wall second of filings at a time: never all in memory
-            while sent < total or r.source.sent_at:
-                if sent < total:
-                    n = min(chunk, total - sent)
-                    await r.source.paced(factory.filings(_WARMUP + sent, n), opts.rate)
-                    sent += n
-                else:
-                    await asyncio.sleep(0.2)
-                    if time.monotonic() - t0 > total / opts.rate + _ANSWER_TIMEOUT_S:
-                        break  # the rest never came: reported as lag
-                for key in [k for k in r.sink.arrived_at if k in r.source.sent_at]:
-                    window.append((r.sink.arrived_at.pop(key) - r.source.sent_at.pop(key)) * 1000)
-                    answered += 1
-                r.children.check_alive()
-                if time.monotonic() >= next_sample or (sent >= total and not r.source.sent_at):
-                    now = sample(r.children.procs[0].pid)
-                    samples.append(
-                        SoakSample(
-                            round(time.monotonic() - t0, 1), sent, answered, len(r.source.sent_at),
-                            now.rss_mb if now else 0.0, now.cpu_s if now else 0.0,
-                            percentile(window, 99) if window else 0.0,
-                        )
-                    )  # fmt: skip
-                    window = []
-                    next_sample += opts.sample_s
-    finally:
-        await sim.stop()
-        await KafkaBus(settings).delete_prefixed_topics()
-    return _soak_document(samples, total, opts, broker_kind, base.bootstrap)
-
-
-def _soak_document(
-    samples: list[SoakSample], total: int, opts: BenchOptions, broker_kind: str, bootstrap: str
-) -> dict[str, Any]:
-    """RSS growth from the end of warm-up (a tenth of the run) to the end; lag in each half."""
-    if not samples:
-        raise BenchError("the soak ended before its first sample")
-    after_warmup = next((s for s in samples if s.sent >= total / 10), samples[0])
-    last = samples[-1]
-    growth = (last.rss_mb - after_warmup.rss_mb) / after_warmup.rss_mb * 100 if after_warmup.rss_mb else 0.0
-    half = len(samples) // 2
-    lag_first = max((s.lag for s in samples[: max(1, half)]), default=0)
-    lag_second = max((s.lag for s in samples[half:]), default=0)
-    return {
-        "broker": broker_kind,
-        "bootstrap": bootstrap,
-        "soak": {
-            "ens": total,
-            "rate": opts.rate,
-            "seconds": last.t_s,
-            "answered": last.answered,
-            "lost": total - last.answered,
-            "rss_after_warmup_mb": after_warmup.rss_mb,
-            "rss_final_mb": last.rss_mb,
-            "rss_growth_pct": growth,
-            "max_lag_first_half": lag_first,
-            "max_lag_second_half": lag_second,
-            "samples": [asdict(s) for s in samples],
-        },
-        "targets": {
-            "rss_growth_under_10pct": growth < 10.0,
-            # "No lag growth": the second half never falls further behind than the first did, give or
-            # take one second of traffic.
-            "no_lag_growth": lag_second <= lag_first + opts.rate,
-            "all_answered": last.answered == total,
-        },
-    }

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from secours.bench.pipeline import LAYOUTS
-from secours.bench.run import BenchOptions, run_bench, run_soak
+from secours.bench.run import BenchOptions, run_bench
+from secours.bench.soak import run_soak
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session
 from secours.errors import UsageError

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from secours.bench.pipeline import HOPS
-from secours.bench.run import BenchOptions, percentile, run_bench, run_soak
+from secours.bench.run import BenchOptions, percentile, run_bench
+from secours.bench.soak import run_soak
 from secours.bus.settings import ClientSettings
 from tests.conftest import SessionBroker
 
