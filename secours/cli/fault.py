@@ -22,11 +22,10 @@ from secours.clock import SimClock, format_sim
 from secours.codec import Codec
 from secours.drills.engine import wait_for_announcement
 from secours.drills.model import check_targets
-from secours.effects import Outgoing
 from secours.errors import UsageError
 from secours.faults.model import FAULT_KINDS, Fault, parse_fault
-from secours.faults.plane import FAULTS, command
-from secours.runtime import headers_for
+from secours.faults.plane import FAULTS, command, command_record
+from secours.faults.signing import control_key
 from secours.wire import FaultCommand, FaultEvent
 
 __all__ = ["register"]
@@ -105,25 +104,23 @@ def _fault_from_args(args: argparse.Namespace, now: str) -> Fault:
     return fault
 
 
-async def _publish(settings: ClientSettings, cmd: FaultCommand) -> None:
+async def _publish(settings: ClientSettings, cmd: FaultCommand, key: bytes | None) -> None:
     bus = KafkaBus(settings)
     await bus.start()
     try:
-        out = Outgoing(FAULTS, cmd.fault_id, cmd.command_id, cmd.issued_by, cmd, cmd.fault_id)
-        await bus.settle(
-            [await bus.publish(FAULTS, cmd.fault_id.encode(), Codec().encode(cmd), headers_for(out, cmd.issued_at))]
-        )
+        await bus.settle([await bus.publish(FAULTS, *command_record(cmd, Codec(), key))])
     finally:
         await bus.stop()
 
 
 def inject(args: argparse.Namespace) -> int:
+    key = control_key()  # a bad key setting is an input error, reported before anything is sent
     settings = _settings(args)
     _, clock, run_id = asyncio.run(wait_for_announcement(settings, timeout_s=10))
     now = format_sim(clock.now())
     fault = _fault_from_args(args, now)
     cmd = command(fault, action="INJECT", fault_id=fault.id, issued_by="person", now=clock.now())
-    asyncio.run(_publish(settings, cmd))
+    asyncio.run(_publish(settings, cmd, key))
     print(f"injected {fault.id}: {fault.kind} on {fault.target}, from {fault.start}" + (
         f" for {fault.duration}" if fault.duration else " until cleared"
     ) + f" (run {run_id}, simulated now {now})")  # fmt: skip
@@ -131,10 +128,11 @@ def inject(args: argparse.Namespace) -> int:
 
 
 def clear(args: argparse.Namespace) -> int:
+    key = control_key()
     settings = _settings(args)
     _, clock, _ = asyncio.run(wait_for_announcement(settings, timeout_s=10))
     cmd = command(None, action="CLEAR", fault_id=args.fault_id, issued_by="person", now=clock.now())
-    asyncio.run(_publish(settings, cmd))
+    asyncio.run(_publish(settings, cmd, key))
     print(f"cleared {args.fault_id} at {format_sim(clock.now())}")
     return 0
 

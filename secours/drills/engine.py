@@ -22,6 +22,7 @@ from secours.errors import BrokerUnavailable, UsageError
 from secours.faults.controller import FaultController
 from secours.faults.model import Fault
 from secours.faults.plane import FaultPlane, command
+from secours.faults.signing import control_key
 from secours.runtime import ServiceContext
 from secours.topics import TopicCatalog
 from secours.wire import AubetteQuery, DeltaLodging, DeltaRelease, RunAnnouncement
@@ -101,7 +102,7 @@ class Simulation:
             self.clock = SimClock(self.config.start, SimClock.wall_now() + _LEAD_S, self.config.speed)
         if announce:
             await self._announce(self.clock)
-        self.plane = FaultPlane(self.bus, self.codec, self.faults, self.clock)
+        self.plane = FaultPlane(self.bus, self.codec, self.faults, self.clock, key=control_key(), reports=self.harness)
         for fault in faults:
             # Known here at once (no race with simulated time zero), and published for other processes.
             self.faults.add(fault)

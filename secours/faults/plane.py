@@ -17,17 +17,18 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from secours.bus import Bus
+from secours.bus import Bus, Record
 from secours.clock import SimClock
 from secours.codec import Codec
 from secours.effects import Outgoing
-from secours.errors import CodecError
+from secours.errors import BrokerUnavailable, CodecError
 from secours.faults.controller import ActiveFault, FaultController
 from secours.faults.model import Fault, parse_fault_json
-from secours.runtime import headers_for
-from secours.wire import FaultCommand, FaultEvent
+from secours.faults.signing import SIGNATURE_HEADER, sign, verify
+from secours.runtime import DLQ, headers_for
+from secours.wire import DeadLetter, FaultCommand, FaultEvent
 
-__all__ = ["FAULTS", "FaultPlane", "Hook", "command"]
+__all__ = ["FAULTS", "FaultPlane", "Hook", "command", "command_record"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,19 +47,41 @@ def command(fault: Fault | None, *, action: str, fault_id: str, issued_by: str, 
     )
 
 
+def command_record(cmd: FaultCommand, codec: Codec, key: bytes | None) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """Key, value and headers of a command's record; signed when a control key is configured."""
+    out = Outgoing(FAULTS, cmd.fault_id, cmd.command_id, cmd.issued_by, cmd, cmd.fault_id)
+    value = codec.encode(cmd)
+    headers = headers_for(out, cmd.issued_at)
+    if key is not None:
+        headers.append((SIGNATURE_HEADER, sign(key, value)))
+    return cmd.fault_id.encode(), value, headers
+
+
 class FaultPlane:
-    def __init__(self, bus: Bus, codec: Codec, controller: FaultController, clock: SimClock) -> None:
+    """``key``: the control key; commands without its signature are refused. ``reports``: this
+    process reports refused commands on the dead-letter topic (the harness; one report per command)."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        codec: Codec,
+        controller: FaultController,
+        clock: SimClock,
+        *,
+        key: bytes | None = None,
+        reports: bool = False,
+    ) -> None:
         self.bus, self.codec, self.controller, self.clock = bus, codec, controller, clock
+        self.key = key
+        self.reports = reports
+        self.refused = 0
         self.hooks: list[Hook] = []
         self.observers: list[Callable[[FaultEvent], None]] = []
         self._announced: set[tuple[str, str]] = set()
         self._changed = asyncio.Event()
 
     async def publish_command(self, cmd: FaultCommand) -> None:
-        out = Outgoing(FAULTS, cmd.fault_id, cmd.command_id, cmd.issued_by, cmd, cmd.fault_id)
-        ack = await self.bus.publish(
-            FAULTS, cmd.fault_id.encode(), self.codec.encode(cmd), headers_for(out, cmd.issued_at)
-        )
+        ack = await self.bus.publish(FAULTS, *command_record(cmd, self.codec, self.key))
         await self.bus.settle([ack])
 
     async def follow(self) -> None:
@@ -72,10 +95,35 @@ class FaultPlane:
                     except CodecError as exc:
                         logger.warning("ignored a record on %s: %s", FAULTS, exc)
                         continue
-                    if isinstance(msg, FaultCommand):
-                        self.apply(msg)
+                    if not isinstance(msg, FaultCommand):
+                        continue
+                    if self.key is not None and not verify(self.key, record.value, record.header(SIGNATURE_HEADER)):
+                        await self._refuse(record, msg)
+                        continue
+                    self.apply(msg)
         finally:
             await sub.close()
+
+    async def _refuse(self, record: Record, cmd: FaultCommand) -> None:
+        """A command without a valid signature: not applied, and reported (who, what, which fault)."""
+        self.refused += 1
+        reason = (
+            f"fault command {cmd.command_id} ({cmd.action} {cmd.fault_id}) from {cmd.issued_by!r} refused: "
+            "no valid signature for the configured control key"
+        )
+        logger.warning("%s", reason)
+        if not self.reports:
+            return
+        letter = DeadLetter(
+            service="fault-plane", topic=record.topic, partition=record.partition, offset=record.offset,
+            key=record.key, value=record.value, reason=reason, dead_at=self.clock.now(),
+        )  # fmt: skip
+        out = Outgoing(DLQ, cmd.fault_id, f"fault-plane/{cmd.command_id}", "harness", letter)
+        value = self.codec.encode(letter)
+        with contextlib.suppress(BrokerUnavailable):
+            await self.bus.settle(
+                [await self.bus.publish(DLQ, cmd.fault_id.encode(), value, headers_for(out, letter.dead_at))]
+            )
 
     def apply(self, cmd: FaultCommand) -> None:
         if cmd.action == "INJECT":
