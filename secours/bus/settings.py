@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from secours.errors import UsageError
+
 __all__ = ["ClientSettings", "fetch_wait_for"]
 
 # How long an idle consumer's fetch waits at the broker. Apache Kafka answers a waiting fetch as soon
@@ -23,7 +25,7 @@ def fetch_wait_for(broker_kind: str | None) -> int:
         try:
             return max(0, int(override))
         except ValueError:
-            raise ValueError(f"{_FETCH_WAIT_ENV} must be a number of milliseconds, got {override!r}") from None
+            raise UsageError(f"{_FETCH_WAIT_ENV} must be a number of milliseconds, got {override!r}") from None
     return FETCH_WAIT_MS.get(broker_kind or "kafka", FETCH_WAIT_MS["kafka"])
 
 
