@@ -53,7 +53,7 @@ async def _relay(settings: ClientSettings, producer: AIOKafkaProducer, source: s
 
 
 async def run_relays(settings: ClientSettings, hops: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, acks="all", linger_ms=0)
+    producer = AIOKafkaProducer(**settings.client_options(), acks="all", linger_ms=0)
     await producer.start()
     topics = chain_topics(hops)
     relays = [asyncio.create_task(_relay(settings, producer, a, b)) for a, b in itertools.pairwise(topics)]

@@ -155,7 +155,7 @@ class Sink:
 
 async def count_records(settings: ClientSettings) -> int:
     """Records written so far to every topic under the prefix (sum of the partitions' end offsets)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**settings.client_options(), enable_auto_commit=False)
     try:
         await consumer.start()
         topics = [t for t in await consumer.topics() if t.startswith(settings.prefix)]

@@ -197,7 +197,7 @@ async def running(
         logdir = Path(tmp) if opts.logs is None else opts.logs / settings.prefix.rstrip("-")
         logdir.mkdir(parents=True, exist_ok=True)
         children = _Children(side.processes, logdir, settings.env())
-        producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, acks="all", linger_ms=0)
+        producer = AIOKafkaProducer(**settings.client_options(), acks="all", linger_ms=0)
         sink = Sink(settings, side.answer_topics, side.wanted)
         try:
             children.start(None if opts.profile is None else opts.profile / settings.prefix.rstrip("-"))

@@ -34,8 +34,7 @@ logger = logging.getLogger(__name__)
 def consumer_options(settings: ClientSettings) -> dict[str, Any]:
     """How every consumer of the project reads (services, and the benchmark's bare relays alike)."""
     return {
-        "bootstrap_servers": settings.bootstrap,
-        "client_id": settings.client_id,
+        **settings.client_options(),
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.session_timeout_ms,
@@ -132,8 +131,7 @@ class KafkaBus:
         if self._producer is not None:
             return
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.bootstrap,
-            client_id=self.settings.client_id,
+            **self.settings.client_options(),
             acks="all",
             linger_ms=0,  # send at once: a hop's latency, not a batch's, is what a simulated party sees
             partitioner=keyed_partitioner,
@@ -227,7 +225,7 @@ class KafkaBus:
         """
         if not self.prefix:
             raise ValueError("refusing to delete topics without a topic prefix")
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.bootstrap, client_id=self.settings.client_id)
+        admin = AIOKafkaAdminClient(**self.settings.client_options())
         try:
             await admin.start()
             mine = [t for t in await admin.list_topics() if t.startswith(self.prefix)]
@@ -240,7 +238,7 @@ class KafkaBus:
             await admin.close()
 
     async def ensure_topics(self, topics: Sequence[TopicToCreate]) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.bootstrap, client_id=self.settings.client_id)
+        admin = AIOKafkaAdminClient(**self.settings.client_options())
         try:
             await admin.start()
             existing = set(await admin.list_topics())

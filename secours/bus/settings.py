@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from secours.errors import UsageError
 
-__all__ = ["ClientSettings", "fetch_wait_for"]
+__all__ = ["ClientSettings", "Security", "fetch_wait_for"]
 
 # How long an idle consumer's fetch waits at the broker. Apache Kafka answers a waiting fetch as soon
 # as a record arrives, so a long wait costs no latency and saves the CPU of asking again and again (a
@@ -29,6 +32,87 @@ def fetch_wait_for(broker_kind: str | None) -> int:
     return FETCH_WAIT_MS.get(broker_kind or "kafka", FETCH_WAIT_MS["kafka"])
 
 
+_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+@dataclass(frozen=True, slots=True)
+class Security:
+    """TLS and SASL for an external cluster, from the environment; the password never in a repr.
+
+    SECOURS_SECURITY_PROTOCOL   PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL
+    SECOURS_SASL_MECHANISM      PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+    SECOURS_SASL_USERNAME       the SASL user
+    SECOURS_SASL_PASSWORD       its password, or SECOURS_SASL_PASSWORD_FILE: a file holding it
+    SECOURS_SSL_CAFILE          the CA certificate(s) to trust (default: the system's)
+    SECOURS_SSL_CERTFILE, SECOURS_SSL_KEYFILE   a client certificate, for clusters that want one
+    """
+
+    protocol: str = "PLAINTEXT"
+    mechanism: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: str | None = None
+    certfile: str | None = None
+    keyfile: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Security:
+        env = os.environ if environ is None else environ
+        protocol = env.get("SECOURS_SECURITY_PROTOCOL", "PLAINTEXT").upper()
+        if protocol not in _PROTOCOLS:
+            raise UsageError(f"SECOURS_SECURITY_PROTOCOL must be one of {', '.join(_PROTOCOLS)}, got {protocol!r}")
+        mechanism = env.get("SECOURS_SASL_MECHANISM")
+        password = env.get("SECOURS_SASL_PASSWORD")
+        password_file = env.get("SECOURS_SASL_PASSWORD_FILE")
+        if password and password_file:
+            raise UsageError("set SECOURS_SASL_PASSWORD or SECOURS_SASL_PASSWORD_FILE, not both")
+        if password_file:
+            try:
+                password = Path(password_file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise UsageError(f"SECOURS_SASL_PASSWORD_FILE: cannot read {password_file}: {exc.strerror}") from None
+        username = env.get("SECOURS_SASL_USERNAME")
+        if protocol.startswith("SASL_"):
+            if mechanism not in _MECHANISMS:
+                raise UsageError(f"SECOURS_SASL_MECHANISM must be one of {', '.join(_MECHANISMS)}, got {mechanism!r}")
+            if not username or not password:
+                raise UsageError(
+                    f"{protocol} needs SECOURS_SASL_USERNAME and a password (SECOURS_SASL_PASSWORD[_FILE])"
+                )
+        for name in ("SECOURS_SSL_CAFILE", "SECOURS_SSL_CERTFILE", "SECOURS_SSL_KEYFILE"):
+            path = env.get(name)
+            if path and not Path(path).is_file():
+                raise UsageError(f"{name}: no file at {path}")
+        return cls(
+            protocol=protocol,
+            mechanism=mechanism if protocol.startswith("SASL_") else None,
+            username=username,
+            password=password,
+            cafile=env.get("SECOURS_SSL_CAFILE"),
+            certfile=env.get("SECOURS_SSL_CERTFILE"),
+            keyfile=env.get("SECOURS_SSL_KEYFILE"),
+        )
+
+    def options(self) -> dict[str, Any]:
+        """aiokafka's keyword arguments for this protocol."""
+        if self.protocol == "PLAINTEXT":
+            return {}
+        out: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.protocol in ("SSL", "SASL_SSL"):
+            context = ssl.create_default_context(cafile=self.cafile)
+            if self.certfile:
+                context.load_cert_chain(self.certfile, self.keyfile)
+            out["ssl_context"] = context
+        if self.mechanism is not None:
+            out |= {
+                "sasl_mechanism": self.mechanism,
+                "sasl_plain_username": self.username,
+                "sasl_plain_password": self.password,
+            }
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class ClientSettings:
     bootstrap: str
@@ -38,6 +122,7 @@ class ClientSettings:
     session_timeout_ms: int = 6000
     request_timeout_ms: int = 30000
     fetch_max_wait_ms: int = FETCH_WAIT_MS["kafka"]
+    security: Security = field(default_factory=Security)
 
     @classmethod
     def from_env(
@@ -47,7 +132,12 @@ class ClientSettings:
             bootstrap=bootstrap or os.environ.get("SECOURS_BOOTSTRAP", ""),
             prefix=prefix if prefix is not None else os.environ.get("SECOURS_TOPIC_PREFIX", ""),
             fetch_max_wait_ms=fetch_wait_for(broker_kind),
+            security=Security.from_env(),
         )
+
+    def client_options(self) -> dict[str, Any]:
+        """What every aiokafka client of this cluster gets: where it is and how to authenticate."""
+        return {"bootstrap_servers": self.bootstrap, "client_id": self.client_id, **self.security.options()}
 
     def env(self) -> dict[str, str]:
         """What a child process needs in its environment to read the way this one does."""
