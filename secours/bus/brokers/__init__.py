@@ -28,6 +28,7 @@ from typing import Literal, get_args
 
 from secours.bus.brokers import apache, tansu
 from secours.bus.brokers.apache import KAFKA_VERSION, cache_dir, ensure_kafka_jars, java_available
+from secours.bus.brokers.secure import SecureListener
 from secours.errors import BrokerError, BrokerStartError, UsageError
 
 __all__ = [
@@ -176,6 +177,7 @@ class RunningBroker:
     data_dir: Path | None
     log_file: Path | None
     advertised_port: int | None = None
+    secure: SecureListener | None = None  # the SASL_SSL listener, when started with users
     # Held so the child is reaped; None for a broker loaded from a state file (not our child).
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False, compare=False)
     _new_session: bool = field(default=True, init=False, repr=False, compare=False)
@@ -301,6 +303,7 @@ def start_broker(
     detached: bool = False,
     ready_timeout: float = 60.0,
     advertised_port: int | None = None,
+    users: dict[str, str] | None = None,
 ) -> RunningBroker:
     """Start a ``kind`` broker on 127.0.0.1 and return once it serves Metadata requests.
 
@@ -312,6 +315,9 @@ def start_broker(
     ``detached`` puts it in a session of its own so it outlives the calling process (the CLI's
     ``broker start``); otherwise it shares the caller's process group, so a Ctrl-C reaches it too.
     The caller owns the broker and must :meth:`~RunningBroker.stop` it.
+
+    ``users`` (Apache Kafka only): also listen for SASL_SSL clients on another port, these users
+    allowed with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (``broker.secure`` says where and how).
     """
     if kind not in get_args(BrokerKind):
         raise UsageError(f"unknown broker kind {kind!r}; expected one of {', '.join(get_args(BrokerKind))}")
@@ -324,13 +330,18 @@ def start_broker(
         taken = {port, advertised_port}
         controller_port = _other_free_port(taken)
         internal_port = None if advertised_port is None else _other_free_port(taken | {controller_port})
-        root = apache.prepare_workdir(
-            port, controller_port, workdir, advertised_port=advertised_port, internal_port=internal_port
-        )
+        secure_port = None if users is None else _other_free_port(taken | {controller_port, internal_port})
+        root, secure = apache.prepare_workdir(
+            port, controller_port, workdir, advertised_port=advertised_port, internal_port=internal_port,
+            secure_port=secure_port, users=users,
+        )  # fmt: skip
         data_dir: Path | None = root / "data"
         log_file = root / "kafka.log"
         proc = apache.launch(root, log_file, new_session=detached)
     else:
+        if users is not None:
+            raise UsageError("a SASL_SSL listener needs Apache Kafka (--broker kafka); Tansu has no authentication")
+        secure = None
         data_dir = None
         log_file = tansu.prepare_workdir(workdir) / "tansu.log"
         proc = tansu.launch(port, log_file, new_session=detached, advertised_port=advertised_port)
@@ -341,6 +352,7 @@ def start_broker(
         data_dir=data_dir,
         log_file=log_file,
         advertised_port=advertised_port,
+        secure=secure,
     )
     broker._proc, broker._new_session = proc, detached
     _wait_ready(broker, ready_timeout)

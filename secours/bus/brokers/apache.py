@@ -19,6 +19,7 @@ import uuid
 from importlib import resources
 from pathlib import Path
 
+from secours.bus.brokers.secure import SecureListener, make_certificate
 from secours.errors import BrokerStartError, UsageError
 
 logger = logging.getLogger(__name__)
@@ -138,8 +139,12 @@ def server_properties(
     *,
     advertised_port: int | None = None,
     internal_port: int | None = None,
+    secure: SecureListener | None = None,
 ) -> str:
     """The single-node KRaft configuration of BROKER.md, bound to 127.0.0.1 only.
+
+    With ``secure``, a second client listener on ``secure.port`` speaks SASL_SSL (see
+    :mod:`secours.bus.brokers.secure`).
 
     With ``advertised_port`` the client listener stays on ``port`` but Metadata answers name
     ``127.0.0.1:advertised_port`` (a fault proxy's port), and the broker's traffic to itself moves to an
@@ -158,6 +163,12 @@ def server_properties(
         advertised = f"PLAINTEXT://127.0.0.1:{advertised_port},INTERNAL://127.0.0.1:{internal_port}"
         inter_broker = "INTERNAL"
         protocols += ",INTERNAL:PLAINTEXT"
+    extra: dict[str, str] = {}
+    if secure is not None:
+        listeners += f",SASL_SSL://127.0.0.1:{secure.port}"
+        advertised += f",SASL_SSL://127.0.0.1:{secure.port}"
+        protocols += ",SASL_SSL:SASL_SSL"
+        extra = secure.properties()
     settings = {
         "process.roles": "broker,controller",
         "node.id": "1",
@@ -185,6 +196,7 @@ def server_properties(
         # 4 s fences the broker briefly on resume, as it would after 9 s by default.
         "broker.session.timeout.ms": "4000",
         "broker.heartbeat.interval.ms": "1000",
+        **extra,
     }
     lines = ["# Written by secours.bus.brokers.apache; edits are lost when start_broker rewrites it."]
     lines += [f"{key}={value}" for key, value in settings.items()]
@@ -202,10 +214,13 @@ def prepare_workdir(
     *,
     advertised_port: int | None = None,
     internal_port: int | None = None,
-) -> Path:
+    secure_port: int | None = None,
+    users: dict[str, str] | None = None,
+) -> tuple[Path, SecureListener | None]:
     """Write the configuration into ``workdir`` (a fresh temp dir by default), formatting storage once.
 
-    ``advertised_port`` and ``internal_port``: see :func:`server_properties`.
+    ``advertised_port`` and ``internal_port``: see :func:`server_properties`. ``secure_port`` and
+    ``users``: a SASL_SSL listener there, with a certificate made here and these users.
     """
     java = _require_java()
     libs = ensure_kafka_jars()
@@ -218,8 +233,9 @@ def prepare_workdir(
     log_config.write_text(
         resources.files(__package__).joinpath("log4j2.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
+    secure = None if secure_port is None else make_certificate(java, workdir, secure_port, users or {})
     properties = server_properties(
-        port, controller_port, data_dir, advertised_port=advertised_port, internal_port=internal_port
+        port, controller_port, data_dir, advertised_port=advertised_port, internal_port=internal_port, secure=secure
     )
     (workdir / "server.properties").write_text(properties, encoding="utf-8")
     if not (data_dir / "meta.properties").is_file():
@@ -235,9 +251,10 @@ def prepare_workdir(
             "-c",
             str(workdir / "server.properties"),
             "--ignore-formatted",
+            *(secure.scram_arguments() if secure is not None else []),
         ]
         _run(command, cwd=workdir, timeout=_FORMAT_TIMEOUT_S, what=f"formatting Kafka storage in {data_dir}")
-    return workdir
+    return workdir, secure
 
 
 def launch(workdir: Path, log_file: Path, *, new_session: bool) -> subprocess.Popen[bytes]:
