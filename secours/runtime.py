@@ -24,7 +24,7 @@ from secours.bus import Bus, Record, Subscription
 from secours.clock import SimClock, format_sim, parse_sim
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
-from secours.errors import BrokerUnavailable, CodecError, SecoursError
+from secours.errors import BrokerUnavailable, CodecError, DecodeError, SecoursError
 from secours.faults.controller import ActiveFault, FaultController
 from secours.faults.gate import PublishGate, Release
 from secours.topics import TopicCatalog
@@ -260,12 +260,16 @@ class ServiceContext:
     def _decode(self, record: Record) -> Incoming:
         message = self.codec.decode(record.value, self.catalog.accepted(record.topic))
         ce_time = record.header("ce_time")
+        try:
+            sent_at = parse_sim(ce_time) if ce_time else None
+        except ValueError:  # garbage headers are bad input like a garbage body: dead-lettered, not fatal
+            raise DecodeError(f"header ce_time is not an ISO 8601 time: {(ce_time or '')[:40]!r}") from None
         return Incoming(
             topic=record.topic,
             message=message,
             ce_id=record.header("ce_id") or f"{record.topic}/{record.partition}/{record.offset}",
             source=record.header("ce_source") or "",
-            time=parse_sim(ce_time) if ce_time else None,
+            time=sent_at,
         )
 
     async def _handle(self, logic: Logic, record: Record) -> None:

@@ -98,6 +98,11 @@ def decode_entry(codec: Codec, catalog: TopicCatalog, record: Record) -> Entry:
     except CodecError as exc:
         data = {"undecodable": str(exc)}
         ce_type = "undecodable"
+    try:
+        sent_at = parse_sim(ce_time) if ce_time else None
+    except ValueError:  # a garbage header is recorded as such: the journal keeps every record
+        sent_at = None
+        data = {**data, "bad_ce_time": ce_time}
     return Entry(
         topic=record.topic,
         partition=record.partition,
@@ -107,7 +112,7 @@ def decode_entry(codec: Codec, catalog: TopicCatalog, record: Record) -> Entry:
         ce_id=record.header("ce_id") or "",
         ce_type=ce_type,
         source=record.header("ce_source") or "",
-        time=parse_sim(ce_time) if ce_time else None,
+        time=sent_at,
         subject=record.header("ce_subject") or "",
         data=data,
     )
