@@ -17,7 +17,16 @@ from typing import Any
 from secours.bench import pipeline
 from secours.bench.load import EnsFactory
 from secours.bench.procstat import sample
-from secours.bench.run import ANSWER_TIMEOUT_S, WARMUP, BenchError, BenchOptions, percentile, pipeline_side, running
+from secours.bench.run import (
+    ANSWER_TIMEOUT_S,
+    WARMUP,
+    BenchError,
+    BenchOptions,
+    Running,
+    percentile,
+    pipeline_side,
+    running,
+)
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
 from secours.codec import Codec
@@ -58,34 +67,42 @@ async def run_soak(base: ClientSettings, opts: BenchOptions, total: int, broker_
             sent = answered = 0
             window: list[float] = []
             chunk = max(1, int(opts.rate))  # one wall second of filings at a time: never all in memory
-            while sent < total or r.source.sent_at:
-                if sent < total:
-                    n = min(chunk, total - sent)
-                    await r.source.paced(factory.filings(WARMUP + sent, n), opts.rate)
-                    sent += n
-                else:
-                    await asyncio.sleep(0.2)
-                    if time.monotonic() - t0 > total / opts.rate + ANSWER_TIMEOUT_S:
-                        break  # the rest never came: reported as lag
-                for key in [k for k in r.sink.arrived_at if k in r.source.sent_at]:
-                    window.append((r.sink.arrived_at.pop(key) - r.source.sent_at.pop(key)) * 1000)
-                    answered += 1
+            while sent < total:
+                n = min(chunk, total - sent)
+                await r.source.paced(factory.filings(WARMUP + sent, n), opts.rate)
+                sent += n
+                answered += _collect(r, window)
                 r.children.check_alive()
-                if time.monotonic() >= next_sample or (sent >= total and not r.source.sent_at):
-                    now = sample(r.children.procs[0].pid)
-                    samples.append(
-                        SoakSample(
-                            round(time.monotonic() - t0, 1), sent, answered, len(r.source.sent_at),
-                            now.rss_mb if now else 0.0, now.cpu_s if now else 0.0,
-                            percentile(window, 99) if window else 0.0,
-                        )
-                    )  # fmt: skip
+                if time.monotonic() >= next_sample:
+                    samples.append(_sample(r, t0, sent, answered, window))
                     window = []
                     next_sample += opts.sample_s
+            # Everything is filed: the last answers get a minute, then the final sample, always.
+            deadline = time.monotonic() + ANSWER_TIMEOUT_S
+            while r.source.sent_at and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+                answered += _collect(r, window)
+            samples.append(_sample(r, t0, sent, answered, window))
     finally:
         await sim.stop()
         await KafkaBus(settings).delete_prefixed_topics()
     return _soak_document(samples, total, opts, broker_kind, base.bootstrap)
+
+
+def _collect(r: Running, window: list[float]) -> int:
+    """Match the answers that came in with their filings; their latencies go to ``window``."""
+    arrived = [k for k in r.sink.arrived_at if k in r.source.sent_at]
+    for key in arrived:
+        window.append((r.sink.arrived_at.pop(key) - r.source.sent_at.pop(key)) * 1000)
+    return len(arrived)
+
+
+def _sample(r: Running, t0: float, sent: int, answered: int, window: list[float]) -> SoakSample:
+    now = sample(r.children.procs[0].pid)
+    return SoakSample(
+        round(time.monotonic() - t0, 1), sent, answered, len(r.source.sent_at),
+        now.rss_mb if now else 0.0, now.cpu_s if now else 0.0, percentile(window, 99) if window else 0.0,
+    )  # fmt: skip
 
 
 def _soak_document(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from collections.abc import Sequence
 
 from secours.bus.settings import ClientSettings
 from secours.drills.engine import Simulation, select_services
@@ -20,20 +21,31 @@ from secours.drills.journal import Recorder
 from secours.drills.summary import summarise
 from secours.world import Params, RunConfig, Traffic
 
+Poison = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers
 
-async def run_world(settings: ClientSettings, config: RunConfig, poison: list[tuple[str, bytes]] = ()) -> Recorder:  # type: ignore[assignment]
+
+async def _feed(sim: Simulation, poison: Sequence[Poison], chunk: int = 50, every_s: float = 0.05) -> None:
+    """Publish ``poison`` in small chunks spread over the run, among the world's own traffic."""
+    for start in range(0, len(poison), chunk):
+        await sim.bus.settle([await sim.bus.publish(*p) for p in poison[start : start + chunk]])
+        await asyncio.sleep(every_s)
+
+
+async def run_world(settings: ClientSettings, config: RunConfig, poison: Sequence[Poison] = ()) -> Recorder:
+    """Run every service on ``config``'s world; ``poison`` is published once it runs, among its traffic."""
     sim = Simulation(settings, config, select_services())
     clock = await sim.start()
     recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, None)
     task = asyncio.create_task(recorder.run([t.name for t in sim.topics()]))
+    feeding = asyncio.create_task(_feed(sim, poison))
     try:
-        for topic, data in poison:
-            await (await sim.bus.publish(topic, b"poison", data, [("ce_id", b"poison")]))
         while clock.now() < config.end:
             assert not sim.failed(), f"services failed: {sim.failed()}"
             await clock.sleep_wall(0.2)
+        await feeding
         assert await recorder.until_quiet(quiet_s=1.5, timeout_s=60)
     finally:
+        feeding.cancel()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -61,7 +73,10 @@ CONFIG = RunConfig(
 
 
 async def test_filing_path_end_to_end(settings: ClientSettings) -> None:
-    poison = [("ics2.t2c", b"not an avro record"), ("ics2.cr.in", b"\xc3\x01" + b"\x00" * 12)]
+    poison: list[Poison] = [
+        ("ics2.t2c", b"poison", b"not an avro record", [("ce_id", b"poison")]),
+        ("ics2.cr.in", b"poison", b"\xc3\x01" + b"\x00" * 12, [("ce_id", b"poison")]),
+    ]
     recorder = await run_world(settings, CONFIG, poison)
     sim_world = Simulation(settings, CONFIG, []).world
     entries = recorder.entries
