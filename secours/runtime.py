@@ -5,6 +5,8 @@ The loop is the same for every service, so the guarantees are written once:
   reason, and the service carries on;
 - offsets are committed only after everything a batch produced is acknowledged (at-least-once);
 - timers fire at simulated instants, through the shared :class:`~secours.clock.SimClock`;
+- with a :class:`~secours.checkpoint.StateStore`, the state is checkpointed between batches and a
+  restarted instance comes back with it and reads on from where the checkpoint was taken;
 - faults apply here, around the logic and never inside it: on the way in (a component down
   refuses, a queuing one waits, a failing one answers with an error) and on the way out
   (:mod:`secours.faults.gate`: held, delayed, dropped, duplicated, corrupted, reordered).
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from secours.bus import Bus, Record, Subscription
+from secours.checkpoint import StateStore
 from secours.clock import SimClock, format_sim, parse_sim
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
@@ -28,7 +31,7 @@ from secours.errors import BrokerUnavailable, CodecError, DecodeError, SecoursEr
 from secours.faults.controller import ActiveFault, FaultController
 from secours.faults.gate import PublishGate, Release
 from secours.topics import TopicCatalog
-from secours.wire import DeadLetter, Heartbeat
+from secours.wire import DeadLetter, Heartbeat, StateChunk
 from secours.world import World
 
 __all__ = ["Incoming", "Logic", "ServiceContext", "headers_for"]
@@ -38,7 +41,9 @@ logger = logging.getLogger(__name__)
 DLQ = "secours.dlq"
 HEALTH = "ops.health"
 _RECONNECT_S = 0.5  # wall seconds before reading again after the broker stopped answering
+_COMMIT_GRACE_S = 2.0  # wall seconds a commit under way may take to finish when the service stops
 _PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
+_CHECKPOINT_POLL_S = 0.05  # wall seconds between looks for a checkpoint the cost budget postponed
 
 
 class Logic(Protocol):
@@ -92,6 +97,17 @@ class ServiceContext:
         self.handled = 0
         self.dead_lettered = 0
         self.refused = 0
+        # Checkpoints (None: a restarted instance starts afresh and reads on from the group's commits).
+        self.store: StateStore | None = None
+        self.restored_from: int | None = None  # the checkpoint this instance came back from
+        self._read_to: dict[tuple[str, int], int] | None = None  # handled up to, per partition
+        self._resume_at: dict[tuple[str, int], int] | None = None  # where a new subscription reads from
+        self._in_batch = False  # records of a batch handled, its positions not yet counted: no checkpoint now
+        self._dirty = False  # the state changed since the last checkpoint was taken
+        # The acknowledgement chain: each link waits for the one before, then for the records sent
+        # before it, then writes its checkpoint and commits its offsets. In that order, a checkpoint
+        # never covers output the broker does not have, and a commit never goes past a checkpoint.
+        self._chain: asyncio.Task[None] | None = None
 
     # --- publishing ---------------------------------------------------------------------------
 
@@ -135,21 +151,100 @@ class ServiceContext:
         With ``heartbeat_s`` the service also says it is alive on ``ops.health`` (monitored systems):
         a component that is down, queuing or crashed falls silent, which is how customs notices.
         """
-        await self.apply(logic.start(self.clock.now()))
-        await self.flush()
-        if self.faults is not None:
-            for active in list(self.faults.faults.values()):
-                self._own_outage(active)
-            self.faults.listeners.append(self._own_outage)
-        loops = [asyncio.create_task(self._run_timers(logic), name=f"{self.name}-timers")]
-        if heartbeat_s is not None:
+        loops: list[asyncio.Task[None]] = []
+        if heartbeat_s is not None:  # alive from the start, while it restores: monitoring sees the process
             loops.append(asyncio.create_task(self._heartbeats(heartbeat_s), name=f"{self.name}-heartbeat"))
         try:
+            if not await self._restore(logic):
+                await self.apply(logic.start(self.clock.now()))
+                await self.flush()
+            if self.faults is not None:
+                for active in list(self.faults.faults.values()):
+                    self._own_outage(active)
+                self.faults.listeners.append(self._own_outage)
+            loops.append(asyncio.create_task(self._run_timers(logic), name=f"{self.name}-timers"))
+            if self.store is not None:
+                loops.append(asyncio.create_task(self._checkpoints(logic), name=f"{self.name}-checkpoints"))
             await self._consume(logic, topics)
         finally:
             for task in loops:
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
+
+    async def _restore(self, logic: Logic) -> bool:
+        """Come back from the newest checkpoint: the logic's state, its timers, held input, positions."""
+        if self.store is None:
+            return False
+        found = await self.store.load()
+        if found is None:
+            return False
+        state = found.state
+        vars(logic).update(state["logic"])
+        self._timers = list(state["timers"])
+        heapq.heapify(self._timers)
+        self._held_in = list(state["held_in"])
+        self.gate.restore(state["gate"])
+        self._resume_at = dict(found.positions)
+        self.restored_from = found.generation
+        self.log.info("%s: restored from checkpoint %s", self.name, found.generation)
+        return True
+
+    def _capture(self, logic: Logic) -> list[StateChunk] | None:
+        """This instant's checkpoint, if one may be taken now (never in the middle of a batch: the
+        state and the positions must agree); else the state is left marked as changed."""
+        self._dirty = True
+        if self.store is None or self._read_to is None or self._in_batch or not self.store.due():
+            return None
+        self._dirty = False
+        return self.store.capture(self._state_of(logic), self._read_to)
+
+    def _checkpoint_later(self, logic: Logic) -> None:
+        """A checkpoint outside the batches (a timer fired, held input was replayed), written once
+        what was sent so far is acknowledged: what a timer sent is not sent again after a restart."""
+        if self.store is not None:
+            pieces = self._capture(logic)
+            if pieces is not None:
+                self._link(pieces)
+
+    async def _checkpoints(self, logic: Logic) -> None:
+        """Takes the checkpoints the cost budget postponed, as soon as they are due."""
+        assert self.store is not None
+        while True:
+            await self.clock.sleep_wall(max(_CHECKPOINT_POLL_S, self.store.wait_s()))
+            if self._dirty:
+                self._checkpoint_later(logic)
+
+    def _link(
+        self,
+        pieces: list[StateChunk] | None,
+        sub: Subscription | None = None,
+        offsets: dict[tuple[str, int], int] | None = None,
+    ) -> None:
+        """Add a link to the acknowledgement chain (see ``_chain``), for what was sent until now."""
+        pending, self._unacked = self._unacked, []
+        previous = self._chain
+
+        async def link() -> None:
+            if previous is not None:
+                await previous
+            if pending:
+                await self.bus.settle(pending)
+            if pieces is not None and self.store is not None:
+                await self.store.write(pieces)
+            if sub is not None and offsets is not None:
+                await sub.commit(offsets)
+                if self._resume_at is not None:
+                    self._resume_at = offsets
+
+        self._chain = asyncio.create_task(link(), name=f"{self.name}-commit")
+
+    def _state_of(self, logic: Logic) -> dict[str, object]:
+        return {
+            "logic": dict(vars(logic)),
+            "timers": list(self._timers),
+            "held_in": list(self._held_in),
+            "gate": self.gate.state(),
+        }
 
     def _own_outage(self, active: ActiveFault) -> None:
         """Tell the logic when one of its actors' own system goes down (noticed) and comes back.
@@ -204,11 +299,19 @@ class ServiceContext:
         while True:
             sub: Subscription | None = None
             try:
-                sub = await self.bus.subscribe(self.name, topics)
+                sub = await self.bus.subscribe(self.name, topics, start=self._resume_at)
+                if self.store is not None:
+                    self._read_to = dict(self._resume_at) if self._resume_at is not None else await sub.positions()
+                    if self._resume_at is None:
+                        # The first checkpoint, before anything is read: from now on a restart never
+                        # falls back on the group's commits, which may be ahead of any state it has.
+                        await self.store.write(self.store.capture(self._state_of(logic), self._read_to))
+                        self._resume_at = dict(self._read_to)
                 await self._consume_from(logic, sub)
             except BrokerUnavailable as exc:
                 self.log.warning("%s: broker unavailable (%s); reading again from the last commit", self.name, exc)
                 self._unacked.clear()
+                self._chain = None
                 await self.clock.sleep_wall(_RECONNECT_S)
             finally:
                 if sub is not None:
@@ -216,12 +319,11 @@ class ServiceContext:
                         await sub.close()
 
     async def _consume_from(self, logic: Logic, sub: Subscription) -> None:
-        committing: asyncio.Task[None] | None = None
         try:
             while True:
-                if committing is not None and committing.done():
-                    committing.result()  # a commit that failed: BrokerUnavailable, read again from the last one
-                    committing = None
+                if self._chain is not None and self._chain.done():
+                    chain, self._chain = self._chain, None
+                    chain.result()  # a commit that failed: BrokerUnavailable, read again from the last one
                 if self._paused():
                     # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
                     await self.clock.sleep_wall(_PAUSE_POLL_S)
@@ -230,32 +332,33 @@ class ServiceContext:
                 records = await sub.poll(0.1)
                 if not records:
                     continue
+                self._in_batch = True
                 for record in records:
                     await self._handle(logic, record)
-                committing = self._commit_later(sub, committing)
+                self._in_batch = False
+                self._commit_later(sub, logic)
         finally:
-            if committing is not None:
-                committing.cancel()
-                await asyncio.gather(committing, return_exceptions=True)
+            self._in_batch = False
+            last, self._chain = self._chain, None
+            if last is not None:
+                # Let a commit under way finish (briefly): cancelled in the middle, aiokafka's own
+                # request task is left failing unobserved, which only makes noise in the log.
+                await asyncio.wait({last}, timeout=_COMMIT_GRACE_S)
+                last.cancel()
+                await asyncio.gather(last, return_exceptions=True)
 
-    def _commit_later(self, sub: Subscription, previous: asyncio.Task[None] | None) -> asyncio.Task[None]:
+    def _commit_later(self, sub: Subscription, logic: Logic) -> None:
         """Commit this batch once the broker has acknowledged everything it produced (at-least-once).
 
         Done in the background so the next batch is read and handled while the acknowledgements
         travel: waiting for them before reading again put a produce and a commit round trip into every
-        hop's latency. Commits stay in batch order: each waits for the one before.
+        hop's latency. A checkpoint is taken now if one may be, and written before the commit.
         """
-        pending, self._unacked = self._unacked, []
         offsets = sub.consumed()
-
-        async def commit() -> None:
-            if previous is not None:
-                await previous
-            if pending:
-                await self.bus.settle(pending)
-            await sub.commit(offsets)
-
-        return asyncio.create_task(commit(), name=f"{self.name}-commit")
+        if self._read_to is not None:
+            self._read_to.update(offsets)
+            offsets = dict(self._read_to)
+        self._link(self._capture(logic), sub, offsets)
 
     def _decode(self, record: Record) -> Incoming:
         message = self.codec.decode(record.value, self.catalog.accepted(record.topic))
@@ -316,6 +419,7 @@ class ServiceContext:
             await self._process(logic, incoming, None, now)
         if due:
             await self.flush()
+            self._checkpoint_later(logic)
 
     async def dead_letter(self, record: Record, reason: str, now: datetime) -> None:
         self.dead_lettered += 1
@@ -365,6 +469,7 @@ class ServiceContext:
                 next_at = self._next_wake()
                 if next_at is None or next_at > self.clock.now():
                     await self.flush()
+                    self._checkpoint_later(logic)
             except BrokerUnavailable as exc:
                 # The producer keeps what it could not send yet and retries it; what it gave up on is
                 # reported here (a timer's records are not replayed: PROCEDURES' G2 would show a loss).

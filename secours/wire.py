@@ -85,9 +85,11 @@ __all__ = [
     "ProviderAnswer",
     "ProviderContact",
     "Push",
+    "ReadPosition",
     "Regularised",
     "RunAnnouncement",
     "SauContact",
+    "StateChunk",
     "SystemCheck",
     "T2CMessage",
     "TransportArrived",
@@ -496,6 +498,28 @@ class DeadLetter(WireModel):
     dead_at: datetime
 
 
+class ReadPosition(_Part):
+    topic: str
+    partition: int
+    offset: int
+
+
+class StateChunk(WireModel):
+    """A piece of a service's checkpoint (:mod:`secours.checkpoint`), on the compacted changelog."""
+
+    schema_name = "secours.sim.StateChunk"
+    ce_type = "state.chunk"
+    run_id: str
+    service: str
+    generation: int
+    index: int
+    count: int
+    sha256: str
+    mac: str | None = None
+    positions: tuple[ReadPosition, ...]
+    data: bytes
+
+
 MODELS: tuple[type[WireModel], ...] = (
     IE3F10,
     IE3F51,
@@ -524,6 +548,7 @@ MODELS: tuple[type[WireModel], ...] = (
     DeadLetter,
     FaultCommand,
     FaultEvent,
+    StateChunk,
 )
 """Every record type, in one place: the codec registers them, the round-trip test walks them."""
 

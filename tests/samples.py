@@ -258,6 +258,27 @@ def samples() -> list[wire.WireModel]:
             service="s", topic="t", partition=0, offset=1, key=b"k", value=b"\x00\xff", reason="r", dead_at=NOW
         ),
         wire.DeadLetter(service="s", topic="t", partition=0, offset=1, reason="r", dead_at=NOW),
+        wire.StateChunk(
+            run_id="r",
+            service="ics2_cr",
+            generation=3,
+            index=0,
+            count=1,
+            sha256="0" * 64,
+            positions=(wire.ReadPosition(topic="ics2.cr.in", partition=1, offset=42),),
+            data=b"\x78\x01",
+        ),
+        wire.StateChunk(
+            run_id="r",
+            service="ics2_cr",
+            generation=4,
+            index=1,
+            count=2,
+            sha256="0" * 64,
+            mac="ab" * 32,
+            positions=(),
+            data=b"",
+        ),
         wire.FaultCommand(
             command_id="c", action="INJECT", fault_id="f1", fault_json="{}", issued_by="runner", issued_at=NOW
         ),

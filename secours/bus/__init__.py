@@ -56,6 +56,9 @@ class Subscription(Protocol):
     async def commit(self, offsets: dict[tuple[str, int], int] | None = None) -> None:
         """Commit ``offsets`` (default: every record returned so far); call once effects are published."""
 
+    async def positions(self) -> dict[tuple[str, int], int]:
+        """The offset the next read starts at, for every partition read (all of them, not only the busy)."""
+
     async def close(self) -> None: ...
 
 
@@ -72,7 +75,20 @@ class Bus(Protocol):
     async def settle(self, pending: Sequence[Awaitable[object]]) -> None:
         """Wait for the acknowledgements :meth:`publish` returned; raises BrokerUnavailable."""
 
-    async def subscribe(self, group: str | None, topics: Sequence[str]) -> Subscription:
-        """Read ``topics``; with a group, resume after its committed offsets, else from the start."""
+    async def subscribe(
+        self, group: str | None, topics: Sequence[str], *, start: dict[tuple[str, int], int] | None = None
+    ) -> Subscription:
+        """Read ``topics``; with a group, resume after its committed offsets, else from the start.
+
+        ``start`` overrides both: each partition is read from its offset there, or from its
+        beginning when it has none (a service restoring a checkpoint reads on from where it was).
+        """
+
+    async def read_all(self, topic: str) -> list[Record]:
+        """Every record of ``topic`` present now, from its beginning to its end (no group)."""
+
+    async def read_tail(self, topic: str, count: int) -> tuple[list[Record], bool]:
+        """The last ``count`` records of each partition of ``topic`` (fewer where compaction left
+        gaps), and whether that is the whole topic."""
 
     async def ensure_topics(self, topics: Sequence[TopicToCreate]) -> None: ...

@@ -111,6 +111,15 @@ class KafkaSubscription:
             except KafkaError as exc:
                 raise BrokerUnavailable(f"offset commit failed: {exc}") from exc
 
+    async def positions(self) -> dict[tuple[str, int], int]:
+        cut = len(self._prefix)
+        try:
+            return {
+                (tp.topic[cut:], tp.partition): await self._consumer.position(tp) for tp in self._consumer.assignment()
+            }
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot read positions: {exc}") from exc
+
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
@@ -164,13 +173,20 @@ class KafkaBus:
         return fut
 
     async def settle(self, pending: Sequence[Awaitable[object]]) -> None:
-        """Wait for the acknowledgements of these records; Kafka's errors become the project's own."""
+        """Wait for the acknowledgements of these records; Kafka's errors become the project's own.
+
+        Shielded: when the waiter is cancelled (a service crashing), the records' own futures must
+        stay as they are. Cancelled, they break the producer, which every service of the process
+        shares: its sender cannot complete them and stops sending for everyone.
+        """
         try:
-            await asyncio.gather(*pending)
+            await asyncio.gather(*(asyncio.shield(f) for f in pending))
         except KafkaError as exc:
             raise BrokerUnavailable(f"records not acknowledged: {exc}") from exc
 
-    async def subscribe(self, group: str | None, topics: Sequence[str]) -> KafkaSubscription:
+    async def subscribe(
+        self, group: str | None, topics: Sequence[str], *, start: dict[tuple[str, int], int] | None = None
+    ) -> KafkaSubscription:
         consumer = AIOKafkaConsumer(
             group_id=(self.prefix + group) if group else None, **consumer_options(self.settings)
         )
@@ -182,12 +198,76 @@ class KafkaBus:
                 parts = await partitions_of(consumer, physical)
                 partitions.extend(TopicPartition(physical, p) for p in parts)
             consumer.assign(partitions)
+            if start is not None:
+                cut = len(self.prefix)
+                for tp in partitions:
+                    at = start.get((tp.topic[cut:], tp.partition))
+                    if at is None:
+                        await consumer.seek_to_beginning(tp)
+                    else:
+                        consumer.seek(tp, at)
         except KafkaError as exc:
             await consumer.stop()
             raise BrokerUnavailable(f"cannot subscribe to {list(topics)}: {exc}") from exc
         sub = KafkaSubscription(consumer, self.prefix, commits=group is not None)
         self._subscriptions.append(sub)
         return sub
+
+    async def read_all(self, topic: str) -> list[Record]:
+        records, _ = await self._read_from_end(topic, None)
+        return records
+
+    async def read_tail(self, topic: str, count: int) -> tuple[list[Record], bool]:
+        return await self._read_from_end(topic, count)
+
+    async def _read_from_end(self, topic: str, count: int | None) -> tuple[list[Record], bool]:
+        """The last ``count`` offsets of each partition (None: all), and whether that was all of it."""
+        consumer = AIOKafkaConsumer(**consumer_options(self.settings))
+        physical = self.physical(topic)
+        out: list[Record] = []
+        whole = True
+        try:
+            await consumer.start()
+            partitions = [TopicPartition(physical, p) for p in await partitions_of(consumer, physical)]
+            consumer.assign(partitions)
+            starts = await consumer.beginning_offsets(partitions)
+            ends = await consumer.end_offsets(partitions)
+            for tp in partitions:
+                first = starts[tp] if count is None else max(starts[tp], ends[tp] - count)
+                whole = whole and first == starts[tp]
+                consumer.seek(tp, first)
+            behind = {tp for tp in partitions if ends[tp] > starts[tp]}
+            while behind:
+                batches = await consumer.getmany(*behind, timeout_ms=500, max_records=1000)
+                for tp, records in batches.items():
+                    out.extend(
+                        Record(topic, tp.partition, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp)
+                        for r in records
+                    )
+                # Compaction leaves gaps in the offsets: the position, not the last record, says when done.
+                behind = {tp for tp in behind if await consumer.position(tp) < ends[tp]}
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot read {topic}: {exc}") from exc
+        finally:
+            await consumer.stop()
+        return out, whole
+
+    async def end_offsets(self, topic: str) -> dict[int, int]:
+        """The end offset of each partition of ``topic`` now; {} when the broker has no such topic."""
+        consumer = AIOKafkaConsumer(**consumer_options(self.settings))
+        physical = self.physical(topic)
+        try:
+            await consumer.start()
+            await consumer._client.force_metadata_update()
+            parts = consumer.partitions_for_topic(physical)
+            if not parts:
+                return {}
+            ends = await consumer.end_offsets([TopicPartition(physical, p) for p in parts])
+            return {tp.partition: offset for tp, offset in ends.items()}
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot read the end of {topic}: {exc}") from exc
+        finally:
+            await consumer.stop()
 
     async def _until_ready(self, admin: AIOKafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
         """Wait until new topics have partition leaders and the group coordinator answers.

@@ -19,6 +19,7 @@ __all__ = ["ClientSettings", "Security", "fetch_wait_for"]
 # docs/performance.md; SECOURS_FETCH_MAX_WAIT_MS overrides both.
 FETCH_WAIT_MS = {"kafka": 500, "tansu": 50}
 _FETCH_WAIT_ENV = "SECOURS_FETCH_MAX_WAIT_MS"
+_CHECKPOINT_ENV = "SECOURS_CHECKPOINT_S"
 
 
 def fetch_wait_for(broker_kind: str | None) -> int:
@@ -123,6 +124,10 @@ class ClientSettings:
     request_timeout_ms: int = 30000
     fetch_max_wait_ms: int = FETCH_WAIT_MS["kafka"]
     security: Security = field(default_factory=Security)
+    # Wall seconds between a service's checkpoints at least (secours.checkpoint): 0, after every
+    # batch, within the checkpoints' share of CPU time; None, no checkpoints at all (a crashed service
+    # comes back with an empty state).
+    checkpoint_s: float | None = 0.0
 
     @classmethod
     def from_env(
@@ -133,6 +138,7 @@ class ClientSettings:
             prefix=prefix if prefix is not None else os.environ.get("SECOURS_TOPIC_PREFIX", ""),
             fetch_max_wait_ms=fetch_wait_for(broker_kind),
             security=Security.from_env(),
+            checkpoint_s=checkpoint_interval(),
         )
 
     def client_options(self) -> dict[str, Any]:
@@ -141,4 +147,20 @@ class ClientSettings:
 
     def env(self) -> dict[str, str]:
         """What a child process needs in its environment to read the way this one does."""
-        return {_FETCH_WAIT_ENV: str(self.fetch_max_wait_ms)}
+        every = "off" if self.checkpoint_s is None else str(self.checkpoint_s)
+        return {_FETCH_WAIT_ENV: str(self.fetch_max_wait_ms), _CHECKPOINT_ENV: every}
+
+
+def checkpoint_interval(environ: dict[str, str] | None = None) -> float | None:
+    """SECOURS_CHECKPOINT_S: wall seconds between checkpoints at least (default 0: after every batch
+    that is worth it), or ``off``."""
+    raw = (os.environ if environ is None else environ).get(_CHECKPOINT_ENV, "0").strip()
+    if raw.lower() == "off":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{_CHECKPOINT_ENV} must be a number of seconds or 'off', got {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise UsageError(f"{_CHECKPOINT_ENV} must be between 0 and 3600 seconds, or 'off'; got {raw!r}")
+    return value

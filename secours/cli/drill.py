@@ -13,6 +13,7 @@ from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session
 from secours.drills.catalogue import run_catalogue
 from secours.drills.checking import check_journal
+from secours.drills.crashes import with_crashes
 from secours.drills.model import Drill, load_drill
 from secours.drills.runner import run_drill
 from secours.errors import UsageError
@@ -31,6 +32,7 @@ def register(sub: Subcommands) -> None:
     r.add_argument("file", type=Path)
     r.add_argument("--out", type=Path, default=None, help="report folder (default: out/<drill id>)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_crash_options(r)
     add_broker_options(r)
     r.set_defaults(func=run)
     a = dsub.add_parser("run-all", help="run many drills at once on one broker (default: every shipped drill)")
@@ -43,6 +45,7 @@ def register(sub: Subcommands) -> None:
     )
     a.add_argument("--out", type=Path, default=Path("out/catalogue"), help="one report folder per drill in here")
     a.add_argument("--json", type=Path, metavar="FILE", help="also write the runs and the total wall time as JSON")
+    add_crash_options(a)
     add_broker_options(a)
     a.set_defaults(func=run_all)
     c = dsub.add_parser("check", help="run the oracle again on a saved journal (no broker needed)")
@@ -55,6 +58,24 @@ def register(sub: Subcommands) -> None:
     ls = dsub.add_parser("list", help="list the shipped drills")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=list_drills)
+
+
+def add_crash_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--crash-each",
+        action="store_true",
+        help="also kill every service of the run once (kill -9, one after another) and restart it from its checkpoint",
+    )
+    p.add_argument(
+        "--restart-after",
+        default="30s",
+        metavar="DURATION",
+        help="with --crash-each: simulated time each service stays dead (default 30s)",
+    )
+
+
+def _crash_args(args: argparse.Namespace) -> list[str]:
+    return ["--crash-each", "--restart-after", args.restart_after] if args.crash_each else []
 
 
 def _report_line(summary: dict[str, object], out: Path) -> None:
@@ -72,10 +93,19 @@ def _report_line(summary: dict[str, object], out: Path) -> None:
             print(f"  {c['id']}: {c['message']}", file=sys.stderr)
     if failed:
         print(f"  failed: {', '.join(failed)}", file=sys.stderr)
+    problems = summary.get("problems") or []
+    assert isinstance(problems, list)
+    for problem in problems:
+        print(f"  problem: {problem}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     drill = load_drill(args.file)
+    if args.crash_each:
+        try:
+            drill = with_crashes(drill, args.restart_after)
+        except ValueError as exc:
+            raise UsageError(f"--restart-after: {exc}") from None
     out = args.out or Path("out") / drill.drill
     network = any(f.kind == "network" for f in drill.faults)
     with broker_session(args, behind_proxy=network) as choice:
@@ -94,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
         f"({s['ens_per_second']} ENS/s)"
     )
     _report_line(s, out)
+    restarts = s.get("restarts") or []
+    if restarts:
+        back = sum(1 for r in restarts if r["restored_from"] is not None)
+        print(f"  {len(restarts)} services killed and restarted, {back} of them from a checkpoint")
     return result.exit_code
 
 
@@ -107,7 +141,9 @@ def run_all(args: argparse.Namespace) -> int:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
         own = [] if choice.kind == "external" else ["--broker", choice.kind]
         runs, wall = asyncio.run(
-            run_catalogue(files, args.out, settings, args.jobs, own or ["--bootstrap", choice.bootstrap])
+            run_catalogue(
+                files, args.out, settings, args.jobs, own or ["--bootstrap", choice.bootstrap], _crash_args(args)
+            )
         )
     met = sum(r.expectation_met for r in runs)
     busy = sum(r.wall_seconds for r in runs)

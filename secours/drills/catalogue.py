@@ -15,6 +15,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +45,11 @@ def exclusive(path: Path) -> bool:
     return any(f.kind in _EXCLUSIVE_KINDS for f in load_drill(path).faults)
 
 
-async def _one(path: Path, out: Path, argv_broker: list[str], env: dict[str, str]) -> DrillRun:
+async def _one(path: Path, out: Path, argv_broker: list[str], env: dict[str, str], extra: list[str]) -> DrillRun:
     name = load_drill(path).drill
     command = [
         sys.executable, "-m", "secours.cli.main", "drill", "run", str(path), "--out", str(out), "--no-progress",
-        *argv_broker,
+        *extra, *argv_broker,
     ]  # fmt: skip
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
@@ -66,11 +67,17 @@ async def _one(path: Path, out: Path, argv_broker: list[str], env: dict[str, str
 
 
 async def run_catalogue(
-    files: list[Path], out_dir: Path, settings: ClientSettings, jobs: int, broker_args: list[str]
+    files: list[Path],
+    out_dir: Path,
+    settings: ClientSettings,
+    jobs: int,
+    broker_args: list[str],
+    extra: Sequence[str] = (),
 ) -> tuple[list[DrillRun], float]:
     """Every drill of ``files``; the runs in file order and the wall seconds of the whole catalogue.
 
-    ``broker_args`` are what an exclusive drill's own ``secours drill run`` gets (``--broker kafka``).
+    ``broker_args`` are what an exclusive drill's own ``secours drill run`` gets (``--broker kafka``);
+    ``extra`` goes to every ``secours drill run`` (``--crash-each``).
     """
     started = time.monotonic()
     shared = [f for f in files if not exclusive(f)]
@@ -82,7 +89,7 @@ async def run_catalogue(
         async with gate:
             prefix = f"{settings.prefix}{run}-{path.stem}."
             argv = ["--bootstrap", settings.bootstrap, "--prefix", prefix]
-            result = await _one(path, out_dir / path.stem, argv, settings.env())
+            result = await _one(path, out_dir / path.stem, argv, settings.env(), list(extra))
             if prefix:  # a finished drill's topics only slow the broker down for the others
                 await KafkaBus(ClientSettings(settings.bootstrap, prefix)).delete_prefixed_topics()
             _progress(result)
@@ -90,7 +97,7 @@ async def run_catalogue(
 
     results = list(await asyncio.gather(*(shared_run(f) for f in shared)))
     for path in alone:
-        result = await _one(path, out_dir / path.stem, broker_args, {})
+        result = await _one(path, out_dir / path.stem, broker_args, {}, list(extra))
         _progress(result)
         results.append(result)
     order = {str(f): i for i, f in enumerate(files)}

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from secours.bus import TopicToCreate
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
+from secours.checkpoint import CHANGELOG, StateStore
 from secours.clock import SimClock
 from secours.codec import Codec
 from secours.effects import Incoming, Outgoing
@@ -91,8 +92,14 @@ class Simulation:
         variables = {
             "eori": self.world.queue_eoris(),
             "provider": [p.id for p in self.world.providers],
+            "service": self.services,
         }
         return [TopicToCreate(name, spec.partitions, spec.cleanup) for name, spec in self.catalog.concrete(variables)]
+
+    def journal_topics(self) -> list[str]:
+        """The topics a run's journal records: all but the services' checkpoints (their own storage)."""
+        changelogs = CHANGELOG.split("{")[0]
+        return [t.name for t in self.topics() if not t.name.startswith(changelogs)]
 
     async def start(self, faults: Sequence[Fault] = ()) -> SimClock:
         await self.bus.start()
@@ -113,12 +120,18 @@ class Simulation:
             self.plane.hooks.append(self._crash_hook)
             self._background.append(asyncio.create_task(self.plane.run_harness(), name="fault-harness"))
         for name in self.services:
-            self._launch(name)
+            self._launch(name, fresh=announce)
         return self.clock
 
-    def _launch(self, name: str) -> None:
+    def _launch(self, name: str, *, fresh: bool = False) -> None:
+        """Start ``name``; ``fresh``: the first instance of a new run (it has no checkpoint to load)."""
         assert self.clock is not None
         ctx = ServiceContext(name, self.bus, self.codec, self.catalog, self.clock, self.world, self.faults)
+        if self.settings.checkpoint_s is not None:
+            ctx.store = StateStore(
+                self.bus, self.codec, name, self.run_id, {"world": self.world}, control_key(),
+                min_interval_s=self.settings.checkpoint_s, fresh=fresh,
+            )  # fmt: skip
         self.contexts[name] = ctx
         self._tasks[name] = asyncio.create_task(self._guard(name, REGISTRY[name].run(ctx)), name=name)
 
@@ -132,7 +145,9 @@ class Simulation:
             await asyncio.gather(task, return_exceptions=True)
             self.crashes.append((name, "crashed"))
         else:
-            self._launch(name)  # a new instance: fresh state, resumes after the last committed offsets
+            # A new instance: its state and read positions from its last checkpoint (without
+            # checkpoints, an empty state that reads on from the last committed offsets).
+            self._launch(name)
             self.crashes.append((name, "restarted"))
 
     async def _announce(self, clock: SimClock) -> None:

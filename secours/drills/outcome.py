@@ -101,7 +101,7 @@ def judge(drill: Drill, world: World, entries: Sequence[Entry], wall_seconds: fl
     times = timings(ix)
     faults = tuple(
         FaultSpan(w.fault_id, w.kind, w.component, w.start, w.end, f"{w.kind} {w.fault_id}")
-        for w in ix.faults.values()
+        for w in (*ix.faults.values(), *ix.simulator_faults.values())
         if w.start is not None
     )
     lanes = list(REGISTRY) + sorted({f.component for f in faults} - set(REGISTRY))

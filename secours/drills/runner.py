@@ -11,14 +11,17 @@ import contextlib
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from secours.bus.brokers import RunningBroker
 from secours.bus.settings import ClientSettings
 from secours.clock import SimClock, format_sim
-from secours.drills.engine import Simulation, select_services
+from secours.drills.brokerwatch import BrokerWatch
+from secours.drills.engine import CONTROL, Simulation, select_services
 from secours.drills.journal import Recorder
 from secours.drills.model import Drill
 from secours.drills.outcome import Outcome, judge
@@ -31,6 +34,9 @@ from secours.faults.proxy import TcpProxy
 __all__ = ["DrillResult", "lifecycle_hook", "run_drill"]
 
 logger = logging.getLogger(__name__)
+
+_STOP_TIMEOUT_S = 30.0  # wall seconds the services get to stop; beyond, the broker is gone and they are left
+_BROKER_BACK_S = 60.0  # wall seconds a broker killed by a fault may take to come back before it is "lost"
 
 
 @dataclass
@@ -105,6 +111,17 @@ def lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hook
     return hook
 
 
+def _broker_fault_live(sim: Simulation, clock: SimClock) -> bool:
+    """Whether a fault of the drill acts on the broker now (or just did: it takes a moment to come back)."""
+    now = clock.now()
+    grace = timedelta(seconds=_BROKER_BACK_S * clock.speed)
+    return any(
+        a.fault.kind in ("broker_pause", "broker_kill") and (a.until is None or now < a.until + grace)
+        for a in sim.faults.faults.values()
+        if a.start <= now
+    )
+
+
 async def run_drill(
     drill: Drill,
     settings: ClientSettings,
@@ -114,15 +131,17 @@ async def run_drill(
     launched: RunningBroker | None = None,
     proxy_port: int | None = None,
     progress: bool = True,
+    elsewhere: Sequence[str] = (),
 ) -> DrillResult:
     """Run ``drill``. With ``proxy_port`` (the port ``launched`` advertises), services reach the
-    broker through a loopback proxy that network faults disturb."""
+    broker through a loopback proxy that network faults disturb. Services named in ``elsewhere``
+    are not started here: other processes run them (``secours run --join``)."""
     proxy = TcpProxy("127.0.0.1", launched.port, listen_port=proxy_port) if launched and proxy_port else None
     check_fault_support(drill.faults, launched, proxy)
     if proxy is not None:
         await proxy.start()
     try:
-        return await _run(drill, settings, out_dir, broker, launched, proxy, progress)
+        return await _run(drill, settings, out_dir, broker, launched, proxy, progress, elsewhere)
     finally:
         if proxy is not None:
             await proxy.stop()
@@ -136,13 +155,15 @@ async def _run(
     launched: RunningBroker | None,
     proxy: TcpProxy | None,
     progress: bool,
+    elsewhere: Sequence[str],
 ) -> DrillResult:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
     except OSError as exc:
         raise UsageError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
     config = drill.run_config()
-    sim = Simulation(settings, config, select_services(for_config=config), drill_json=drill.model_dump_json())
+    services = [s for s in select_services(for_config=config) if s not in elsewhere]
+    sim = Simulation(settings, config, services, drill_json=drill.model_dump_json())
     wall_start = SimClock.wall_now()
     with (out_dir / "journal.jsonl").open("w", encoding="utf-8") as journal:
         clock = await sim.start(drill.faults)
@@ -150,14 +171,19 @@ async def _run(
         assert sim.plane is not None
         sim.plane.observers.append(recorder.note_fault)
         sim.plane.hooks.append(lifecycle_hook(launched, proxy))
-        rec_task = asyncio.create_task(recorder.run([t.name for t in sim.topics()]), name="journal")
+        rec_task = asyncio.create_task(recorder.run(sim.journal_topics()), name="journal")
         bar = _Progress(clock, drill, sys.stderr, progress)
+        watch = BrokerWatch(sim.bus, CONTROL, launched, lambda: _broker_fault_live(sim, clock))
+        lost: str | None = None
         try:
             while clock.now() < config.end and not sim.failed():
                 bar.show(len(recorder.entries), len(sim.faults.live(clock.now())))
+                lost = await watch.check()
+                if lost is not None:
+                    break
                 await clock.sleep_wall(0.25)
             bar.show(len(recorder.entries), len(sim.faults.live(clock.now())))
-            drained = await recorder.until_quiet(quiet_s=2.0, timeout_s=120.0)
+            drained = lost is not None or await recorder.until_quiet(quiet_s=2.0, timeout_s=120.0)
             busy = "" if drained else recorder.busy()
         finally:
             bar.close()
@@ -165,24 +191,50 @@ async def _run(
             rec_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await rec_task
-            await sim.stop()
+            try:
+                await asyncio.wait_for(sim.stop(), _STOP_TIMEOUT_S)
+            except TimeoutError:
+                logger.warning("the services did not stop within %s s (the broker is gone)", _STOP_TIMEOUT_S)
     wall_seconds = SimClock.wall_now() - wall_start
     outcome = judge(drill, sim.world, recorder.entries, wall_seconds, config.end)
-    if failed:
+    stopped = [f"services stopped with an error: {', '.join(failed)}"] if failed else []
+    for problem in (*stopped, *([lost] if lost else [])):
         outcome.verdict = "fail"
         outcome.expectation_met = False
-        outcome.problems.insert(0, f"services stopped with an error: {', '.join(failed)}")
+        outcome.problems.insert(0, problem)
     if not drained:
         outcome.problems.append(f"topics were still busy 120 s after the end of simulated time: {busy}")
+    summary = _summary(drill, outcome, sim, settings, broker, wall_seconds, len(recorder.entries))
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_reports(outcome.report, out_dir)
+    return DrillResult(summary, outcome, out_dir)
+
+
+def _summary(
+    drill: Drill,
+    outcome: Outcome,
+    sim: Simulation,
+    settings: ClientSettings,
+    broker: str,
+    wall_seconds: float,
+    records: int,
+) -> dict[str, Any]:
+    config = sim.config
     counts = outcome.counts
-    summary = outcome.summary(
+    return outcome.summary(
         drill,
         {
             "latency": outcome.latency,
             "wall_seconds": round(wall_seconds, 2),
             "ens_per_second": round(counts["ens_lodged"] / wall_seconds, 2) if wall_seconds else None,
-            "records": len(recorder.entries),
+            "records": records,
             "crashes": [{"service": s, "event": ev} for s, ev in sim.crashes],
+            # Per restarted service: the checkpoint it came back from (None: it started afresh).
+            "restarts": [
+                {"service": s, "restored_from": sim.contexts[s].restored_from}
+                for s, ev in sim.crashes
+                if ev == "restarted"
+            ],
             "run": {
                 "run_id": sim.run_id,
                 "broker": broker,
@@ -195,6 +247,3 @@ async def _run(
             },
         },
     )
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    write_reports(outcome.report, out_dir)
-    return DrillResult(summary, outcome, out_dir)

@@ -13,6 +13,7 @@ import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from secours.effects import Outgoing
 from secours.faults.controller import FaultController
@@ -40,6 +41,16 @@ class PublishGate:
         self._held: list[tuple[datetime, int, Release]] = []
         self._seq = itertools.count()
         self._shuffles: dict[str, _Shuffle] = {}
+
+    def state(self) -> dict[str, object]:
+        """What the gate holds back, for a checkpoint: lost in a crash, it would be lost for good."""
+        return {"held": list(self._held), "shuffles": dict(self._shuffles)}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self._held = list(state["held"])
+        heapq.heapify(self._held)
+        self._shuffles = dict(state["shuffles"])
+        self._seq = itertools.count(max((seq for _, seq, _ in self._held), default=-1) + 1)
 
     def submit(self, out: Outgoing, now: datetime) -> list[Release]:
         """The records to send now for ``out`` (possibly none); the rest is kept for :meth:`due`."""

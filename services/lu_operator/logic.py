@@ -161,7 +161,9 @@ class LuOperatorLogic:
                 raise ValueError(f"{msg.decl_id} is not a declaration of this run")
             if msg.status == "PAPER_ACCEPTED":
                 f.paper = msg.record_id
-            elif msg.ref == f.paper or not f.paper:
+            elif msg.ref == f.paper or not f.paper or msg.status == "DUPLICATE":
+                # DUPLICATE: LUCCS has it registered already (lodged twice, which the oracle reports);
+                # lodging it again would only be refused again, for ever.
                 f.done = True
             return fx
         if isinstance(msg, LuServicedesk):

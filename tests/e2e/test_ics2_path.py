@@ -36,7 +36,7 @@ async def run_world(settings: ClientSettings, config: RunConfig, poison: Sequenc
     sim = Simulation(settings, config, select_services())
     clock = await sim.start()
     recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, None)
-    task = asyncio.create_task(recorder.run([t.name for t in sim.topics()]))
+    task = asyncio.create_task(recorder.run(sim.journal_topics()))
     feeding = asyncio.create_task(_feed(sim, poison))
     try:
         while clock.now() < config.end:

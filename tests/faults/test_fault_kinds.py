@@ -162,7 +162,7 @@ async def run_world(
     assert sim.plane is not None
     sim.plane.observers.append(recorder.note_fault)
     sim.plane.hooks.extend(hooks(outcome))
-    tasks = [asyncio.create_task(recorder.run([t.name for t in sim.topics()]), name="journal")]
+    tasks = [asyncio.create_task(recorder.run(sim.journal_topics()), name="journal")]
     if watch is not None:
         tasks.append(asyncio.create_task(watch(outcome), name="watch"))
     try:
@@ -606,7 +606,7 @@ async def read_everything(settings: ClientSettings, out: Outcome) -> dict[tuple[
     await bus.start()
     found: dict[tuple[str, int, int], str] = {}
     try:
-        sub = await bus.subscribe(None, [t.name for t in out.sim.topics()])
+        sub = await bus.subscribe(None, out.sim.journal_topics())
         last = time.monotonic()
         while time.monotonic() - last < 1.5:
             records = await sub.poll(0.2, max_records=2000)

@@ -168,7 +168,7 @@ def g5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             born_at = mrn_born.get(mrn)
             if born_at is None or (e.time is not None and e.time < born_at):  # type: ignore[operator]
                 found.append(evidence(e, f"{e.ce_type} refers to MRN {mrn} before it existed"))
-    fault_ids = set(ix.faults)
+    fault_ids = set(ix.faults) | set(ix.simulator_faults)
     if fault_ids:
         for e in ix.entries:
             if e.source in ("harness", "drill", "runner") or e.topic == "secours.faults":

@@ -10,7 +10,15 @@ from datetime import datetime
 from secours.clock import parse_sim
 from secours.drills.journal import Entry
 
-__all__ = ["ANSWER_TYPES", "CHANGE_TYPES", "ENS_FILINGS", "PUSH_TYPES", "FaultWindow", "JournalIndex"]
+__all__ = [
+    "ANSWER_TYPES",
+    "CHANGE_TYPES",
+    "ENS_FILINGS",
+    "PUSH_TYPES",
+    "SIMULATOR_FAULT_KINDS",
+    "FaultWindow",
+    "JournalIndex",
+]
 
 ENS_FILINGS = frozenset({"IE3F10", "IE3F51"})  # the ENS filings of the smart border: ferry, shuttle
 CHANGE_TYPES = frozenset({"IE3A10", "IE3A51", "IE3Q04"})  # amendments and invalidations of a registered ENS
@@ -29,11 +37,17 @@ class FaultWindow:
     start_entry: Entry | None = None
 
 
+SIMULATOR_FAULT_KINDS = frozenset({"crash", "broker_pause", "broker_kill"})
+
+
 @dataclass
 class JournalIndex:
     entries: list[Entry] = field(default_factory=list)
     announcement: Entry | None = None
-    faults: dict[str, FaultWindow] = field(default_factory=dict)
+    faults: dict[str, FaultWindow] = field(default_factory=dict)  # what the procedures react to
+    # Faults of the simulator itself (a service process killed, the broker stopped): no procedure
+    # reacts to them, and a drill's verdict must not change because of them.
+    simulator_faults: dict[str, FaultWindow] = field(default_factory=dict)
     pushes: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # by AS4 message id
     receipts: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # by pushed message id
     answers: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # queue answers by ref id
@@ -98,7 +112,8 @@ class JournalIndex:
 
     def _fault(self, e: Entry) -> None:
         d = e.data
-        w = self.faults.setdefault(d["fault_id"], FaultWindow(d["fault_id"], d["kind"], d["component"]))
+        windows = self.simulator_faults if d["kind"] in SIMULATOR_FAULT_KINDS else self.faults
+        w = windows.setdefault(d["fault_id"], FaultWindow(d["fault_id"], d["kind"], d["component"]))
         at = parse_sim(d["at"]) if isinstance(d["at"], str) else e.time
         w.fault_json = d.get("fault_json", "")
         if d["phase"] == "START":
