@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 DLQ = "secours.dlq"
 HEALTH = "ops.health"
 _RECONNECT_S = 0.5  # wall seconds before reading again after the broker stopped answering
-_COMMIT_GRACE_S = 2.0  # wall seconds a commit under way may take to finish when the service stops
+_COMMIT_GRACE_S = 0.25  # wall seconds a commit under way may take to finish when the service stops
 _PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
 _CHECKPOINT_POLL_S = 0.05  # wall seconds between looks for a checkpoint the cost budget postponed
 

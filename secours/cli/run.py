@@ -69,7 +69,7 @@ async def _run(
     run_id = None
     if join:
         config, clock, run_id = await wait_for_announcement(settings)
-    sim = Simulation(settings, config, names, run_id=run_id, clock=clock, harness=not join)
+    sim = Simulation(settings, config, names, run_id=run_id, clock=clock, harness=not join, live=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

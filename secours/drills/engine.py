@@ -68,6 +68,7 @@ class Simulation:
         clock: SimClock | None = None,
         harness: bool = True,
         drill_json: str = "",
+        live: bool = False,
     ) -> None:
         self.settings = settings
         self.config = config
@@ -87,6 +88,11 @@ class Simulation:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._background: list[asyncio.Task[None]] = []
         self.crashes: list[tuple[str, str]] = []  # (service, "crashed" | "restarted")
+        # Checkpoints (secours.checkpoint) cost CPU and only matter to a service that may be killed
+        # and started again: in a live run (``secours run``, a ``--join`` process someone may kill),
+        # or in a drill with crash faults. A drill's other services live and die with its process.
+        self.live = live
+        self.checkpoints = False
 
     def topics(self) -> list[TopicToCreate]:
         variables = {
@@ -102,6 +108,8 @@ class Simulation:
         return [t.name for t in self.topics() if not t.name.startswith(changelogs)]
 
     async def start(self, faults: Sequence[Fault] = ()) -> SimClock:
+        crashes = any(f.kind == "crash" for f in faults)
+        self.checkpoints = self.settings.checkpoint_s is not None and (self.live or crashes)
         await self.bus.start()
         await self.bus.ensure_topics(self.topics())
         announce = self.clock is None
@@ -127,7 +135,7 @@ class Simulation:
         """Start ``name``; ``fresh``: the first instance of a new run (it has no checkpoint to load)."""
         assert self.clock is not None
         ctx = ServiceContext(name, self.bus, self.codec, self.catalog, self.clock, self.world, self.faults)
-        if self.settings.checkpoint_s is not None:
+        if self.checkpoints and self.settings.checkpoint_s is not None:
             ctx.store = StateStore(
                 self.bus, self.codec, name, self.run_id, {"world": self.world}, control_key(),
                 min_interval_s=self.settings.checkpoint_s, fresh=fresh,
