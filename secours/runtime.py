@@ -41,7 +41,29 @@ logger = logging.getLogger(__name__)
 DLQ = "secours.dlq"
 HEALTH = "ops.health"
 _RECONNECT_S = 0.5  # wall seconds before reading again after the broker stopped answering
-_COMMIT_GRACE_S = 0.25  # wall seconds a commit under way may take to finish when the service stops
+# What stopped services leave finishing (their last acknowledgement link, closing their consumer):
+# referenced until done, their errors observed (a stopped service's failed commit is nobody's error).
+_DETACHED: set[asyncio.Task[None]] = set()
+_CLOSE_WAIT_S = 5.0  # wall seconds a stopped service's consumer stays open for its last commit
+
+
+def _detach(task: asyncio.Task[None]) -> None:
+    _DETACHED.add(task)
+    task.add_done_callback(_forget)
+
+
+def _forget(task: asyncio.Task[None]) -> None:
+    _DETACHED.discard(task)
+    if not task.cancelled():
+        task.exception()
+
+
+async def _close_after(last: asyncio.Task[None], sub: Subscription) -> None:
+    await asyncio.wait({last}, timeout=_CLOSE_WAIT_S)
+    with contextlib.suppress(BrokerUnavailable):
+        await sub.close()
+
+
 _PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
 _CHECKPOINT_POLL_S = 0.05  # wall seconds between looks for a checkpoint the cost budget postponed
 
@@ -108,6 +130,9 @@ class ServiceContext:
         # before it, then writes its checkpoint and commits its offsets. In that order, a checkpoint
         # never covers output the broker does not have, and a commit never goes past a checkpoint.
         self._chain: asyncio.Task[None] | None = None
+        self._unfinished: asyncio.Task[None] | None = None  # the last link, left running as reading stopped
+        self._replay_before: datetime | None = None  # restored: input sent before this is read again
+        self._catching_up = False  # restored, and input sent before the restart still being read
 
     # --- publishing ---------------------------------------------------------------------------
 
@@ -165,10 +190,19 @@ class ServiceContext:
             loops.append(asyncio.create_task(self._run_timers(logic), name=f"{self.name}-timers"))
             if self.store is not None:
                 loops.append(asyncio.create_task(self._checkpoints(logic), name=f"{self.name}-checkpoints"))
-            await self._consume(logic, topics)
+            loops.append(asyncio.create_task(self._consume(logic, topics), name=f"{self.name}-consume"))
+            # The loops run for ever: one that ends has failed, and the service stops with its error
+            # (a timer loop dying alone would leave a service that reads on but never acts again).
+            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+            raise RuntimeError(f"{self.name}: a loop ended: {[t.get_name() for t in done]}")
         finally:
+            # All at once: while the consumer closes, a timer must not fire (a killed service is silent).
             for task in loops:
                 task.cancel()
+            if self.faults is not None and self._own_outage in self.faults.listeners:
+                self.faults.listeners.remove(self._own_outage)
             await asyncio.gather(*loops, return_exceptions=True)
 
     async def _restore(self, logic: Logic) -> bool:
@@ -185,6 +219,8 @@ class ServiceContext:
         self._held_in = list(state["held_in"])
         self.gate.restore(state["gate"])
         self._resume_at = dict(found.positions)
+        self._replay_before = self.clock.now()
+        self._catching_up = True
         self.restored_from = found.generation
         self.log.info("%s: restored from checkpoint %s", self.name, found.generation)
         return True
@@ -314,7 +350,12 @@ class ServiceContext:
                 self._chain = None
                 await self.clock.sleep_wall(_RECONNECT_S)
             finally:
-                if sub is not None:
+                last, self._unfinished = self._unfinished, None
+                if sub is not None and last is not None:
+                    # Closed once the link under way is done: closing it first fails that commit with
+                    # an error in the log. Stopping itself is not held up (a crash is a kill -9).
+                    _detach(asyncio.create_task(_close_after(last, sub), name=f"{self.name}-closing"))
+                elif sub is not None:
                     with contextlib.suppress(BrokerUnavailable):
                         await sub.close()
 
@@ -331,6 +372,7 @@ class ServiceContext:
                 await self._replay_held(logic)
                 records = await sub.poll(0.1)
                 if not records:
+                    self._catching_up = False  # what a restart reads again is all handled
                     continue
                 self._in_batch = True
                 for record in records:
@@ -340,12 +382,11 @@ class ServiceContext:
         finally:
             self._in_batch = False
             last, self._chain = self._chain, None
-            if last is not None:
-                # Let a commit under way finish (briefly): cancelled in the middle, aiokafka's own
-                # request task is left failing unobserved, which only makes noise in the log.
-                await asyncio.wait({last}, timeout=_COMMIT_GRACE_S)
-                last.cancel()
-                await asyncio.gather(last, return_exceptions=True)
+            if last is not None and not last.done():
+                # Left to finish or fail on its own, like a request already on the wire: cancelled in
+                # the middle of a commit, aiokafka's own request task would be left failing unobserved.
+                _detach(last)
+                self._unfinished = last
 
     def _commit_later(self, sub: Subscription, logic: Logic) -> None:
         """Commit this batch once the broker has acknowledged everything it produced (at-least-once).
@@ -393,7 +434,24 @@ class ServiceContext:
             if verdict.action == "hold":
                 self._held_in.append((verdict.fault_id, incoming))
                 return
+        if self._replay_before is not None and incoming.time is not None and incoming.time < self._replay_before:
+            await self._replay(logic, incoming, record)
+            return
+        self._catching_up = False  # input sent after the restart: what was read again is behind
         await self._process(logic, incoming, record, now)
+
+    async def _replay(self, logic: Logic, incoming: Incoming, record: Record) -> None:
+        """Input sent before this instance came back, read again from its checkpoint's positions: it
+        is handled at the simulated time it was sent, after the timers due by then, as the instance
+        before the crash did. Handled at the restart's time instead, what it schedules (an answer a
+        few minutes later) would come after input read again behind it (the reply to that answer),
+        which the restored state would not yet expect."""
+        at = incoming.time
+        assert at is not None
+        while self._timers and self._timers[0].at <= at and not self._timers_paused():
+            due = heapq.heappop(self._timers)
+            await self.apply(logic.on_timer(due, due.at))
+        await self._process(logic, incoming, record, at)
 
     async def _process(self, logic: Logic, incoming: Incoming, record: Record | None, now: datetime) -> None:
         try:
@@ -452,6 +510,10 @@ class ServiceContext:
                 await self._wake.wait()
                 continue
             delay = self.clock.wall_at(first) - self.clock.wall_now()
+            if self._catching_up:
+                # Restored, input read again not yet all handled: the timers due before the restart
+                # fire in order with it (``_replay``); the others wait until it is.
+                delay = max(delay, _PAUSE_POLL_S)
             if self._timers_paused():
                 delay = max(delay, _PAUSE_POLL_S)  # a component down or queuing runs no timers
             if delay > 0:
@@ -465,7 +527,9 @@ class ServiceContext:
                     await self._send(released, now)
                 if self._timers and self._timers[0].at <= now:
                     due = heapq.heappop(self._timers)
-                    await self.apply(logic.on_timer(due, now))
+                    # One due before the restart fires at its own time, as it would have then.
+                    late = self._replay_before is not None and due.at < self._replay_before
+                    await self.apply(logic.on_timer(due, due.at if late else now))
                 next_at = self._next_wake()
                 if next_at is None or next_at > self.clock.now():
                     await self.flush()
