@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
 from secours.rand import draw, uniform
+from secours.recent import Recent
 from secours.wire import (
     BsControl,
     BsReintegrationNotice,
@@ -74,6 +75,9 @@ class ExitOfficeLogic:
         self.das: dict[str, str] = {}  # DA -> exporter, from the forwarded acknowledgements
         self.cases: dict[str, Case] = {}
         self.presented: dict[str, EadPresented] = {}  # waiting for an officer
+        # Presentations taken, so one delivered twice (at-least-once, or resent by an exporter that
+        # came back from a checkpoint) is seen by an officer once.
+        self.taken: Recent[str] = Recent(self.params.dedupe_keep_s)
         self.ended: set[str] = set()  # alerts ended, and "da:<EORI>" for operators' closed requests
 
     def start(self, now: datetime) -> Effects:
@@ -88,6 +92,9 @@ class ExitOfficeLogic:
         msg = incoming.message
         fx = Effects()
         if isinstance(msg, EadPresented):
+            if msg.presentation_id in self.taken:
+                return fx
+            self.taken.add(msg.presentation_id, now)
             self._case(msg)  # what covers it is what was in force when the EAD was handed in
             fx.after(self._later(now, "present", msg.presentation_id), "present", msg.presentation_id)
             self.presented[msg.presentation_id] = msg

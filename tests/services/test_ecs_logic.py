@@ -89,6 +89,19 @@ def test_the_exit_office_stamps_in_fallback_and_reintegrates_with_the_stamps_tim
     assert not sent(fx, "ead.stamped")
 
 
+def test_an_ead_presented_twice_is_seen_by_an_officer_once() -> None:
+    # Delivered twice (read again after a restart, or resent by an exporter back from a checkpoint):
+    # one officer, one stamp; the second copy schedules nothing, before or after the first is handled.
+    office = ExitOfficeLogic(WORLD)
+    office.handle(incoming("meteo", ALERT), T0)
+    p = EadPresented(presentation_id="p", mrn=DEFERRED.mrn, office=DEFERRED.exit_office, channel="counter",
+                     by=DEFERRED.exporter, step="arrival", at=T0)  # fmt: skip
+    (handling,) = office.handle(incoming("ecs.counter", p), T0).timers
+    assert not office.handle(incoming("ecs.counter", p), T0).timers
+    assert len(sent(office.on_timer(handling, handling.at), "ead.stamped")) == 1
+    assert not office.handle(incoming("ecs.counter", p), handling.at).timers
+
+
 def test_an_exporter_whose_notification_fails_uses_the_fallback_block_once_the_alert_is_out() -> None:
     exporter = ExporterLogic(WORLD)
     fx = exporter.on_timer(Timer(PORT.arrival, "arrive", PORT.mrn), PORT.arrival)
