@@ -1,8 +1,9 @@
 """Every fault kind on the real services and a real broker: its effect during its window, and its
 revert once the window ends (the fault's end reverts it by itself; nobody clears it).
 
-Each test runs a small world (60 consignments, 6 simulated hours at 3,600 simulated seconds per
-wall second: a few wall seconds) with exactly one fault, and reads the evidence from the journal
+Each test runs a small world (120 consignments, 6 simulated hours at 3,600 simulated seconds per
+wall second, or 1,200 where an edge is a chain of hops: a few wall seconds) with exactly one fault,
+and reads the evidence from the journal
 (the :class:`~secours.drills.journal.Recorder` entries): the harness's START and END fault events
 at the fault's times, the records that must not exist inside the window, and the records that
 show the system back to normal after it. Filings happen between 00:00 and 02:05, so faults on the
@@ -62,6 +63,12 @@ CONFIG = RunConfig(
     # over and over. These tests are about the faults' mechanics, so people notice only after 2 h.
     params=Params(detect_self_s=7200, detect_no_receipt_span_s=7200),
 )
+
+# Slower, for the tests whose edges are a hop through the broker or a chain of them (a fault's
+# start reaching the service, an MRN reaching the trader): on a slow or busy machine a chain of hops
+# takes more than a wall second, an hour and more at 3,600x, which moves the world out of the window.
+# At 1,200x the same wall time is a third as long in simulated time.
+SLOW_CONFIG = CONFIG.model_copy(update={"speed": 1200.0})
 
 # Simulated seconds. At 3,600 simulated seconds per wall second a hop through the broker takes
 # simulated minutes, so an edge that depends on a record travelling gets this much slack.
@@ -247,7 +254,7 @@ async def test_down_refuses_input_and_holds_output_until_back(settings: ClientSe
 
 async def test_queue_replay_pauses_the_component_then_replays_its_input(settings: ClientSettings) -> None:
     queued = fault({"id": "nes-queue", "kind": "queue_replay", "scope": {"component": "ics2_nes_fr"}})
-    out = await run_world(settings, queued)
+    out = await run_world(settings, queued, SLOW_CONFIG)
     start, end = check_fault_events(out)
 
     nes = out.where(source="ics2_nes_fr")
@@ -271,7 +278,7 @@ async def test_queue_replay_pauses_the_component_then_replays_its_input(settings
 # Slower, with a long delay and filings spread over 3.5 h: a normal hop stays far below the delay.
 LATENCY_CONFIG = CONFIG.model_copy(
     update={
-        "speed": 2400.0,
+        "speed": SLOW_CONFIG.speed,  # "before" and "after" pushes within delay_s: a few hops, on a slow machine too
         "duration_hours": 4.0,
         "traffic": CONFIG.traffic.model_copy(update={"last_arrival_hour": 6}),
     }
@@ -346,12 +353,12 @@ async def test_drop_loses_matching_records_for_good_only_during_its_window(setti
 
 
 async def test_duplicate_sends_matching_records_twice_only_during_its_window(settings: ClientSettings) -> None:
-    # An hour rather than the usual half: pairings come in bursts (when answers reach the traders), and a
-    # half-hour window is half a wall second at this speed.
+    # An hour rather than the usual half: pairings come in bursts (when answers reach the traders, a
+    # chain of hops after the filing), and a half-hour window is a wall second and a half at 1,200x.
     twice = fault(
         {"id": "elo-twice", "kind": "duplicate", "scope": {"topic": "sb.elo"}, "start": "30m", "end": "1h30m"}
     )
-    out = await run_world(settings, twice)
+    out = await run_world(settings, twice, SLOW_CONFIG)
     check_fault_events(out)
 
     pairings = out.where(topic="sb.elo", ce_type="elo.paired")
@@ -419,7 +426,7 @@ async def test_reorder_shuffles_records_only_during_its_window(settings: ClientS
 # Slower: "pushed right after the repair" is HOP_S, a sixth of a wall second at 3,600x, which a
 # busy machine overshoots (the provider reads a filing late, and pushes it after the end unheld).
 # At 1,200x the same slack is half a wall second.
-LINK_CUT_CONFIG = CONFIG.model_copy(update={"speed": 1200.0})
+LINK_CUT_CONFIG = SLOW_CONFIG
 
 
 async def test_link_cut_holds_records_until_the_link_is_repaired(settings: ClientSettings) -> None:
@@ -457,7 +464,7 @@ async def test_crash_kills_the_service_and_restarts_it_from_its_offsets(settings
 
         return [mark]
 
-    out = await run_world(settings, crash, hooks=note)
+    out = await run_world(settings, crash, SLOW_CONFIG, hooks=note)
     start, end = check_fault_events(out)
     assert end == start + timedelta(minutes=20)  # restart_after is its TTL
 
