@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from secours.bus.kafka import KafkaBus
@@ -91,7 +91,7 @@ async def run_catalogue(
             argv = ["--bootstrap", settings.bootstrap, "--prefix", prefix]
             result = await _one(path, out_dir / path.stem, argv, settings.env(), list(extra))
             if prefix:  # a finished drill's topics only slow the broker down for the others
-                await KafkaBus(ClientSettings(settings.bootstrap, prefix)).delete_prefixed_topics()
+                await KafkaBus(replace(settings, prefix=prefix)).delete_prefixed_topics()
             _progress(result)
             return result
 
