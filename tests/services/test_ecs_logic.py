@@ -62,11 +62,17 @@ def test_the_export_office_certifies_the_exit_once() -> None:
     assert not office.handle(incoming("ecs.out", results), T0).out
 
 
-def test_the_exit_office_stamps_in_fallback_and_reintegrates_with_the_stamps_times() -> None:
+def office_in_fallback() -> tuple[ExitOfficeLogic, EadPresented]:
+    """An exit office under an ECS-BS alert, and a deferred exit's EAD handed in at its counter."""
     office = ExitOfficeLogic(WORLD)
     office.handle(incoming("meteo", ALERT), T0)
     p = EadPresented(presentation_id="p", mrn=DEFERRED.mrn, office=DEFERRED.exit_office, channel="counter",
                      by=DEFERRED.exporter, step="arrival", at=T0)  # fmt: skip
+    return office, p
+
+
+def test_the_exit_office_stamps_in_fallback_and_reintegrates_with_the_stamps_times() -> None:
+    office, p = office_in_fallback()
     (handling,) = office.handle(incoming("ecs.counter", p), T0).timers
     fx = office.on_timer(handling, handling.at)
     (stamp,) = sent(fx, "ead.stamped")
@@ -92,10 +98,7 @@ def test_the_exit_office_stamps_in_fallback_and_reintegrates_with_the_stamps_tim
 def test_an_ead_presented_twice_is_seen_by_an_officer_once() -> None:
     # Delivered twice (read again after a restart, or resent by an exporter back from a checkpoint):
     # one officer, one stamp; the second copy schedules nothing, before or after the first is handled.
-    office = ExitOfficeLogic(WORLD)
-    office.handle(incoming("meteo", ALERT), T0)
-    p = EadPresented(presentation_id="p", mrn=DEFERRED.mrn, office=DEFERRED.exit_office, channel="counter",
-                     by=DEFERRED.exporter, step="arrival", at=T0)  # fmt: skip
+    office, p = office_in_fallback()
     (handling,) = office.handle(incoming("ecs.counter", p), T0).timers
     assert not office.handle(incoming("ecs.counter", p), T0).timers
     assert len(sent(office.on_timer(handling, handling.at), "ead.stamped")) == 1
