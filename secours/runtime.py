@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 DLQ = "secours.dlq"
 HEALTH = "ops.health"
 _RECONNECT_S = 0.5  # wall seconds before reading again after the broker stopped answering
+_PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
+_CHECKPOINT_POLL_S = 0.05  # wall seconds between looks for a checkpoint the cost budget postponed
 # What stopped services leave finishing (their last acknowledgement link, closing their consumer):
 # referenced until done, their errors observed (a stopped service's failed commit is nobody's error).
 _DETACHED: set[asyncio.Task[None]] = set()
@@ -62,10 +64,6 @@ async def _close_after(last: asyncio.Task[None], sub: Subscription) -> None:
     await asyncio.wait({last}, timeout=_CLOSE_WAIT_S)
     with contextlib.suppress(BrokerUnavailable):
         await sub.close()
-
-
-_PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
-_CHECKPOINT_POLL_S = 0.05  # wall seconds between looks for a checkpoint the cost budget postponed
 
 
 class Logic(Protocol):
@@ -449,9 +447,14 @@ class ServiceContext:
         at = incoming.time
         assert at is not None
         while self._timers and self._timers[0].at <= at and not self._timers_paused():
-            due = heapq.heappop(self._timers)
-            await self.apply(logic.on_timer(due, due.at))
+            await self._fire(logic, at)
         await self._process(logic, incoming, record, at)
+
+    async def _fire(self, logic: Logic, now: datetime) -> None:
+        """Fire the first timer. One due before a restart fires at its own time, as it did then."""
+        due = heapq.heappop(self._timers)
+        late = self._replay_before is not None and due.at < self._replay_before
+        await self.apply(logic.on_timer(due, due.at if late else now))
 
     async def _process(self, logic: Logic, incoming: Incoming, record: Record | None, now: datetime) -> None:
         try:
@@ -526,10 +529,7 @@ class ServiceContext:
                 if released:
                     await self._send(released, now)
                 if self._timers and self._timers[0].at <= now:
-                    due = heapq.heappop(self._timers)
-                    # One due before the restart fires at its own time, as it would have then.
-                    late = self._replay_before is not None and due.at < self._replay_before
-                    await self.apply(logic.on_timer(due, due.at if late else now))
+                    await self._fire(logic, now)
                 next_at = self._next_wake()
                 if next_at is None or next_at > self.clock.now():
                     await self.flush()
