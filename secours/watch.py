@@ -37,6 +37,10 @@ class SilenceWatch:
         self.last_seen[beat.component] = max(self.last_seen.get(beat.component, beat.at), beat.at)
         return True
 
-    def silent(self, now: datetime) -> list[str]:
-        pulse = self.freshest or now
-        return sorted(c for c, seen in self.last_seen.items() if pulse - seen > self.after)
+    def silent(self) -> list[str]:
+        # No heartbeat heard at all yet: the watcher's own feed is not up (its consumer still joining
+        # the group on a loaded machine), which says nothing about the systems it watches. Measured
+        # against its own clock instead, a watcher that starts late saw every system down at once.
+        if self.freshest is None:
+            return []
+        return sorted(c for c, seen in self.last_seen.items() if self.freshest - seen > self.after)

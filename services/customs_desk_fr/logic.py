@@ -210,7 +210,7 @@ class CustomsDeskLogic:
             fx.send(OLGA_STATUS, timer.ref, derive_id(timer.ref, "closed"), SOURCE, closed, subject=timer.ref)
             return fx
         if timer.kind == "watch":
-            silent = self.watch.silent(now)
+            silent = self.watch.silent()
             for component in silent:
                 if component in self.open or component in self.delta_streams:
                     continue

@@ -45,7 +45,7 @@ class CommissionLogic:
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         fx = Effects()
-        for component in self.watch.silent(now):
+        for component in self.watch.silent():
             if component not in self.unavailable:
                 self.unavailable[component] = now
                 fx.extend(self._declare(component, "start", now))

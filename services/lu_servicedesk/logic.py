@@ -55,7 +55,7 @@ class ServicedeskLogic:
             component, opened = timer.ref.split("|", 1)
             fx.extend(self._notice("fallback_close", "", WATCHED[component], "", opened, now))
             return fx
-        silent = self.watch.silent(now)
+        silent = self.watch.silent()
         for component in silent:
             if component in self.open or (component == "luccs_b2g" and "luccs" in silent):
                 continue  # already open, or the whole of LUCCS is: one fallback, the FULL one

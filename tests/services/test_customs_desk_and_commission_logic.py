@@ -14,7 +14,8 @@ from tests.services.helpers import incoming, sent
 
 
 def tick(desk: CustomsDeskLogic, fx: Effects, until_minutes: float) -> Effects:
-    """Fire the desk's watch timers up to a time; what it published on the way."""
+    """Fire the desk's watch timers up to a time; what it published on the way. The monitoring is
+    alive all along (a Commission system beats at every tick): silence is measured against it."""
     out = Effects()
     timers = list(fx.timers)
     while timers:
@@ -22,6 +23,8 @@ def tick(desk: CustomsDeskLogic, fx: Effects, until_minutes: float) -> Effects:
         timers.remove(timer)
         if timer.at > NOW + timedelta(minutes=until_minutes):
             break
+        pulse = Heartbeat(component="ics2_sti", at=timer.at)
+        desk.handle(incoming("ops.health", pulse), timer.at)
         step = desk.on_timer(timer, timer.at)
         out.out.extend(step.out)
         timers.extend(step.timers)
