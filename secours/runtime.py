@@ -47,6 +47,9 @@ _CHECKPOINT_POLL_S = 0.05  # wall seconds between looks for a checkpoint the cos
 # referenced until done, their errors observed (a stopped service's failed commit is nobody's error).
 _DETACHED: set[asyncio.Task[None]] = set()
 _CLOSE_WAIT_S = 5.0  # wall seconds a stopped service's consumer stays open for its last commit
+# Wall seconds a restored service may take to read again what was written before it came back; past
+# them its timers run anyway (held for ever, a service that cannot catch up would never act again).
+_CATCH_UP_MAX_S = 30.0
 
 
 def _detach(task: asyncio.Task[None]) -> None:
@@ -131,6 +134,8 @@ class ServiceContext:
         self._unfinished: asyncio.Task[None] | None = None  # the last link, left running as reading stopped
         self._replay_before: datetime | None = None  # restored: input sent before this is read again
         self._catching_up = False  # restored, and input sent before the restart still being read
+        self._replay_ends: dict[tuple[str, int], int] = {}  # restored: where the input ended as it came back
+        self._catch_up_until = 0.0  # wall instant after which a restored service stops waiting to catch up
 
     # --- publishing ---------------------------------------------------------------------------
 
@@ -219,6 +224,7 @@ class ServiceContext:
         self._resume_at = dict(found.positions)
         self._replay_before = self.clock.now()
         self._catching_up = True
+        self._catch_up_until = self.clock.wall_now() + _CATCH_UP_MAX_S
         self.restored_from = found.generation
         self.log.info("%s: restored from checkpoint %s", self.name, found.generation)
         return True
@@ -341,6 +347,8 @@ class ServiceContext:
                         # falls back on the group's commits, which may be ahead of any state it has.
                         await self.store.write(self.store.capture(self._state_of(logic), self._read_to))
                         self._resume_at = dict(self._read_to)
+                if self._catching_up:
+                    self._replay_ends = await sub.ends()
                 await self._consume_from(logic, sub)
             except BrokerUnavailable as exc:
                 self.log.warning("%s: broker unavailable (%s); reading again from the last commit", self.name, exc)
@@ -369,14 +377,14 @@ class ServiceContext:
                     continue
                 await self._replay_held(logic)
                 records = await sub.poll(0.1)
-                if not records:
-                    self._catching_up = False  # what a restart reads again is all handled
-                    continue
-                self._in_batch = True
-                for record in records:
-                    await self._handle(logic, record)
-                self._in_batch = False
-                self._commit_later(sub, logic)
+                if records:
+                    self._in_batch = True
+                    for record in records:
+                        await self._handle(logic, record)
+                    self._in_batch = False
+                    self._commit_later(sub, logic)
+                if self._catching_up:
+                    await self._check_caught_up(logic, sub)
         finally:
             self._in_batch = False
             last, self._chain = self._chain, None
@@ -385,6 +393,34 @@ class ServiceContext:
                 # the middle of a commit, aiokafka's own request task would be left failing unobserved.
                 _detach(last)
                 self._unfinished = last
+
+    async def _check_caught_up(self, logic: Logic, sub: Subscription) -> None:
+        """Restored: caught up once every partition is read to where it ended when reading began.
+
+        Not at the first empty poll: a new consumer's first fetches often come back empty. Its timers
+        due before the restart then fired at once, ahead of the input sent before them, and decided
+        on a stale state (an outage the instance before had seen went unseen: its alert was never
+        ended, and its number was given again to the next one). Nor at the first record sent after
+        the restart: other partitions may still hold input sent before it.
+
+        Caught up, the timers still due from before the restart fire here, in the reading task:
+        from the timer loop, input read in between would slip in among them.
+        """
+        positions = await sub.positions()
+        if all(positions.get(tp, 0) >= end for tp, end in self._replay_ends.items()):
+            self._catching_up = False
+        elif self.clock.wall_now() > self._catch_up_until:
+            self.log.warning("%s: not caught up after %.0f s; its timers run again", self.name, _CATCH_UP_MAX_S)
+            self._catching_up = False
+        else:
+            return
+        before, fired = self._replay_before, False
+        while before is not None and self._timers and self._timers[0].at < before and not self._timers_paused():
+            await self._fire(logic, self.clock.now())
+            fired = True
+        if fired:
+            await self.flush()
+            self._checkpoint_later(logic)
 
     def _commit_later(self, sub: Subscription, logic: Logic) -> None:
         """Commit this batch once the broker has acknowledged everything it produced (at-least-once).
@@ -435,7 +471,6 @@ class ServiceContext:
         if self._replay_before is not None and incoming.time is not None and incoming.time < self._replay_before:
             await self._replay(logic, incoming, record)
             return
-        self._catching_up = False  # input sent after the restart: what was read again is behind
         await self._process(logic, incoming, record, now)
 
     async def _replay(self, logic: Logic, incoming: Incoming, record: Record) -> None:

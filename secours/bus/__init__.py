@@ -59,6 +59,9 @@ class Subscription(Protocol):
     async def positions(self) -> dict[tuple[str, int], int]:
         """The offset the next read starts at, for every partition read (all of them, not only the busy)."""
 
+    async def ends(self) -> dict[tuple[str, int], int]:
+        """The end offset of every partition read, now: reading what is already written stops there."""
+
     async def close(self) -> None: ...
 
 

@@ -120,6 +120,14 @@ class KafkaSubscription:
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot read positions: {exc}") from exc
 
+    async def ends(self) -> dict[tuple[str, int], int]:
+        cut = len(self._prefix)
+        try:
+            found = await self._consumer.end_offsets(list(self._consumer.assignment()))
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot read end offsets: {exc}") from exc
+        return {(tp.topic[cut:], tp.partition): offset for tp, offset in found.items()}
+
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
