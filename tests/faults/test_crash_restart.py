@@ -32,16 +32,6 @@ DRILLS = {p.stem: p for p in shipped_drills()}
 # One drill per world; together their runs start every service once.
 PER_WORLD = ["ics2-eu-cr-down", "delta-self-trigger", "ecs-bs-down", "luccs-full-down"]
 
-# A known defect, kept in sight rather than left out: in these two worlds a service brought back
-# from an older checkpoint does not always redo what it had done before the crash in the same way
-# (seen: the CID reopening an alert number it had already used for another component; a declarant
-# filing an assistance request again after reading OLGA's acknowledgement of it), and procedure
-# checks fail in some runs. G1 and G2 have held in every run seen; the verdict has not.
-NOT_YET_FAITHFUL = {
-    "ics2-eu-cr-down": "restored CID: an alert number reused after replay (G4, G7, EU-C2/C6 in some runs)",
-    "delta-self-trigger": "restored declarant: an assistance request filed again (G3, DELTA#7-#15 in some runs)",
-}
-
 
 def assert_as_shipped(drill: Drill, summary: dict[str, Any]) -> None:
     """The verdict the drill declares, with G1 (nothing registered twice) and G2 (nothing lost) passing."""
@@ -58,15 +48,7 @@ def test_the_drills_here_start_every_service() -> None:
     assert started == set(REGISTRY)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=NOT_YET_FAITHFUL[n], strict=False))
-        if n in NOT_YET_FAITHFUL
-        else n
-        for n in PER_WORLD
-    ],
-)
+@pytest.mark.parametrize("name", PER_WORLD)
 async def test_every_service_killed_and_restarted_keeps_the_verdict(
     name: str, settings: ClientSettings, tmp_path: Path
 ) -> None:
