@@ -12,7 +12,8 @@ the channel of the moment while LUCCS has not registered it (every ``lu_ack_time
   endpoint is back (no notice from the operator is required);
 - the Servicedesk says LUCCS is down altogether: contact the Bureau de recette Douanes, follow its
   recommendation (a paper declaration at the office), and once LUCCS is back register each paper
-  declaration in LUCCS, quoting its paper registration.
+  declaration in LUCCS, quoting its paper registration (one handed in just before LUCCS came back
+  waits for that registration: it is never lodged a second time as a new declaration).
 
 Staged breaches (``Params``): ``lu_silent_operators`` use the NTP portal without telling the
 Servicedesk; ``lu_replaying_operators`` replay on B2G what failed there once it is back, even what
@@ -88,6 +89,11 @@ class LuOperatorLogic:
         op = self.ops[f.decl.eo]
         if f.done or (f.paper and op.fallback == "FULL"):
             return fx
+        if f.channel == "PAPER" and not f.paper:
+            # Handed in at the Bureau, its paper registration not back yet: lodging it anywhere else
+            # now would lodge it twice. It is regularised once the registration is in hand.
+            fx.after(now + timedelta(seconds=self.params.lu_ack_timeout_s), "check", f.decl.decl_id)
+            return fx
         channel = self._channel(op)
         if f.paper:
             channel = "B2G" if channel == "PAPER" else channel  # regularise a paper one once LUCCS is back
@@ -160,7 +166,10 @@ class LuOperatorLogic:
             if f is None:
                 raise ValueError(f"{msg.decl_id} is not a declaration of this run")
             if msg.status == "PAPER_ACCEPTED":
-                f.paper = msg.record_id
+                if not f.paper:
+                    f.paper = msg.record_id
+                    if self.ops[f.decl.eo].fallback != "FULL":  # LUCCS came back meanwhile: regularise now
+                        fx.extend(self._lodge(f, now))
             elif msg.ref == f.paper or not f.paper or msg.status == "DUPLICATE":
                 # DUPLICATE: LUCCS has it registered already (lodged twice, which the oracle reports);
                 # lodging it again would only be refused again, for ever.

@@ -112,6 +112,33 @@ def test_with_luccs_down_an_operator_asks_the_bureau_and_follows_its_recommendat
     assert [(m.decl_id, m.ref) for m in regularised] == [(decl.decl_id, "p1")]  # type: ignore[attr-defined]
 
 
+def test_a_paper_declaration_whose_registration_comes_after_luccs_is_back_is_lodged_once() -> None:
+    """The operator hands in its paper SAD just as LUCCS comes back: the Servicedesk's notice arrives
+    before the Bureau's registration. It waits for that registration, then regularises, instead of
+    lodging the declaration again on B2G as a new one (which LUCCS would refuse as a duplicate)."""
+    ops = LuOperatorLogic(WORLD)
+    decl = next(d for d in WORLD.lu_declarations if d.eo == EO)
+    opened = LuServicedesk(notice_id="n", action="eo_notice", eo=EO, scope="FULL", joint_with="BUREAU_RECETTE",
+                           notice="opened", text="", sent_at=T0)  # fmt: skip
+    ops.handle(incoming("lu.servicedesk", opened), T0)
+    ops.on_timer(Timer(decl.ready, "ready", decl.decl_id), decl.ready)
+    rec = LuBureau(message_id="r1", action="recommendation", eo=EO, office="LU000001", channel="PAPER",
+                   recommendation="paper", ref="c", sent_at=decl.ready)  # fmt: skip
+    paper = only(ops.handle(incoming("lu.bureau", rec), decl.ready))
+    assert isinstance(paper, LuImportDeclaration) and paper.channel == "PAPER"
+    back = decl.ready + timedelta(minutes=1)
+    fx = ops.handle(incoming("lu.servicedesk", opened.model_copy(update={"notice": "restored"})), back)
+    assert fx.out == []  # nothing lodged while the paper registration is awaited
+    (check,) = fx.timers
+    assert ops.on_timer(check, check.at).out == []  # still awaited: still nothing
+    accepted = LuDecl(record_id="p1", message_id=paper.message_id, decl_id=decl.decl_id, eo=EO, channel="PAPER",
+                      status="PAPER_ACCEPTED", ref="r1", registered_at=back)  # fmt: skip
+    regularised = only(ops.handle(incoming("lu.decl", accepted), back + timedelta(minutes=1)))
+    assert isinstance(regularised, LuImportDeclaration)
+    assert (regularised.channel, regularised.decl_id, regularised.ref) == ("B2G", decl.decl_id, "p1")
+    assert ops.handle(incoming("lu.decl", accepted), back + timedelta(minutes=2)).out == []  # the same answer again
+
+
 def test_a_world_without_luccs_traffic_is_drawn_as_before() -> None:
     plain = World(RunConfig(seed=8, traffic=Traffic(consignments=10, traders=3, providers=1)))
     withlu = World(RunConfig(seed=8, traffic=Traffic(consignments=10, traders=3, providers=1, lu_operators=2)))
