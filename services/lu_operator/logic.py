@@ -92,7 +92,7 @@ class LuOperatorLogic:
         if f.channel == "PAPER" and not f.paper:
             # Handed in at the Bureau, its paper registration not back yet: lodging it anywhere else
             # now would lodge it twice. It is regularised once the registration is in hand.
-            fx.after(now + timedelta(seconds=self.params.lu_ack_timeout_s), "check", f.decl.decl_id)
+            self._check_later(fx, f, now)
             return fx
         channel = self._channel(op)
         if f.paper:
@@ -101,7 +101,7 @@ class LuOperatorLogic:
             return self._ask_bureau(op, now)
         if op.own_down_since is not None and f.channel == "B2G" and f.sent_at and f.sent_at >= op.own_down_since:
             # Already in its B2G system's queue: it leaves from there once the system is back.
-            fx.after(now + timedelta(seconds=self.params.lu_ack_timeout_s), "check", f.decl.decl_id)
+            self._check_later(fx, f, now)
             return fx
         if f.channel == "B2G" and channel != "B2G":
             f.b2g_failed = True
@@ -113,8 +113,12 @@ class LuOperatorLogic:
         topic = {"B2G": B2G, "NTP": NTP, "PAPER": BUREAU}[channel]
         fx.send(topic, op.eori, msg.message_id, self.source(op.eori), msg, subject=f.decl.decl_id)
         f.channel, f.sent_at = channel, now
-        fx.after(now + timedelta(seconds=self.params.lu_ack_timeout_s), "check", f.decl.decl_id)
+        self._check_later(fx, f, now)
         return fx
+
+    def _check_later(self, fx: Effects, f: Lodging, now: datetime) -> None:
+        """Look again after ``lu_ack_timeout_s``: lodged again if LUCCS has not registered it by then."""
+        fx.after(now + timedelta(seconds=self.params.lu_ack_timeout_s), "check", f.decl.decl_id)
 
     def _ask_bureau(self, op: Operator, now: datetime) -> Effects:
         fx = Effects()
@@ -168,8 +172,7 @@ class LuOperatorLogic:
             if msg.status == "PAPER_ACCEPTED":
                 if not f.paper:
                     f.paper = msg.record_id
-                    if self.ops[f.decl.eo].fallback != "FULL":  # LUCCS came back meanwhile: regularise now
-                        fx.extend(self._lodge(f, now))
+                    fx.extend(self._lodge(f, now))  # regularised at once if LUCCS is back, else waits
             elif msg.ref == f.paper or not f.paper or msg.status == "DUPLICATE":
                 # DUPLICATE: LUCCS has it registered already (lodged twice, which the oracle reports);
                 # lodging it again would only be refused again, for ever.
