@@ -155,7 +155,6 @@ class StateStore:
         """The checkpoint's pieces, taken now (synchronously, so the state and positions agree)."""
         began = time.monotonic()
         blob = dump_state(state, self.shared)
-        self.generation += 1
         digest = hashlib.sha256(blob).hexdigest()
         mac = hmac.new(self.key, blob, hashlib.sha256).hexdigest() if self.key else None
         where = tuple(ReadPosition(topic=t, partition=p, offset=o) for (t, p), o in sorted(positions.items()))
@@ -164,7 +163,7 @@ class StateStore:
             StateChunk(
                 run_id=self.run_id,
                 service=self.service,
-                generation=self.generation,
+                generation=0,  # numbered as written (see write)
                 index=i,
                 count=count,
                 sha256=digest,
@@ -182,9 +181,15 @@ class StateStore:
         return pieces
 
     async def write(self, pieces: list[StateChunk]) -> None:
-        """Send the pieces and wait until the broker has them all (raises BrokerUnavailable)."""
+        """Send the pieces and wait until the broker has them all (raises BrokerUnavailable).
+
+        Numbered here, as written, not as taken: a checkpoint superseded before it was written
+        leaves no gap in the numbers, so the two slots alternate and a write cut short by a crash
+        never spoils the newest whole checkpoint, in the other slot.
+        """
+        self.generation += 1
         pending: list[Awaitable[object]] = []
-        for piece in pieces:
+        for piece in (p.model_copy(update={"generation": self.generation}) for p in pieces):
             key = f"{self._prefix()}{piece.generation % 2}/{piece.index}".encode()
             pending.append(await self.bus.publish(changelog_of(self.service), key, self.codec.encode(piece), ()))
         await self.bus.settle(pending)

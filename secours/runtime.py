@@ -19,6 +19,7 @@ import contextlib
 import heapq
 import logging
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -67,6 +68,17 @@ async def _close_after(last: asyncio.Task[None], sub: Subscription) -> None:
     await asyncio.wait({last}, timeout=_CLOSE_WAIT_S)
     with contextlib.suppress(BrokerUnavailable):
         await sub.close()
+
+
+@dataclass
+class _Acks:
+    """What one link of the acknowledgement chain settles, writes and commits. Gathered while the
+    link waits for the one before: what comes meanwhile joins it instead of making a new link."""
+
+    pending: list[Awaitable[object]] = field(default_factory=list)
+    pieces: list[StateChunk] | None = None  # the newest checkpoint taken: it supersedes an older one
+    sub: Subscription | None = None
+    offsets: dict[tuple[str, int], int] | None = None  # the newest positions to commit
 
 
 class Logic(Protocol):
@@ -130,7 +142,10 @@ class ServiceContext:
         # The acknowledgement chain: each link waits for the one before, then for the records sent
         # before it, then writes its checkpoint and commits its offsets. In that order, a checkpoint
         # never covers output the broker does not have, and a commit never goes past a checkpoint.
+        # At most two links: the one under way, and the one gathering what comes meanwhile (a link
+        # per batch piled up faster than commits travel, and grew the memory without end).
         self._chain: asyncio.Task[None] | None = None
+        self._gathering: _Acks | None = None  # what the last link will settle, while it waits
         self._unfinished: asyncio.Task[None] | None = None  # the last link, left running as reading stopped
         self._replay_before: datetime | None = None  # restored: input sent before this is read again
         self._catching_up = False  # restored, and input sent before the restart still being read
@@ -260,23 +275,34 @@ class ServiceContext:
         sub: Subscription | None = None,
         offsets: dict[tuple[str, int], int] | None = None,
     ) -> None:
-        """Add a link to the acknowledgement chain (see ``_chain``), for what was sent until now."""
-        pending, self._unacked = self._unacked, []
-        previous = self._chain
+        """Add what was sent until now, this checkpoint and these offsets to the acknowledgement
+        chain (see ``_chain``): to the link still gathering, or to a new one."""
+        acks = self._gathering
+        if acks is None:
+            acks = self._gathering = _Acks()
+            self._chain = asyncio.create_task(self._settle_link(acks, self._chain), name=f"{self.name}-commit")
+        acks.pending.extend(self._unacked)
+        self._unacked = []
+        if pieces is not None:
+            acks.pieces = pieces
+        if sub is not None and offsets is not None:
+            acks.sub, acks.offsets = sub, offsets
 
-        async def link() -> None:
+    async def _settle_link(self, acks: _Acks, previous: asyncio.Task[None] | None) -> None:
+        try:
             if previous is not None:
                 await previous
-            if pending:
-                await self.bus.settle(pending)
-            if pieces is not None and self.store is not None:
-                await self.store.write(pieces)
-            if sub is not None and offsets is not None:
-                await sub.commit(offsets)
-                if self._resume_at is not None:
-                    self._resume_at = offsets
-
-        self._chain = asyncio.create_task(link(), name=f"{self.name}-commit")
+        finally:
+            if self._gathering is acks:
+                self._gathering = None  # under way: what comes next makes a new link
+        if acks.pending:
+            await self.bus.settle(acks.pending)
+        if acks.pieces is not None and self.store is not None:
+            await self.store.write(acks.pieces)
+        if acks.sub is not None and acks.offsets is not None:
+            await acks.sub.commit(acks.offsets)
+            if self._resume_at is not None:
+                self._resume_at = acks.offsets
 
     def _state_of(self, logic: Logic) -> dict[str, object]:
         return {
@@ -353,7 +379,7 @@ class ServiceContext:
             except BrokerUnavailable as exc:
                 self.log.warning("%s: broker unavailable (%s); reading again from the last commit", self.name, exc)
                 self._unacked.clear()
-                self._chain = None
+                self._chain, self._gathering = None, None
                 await self.clock.sleep_wall(_RECONNECT_S)
             finally:
                 last, self._unfinished = self._unfinished, None
@@ -387,7 +413,7 @@ class ServiceContext:
                     await self._check_caught_up(logic, sub)
         finally:
             self._in_batch = False
-            last, self._chain = self._chain, None
+            last, self._chain, self._gathering = self._chain, None, None
             if last is not None and not last.done():
                 # Left to finish or fail on its own, like a request already on the wire: cancelled in
                 # the middle of a commit, aiokafka's own request task would be left failing unobserved.
