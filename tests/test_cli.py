@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,17 @@ def test_drill_run_exits_1_when_ens_are_late(tmp_path: Path, broker: SessionBrok
     assert summary["verdict"] == "fail"
     assert summary["counts"]["ens_missing_at_arrival"] > 0
     assert summary["problems"]
+
+
+def test_a_term_stops_a_process_started_in_the_background(tmp_path: Path, broker: SessionBroker, prefix: str) -> None:
+    """A shell without job control starts background jobs with Ctrl-C ignored: TERM must still stop
+    them, with the clean-up of an interrupt (exit 130), instead of leaving them running."""
+    command = [sys.executable, "-m", "secours.cli.main", "drill", "run", "drills/baseline.yaml", "--no-progress",
+               "--bootstrap", broker.bootstrap, "--prefix", prefix, "--out", str(tmp_path / "out")]  # fmt: skip
+    in_background = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *command]  # as a script's `command &` starts it
+    with subprocess.Popen(in_background, cwd=ROOT, stderr=subprocess.PIPE, text=True) as proc:
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)  # the drill under way
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err[-2000:]

@@ -214,8 +214,10 @@ class KafkaBus:
                         await consumer.seek_to_beginning(tp)
                     else:
                         consumer.seek(tp, at)
-        except KafkaError as exc:
-            await consumer.stop()
+        except (KafkaError, BrokerUnavailable) as exc:
+            await consumer.stop()  # left open, it is reported unclosed after the one-line error
+            if isinstance(exc, BrokerUnavailable):
+                raise
             raise BrokerUnavailable(f"cannot subscribe to {list(topics)}: {exc}") from exc
         sub = KafkaSubscription(consumer, self.prefix, commits=group is not None)
         self._subscriptions.append(sub)

@@ -46,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A TERM (kill, a CI timeout) stops as Ctrl-C does: the clean-up runs, and the broker and the
     # child processes secours started are stopped too instead of being left running.
     signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started in the background by a shell, which ignores Ctrl-C for it: the TERM turned into
+        # a SIGINT would then do nothing, and the process would outlive its kill.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         code: int = args.func(args)
     except UsageError as exc:
