@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 # How long an open-ended fault (no end, no duration) holds a component before looking again.
 _OPEN_ENDED = timedelta(days=3650)
+_PAUSING = ("queue_replay", "down")  # the kinds that stop a whole component's timers
 
 
 @dataclass(slots=True)
@@ -154,13 +155,28 @@ class FaultController:
 
     def timers_paused_until(self, service: str, now: datetime) -> datetime | None:
         """A whole component down or queuing runs no timers (and sends no heartbeat) until then."""
-        ends = [
-            a.until or now + _OPEN_ENDED
-            for a in self.live(now, ("queue_replay", "down"))
-            if a.fault.scope.component == service
-            and not (a.fault.scope.actor or a.fault.scope.eori or a.fault.scope.topic)
-        ]
+        ends = [a.until or now + _OPEN_ENDED for a in self.live(now, _PAUSING) if self._pauses(a, service)]
         return max(ends) if ends else None
+
+    def timers_resume(self, service: str, due: datetime) -> datetime:
+        """The instant a timer due at ``due`` runs: then, or when the pauses of the component's timers
+        that held it ended (a system down acts once it is back, not while it was down). Taken from
+        the faults' windows, not from when the timer loop got round to it: the same on a restored
+        instance as on the one before it."""
+        at, moved = due, True
+        while moved:
+            moved = False
+            for a in self.faults.values():
+                until = a.until
+                held = a.fault.kind in _PAUSING and self._pauses(a, service)
+                if held and until is not None and a.start <= at < until:
+                    at, moved = until, True
+        return at
+
+    @staticmethod
+    def _pauses(a: ActiveFault, service: str) -> bool:
+        scope = a.fault.scope
+        return scope.component == service and not (scope.actor or scope.eori or scope.topic)
 
     def _spares(self, fault: Fault, topic: str, *, receiving: bool = False) -> bool:
         """A system down leaves its people's channels (phone, e-mail, web forms) working; a web portal
