@@ -7,7 +7,8 @@ no longer exist, and the drill would end on meaningless verdicts after its full 
 watch ends such a drill at once, with a message that says what happened.
 
 Two signs, looked at every ``_EVERY_S`` wall seconds:
-- the broker process secours started is no longer running, and no fault of the drill stopped it;
+- the broker process secours started is no longer running at two looks in a row, and no fault of
+  the drill stopped it (at one look only, it may have been restarted in between);
 - the control topic, which holds the run's announcement from the start, is empty again (or
   gone): the broker restarted without its data. This one works for brokers secours did not start
   (``--bootstrap``) too.
@@ -43,6 +44,7 @@ class BrokerWatch:
         self.planned = planned  # whether a fault of the drill is acting on the broker now
         self.problem: str | None = None
         self._last = 0.0
+        self._gone = False  # the launched process was not running at the last look
 
     def _name(self) -> str:
         if self.launched is None:
@@ -72,7 +74,14 @@ class BrokerWatch:
         self._last = now
         if self.planned():
             return None
-        if self.launched is not None and not self.launched.is_alive():
+        gone = self.launched is not None and not self.launched.is_alive()
+        if gone and not self._gone:
+            # Gone at one look may be a restart under way (killed, its successor not yet launched):
+            # at the next look the successor runs, and the control topic says what it lost.
+            self._gone = True
+            return None
+        self._gone = gone
+        if gone and self.launched is not None:
             memory = " (and Tansu, restarted, would have lost every topic of the run)"
             self.problem = (
                 f"{self._name()} stopped in the middle of the drill and no fault of the drill stopped it; "
