@@ -375,6 +375,7 @@ class ServiceContext:
                         self._resume_at = dict(self._read_to)
                 if self._catching_up:
                     self._replay_ends = await sub.ends()
+                    await self._check_caught_up(logic, sub)  # nothing to read again: no need to poll first
                 await self._consume_from(logic, sub)
             except BrokerUnavailable as exc:
                 self.log.warning("%s: broker unavailable (%s); reading again from the last commit", self.name, exc)

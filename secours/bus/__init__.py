@@ -60,7 +60,8 @@ class Subscription(Protocol):
         """The offset the next read starts at, for every partition read (all of them, not only the busy)."""
 
     async def ends(self) -> dict[tuple[str, int], int]:
-        """The end offset of every partition read, now: reading what is already written stops there."""
+        """The end offset of every partition read as the subscription began: reading what was
+        already written then stops there."""
 
     async def close(self) -> None: ...
 

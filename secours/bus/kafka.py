@@ -73,9 +73,10 @@ def keyed_partitioner(key: bytes | None, all_partitions: list[int], available: l
 
 
 class KafkaSubscription:
-    def __init__(self, consumer: AIOKafkaConsumer, prefix: str, commits: bool) -> None:
+    def __init__(self, consumer: AIOKafkaConsumer, prefix: str, commits: bool, ends: dict[TopicPartition, int]) -> None:
         self._consumer = consumer
         self._prefix = prefix
+        self._ends = {(tp.topic[len(prefix) :], tp.partition): offset for tp, offset in ends.items()}
         self._commits = commits
         self._closed = False
         self._consumed: dict[tuple[str, int], int] = {}
@@ -121,12 +122,7 @@ class KafkaSubscription:
             raise BrokerUnavailable(f"cannot read positions: {exc}") from exc
 
     async def ends(self) -> dict[tuple[str, int], int]:
-        cut = len(self._prefix)
-        try:
-            found = await self._consumer.end_offsets(list(self._consumer.assignment()))
-        except KafkaError as exc:
-            raise BrokerUnavailable(f"cannot read end offsets: {exc}") from exc
-        return {(tp.topic[cut:], tp.partition): offset for tp, offset in found.items()}
+        return dict(self._ends)
 
     async def close(self) -> None:
         if not self._closed:
@@ -205,6 +201,11 @@ class KafkaBus:
                 physical = self.physical(topic)
                 parts = await partitions_of(consumer, physical)
                 partitions.extend(TopicPartition(physical, p) for p in parts)
+            # Asked before assigning: once assigned, the consumer's fetch is on the wire, and on a quiet
+            # topic the broker holds it for the whole fetch wait (500 ms on Kafka), with this request
+            # queued behind it on the same connection (twice over, a restored service stayed silent a
+            # wall second: ten simulated minutes at speed 600).
+            ends = await consumer.end_offsets(partitions) if partitions else {}
             consumer.assign(partitions)
             if start is not None:
                 cut = len(self.prefix)
@@ -219,7 +220,7 @@ class KafkaBus:
             if isinstance(exc, BrokerUnavailable):
                 raise
             raise BrokerUnavailable(f"cannot subscribe to {list(topics)}: {exc}") from exc
-        sub = KafkaSubscription(consumer, self.prefix, commits=group is not None)
+        sub = KafkaSubscription(consumer, self.prefix, commits=group is not None, ends=ends)
         self._subscriptions.append(sub)
         return sub
 
