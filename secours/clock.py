@@ -1,9 +1,18 @@
-"""Accelerated simulated time, shared by every service of a run.
+"""Simulated time, and the only place that reads the wall clock or sleeps.
 
-A run announces one epoch (a simulated instant and the wall-clock instant it maps to) and
-one speed (simulated seconds per wall second). Every process that knows the announcement
-computes the same simulated "now", so services in different processes agree on deadlines
-without exchanging ticks. This module is the only place that reads the wall clock or sleeps.
+Two clocks behind one small interface (:class:`Clock`: a kind and a ``now``):
+
+- :class:`WallClock`, simulated time at a fixed multiple of the wall clock
+  (``sim = epoch_sim + (wall - epoch_wall) * speed``). A run announces its epoch and speed, so
+  every process that knows the announcement computes the same "now" without exchanging ticks.
+  What must meet the wall runs on it: live runs (``secours run``), trainers, another team's relay,
+  services in several processes, faults that stop the broker.
+- :class:`SteppedClock`, simulated time that moves only when the run is quiet, then jumps to the
+  next thing due (:mod:`secours.stepper` drives it, as Trio's ``MockClock(autojump_threshold=0)``
+  or SimPy's event loop do). A drill then costs what its work costs, not its simulated span, and
+  no verdict can depend on the machine's load.
+
+Logic never asks either clock: it receives ``now``.
 """
 
 from __future__ import annotations
@@ -12,12 +21,35 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
 
-__all__ = ["SimClock", "format_sim", "parse_sim"]
+__all__ = ["Clock", "ClockKind", "SteppedClock", "WallClock", "format_sim", "parse_sim", "sleep_wall", "wall_now"]
+
+ClockKind = Literal["wall", "stepped"]
+
+
+def wall_now() -> float:
+    """Wall time (unix seconds), for what the simulator itself takes: never for a deadline."""
+    return time.time()
+
+
+async def sleep_wall(seconds: float) -> None:
+    """Pause for wall time: polling a broker, waiting for a quiet topic, pacing a live run."""
+    await asyncio.sleep(seconds)
+
+
+class Clock(Protocol):
+    @property
+    def kind(self) -> ClockKind: ...
+
+    @property
+    def epoch_sim(self) -> datetime: ...
+
+    def now(self) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
-class SimClock:
+class WallClock:
     """Maps wall time to simulated time: ``sim = epoch_sim + (wall - epoch_wall) * speed``."""
 
     epoch_sim: datetime
@@ -30,8 +62,12 @@ class SimClock:
         if self.epoch_sim.tzinfo is None:
             raise ValueError("clock epoch must be timezone-aware (UTC)")
 
+    @property
+    def kind(self) -> ClockKind:
+        return "wall"
+
     @classmethod
-    def starting_now(cls, epoch_sim: datetime, speed: float) -> SimClock:
+    def starting_now(cls, epoch_sim: datetime, speed: float) -> WallClock:
         return cls(epoch_sim=epoch_sim, epoch_wall=time.time(), speed=speed)
 
     def now(self) -> datetime:
@@ -44,10 +80,8 @@ class SimClock:
     def wall_seconds(self, sim_seconds: float) -> float:
         return sim_seconds / self.speed
 
-    @staticmethod
-    def wall_now() -> float:
-        """Wall time, for measuring how long the simulator itself takes (never for deadlines)."""
-        return time.time()
+    wall_now = staticmethod(wall_now)
+    sleep_wall = staticmethod(sleep_wall)
 
     async def sleep_until(self, sim: datetime) -> None:
         delay = self.wall_at(sim) - time.time()
@@ -57,10 +91,43 @@ class SimClock:
     async def sleep(self, sim_seconds: float) -> None:
         await asyncio.sleep(max(0.0, sim_seconds / self.speed))
 
-    @staticmethod
-    async def sleep_wall(seconds: float) -> None:
-        """Pause for wall time: polling a broker, waiting for a quiet topic."""
-        await asyncio.sleep(seconds)
+
+class SteppedClock:
+    """Simulated time as far as the run has got: set by the stepper, never by the wall.
+
+    ``now()`` is the start of the step under way (every event before it is handled); each event
+    in a step is handled at its own instant, which the stepper hands to the service that owns it.
+    ``transit`` is the simulated time a record takes from its writer to its readers: it is what
+    lets one step hold many events (nothing sent in a step can be read in it), and it stands for
+    the networks between the parties, which real messages also cross in some seconds.
+    """
+
+    def __init__(self, epoch_sim: datetime, transit: timedelta) -> None:
+        if epoch_sim.tzinfo is None:
+            raise ValueError("clock epoch must be timezone-aware (UTC)")
+        if transit <= timedelta(0):
+            raise ValueError(f"transit time must be positive, got {transit}")
+        self._epoch = epoch_sim
+        self._now = epoch_sim
+        self.transit = transit
+
+    @property
+    def kind(self) -> ClockKind:
+        return "stepped"
+
+    @property
+    def epoch_sim(self) -> datetime:
+        return self._epoch
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, to: datetime) -> None:
+        """Move to ``to``; simulated time never goes back."""
+        self._now = max(self._now, to)
+
+    wall_now = staticmethod(wall_now)
+    sleep_wall = staticmethod(sleep_wall)
 
 
 def format_sim(t: datetime) -> str:

@@ -4,7 +4,7 @@ The loop is the same for every service, so the guarantees are written once:
 - a record that does not decode (or that the logic chokes on) goes to ``secours.dlq`` with the
   reason, and the service carries on;
 - offsets are committed only after everything a batch produced is acknowledged (at-least-once);
-- timers fire at simulated instants, through the shared :class:`~secours.clock.SimClock`;
+- timers fire at simulated instants, through the shared :class:`~secours.clock.WallClock`;
 - with a :class:`~secours.checkpoint.StateStore`, the state is checkpointed between batches and a
   restarted instance comes back with it and reads on from where the checkpoint was taken;
 - faults apply here, around the logic and never inside it: on the way in (a component down
@@ -23,14 +23,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from secours.agenda import Agenda
 from secours.bus import Bus, Record, Subscription
 from secours.checkpoint import StateStore
-from secours.clock import SimClock, format_sim, parse_sim
+from secours.clock import Clock, WallClock, format_sim, parse_sim, sleep_wall, wall_now
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
 from secours.errors import BrokerUnavailable, CodecError, DecodeError, SecoursError
 from secours.faults.controller import ActiveFault, FaultController
 from secours.faults.gate import PublishGate, Release
+from secours.stepper import Stepper
 from secours.topics import TopicCatalog
 from secours.wire import DeadLetter, Heartbeat, StateChunk
 from secours.world import World
@@ -112,17 +114,22 @@ class ServiceContext:
         bus: Bus,
         codec: Codec,
         catalog: TopicCatalog,
-        clock: SimClock,
+        clock: Clock,
         world: World,
         faults: FaultController | None = None,
+        stepper: Stepper | None = None,
     ) -> None:
         self.name = name
+        self.order = 0  # in a stepped run, services take their turn within a step in this order
+        self.commits = False  # a stepped run: commit read positions (restartable, and no checkpoints)
         self.bus = bus
         self.codec = codec
         self.catalog = catalog
         self.clock = clock
         self.world = world
         self.faults = faults
+        self.stepper = stepper  # a stepped run: the stepper hands out simulated time (secours.agenda)
+        self.ready = asyncio.Event()  # started or restored, and caught up with its input: in the run
         self.gate = PublishGate(name, faults)
         self.log = logging.getLogger(f"services.{name}")
         self._timers: list[Timer] = []
@@ -154,8 +161,9 @@ class ServiceContext:
 
     # --- publishing ---------------------------------------------------------------------------
 
-    async def publish(self, outs: Sequence[Outgoing]) -> None:
-        now = self.clock.now()
+    async def publish(self, outs: Sequence[Outgoing], now: datetime | None = None) -> None:
+        """Send ``outs`` at ``now`` (default: the clock's now) through the publish-side faults."""
+        now = self.clock.now() if now is None else now
         ready: list[Release] = []
         for out in outs:
             self.catalog.spec_for(out.topic)  # an undeclared topic is a defect: fail loudly, not silently
@@ -171,7 +179,8 @@ class ServiceContext:
             if rel.corrupt:
                 value = PublishGate.corrupt(value)
             fut = await self.bus.publish(out.topic, out.key.encode(), value, headers_for(out, now))
-            self._unacked.append(fut)
+            if self.stepper is None:  # a stepped run's ledger counts acknowledgements for everyone
+                self._unacked.append(fut)
 
     async def flush(self) -> None:
         """Wait until the broker has every record this service published (not other services')."""
@@ -179,8 +188,8 @@ class ServiceContext:
         if pending:
             await self.bus.settle(pending)
 
-    async def apply(self, effects: Effects) -> None:
-        await self.publish(effects.out)
+    async def apply(self, effects: Effects, now: datetime | None = None) -> None:
+        await self.publish(effects.out, now)
         for timer in effects.timers:
             heapq.heappush(self._timers, timer)
             if self._timers[0] is timer:
@@ -194,6 +203,9 @@ class ServiceContext:
         With ``heartbeat_s`` the service also says it is alive on ``ops.health`` (monitored systems):
         a component that is down, queuing or crashed falls silent, which is how customs notices.
         """
+        if self.stepper is not None:
+            await Agenda(self, logic, topics, heartbeat_s, self.stepper).run()
+            return
         loops: list[asyncio.Task[None]] = []
         if heartbeat_s is not None:  # alive from the start, while it restores: monitoring sees the process
             loops.append(asyncio.create_task(self._heartbeats(heartbeat_s), name=f"{self.name}-heartbeat"))
@@ -201,10 +213,8 @@ class ServiceContext:
             if not await self._restore(logic):
                 await self.apply(logic.start(self.clock.now()))
                 await self.flush()
-            if self.faults is not None:
-                for active in list(self.faults.faults.values()):
-                    self._own_outage(active)
-                self.faults.listeners.append(self._own_outage)
+            self.follow_own_outages()
+            self.ready.set()
             loops.append(asyncio.create_task(self._run_timers(logic), name=f"{self.name}-timers"))
             if self.store is not None:
                 loops.append(asyncio.create_task(self._checkpoints(logic), name=f"{self.name}-checkpoints"))
@@ -219,9 +229,19 @@ class ServiceContext:
             # All at once: while the consumer closes, a timer must not fire (a killed service is silent).
             for task in loops:
                 task.cancel()
-            if self.faults is not None and self._own_outage in self.faults.listeners:
-                self.faults.listeners.remove(self._own_outage)
+            self.forget_own_outages()
             await asyncio.gather(*loops, return_exceptions=True)
+
+    def follow_own_outages(self) -> None:
+        """Be told of the outages of this service's own actors, those known now and those to come."""
+        if self.faults is not None:
+            for active in list(self.faults.faults.values()):
+                self._own_outage(active)
+            self.faults.listeners.append(self._own_outage)
+
+    def forget_own_outages(self) -> None:
+        if self.faults is not None and self._own_outage in self.faults.listeners:
+            self.faults.listeners.remove(self._own_outage)
 
     async def _restore(self, logic: Logic) -> bool:
         """Come back from the newest checkpoint: the logic's state, its timers, held input, positions."""
@@ -239,7 +259,7 @@ class ServiceContext:
         self._resume_at = dict(found.positions)
         self._replay_before = self.clock.now()
         self._catching_up = True
-        self._catch_up_until = self.clock.wall_now() + _CATCH_UP_MAX_S
+        self._catch_up_until = wall_now() + _CATCH_UP_MAX_S
         self.restored_from = found.generation
         self.log.info("%s: restored from checkpoint %s", self.name, found.generation)
         return True
@@ -265,7 +285,7 @@ class ServiceContext:
         """Takes the checkpoints the cost budget postponed, as soon as they are due."""
         assert self.store is not None
         while True:
-            await self.clock.sleep_wall(max(_CHECKPOINT_POLL_S, self.store.wait_s()))
+            await sleep_wall(max(_CHECKPOINT_POLL_S, self.store.wait_s()))
             if self._dirty:
                 self._checkpoint_later(logic)
 
@@ -335,25 +355,41 @@ class ServiceContext:
         self._wake.set()
 
     async def _heartbeats(self, every_s: float) -> None:
+        clock = self._wall()
         while True:
-            now = self.clock.now()
-            blind = self.faults is not None and self.faults.monitoring_blind(self.name, now)
-            if not self._timers_paused() or blind:
-                beat = Heartbeat(component=self.name, at=now)
-                out = Outgoing(HEALTH, self.name, f"{self.name}/{now.isoformat()}", self.name, beat)
-                with contextlib.suppress(BrokerUnavailable):  # a missed beat is what monitoring is for
-                    if blind:  # the probe still answers: past the fault's hold on this component's output
-                        await self._send([Release(out, False)], now)
-                    else:
-                        await self.publish([out])
+            with contextlib.suppress(BrokerUnavailable):  # a missed beat is what monitoring is for
+                if await self.beat(clock.now()):
                     await self.flush()
-            await self.clock.sleep(every_s)
+            await clock.sleep(every_s)
 
-    def _paused(self) -> bool:
-        return self.faults is not None and self.faults.paused_until(self.name, self.clock.now()) is not None
+    def _wall(self) -> WallClock:
+        """The wall clock, for the loops that pace a wall-clock run (a stepped run has none)."""
+        if not isinstance(self.clock, WallClock):
+            raise TypeError(f"{self.name}: a {self.clock.kind} clock has no wall pace")
+        return self.clock
 
-    def _timers_paused(self) -> bool:
-        return self.faults is not None and self.faults.timers_paused_until(self.name, self.clock.now()) is not None
+    async def beat(self, now: datetime) -> bool:
+        """Say the component is alive at ``now``, unless it is down or queuing and monitoring sees it."""
+        blind = self.faults is not None and self.faults.monitoring_blind(self.name, now)
+        if self._timers_paused(now) and not blind:
+            return False
+        beat = Heartbeat(component=self.name, at=now)
+        out = Outgoing(HEALTH, self.name, f"{self.name}/{now.isoformat()}", self.name, beat)
+        if blind:  # the probe still answers: past the fault's hold on this component's output
+            await self._send([Release(out, False)], now)
+        else:
+            await self.publish([out], now)
+        return True
+
+    def _paused(self, now: datetime | None = None) -> datetime | None:
+        """Until when the whole component's input waits (queue-and-replay), if it does at ``now``."""
+        if self.faults is None:
+            return None
+        return self.faults.paused_until(self.name, self.clock.now() if now is None else now)
+
+    def _timers_paused(self, now: datetime | None = None) -> bool:
+        at = self.clock.now() if now is None else now
+        return self.faults is not None and self.faults.timers_paused_until(self.name, at) is not None
 
     async def _consume(self, logic: Logic, topics: Sequence[str]) -> None:
         """Read, handle, publish, and commit each batch once its effects are acknowledged.
@@ -381,7 +417,7 @@ class ServiceContext:
                 self.log.warning("%s: broker unavailable (%s); reading again from the last commit", self.name, exc)
                 self._unacked.clear()
                 self._chain, self._gathering = None, None
-                await self.clock.sleep_wall(_RECONNECT_S)
+                await sleep_wall(_RECONNECT_S)
             finally:
                 last, self._unfinished = self._unfinished, None
                 if sub is not None and last is not None:
@@ -398,9 +434,9 @@ class ServiceContext:
                 if self._chain is not None and self._chain.done():
                     chain, self._chain = self._chain, None
                     chain.result()  # a commit that failed: BrokerUnavailable, read again from the last one
-                if self._paused():
+                if self._paused() is not None:
                     # Queue-and-replay: leave the input in Kafka; it is read, in order, once the fault ends.
-                    await self.clock.sleep_wall(_PAUSE_POLL_S)
+                    await sleep_wall(_PAUSE_POLL_S)
                     continue
                 await self._replay_held(logic)
                 records = await sub.poll(0.1)
@@ -436,9 +472,9 @@ class ServiceContext:
         positions = await sub.positions()
         if all(positions.get(tp, 0) >= end for tp, end in self._replay_ends.items()):
             self._catching_up = False
-            took = self.clock.wall_now() - (self._catch_up_until - _CATCH_UP_MAX_S)
+            took = wall_now() - (self._catch_up_until - _CATCH_UP_MAX_S)
             self.log.info("%s: caught up with the input sent before the restart in %.2f wall s", self.name, took)
-        elif self.clock.wall_now() > self._catch_up_until:
+        elif wall_now() > self._catch_up_until:
             self.log.warning("%s: not caught up after %.0f s; its timers run again", self.name, _CATCH_UP_MAX_S)
             self._catching_up = False
         else:
@@ -479,8 +515,8 @@ class ServiceContext:
             time=sent_at,
         )
 
-    async def _handle(self, logic: Logic, record: Record) -> None:
-        now = self.clock.now()
+    async def _handle(self, logic: Logic, record: Record, now: datetime | None = None) -> None:
+        now = self.clock.now() if now is None else now
         try:
             incoming = self._decode(record)
         except CodecError as exc:
@@ -540,21 +576,33 @@ class ServiceContext:
                 await self.dead_letter(record, f"cannot handle {incoming.message.ce_type}: {exc}", now)
             return
         self.handled += 1
-        await self.apply(effects)
+        await self.apply(effects, now)
 
-    async def _replay_held(self, logic: Logic) -> None:
+    async def _replay_held(self, logic: Logic, now: datetime | None = None) -> None:
         """Input held by a scoped queue-and-replay fault is processed once that fault has ended."""
         if not self._held_in or self.faults is None:
             return
-        now = self.clock.now()
+        if self.stepper is None:
+            await self._handle_held(logic, self.clock.now())
+            await self.flush()
+            self._checkpoint_later(logic)
+        else:
+            await self._handle_held(logic, self.clock.now() if now is None else now)
+
+    async def _handle_held(self, logic: Logic, now: datetime) -> None:
+        assert self.faults is not None
         live = {a.fault.id for a in self.faults.live(now)}
         due = [inc for fid, inc in self._held_in if fid not in live]
         self._held_in = [(fid, inc) for fid, inc in self._held_in if fid in live]
         for incoming in due:
             await self._process(logic, incoming, None, now)
-        if due:
-            await self.flush()
-            self._checkpoint_later(logic)
+
+    def held_until(self) -> datetime | None:
+        """When the first input held by a fault may be handled: the earliest end of those faults."""
+        if not self._held_in or self.faults is None:
+            return None
+        ends = [a.until for fid in {fid for fid, _ in self._held_in} if (a := self.faults.faults.get(fid)) and a.until]
+        return min(ends) if ends else None
 
     async def dead_letter(self, record: Record, reason: str, now: datetime) -> None:
         self.dead_lettered += 1
@@ -586,7 +634,7 @@ class ServiceContext:
             if first is None:
                 await self._wake.wait()
                 continue
-            delay = self.clock.wall_at(first) - self.clock.wall_now()
+            delay = self._wall().wall_at(first) - wall_now()
             if self._catching_up:
                 # Restored, input read again not yet all handled: the timers due before the restart
                 # fire in order with it (``_replay``); the others wait until it is.
@@ -612,4 +660,4 @@ class ServiceContext:
                 # The producer keeps what it could not send yet and retries it; what it gave up on is
                 # reported here (a timer's records are not replayed: PROCEDURES' G2 would show a loss).
                 self.log.warning("%s: timer output not acknowledged: %s", self.name, exc)
-                await self.clock.sleep_wall(_RECONNECT_S)
+                await sleep_wall(_RECONNECT_S)

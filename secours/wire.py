@@ -425,6 +425,8 @@ class RunAnnouncement(WireModel):
     seed: int
     config_json: str
     drill_json: str = ""
+    clock: str = "wall"
+    transit_ms: int = 0
 
 
 class EloPairing(WireModel):

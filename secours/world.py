@@ -292,6 +292,9 @@ class Params(_Strict):
 class RunConfig(_Strict):
     seed: int = 1
     speed: float = Field(1200.0, gt=0)
+    # Simulated time a record takes from its writer to its readers on a stepped clock (a wall clock's
+    # is the broker's latency times the speed): the networks between the parties.
+    transit_s: float = Field(5.0, gt=0, le=600)
     start: datetime = datetime(2026, 3, 2, tzinfo=UTC)
     duration_hours: float = Field(24.0, gt=0)
     traffic: Traffic = Traffic()

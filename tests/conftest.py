@@ -18,7 +18,7 @@ import pytest
 
 from secours.bus.brokers import RunningBroker, java_available, start_broker
 from secours.bus.kafka import KafkaBus
-from secours.bus.settings import ClientSettings, fetch_wait_for
+from secours.bus.settings import ClientSettings, fetch_on_demand_for, fetch_wait_for
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,7 +64,12 @@ def prefix() -> str:
 def settings(broker: SessionBroker, prefix: str) -> Iterator[ClientSettings]:
     """Client settings for this test's prefix; its topics are deleted afterwards, so a long
     session does not leave a single-node broker carrying thousands of dead topics."""
-    settings = ClientSettings(bootstrap=broker.bootstrap, prefix=prefix, fetch_max_wait_ms=fetch_wait_for(broker.kind))
+    settings = ClientSettings(
+        bootstrap=broker.bootstrap,
+        prefix=prefix,
+        fetch_max_wait_ms=fetch_wait_for(broker.kind),
+        fetch_on_demand=fetch_on_demand_for(broker.kind),
+    )
     yield settings
     if broker.process is not None:  # never delete anything on a cluster we were only lent
         with contextlib.suppress(Exception):  # a broker a test stopped or broke on purpose

@@ -8,7 +8,7 @@ import asyncio
 from secours.bus import TopicToCreate
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
-from secours.clock import SimClock
+from secours.clock import WallClock
 from secours.codec import Codec
 from secours.runtime import ServiceContext
 from secours.topics import TopicCatalog
@@ -31,7 +31,7 @@ async def test_batches_faster_than_commits_share_links(settings: ClientSettings)
     value = codec.encode(next(m for m in samples() if isinstance(m, IE3F10)))
     try:
         await bus.ensure_topics([TopicToCreate(TOPIC, 1)])
-        ctx = ServiceContext("probe", bus, codec, TopicCatalog.load(), SimClock(WORLD.config.start, 0.0, 600.0), WORLD)
+        ctx = ServiceContext("probe", bus, codec, TopicCatalog.load(), WallClock(WORLD.config.start, 0.0, 600.0), WORLD)
         sub = await bus.subscribe("probe", [TOPIC])
         most = 0
         for i in range(300):

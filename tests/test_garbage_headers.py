@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from secours.bus import Record
-from secours.clock import SimClock
+from secours.clock import WallClock
 from secours.codec import Codec
 from secours.drills.journal import decode_entry
 from secours.errors import DecodeError
@@ -29,7 +29,7 @@ def _record(ce_time: bytes) -> Record:
 
 def _context() -> ServiceContext:
     bus: Any = None  # _decode never touches the bus
-    clock = SimClock(WORLD.config.start, 0.0, 600.0)
+    clock = WallClock(WORLD.config.start, 0.0, 600.0)
     return ServiceContext("ics2_tapas", bus, CODEC, CATALOG, clock, WORLD)
 
 

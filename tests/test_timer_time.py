@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
-from secours.clock import SimClock
+from secours.clock import WallClock
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Timer
 from secours.faults.controller import FaultController
@@ -43,7 +43,7 @@ class Recorder:
         return Effects()
 
 
-def _context(clock: SimClock, faults: FaultController | None = None) -> ServiceContext:
+def _context(clock: WallClock, faults: FaultController | None = None) -> ServiceContext:
     bus = KafkaBus(ClientSettings(bootstrap="127.0.0.1:9"))  # never started: timers send nothing here
     return ServiceContext("probe", bus, Codec(), TopicCatalog.load(), clock, WORLD, faults)
 
@@ -64,7 +64,7 @@ async def _run(ctx: ServiceContext, logic: Recorder, timers: list[Timer], count:
 async def test_a_timer_fired_late_is_handed_its_due_time() -> None:
     """Handed the instant the loop got to it, a late timer led a restored instance, which fires it
     on time, down another course than the instance before the crash (other ids, other deadlines)."""
-    clock = SimClock(WORLD.config.start, SimClock.wall_now(), SPEED)
+    clock = WallClock(WORLD.config.start, WallClock.wall_now(), SPEED)
     first = clock.now() + timedelta(seconds=30)
     second = first + timedelta(seconds=6)  # 10 wall ms after the first, which blocks the loop 150 ms
     logic = Recorder(block_s=0.15)
@@ -76,7 +76,7 @@ async def test_a_timer_fired_late_is_handed_its_due_time() -> None:
 
 async def test_a_timer_held_by_its_components_outage_runs_at_the_outages_end() -> None:
     """A component down acts once it is back: a timer due while it was down gets the outage's end."""
-    clock = SimClock(WORLD.config.start, SimClock.wall_now(), SPEED)
+    clock = WallClock(WORLD.config.start, WallClock.wall_now(), SPEED)
     faults = FaultController(WORLD.config.start, TopicCatalog.load())
     faults.add(parse_fault({"id": "d", "kind": "down", "scope": {"component": "probe"}, "start": "0s", "end": "5m"}))
     due = clock.now() + timedelta(minutes=1)

@@ -3,6 +3,8 @@
 Layout:
     __init__.py   Record, Subscription and Bus: the only surface services and the runner see
     kafka.py      KafkaBus: the aiokafka implementation (producer, consumers, topic creation)
+    ledger.py     Ledger: what a stepped run has written and read, so it knows when it is quiet
+    shared.py     SharedReader: one consumer for every reader of a stepped run
     settings.py   ClientSettings: bootstrap servers, topic prefix, security options
     brokers/      launchers for the brokers the project starts itself (Apache Kafka, Tansu)
 
@@ -63,6 +65,9 @@ class Subscription(Protocol):
         """The end offset of every partition read as the subscription began: reading what was
         already written then stops there."""
 
+    async def caught_up(self) -> None:
+        """Tracked: return once every record the ledger knows of in these topics has been read."""
+
     async def close(self) -> None: ...
 
 
@@ -80,16 +85,29 @@ class Bus(Protocol):
         """Wait for the acknowledgements :meth:`publish` returned; raises BrokerUnavailable."""
 
     async def subscribe(
-        self, group: str | None, topics: Sequence[str], *, start: dict[tuple[str, int], int] | None = None
+        self,
+        group: str | None,
+        topics: Sequence[str],
+        *,
+        start: dict[tuple[str, int], int] | None = None,
+        tracked: bool = False,
+        shared: bool = False,
     ) -> Subscription:
         """Read ``topics``; with a group, resume after its committed offsets, else from the start.
 
         ``start`` overrides both: each partition is read from its offset there, or from its
         beginning when it has none (a service restoring a checkpoint reads on from where it was).
+        ``tracked``: the bus's ledger counts what it reads, and it fetches only where the ledger
+        knows there is something (a stepped run, :mod:`secours.bus.ledger`). ``shared``: tracked,
+        and read through the one consumer every shared subscription of the bus shares, without a
+        group (:mod:`secours.bus.shared`).
         """
 
     async def read_all(self, topic: str) -> list[Record]:
         """Every record of ``topic`` present now, from its beginning to its end (no group)."""
+
+    async def read_upto(self, ends: dict[tuple[str, int], int]) -> list[Record]:
+        """Every record of these (topic, partition) from their beginning up to the offset given."""
 
     async def read_tail(self, topic: str, count: int) -> tuple[list[Record], bool]:
         """The last ``count`` records of each partition of ``topic`` (fewer where compaction left

@@ -22,8 +22,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner, murmur2
 
-from secours.bus import Headers, Record, TopicToCreate
+from secours.bus import Headers, Record, Subscription, TopicToCreate
+from secours.bus.ledger import Ledger, Reader
 from secours.bus.settings import ClientSettings
+from secours.bus.shared import SharedReader, SharedSubscription
 from secours.errors import BrokerUnavailable
 
 __all__ = ["KafkaBus", "KafkaSubscription", "consumer_options", "partitions_of"]
@@ -80,6 +82,27 @@ class KafkaSubscription:
         self._commits = commits
         self._closed = False
         self._consumed: dict[tuple[str, int], int] = {}
+        self._ledger: Ledger | None = None
+        self.reader: Reader | None = None  # tracked by a ledger: partitions fetched only when known to hold records
+
+    async def track(self, ledger: Ledger, name: str, topics: Sequence[str], *, on_demand: bool = True) -> Reader:
+        """Have ``ledger`` count what this subscription reads, and fetch a partition only while the
+        ledger knows something is written to it (see :mod:`secours.bus.ledger`): ``on_demand``, once
+        the broker has acknowledged it; else as soon as it is sent (the broker holds the fetch until
+        the record is there)."""
+        positions = await self.positions()
+        physical = {tp: TopicPartition(self._prefix + tp[0], tp[1]) for tp in positions}
+        self._consumer.pause(*physical.values())
+        self._ledger = ledger
+        self.reader = ledger.attach(
+            name,
+            topics,
+            positions,
+            want=lambda tp: self._consumer.resume(physical[tp]),
+            idle=lambda tp: self._consumer.pause(physical[tp]),
+            early=not on_demand,
+        )
+        return self.reader
 
     async def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]:
         try:
@@ -92,6 +115,8 @@ class KafkaSubscription:
             topic = tp.topic[cut:]
             if records:
                 self._consumed[(topic, tp.partition)] = records[-1].offset + 1
+                if self.reader is not None and self._ledger is not None:
+                    self._ledger.read(self.reader, (topic, tp.partition), records[-1].offset + 1, len(records))
             out.extend(
                 Record(topic, tp.partition, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp)
                 for r in records
@@ -124,16 +149,25 @@ class KafkaSubscription:
     async def ends(self) -> dict[tuple[str, int], int]:
         return dict(self._ends)
 
+    async def caught_up(self) -> None:
+        if self.reader is not None:
+            await self.reader.caught_up.wait()
+
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if self.reader is not None and self._ledger is not None:
+                self._ledger.detach(self.reader)
             await self._consumer.stop()
 
 
 class KafkaBus:
-    def __init__(self, settings: ClientSettings) -> None:
+    def __init__(self, settings: ClientSettings, ledger: Ledger | None = None) -> None:
         self.settings = settings
         self.prefix = settings.prefix
+        self.ledger = ledger  # a stepped run counts what it writes and reads (secours.bus.ledger)
+        self._partitions: dict[str, int] = {}  # partition count per topic, for the ledger
+        self._shared: SharedReader | None = None  # a stepped run's readers share one consumer
         self._producer: AIOKafkaProducer | None = None
         self._subscriptions: list[KafkaSubscription] = []
 
@@ -161,6 +195,9 @@ class KafkaBus:
         for sub in self._subscriptions:
             await sub.close()
         self._subscriptions.clear()
+        if self._shared is not None:
+            shared, self._shared = self._shared, None
+            await shared.stop()
         if self._producer is not None:
             producer, self._producer = self._producer, None
             await producer.stop()  # sends what is still buffered before closing
@@ -168,13 +205,31 @@ class KafkaBus:
     async def publish(self, topic: str, key: bytes | None, value: bytes, headers: Headers) -> Awaitable[object]:
         if self._producer is None:
             raise BrokerUnavailable("bus is not started")
+        partition: int | None = None
+        if self.ledger is not None and key is not None:
+            # Chosen here, as the partitioner would, so the ledger knows where the record goes.
+            partition = _murmur2_index(key, await self._partition_count(topic))
+            self.ledger.sending((topic, partition))
         try:
             fut: Awaitable[object] = await self._producer.send(
-                self.physical(topic), value=value, key=key, headers=list(headers)
+                self.physical(topic), value=value, key=key, headers=list(headers), partition=partition
             )
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot send to {topic}: {exc}") from exc
+        if self.ledger is not None:
+            self.ledger.sent(fut)  # type: ignore[arg-type]
         return fut
+
+    async def _partition_count(self, topic: str) -> int:
+        count = self._partitions.get(topic)
+        if count is None:
+            assert self._producer is not None
+            try:
+                count = len(await self._producer.partitions_for(self.physical(topic)))
+            except KafkaError as exc:
+                raise BrokerUnavailable(f"cannot send to {topic}: {exc}") from exc
+            self._partitions[topic] = count
+        return count
 
     async def settle(self, pending: Sequence[Awaitable[object]]) -> None:
         """Wait for the acknowledgements of these records; Kafka's errors become the project's own.
@@ -189,8 +244,16 @@ class KafkaBus:
             raise BrokerUnavailable(f"records not acknowledged: {exc}") from exc
 
     async def subscribe(
-        self, group: str | None, topics: Sequence[str], *, start: dict[tuple[str, int], int] | None = None
-    ) -> KafkaSubscription:
+        self,
+        group: str | None,
+        topics: Sequence[str],
+        *,
+        start: dict[tuple[str, int], int] | None = None,
+        tracked: bool = False,
+        shared: bool = False,
+    ) -> Subscription:
+        if shared:
+            return await self._subscribe_shared(group or "reader", topics, start)
         consumer = AIOKafkaConsumer(
             group_id=(self.prefix + group) if group else None, **consumer_options(self.settings)
         )
@@ -222,11 +285,66 @@ class KafkaBus:
             raise BrokerUnavailable(f"cannot subscribe to {list(topics)}: {exc}") from exc
         sub = KafkaSubscription(consumer, self.prefix, commits=group is not None, ends=ends)
         self._subscriptions.append(sub)
+        if tracked:
+            if self.ledger is None:
+                await sub.close()
+                raise ValueError("a tracked subscription needs a bus with a ledger")
+            try:
+                await sub.track(self.ledger, group or "reader", topics, on_demand=self.settings.fetch_on_demand)
+            except KafkaError as exc:
+                await sub.close()
+                raise BrokerUnavailable(f"cannot read positions of {list(topics)}: {exc}") from exc
         return sub
 
     async def read_all(self, topic: str) -> list[Record]:
         records, _ = await self._read_from_end(topic, None)
         return records
+
+    async def _subscribe_shared(
+        self, name: str, topics: Sequence[str], start: dict[tuple[str, int], int] | None
+    ) -> SharedSubscription:
+        if self.ledger is None:
+            raise ValueError("a shared subscription needs a bus with a ledger")
+        if self._shared is None:
+            self._shared = SharedReader(self.settings, self.ledger, consumer_options(self.settings))
+        try:
+            # The producer's metadata, not the shared consumer's: that one knows only its assignment.
+            partitions = {t: list(range(await self._partition_count(t))) for t in topics}
+            return await self._shared.add(name, topics, partitions, start)
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot subscribe to {list(topics)}: {exc}") from exc
+
+    async def read_upto(self, ends: dict[tuple[str, int], int], batch: int = 20_000) -> list[Record]:
+        """Every record of these partitions from their beginning up to the offset given for each,
+        in one pass (a finished stepped run's journal: its ledger knows where each partition ends)."""
+        wanted = {tp: end for tp, end in ends.items() if end > 0}
+        if not wanted:
+            return []
+        consumer = AIOKafkaConsumer(**consumer_options(self.settings))
+        physical = {TopicPartition(self.physical(t), p): (t, p) for t, p in wanted}
+        out: list[Record] = []
+        try:
+            await consumer.start()
+            for topic in sorted({t for t, _ in wanted}):
+                await partitions_of(consumer, self.physical(topic))  # metadata for the assignment
+            consumer.assign(list(physical))
+            await consumer.seek_to_beginning(*physical)
+            behind = set(physical)
+            while behind:
+                batches = await consumer.getmany(*behind, timeout_ms=500, max_records=batch)
+                for tp, records in batches.items():
+                    topic, part = physical[tp]
+                    out.extend(
+                        Record(topic, part, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp)
+                        for r in records
+                        if r.offset < wanted[(topic, part)]
+                    )
+                behind = {tp for tp in behind if await consumer.position(tp) < wanted[physical[tp]]}
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"cannot read the run's records: {exc}") from exc
+        finally:
+            await consumer.stop()
+        return out
 
     async def read_tail(self, topic: str, count: int) -> tuple[list[Record], bool]:
         return await self._read_from_end(topic, count)

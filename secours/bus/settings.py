@@ -10,7 +10,7 @@ from typing import Any
 
 from secours.errors import UsageError
 
-__all__ = ["ClientSettings", "Security", "fetch_wait_for"]
+__all__ = ["ClientSettings", "Security", "fetch_on_demand_for", "fetch_wait_for"]
 
 # How long an idle consumer's fetch waits at the broker. Apache Kafka answers a waiting fetch as soon
 # as a record arrives, so a long wait costs no latency and saves the CPU of asking again and again (a
@@ -20,6 +20,7 @@ __all__ = ["ClientSettings", "Security", "fetch_wait_for"]
 FETCH_WAIT_MS = {"kafka": 500, "tansu": 50}
 _FETCH_WAIT_ENV = "SECOURS_FETCH_MAX_WAIT_MS"
 _CHECKPOINT_ENV = "SECOURS_CHECKPOINT_S"
+_ON_DEMAND_ENV = "SECOURS_FETCH_ON_DEMAND"
 
 
 def fetch_wait_for(broker_kind: str | None) -> int:
@@ -31,6 +32,17 @@ def fetch_wait_for(broker_kind: str | None) -> int:
         except ValueError:
             raise UsageError(f"{_FETCH_WAIT_ENV} must be a number of milliseconds, got {override!r}") from None
     return FETCH_WAIT_MS.get(broker_kind or "kafka", FETCH_WAIT_MS["kafka"])
+
+
+def fetch_on_demand_for(broker_kind: str | None) -> bool:
+    """Whether a stepped run's readers fetch only where the run wrote (Tansu), or keep a fetch waiting
+    at the broker (Apache Kafka, and clusters of unknown kind); SECOURS_FETCH_ON_DEMAND=1|0 overrides."""
+    override = os.environ.get(_ON_DEMAND_ENV, "").strip()
+    if override in ("0", "1"):
+        return override == "1"
+    if override:
+        raise UsageError(f"{_ON_DEMAND_ENV} must be 0 or 1, got {override!r}")
+    return broker_kind == "tansu"
 
 
 _PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -123,6 +135,10 @@ class ClientSettings:
     session_timeout_ms: int = 6000
     request_timeout_ms: int = 30000
     fetch_max_wait_ms: int = FETCH_WAIT_MS["kafka"]
+    # A stepped run's readers fetch only where their run wrote something (secours.bus.ledger): needed
+    # on a broker that answers a waiting fetch only when the wait is over (Tansu); on Apache Kafka a
+    # waiting fetch is answered as soon as a record arrives, one round trip sooner.
+    fetch_on_demand: bool = False
     security: Security = field(default_factory=Security)
     # Wall seconds between a service's checkpoints at least (secours.checkpoint): 0, after every
     # batch, within the checkpoints' share of CPU time; None, no checkpoints at all (a crashed service
@@ -137,6 +153,7 @@ class ClientSettings:
             bootstrap=bootstrap or os.environ.get("SECOURS_BOOTSTRAP", ""),
             prefix=prefix if prefix is not None else os.environ.get("SECOURS_TOPIC_PREFIX", ""),
             fetch_max_wait_ms=fetch_wait_for(broker_kind),
+            fetch_on_demand=fetch_on_demand_for(broker_kind),
             security=Security.from_env(),
             checkpoint_s=checkpoint_interval(),
         )
@@ -148,7 +165,11 @@ class ClientSettings:
     def env(self) -> dict[str, str]:
         """What a child process needs in its environment to read the way this one does."""
         every = "off" if self.checkpoint_s is None else str(self.checkpoint_s)
-        return {_FETCH_WAIT_ENV: str(self.fetch_max_wait_ms), _CHECKPOINT_ENV: every}
+        return {
+            _FETCH_WAIT_ENV: str(self.fetch_max_wait_ms),
+            _CHECKPOINT_ENV: every,
+            _ON_DEMAND_ENV: "1" if self.fetch_on_demand else "0",
+        }
 
 
 def checkpoint_interval(environ: dict[str, str] | None = None) -> float | None:

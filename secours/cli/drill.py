@@ -32,6 +32,7 @@ def register(sub: Subcommands) -> None:
     r.add_argument("file", type=Path)
     r.add_argument("--out", type=Path, default=None, help="report folder (default: out/<drill id>)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_clock_options(r)
     add_crash_options(r)
     add_broker_options(r)
     r.set_defaults(func=run)
@@ -45,6 +46,7 @@ def register(sub: Subcommands) -> None:
     )
     a.add_argument("--out", type=Path, default=Path("out/catalogue"), help="one report folder per drill in here")
     a.add_argument("--json", type=Path, metavar="FILE", help="also write the runs and the total wall time as JSON")
+    add_clock_options(a)
     add_crash_options(a)
     add_broker_options(a)
     a.set_defaults(func=run_all)
@@ -58,6 +60,39 @@ def register(sub: Subcommands) -> None:
     ls = dsub.add_parser("list", help="list the shipped drills")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=list_drills)
+
+
+def add_clock_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--clock",
+        choices=("stepped", "wall"),
+        default=None,
+        help="stepped (default): simulated time jumps from one thing due to the next as soon as the run is "
+        "quiet; wall: simulated time runs at --speed times the wall clock (drills whose faults act on the "
+        "broker or the network always run on it)",
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        metavar="N",
+        help="with --clock wall: simulated seconds per wall second (default: the drill's speed)",
+    )
+
+
+def _clock_args(args: argparse.Namespace) -> list[str]:
+    out = ["--clock", args.clock] if args.clock else []
+    return out + (["--speed", str(args.speed)] if args.speed is not None else [])
+
+
+def _with_speed(drill: Drill, args: argparse.Namespace) -> Drill:
+    if args.speed is None:
+        return drill
+    if args.clock != "wall":
+        raise UsageError("--speed sets the pace of the wall clock: give --clock wall with it")
+    if args.speed <= 0:
+        raise UsageError(f"--speed must be positive, got {args.speed:g}")
+    return drill.model_copy(update={"speed": args.speed})
 
 
 def add_crash_options(p: argparse.ArgumentParser) -> None:
@@ -100,7 +135,7 @@ def _report_line(summary: dict[str, object], out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    drill = load_drill(args.file)
+    drill = _with_speed(load_drill(args.file), args)
     if args.crash_each:
         try:
             drill = with_crashes(drill, args.restart_after)
@@ -113,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         result = asyncio.run(
             run_drill(
                 drill, settings, out, broker=choice.kind, launched=choice.broker, proxy_port=choice.proxy_port,
-                progress=not args.no_progress,
+                progress=not args.no_progress, clock=args.clock or "auto",
             )
         )  # fmt: skip
     s = result.summary
@@ -136,13 +171,18 @@ def run_all(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     for f in files:
-        load_drill(f)  # every file valid before anything starts
+        _with_speed(load_drill(f), args)  # every file and option valid before anything starts
     with broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
         own = [] if choice.kind == "external" else ["--broker", choice.kind]
         runs, wall = asyncio.run(
             run_catalogue(
-                files, args.out, settings, args.jobs, own or ["--bootstrap", choice.bootstrap], _crash_args(args)
+                files,
+                args.out,
+                settings,
+                args.jobs,
+                own or ["--bootstrap", choice.bootstrap],
+                [*_clock_args(args), *_crash_args(args)],
             )
         )
     met = sum(r.expectation_met for r in runs)

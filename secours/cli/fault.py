@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands
-from secours.clock import SimClock, format_sim
+from secours.clock import WallClock, format_sim
 from secours.codec import Codec
 from secours.drills.engine import wait_for_announcement
 from secours.drills.model import check_targets
@@ -137,7 +137,7 @@ def clear(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _read_faults(settings: ClientSettings) -> tuple[list[FaultCommand], list[FaultEvent], SimClock]:
+async def _read_faults(settings: ClientSettings) -> tuple[list[FaultCommand], list[FaultEvent], WallClock]:
     _, clock, _ = await wait_for_announcement(settings, timeout_s=10)
     bus = KafkaBus(settings)
     codec = Codec()

@@ -16,7 +16,7 @@ from pathlib import Path
 from secours.bus.brokers import RunningBroker
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session
-from secours.clock import SimClock, format_sim
+from secours.clock import WallClock, format_sim
 from secours.drills.engine import Simulation, select_services, wait_for_announcement
 from secours.drills.model import load_drill
 from secours.drills.runner import lifecycle_hook
@@ -65,11 +65,11 @@ async def _run(
     join: bool,
     broker: RunningBroker | None,
 ) -> int:
-    clock: SimClock | None = None
+    joined: WallClock | None = None
     run_id = None
     if join:
-        config, clock, run_id = await wait_for_announcement(settings)
-    sim = Simulation(settings, config, names, run_id=run_id, clock=clock, harness=not join, live=True)
+        config, joined, run_id = await wait_for_announcement(settings)
+    sim = Simulation(settings, config, names, run_id=run_id, clock=joined, harness=not join, live=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

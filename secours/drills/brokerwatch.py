@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from secours.bus.brokers import RunningBroker
 from secours.bus.kafka import KafkaBus
-from secours.clock import SimClock
+from secours.clock import WallClock
 from secours.errors import BrokerUnavailable
 
 __all__ = ["BrokerWatch"]
@@ -68,7 +68,7 @@ class BrokerWatch:
         """The problem, once one is seen (then for good); None while the broker is fine or planned down."""
         if self.problem is not None:
             return self.problem
-        now = SimClock.wall_now()
+        now = WallClock.wall_now()
         if now - self._last < _EVERY_S:
             return None
         self._last = now

@@ -1,8 +1,10 @@
 """Starts the simulated actors of one run on a bus, in this process.
 
 Used by ``secours run`` (long-lived, for people and external relays) and by the drill runner.
-The run is announced on ``secours.control`` (clock epoch and speed, seed, configuration) so that
-services started in other processes (``secours run --join``) share the same clock and world.
+The run is announced on ``secours.control`` (clock, seed, configuration). A wall-clock run's
+services started in other processes (``secours run --join``) share its clock and world through it;
+a stepped run (``stepped=True``, the drill runner's default) keeps every service in this process,
+because its clock moves only when the services it counts are done (:mod:`secours.stepper`).
 """
 
 from __future__ import annotations
@@ -11,20 +13,23 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 
 from secours.bus import TopicToCreate
 from secours.bus.kafka import KafkaBus
+from secours.bus.ledger import Ledger
 from secours.bus.settings import ClientSettings
 from secours.checkpoint import CHANGELOG, StateStore
-from secours.clock import SimClock
+from secours.clock import Clock, SteppedClock, WallClock
 from secours.codec import Codec
 from secours.effects import Incoming, Outgoing
 from secours.errors import BrokerUnavailable, UsageError
 from secours.faults.controller import FaultController
 from secours.faults.model import Fault
-from secours.faults.plane import FaultPlane, command
+from secours.faults.plane import FaultPlane, FaultTimeline, command
 from secours.faults.signing import control_key
 from secours.runtime import ServiceContext
+from secours.stepper import Stepper
 from secours.topics import TopicCatalog
 from secours.wire import AubetteQuery, DeltaLodging, DeltaRelease, RunAnnouncement
 from secours.world import RunConfig, World
@@ -36,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 CONTROL = "secours.control"
 _LEAD_S = 1.0  # wall seconds between the announcement and simulated time zero: services subscribe first
+_READY_S = 120.0  # wall seconds a stepped run's services get to start (or restart) and read their input
 
 
 def select_services(
@@ -65,10 +71,11 @@ class Simulation:
         services: Sequence[str],
         *,
         run_id: str | None = None,
-        clock: SimClock | None = None,
+        clock: WallClock | None = None,
         harness: bool = True,
         drill_json: str = "",
         live: bool = False,
+        stepped: bool = False,
     ) -> None:
         self.settings = settings
         self.config = config
@@ -78,8 +85,16 @@ class Simulation:
         self.codec = Codec()
         self.catalog = TopicCatalog.load()
         self.catalog.check_schemas(self.codec.schema_names)
-        self.bus = KafkaBus(settings)
-        self.clock = clock
+        # A stepped run counts what it writes and reads (its ledger), and its stepper hands out time.
+        self.stepper: Stepper | None = None
+        self.clock: Clock | None = clock
+        if stepped:
+            if clock is not None or not harness:
+                raise UsageError("a stepped run keeps its own clock: it cannot join another run's")
+            stepped_clock = SteppedClock(config.start, timedelta(seconds=config.transit_s))
+            self.stepper = Stepper(stepped_clock, Ledger(settings.prefix))
+            self.clock = stepped_clock
+        self.bus = KafkaBus(settings, self.stepper.ledger if self.stepper is not None else None)
         self.harness = harness
         self.drill_json = drill_json
         self.faults = FaultController(config.start, self.catalog, actors_of(self.world))
@@ -107,7 +122,7 @@ class Simulation:
         changelogs = CHANGELOG.split("{")[0]
         return [t.name for t in self.topics() if not t.name.startswith(changelogs)]
 
-    async def start(self, faults: Sequence[Fault] = ()) -> SimClock:
+    async def start(self, faults: Sequence[Fault] = ()) -> Clock:
         # Checkpoints cost CPU on every batch: only where a service may be killed and restarted.
         # A live run may be sent a crash at any time; a drill names the services its crashes kill.
         if self.settings.checkpoint_s is not None and not self.live:
@@ -116,7 +131,8 @@ class Simulation:
         await self.bus.ensure_topics(self.topics())
         announce = self.clock is None
         if self.clock is None:
-            self.clock = SimClock(self.config.start, SimClock.wall_now() + _LEAD_S, self.config.speed)
+            self.clock = WallClock(self.config.start, WallClock.wall_now() + _LEAD_S, self.config.speed)
+        announce = announce or self.stepper is not None
         if announce:
             await self._announce(self.clock)
         self.plane = FaultPlane(self.bus, self.codec, self.faults, self.clock, key=control_key(), reports=self.harness)
@@ -125,18 +141,48 @@ class Simulation:
             self.faults.add(fault)
             cmd = command(fault, action="INJECT", fault_id=fault.id, issued_by="drill", now=self.config.start)
             await self.plane.publish_command(cmd)
-        self._background.append(asyncio.create_task(self.plane.follow(), name="fault-plane"))
         if self.harness:
             self.plane.hooks.append(self._crash_hook)
-            self._background.append(asyncio.create_task(self.plane.run_harness(), name="fault-harness"))
+        if self.stepper is not None:
+            # The drill's timeline is the only source of faults: nobody types a command into a run
+            # that goes as fast as the machine, and no other process takes part in it.
+            timeline = FaultTimeline(self.plane)
+            self.stepper.join(timeline)
+            self.stepper.boundary = timeline.boundary
+        else:
+            self._background.append(asyncio.create_task(self.plane.follow(), name="fault-plane"))
+            if self.harness:
+                self._background.append(asyncio.create_task(self.plane.run_harness(), name="fault-harness"))
         for name in self.services:
             self._launch(name, fresh=announce)
         return self.clock
 
+    async def ready(self) -> None:
+        """A stepped run: wait until every service has started and read what is already written."""
+        for name in list(self.contexts):
+            await self._until_ready(name)
+
+    async def _until_ready(self, name: str) -> None:
+        ctx, task = self.contexts[name], self._tasks[name]
+        wait = asyncio.create_task(ctx.ready.wait())
+        try:
+            await asyncio.wait({wait, task}, timeout=_READY_S, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            wait.cancel()
+        if ctx.ready.is_set():
+            return
+        if task.done():
+            error = None if task.cancelled() else task.exception()
+            raise BrokerUnavailable(f"service {name} stopped while starting: {error or 'cancelled'}")
+        raise BrokerUnavailable(f"service {name} did not start within {_READY_S:.0f} wall s")
+
     def _launch(self, name: str, *, fresh: bool = False) -> None:
         """Start ``name``; ``fresh``: the first instance of a new run (it has no checkpoint to load)."""
         assert self.clock is not None
-        ctx = ServiceContext(name, self.bus, self.codec, self.catalog, self.clock, self.world, self.faults)
+        ctx = ServiceContext(
+            name, self.bus, self.codec, self.catalog, self.clock, self.world, self.faults, stepper=self.stepper
+        )
+        ctx.order = list(REGISTRY).index(name)
         if name in self.checkpointed and self.settings.checkpoint_s is not None:
             ctx.store = StateStore(
                 self.bus, self.codec, name, self.run_id, {"world": self.world}, control_key(),
@@ -159,16 +205,21 @@ class Simulation:
             # checkpoints, an empty state that reads on from the last committed offsets).
             self._launch(name)
             self.crashes.append((name, "restarted"))
+            if self.stepper is not None:
+                await self._until_ready(name)  # in the run before the next step: restored, caught up
 
-    async def _announce(self, clock: SimClock) -> None:
+    async def _announce(self, clock: Clock) -> None:
+        wall = clock if isinstance(clock, WallClock) else None
         ann = RunAnnouncement(
             run_id=self.run_id,
             epoch_sim=clock.epoch_sim,
-            epoch_wall_ms=int(clock.epoch_wall * 1000),
-            speed=clock.speed,
+            epoch_wall_ms=int(wall.epoch_wall * 1000) if wall else 0,
+            speed=wall.speed if wall else self.config.speed,
             seed=self.config.seed,
             config_json=self.config.model_dump_json(),
             drill_json=self.drill_json,
+            clock=clock.kind,
+            transit_ms=0 if wall else int(self.config.transit_s * 1000),
         )
         ctx = ServiceContext("runner", self.bus, self.codec, self.catalog, clock, self.world)
         await ctx.publish([Outgoing(CONTROL, self.run_id, self.run_id, "runner", ann)])
@@ -242,7 +293,7 @@ def actors_of(world: World) -> Callable[[str, Incoming], set[str]]:
     return find
 
 
-async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.0) -> tuple[RunConfig, SimClock, str]:
+async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.0) -> tuple[RunConfig, WallClock, str]:
     """For ``secours run --join``: the newest run announced on the control topic."""
     bus = KafkaBus(settings)
     codec = Codec()
@@ -250,8 +301,8 @@ async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.
     try:
         sub = await bus.subscribe(None, [CONTROL])
         latest: RunAnnouncement | None = None
-        deadline = SimClock.wall_now() + timeout_s
-        while SimClock.wall_now() < deadline:
+        deadline = WallClock.wall_now() + timeout_s
+        while WallClock.wall_now() < deadline:
             for record in await sub.poll(0.5):
                 msg = codec.decode(record.value)
                 if isinstance(msg, RunAnnouncement):
@@ -260,8 +311,13 @@ async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.
                 break
         if latest is None:
             raise BrokerUnavailable(f"no run announced on {CONTROL} within {timeout_s:.0f} s")
+        if latest.clock != "wall":
+            raise UsageError(
+                f"run {latest.run_id} has a {latest.clock} clock, which moves only with the services of its own "
+                "process: another process cannot join it (run the drill with --clock wall to share it)"
+            )
         config = RunConfig.model_validate_json(latest.config_json)
-        clock = SimClock(latest.epoch_sim, latest.epoch_wall_ms / 1000, latest.speed)
+        clock = WallClock(latest.epoch_sim, latest.epoch_wall_ms / 1000, latest.speed)
         return config, clock, latest.run_id
     finally:
         await bus.stop()

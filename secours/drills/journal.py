@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from secours.bus import Bus, Record
-from secours.clock import SimClock, format_sim, parse_sim
+from secours.clock import Clock, format_sim, parse_sim, sleep_wall, wall_now
 from secours.codec import Codec
 from secours.errors import CodecError, UsageError
 from secours.topics import TopicCatalog
@@ -125,11 +125,14 @@ class Recorder:
     fault is the broker itself, its record reaches the topic late or not at all.
     """
 
-    def __init__(self, bus: Bus, codec: Codec, catalog: TopicCatalog, clock: SimClock, out: IO[str] | None) -> None:
+    def __init__(self, bus: Bus, codec: Codec, catalog: TopicCatalog, clock: Clock, out: IO[str] | None) -> None:
         self.bus, self.codec, self.catalog, self.clock = bus, codec, catalog, clock
         self.out = out
         self.entries: list[Entry] = []
-        self.last_record_wall = clock.wall_now()
+        self.last_record_wall = wall_now()
+        # A stepped run's journal is read once the run is over (collect): faults noted meanwhile wait.
+        self.deferred = clock.kind == "stepped"
+        self._noted: list[Entry] = []
         self.listeners: list[Callable[[Entry], None]] = []
         self._faults_seen: set[tuple[Any, Any]] = set()
 
@@ -147,13 +150,15 @@ class Recorder:
 
     def note_fault(self, event: FaultEvent) -> None:
         data: dict[str, Any] = json.loads(json.dumps(event.model_dump(), default=_json_default))
-        self._keep(
-            Entry(
-                topic="secours.faults", partition=-1, offset=-1, wall_ms=int(self.clock.wall_now() * 1000),
-                key=event.fault_id, ce_id=f"{event.fault_id}/{event.phase}", ce_type=event.ce_type,
-                source="harness", time=event.at, subject=event.fault_id, data=data,
-            )
+        entry = Entry(
+            topic="secours.faults", partition=-1, offset=-1, wall_ms=int(wall_now() * 1000),
+            key=event.fault_id, ce_id=f"{event.fault_id}/{event.phase}", ce_type=event.ce_type,
+            source="harness", time=event.at, subject=event.fault_id, data=data,
         )  # fmt: skip
+        if self.deferred:
+            self._noted.append(entry)
+        else:
+            self._keep(entry)
 
     async def run(self, topics: Sequence[str]) -> None:
         sub = await self.bus.subscribe(None, topics)
@@ -161,16 +166,33 @@ class Recorder:
             while True:
                 records = await sub.poll(0.2, max_records=2000)
                 if any(r.topic not in _PERIODIC for r in records):
-                    self.last_record_wall = self.clock.wall_now()
+                    self.last_record_wall = wall_now()
                 for record in records:
                     self._keep(decode_entry(self.codec, self.catalog, record))
         finally:
             await sub.close()
 
+    async def collect(self, topics: Sequence[str], ends: dict[tuple[str, int], int]) -> None:
+        """A stepped run, once it is over: read every record it wrote to ``topics`` in one pass (its
+        ledger's ``ends`` say where each partition ends) and keep them in simulated-time order.
+
+        Live, the journal's reader would be one more consumer to wait for at every step; read once
+        at the end, it costs a few large fetches. The order is that of the instants (faults noted at
+        an instant first), then of the partitions: the same on every run of the drill.
+        """
+        wanted = set(topics)
+        records = await self.bus.read_upto({tp: end for tp, end in ends.items() if tp[0] in wanted})
+        entries = [*self._noted, *(decode_entry(self.codec, self.catalog, r) for r in records)]
+        self._noted = []
+        floor = self.clock.epoch_sim
+        entries.sort(key=lambda e: (e.time or floor, e.partition >= 0, e.topic, e.partition, e.offset))
+        for entry in entries:
+            self._keep(entry)
+
     def busy(self, window_s: float = 5.0) -> str:
         """What arrived in the last ``window_s`` wall seconds (periodic topics aside), most first:
         the one line that says why a run did not fall quiet."""
-        since_ms = (self.clock.wall_now() - window_s) * 1000
+        since_ms = (wall_now() - window_s) * 1000
         seen = Counter(
             f"{e.topic} {e.ce_type}"
             for e in reversed(self.entries[-5000:])
@@ -180,11 +202,11 @@ class Recorder:
 
     async def until_quiet(self, quiet_s: float, timeout_s: float) -> bool:
         """Wait until no record has arrived for ``quiet_s`` wall seconds; False on timeout."""
-        start = self.clock.wall_now()
-        while self.clock.wall_now() - start < timeout_s:
-            if self.clock.wall_now() - self.last_record_wall >= quiet_s:
+        start = wall_now()
+        while wall_now() - start < timeout_s:
+            if wall_now() - self.last_record_wall >= quiet_s:
                 return True
-            await self.clock.sleep_wall(0.1)
+            await sleep_wall(0.1)
         return False
 
 

@@ -28,7 +28,15 @@ class Drill(BaseModel):
     description: str = ""
     scenarios: tuple[str, ...] = ()
     seed: int = 1
-    speed: float = Field(1200.0, gt=0, description="simulated seconds per wall second")
+    speed: float = Field(
+        1200.0, gt=0, description="simulated seconds per wall second, on the wall clock (--clock wall) only"
+    )
+    transit_s: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="on the stepped clock, simulated seconds a record takes from its writer to its readers",
+    )
     start: str = "2026-03-02T00:00:00Z"
     duration_hours: float = Field(24.0, gt=0)
     traffic: Traffic = Traffic()
@@ -58,6 +66,7 @@ class Drill(BaseModel):
             {
                 "seed": self.seed,
                 "speed": self.speed,
+                "transit_s": self.transit_s,
                 "start": self.start,
                 "duration_hours": self.duration_hours,
                 "traffic": self.traffic,

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from secours.bus.brokers import RunningBroker
 from secours.bus.settings import ClientSettings
-from secours.clock import SimClock, format_sim
+from secours.clock import Clock, ClockKind, WallClock, format_sim, sleep_wall, wall_now
 from secours.drills.brokerwatch import BrokerWatch
 from secours.drills.engine import CONTROL, Simulation, select_services
 from secours.drills.journal import Recorder
@@ -30,13 +30,16 @@ from secours.errors import UsageError
 from secours.faults.model import BrokerKillFault, BrokerPauseFault, Fault, NetworkFault
 from secours.faults.plane import Hook
 from secours.faults.proxy import TcpProxy
+from secours.stepper import Stepper, StepStalled
 
-__all__ = ["DrillResult", "lifecycle_hook", "run_drill"]
+__all__ = ["ClockChoice", "DrillResult", "choose_clock", "lifecycle_hook", "run_drill"]
 
 logger = logging.getLogger(__name__)
 
 _STOP_TIMEOUT_S = 30.0  # wall seconds the services get to stop; beyond, the broker is gone and they are left
 _BROKER_BACK_S = 60.0  # wall seconds a broker killed by a fault may take to come back before it is "lost"
+_WALL_KINDS = frozenset({"broker_pause", "broker_kill", "network"})  # faults that act in wall time
+_SHOW_EVERY_S = 0.2  # wall seconds between two updates of the progress bar
 
 
 @dataclass
@@ -53,15 +56,17 @@ class DrillResult:
 class _Progress:
     """A progress bar of simulated time on stderr (a line every 10 % when not a terminal)."""
 
-    def __init__(self, clock: SimClock, drill: Drill, stream: TextIO, enabled: bool) -> None:
+    def __init__(self, clock: Clock, drill: Drill, stream: TextIO, enabled: bool) -> None:
         self.clock, self.drill, self.stream, self.enabled = clock, drill, stream, enabled
         self.config = drill.run_config()
         self.total = drill.duration_hours * 3600
         self.last_decile = -1
+        self.last_shown = 0.0
 
     def show(self, records: int, faults: int) -> None:
-        if not self.enabled:
+        if not self.enabled or wall_now() - self.last_shown < _SHOW_EVERY_S:
             return
+        self.last_shown = wall_now()
         now = self.clock.now()
         done = min(1.0, max(0.0, (now - self.config.start).total_seconds() / self.total))
         shown = min(max(now, self.config.start), self.config.end)
@@ -111,8 +116,10 @@ def lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hook
     return hook
 
 
-def _broker_fault_live(sim: Simulation, clock: SimClock) -> bool:
+def _broker_fault_live(sim: Simulation, clock: Clock) -> bool:
     """Whether a fault of the drill acts on the broker now (or just did: it takes a moment to come back)."""
+    if not isinstance(clock, WallClock):
+        return False  # a stepped run has no fault that acts on the broker (see choose_clock)
     now = clock.now()
     grace = timedelta(seconds=_BROKER_BACK_S * clock.speed)
     return any(
@@ -120,6 +127,30 @@ def _broker_fault_live(sim: Simulation, clock: SimClock) -> bool:
         for a in sim.faults.faults.values()
         if a.start <= now
     )
+
+
+ClockChoice = Literal["auto", "stepped", "wall"]
+
+
+def choose_clock(drill: Drill, requested: ClockChoice, elsewhere: Sequence[str] = ()) -> tuple[ClockKind, str]:
+    """The clock a drill runs on, and why when it is not the one asked for.
+
+    Stepped by default. Faults that act on the broker process or the network act in wall time (a
+    process paused, a connection cut), and services in other processes read the wall clock: those
+    drills run on the wall clock; asked for the stepped clock, they are refused with the reason.
+    """
+    walled = [f for f in drill.faults if f.kind in _WALL_KINDS]
+    reason = ""
+    if walled:
+        f = walled[0]
+        reason = f"fault {f.id} ({f.kind}) acts on the broker or the network, in wall time"
+    elif elsewhere:
+        reason = f"services run in other processes ({', '.join(elsewhere)}), which read the wall clock"
+    if requested == "stepped" and reason:
+        raise UsageError(f"--clock stepped: {reason}; run this drill with --clock wall")
+    if requested == "wall":
+        return "wall", ""
+    return ("wall", reason) if reason else ("stepped", "")
 
 
 async def run_drill(
@@ -132,82 +163,151 @@ async def run_drill(
     proxy_port: int | None = None,
     progress: bool = True,
     elsewhere: Sequence[str] = (),
+    clock: ClockChoice = "auto",
 ) -> DrillResult:
     """Run ``drill``. With ``proxy_port`` (the port ``launched`` advertises), services reach the
     broker through a loopback proxy that network faults disturb. Services named in ``elsewhere``
     are not started here: other processes run them (``secours run --join``)."""
+    kind, why = choose_clock(drill, clock, elsewhere)
+    if why:
+        logger.warning("%s runs on the wall clock at x%g: %s", drill.drill, drill.speed, why)
     proxy = TcpProxy("127.0.0.1", launched.port, listen_port=proxy_port) if launched and proxy_port else None
     check_fault_support(drill.faults, launched, proxy)
     if proxy is not None:
         await proxy.start()
     try:
-        return await _run(drill, settings, out_dir, broker, launched, proxy, progress, elsewhere)
+        play = _Play(drill, settings, broker, launched, proxy, progress, elsewhere, kind == "stepped")
+        return await play.run(out_dir)
     finally:
         if proxy is not None:
             await proxy.stop()
 
 
-async def _run(
-    drill: Drill,
-    settings: ClientSettings,
-    out_dir: Path,
-    broker: str,
-    launched: RunningBroker | None,
-    proxy: TcpProxy | None,
-    progress: bool,
-    elsewhere: Sequence[str],
-) -> DrillResult:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
-    except OSError as exc:
-        raise UsageError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
-    config = drill.run_config()
-    services = [s for s in select_services(for_config=config) if s not in elsewhere]
-    sim = Simulation(settings, config, services, drill_json=drill.model_dump_json())
-    wall_start = SimClock.wall_now()
-    with (out_dir / "journal.jsonl").open("w", encoding="utf-8") as journal:
-        clock = await sim.start(drill.faults)
-        recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, journal)
-        assert sim.plane is not None
-        sim.plane.observers.append(recorder.note_fault)
-        sim.plane.hooks.append(lifecycle_hook(launched, proxy))
-        rec_task = asyncio.create_task(recorder.run(sim.journal_topics()), name="journal")
-        bar = _Progress(clock, drill, sys.stderr, progress)
-        watch = BrokerWatch(sim.bus, CONTROL, launched, lambda: _broker_fault_live(sim, clock))
-        lost: str | None = None
+class _Play:
+    """One drill's run, from starting the services to the report folder."""
+
+    def __init__(
+        self,
+        drill: Drill,
+        settings: ClientSettings,
+        broker: str,
+        launched: RunningBroker | None,
+        proxy: TcpProxy | None,
+        progress: bool,
+        elsewhere: Sequence[str],
+        stepped: bool,
+    ) -> None:
+        self.drill, self.settings, self.broker = drill, settings, broker
+        self.launched, self.proxy, self.progress = launched, proxy, progress
+        self.config = drill.run_config()
+        services = [s for s in select_services(for_config=self.config) if s not in elsewhere]
+        self.sim = Simulation(settings, self.config, services, drill_json=drill.model_dump_json(), stepped=stepped)
+        self.lost: str | None = None
+        self.stalled: str | None = None
+        self.busy = ""
+
+    async def run(self, out_dir: Path) -> DrillResult:
         try:
-            while clock.now() < config.end and not sim.failed():
+            out_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
+        except OSError as exc:
+            raise UsageError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
+        sim, config = self.sim, self.config
+        wall_start = wall_now()
+        with (out_dir / "journal.jsonl").open("w", encoding="utf-8") as journal:
+            clock = await sim.start(self.drill.faults)
+            recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, journal)
+            assert sim.plane is not None
+            sim.plane.observers.append(recorder.note_fault)
+            sim.plane.hooks.append(lifecycle_hook(self.launched, self.proxy))
+            bar = _Progress(clock, self.drill, sys.stderr, self.progress)
+            watch = BrokerWatch(sim.bus, CONTROL, self.launched, lambda: _broker_fault_live(sim, clock))
+            try:
+                if sim.stepper is not None:
+                    await self._stepped(sim.stepper, recorder, bar, watch)
+                else:
+                    await self._wall(clock, recorder, bar, watch)
+            finally:
+                bar.close()
+                failed = sim.failed()
+                try:
+                    await asyncio.wait_for(sim.stop(), _STOP_TIMEOUT_S)
+                except TimeoutError:
+                    logger.warning("the services did not stop within %s s (the broker is gone)", _STOP_TIMEOUT_S)
+        wall_seconds = wall_now() - wall_start
+        outcome = judge(self.drill, sim.world, recorder.entries, wall_seconds, config.end)
+        stopped = [f"services stopped with an error: {', '.join(failed)}"] if failed else []
+        for problem in (*stopped, *(p for p in (self.lost, self.stalled) if p)):
+            outcome.verdict = "fail"
+            outcome.expectation_met = False
+            outcome.problems.insert(0, problem)
+        if self.busy:
+            outcome.problems.append(f"topics were still busy 120 s after the end of simulated time: {self.busy}")
+        summary = _summary(self.drill, outcome, sim, self.settings, self.broker, wall_seconds, len(recorder.entries))
+        (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        write_reports(outcome.report, out_dir)
+        return DrillResult(summary, outcome, out_dir)
+
+    async def _wall(self, clock: Clock, recorder: Recorder, bar: _Progress, watch: BrokerWatch) -> None:
+        """Simulated time runs with the wall clock: look after the run until its end, then drain."""
+        sim = self.sim
+        rec_task = asyncio.create_task(recorder.run(sim.journal_topics()), name="journal")
+        try:
+            while clock.now() < self.config.end and not sim.failed():
                 bar.show(len(recorder.entries), len(sim.faults.live(clock.now())))
-                lost = await watch.check()
-                if lost is not None:
+                self.lost = await watch.check()
+                if self.lost is not None:
                     break
-                await clock.sleep_wall(0.25)
+                await sleep_wall(0.25)
             bar.show(len(recorder.entries), len(sim.faults.live(clock.now())))
-            drained = lost is not None or await recorder.until_quiet(quiet_s=2.0, timeout_s=120.0)
-            busy = "" if drained else recorder.busy()
+            drained = self.lost is not None or await recorder.until_quiet(quiet_s=2.0, timeout_s=120.0)
+            self.busy = "" if drained else recorder.busy()
         finally:
-            bar.close()
-            failed = sim.failed()
             rec_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await rec_task
-            try:
-                await asyncio.wait_for(sim.stop(), _STOP_TIMEOUT_S)
-            except TimeoutError:
-                logger.warning("the services did not stop within %s s (the broker is gone)", _STOP_TIMEOUT_S)
-    wall_seconds = SimClock.wall_now() - wall_start
-    outcome = judge(drill, sim.world, recorder.entries, wall_seconds, config.end)
-    stopped = [f"services stopped with an error: {', '.join(failed)}"] if failed else []
-    for problem in (*stopped, *([lost] if lost else [])):
-        outcome.verdict = "fail"
-        outcome.expectation_met = False
-        outcome.problems.insert(0, problem)
-    if not drained:
-        outcome.problems.append(f"topics were still busy 120 s after the end of simulated time: {busy}")
-    summary = _summary(drill, outcome, sim, settings, broker, wall_seconds, len(recorder.entries))
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    write_reports(outcome.report, out_dir)
-    return DrillResult(summary, outcome, out_dir)
+
+    async def _stepped(self, stepper: Stepper, recorder: Recorder, bar: _Progress, watch: BrokerWatch) -> None:
+        """Simulated time moves step by step, as fast as the run's work goes; the journal is read at the end."""
+        sim, clock = self.sim, stepper.clock
+        await sim.ready()
+
+        def shown() -> None:
+            bar.show(stepper.ledger.written, len(sim.faults.live(clock.now())))
+
+        steps = asyncio.create_task(stepper.run(self.config.end, on_step=shown), name="steps")
+        try:
+            while not steps.done():
+                await asyncio.wait({steps}, timeout=0.5)
+                if sim.failed():
+                    break
+                self.lost = await watch.check()
+                if self.lost is not None:
+                    break
+            if steps.done():
+                steps.result()
+            shown()
+        except StepStalled as exc:
+            self.stalled = str(exc)
+        finally:
+            steps.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StepStalled):
+                await steps
+        if self.lost is None:
+            await recorder.collect(sim.journal_topics(), stepper.ledger.ends)
+
+
+def _clock_figures(sim: Simulation) -> dict[str, Any]:
+    """Which clock ran, and what it took: a stepped run's steps, a wall run's speed."""
+    stepper = sim.stepper
+    if stepper is None:
+        return {"clock": "wall", "speed": sim.config.speed}
+    return {
+        "clock": "stepped",
+        "steps": stepper.steps,
+        "transit_s": stepper.transit,
+        "quiet_wait_s": round(stepper.waited_s, 2),
+        "records_written": stepper.ledger.written,
+    }
 
 
 def _summary(
@@ -241,7 +341,7 @@ def _summary(
                 "bootstrap": settings.bootstrap,
                 "topic_prefix": settings.prefix,
                 "seed": config.seed,
-                "speed": config.speed,
+                **_clock_figures(sim),
                 "sim_start": format_sim(config.start),
                 "sim_end": format_sim(config.end),
             },

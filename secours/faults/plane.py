@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from secours.bus import Bus, Record
-from secours.clock import SimClock
+from secours.clock import Clock, WallClock
 from secours.codec import Codec
 from secours.effects import Outgoing
 from secours.errors import BrokerUnavailable, CodecError
@@ -28,7 +28,7 @@ from secours.faults.signing import SIGNATURE_HEADER, sign, verify
 from secours.runtime import DLQ, headers_for
 from secours.wire import DeadLetter, FaultCommand, FaultEvent
 
-__all__ = ["FAULTS", "FaultPlane", "Hook", "command", "command_record"]
+__all__ = ["FAULTS", "FaultPlane", "FaultTimeline", "Hook", "command", "command_record"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class FaultPlane:
         bus: Bus,
         codec: Codec,
         controller: FaultController,
-        clock: SimClock,
+        clock: Clock,
         *,
         key: bytes | None = None,
         reports: bool = False,
@@ -137,14 +137,18 @@ class FaultPlane:
         self._changed.set()
 
     async def run_harness(self) -> None:
-        """Announce starts and ends at their simulated times, and run the lifecycle hooks."""
+        """Announce starts and ends at their simulated times, and run the lifecycle hooks (a
+        wall-clock run; in a stepped run, :class:`FaultTimeline` does it between steps)."""
+        clock = self.clock
+        if not isinstance(clock, WallClock):
+            raise TypeError("run_harness paces a wall-clock run; a stepped run has a FaultTimeline")
         while True:
             self._changed.clear()
-            now = self.clock.now()
+            now = clock.now()
             for active in list(self.controller.faults.values()):
                 await self._maybe(active, now)
             upcoming = [t for a in self.controller.faults.values() for t in (a.start, a.until) if t and t > now]
-            wait = self.clock.wall_at(min(upcoming)) - self.clock.wall_now() if upcoming else 0.5
+            wait = clock.wall_at(min(upcoming)) - clock.wall_now() if upcoming else 0.5
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=max(0.005, min(wait, 0.5)))
 
@@ -180,3 +184,42 @@ class FaultPlane:
         out = Outgoing(FAULTS, f.id, f"{f.id}/{phase}", "harness", event, f.id)
         # Not awaited: while the broker is paused or killed the record waits in the producer.
         await self.bus.publish(FAULTS, f.id.encode(), self.codec.encode(event), headers_for(out, at))
+
+
+class FaultTimeline:
+    """The harness in a stepped run: each fault's start and end, at its own instant, between steps.
+
+    A stepped run takes its faults from the drill's timeline only (nobody can type a command into a
+    run that goes as fast as the machine), so the plane follows no control topic there.
+    """
+
+    name = "faults"
+    order = -1  # first in every step: a fault that starts at an instant holds for what happens at it
+
+    def __init__(self, plane: FaultPlane) -> None:
+        self.plane = plane
+
+    def _transitions(self) -> list[tuple[datetime, int, str, ActiveFault]]:
+        out: list[tuple[datetime, int, str, ActiveFault]] = []
+        for n, active in enumerate(self.plane.controller.faults.values()):
+            out.append((active.start, n, "START", active))
+            if active.until is not None:
+                out.append((active.until, n, "END", active))
+        out.sort(key=lambda item: (item[0], item[1], item[2] != "START"))
+        return out
+
+    def next_due(self) -> datetime | None:
+        announced = self.plane._announced
+        return next((t for t, _, phase, a in self._transitions() if (a.fault.id, phase) not in announced), None)
+
+    def boundary(self, after: datetime) -> datetime | None:
+        """The first start or end of a fault after ``after``: a step ends there."""
+        return next((t for t, _, _, _ in self._transitions() if t > after), None)
+
+    async def advance(self, until: datetime) -> None:
+        for at, _, phase, active in self._transitions():
+            if at < until and (active.fault.id, phase) not in self.plane._announced:
+                await self.plane._maybe(active, at)
+
+    async def settle(self) -> None:
+        return None

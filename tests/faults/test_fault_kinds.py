@@ -34,7 +34,7 @@ import pytest
 from secours.bus.brokers import RunningBroker, free_port, java_available, start_broker
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
-from secours.clock import SimClock, parse_sim
+from secours.clock import WallClock, parse_sim
 from secours.drills.engine import Simulation, select_services
 from secours.drills.journal import Entry, Recorder, decode_entry
 from secours.drills.runner import lifecycle_hook
@@ -85,7 +85,7 @@ class Outcome:
     config: RunConfig
     fault: Fault
     sim: Simulation
-    clock: SimClock
+    clock: WallClock
     entries: list[Entry]
     received: list[float]  # wall time (unix s) the recorder got each entry, parallel to ``entries``
     marks: dict[str, float] = field(default_factory=dict)  # wall times noted by the test's own hooks
@@ -164,7 +164,7 @@ async def run_world(
     clock = await sim.start(faults=[one_fault])
     recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, None)
     received: list[float] = []
-    recorder.listeners.append(lambda _entry: received.append(SimClock.wall_now()))
+    recorder.listeners.append(lambda _entry: received.append(WallClock.wall_now()))
     outcome = Outcome(config, one_fault, sim, clock, recorder.entries, received)
     assert sim.plane is not None
     sim.plane.observers.append(recorder.note_fault)
@@ -175,7 +175,7 @@ async def run_world(
     try:
         while clock.now() < config.end or not done(outcome):
             assert not sim.failed(), f"services stopped with an error: {sim.failed()}"
-            assert SimClock.wall_now() < clock.wall_at(config.end) + 90, "still not done 90 s after the end"
+            assert WallClock.wall_now() < clock.wall_at(config.end) + 90, "still not done 90 s after the end"
             await clock.sleep_wall(0.1)
         quiet = await recorder.until_quiet(quiet_s=1.5, timeout_s=120)
         assert quiet, f"topics still busy 120 s after the end: {recorder.busy()}"
@@ -460,7 +460,7 @@ async def test_crash_kills_the_service_and_restarts_it_from_its_offsets(settings
 
     def note(out: Outcome) -> Sequence[Hook]:
         async def mark(f: Fault, phase: str) -> None:  # after the engine's crash hook: dead / restarted
-            out.marks[phase] = SimClock.wall_now()
+            out.marks[phase] = WallClock.wall_now()
 
         return [mark]
 
@@ -509,7 +509,7 @@ def marker(out: Outcome) -> Hook:
     """A hook that notes when the hooks before it are done, at the fault's start and end."""
 
     async def mark(f: Fault, phase: str) -> None:
-        out.marks[phase] = SimClock.wall_now()
+        out.marks[phase] = WallClock.wall_now()
 
     return mark
 

@@ -138,8 +138,15 @@ _TRAIL_OF = {
 
 
 def _trails(ix: JournalIndex) -> dict[str, _Trail]:
+    """Each movement's records in time order, each message once: a record read again with the id
+    of one already there is that message delivered twice (a service restarted from a checkpoint
+    sends again what it sent after it), not a second stamp or a second notification."""
     out: dict[str, _Trail] = {}
+    seen: set[str] = set()
     for e in sorted((e for e in ix.entries if e.ce_type in _TRAIL_OF and e.time is not None), key=_at):
+        if e.ce_id in seen:
+            continue
+        seen.add(e.ce_id)
         name = _TRAIL_OF[e.ce_type]
         if name == "msgs" and e.data["ie"] in NOTIFICATIONS and not _ecs_up(ix, _at(e)):
             name = "lost"
