@@ -33,13 +33,13 @@ import hmac
 import io
 import logging
 import pickle
-import time
 import zlib
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
 from secours.bus import Bus, Record
+from secours.clock import wall_now
 from secours.codec import Codec
 from secours.errors import CodecError
 from secours.wire import ReadPosition, StateChunk
@@ -145,15 +145,15 @@ class StateStore:
 
     def due(self) -> bool:
         """Whether a checkpoint may be taken now: the time its predecessor cost is paid back."""
-        return time.monotonic() >= self._next_at
+        return wall_now() >= self._next_at
 
     def wait_s(self) -> float:
         """Wall seconds until the next checkpoint may be taken."""
-        return max(0.0, self._next_at - time.monotonic())
+        return max(0.0, self._next_at - wall_now())
 
     def capture(self, state: dict[str, Any], positions: Positions) -> list[StateChunk]:
         """The checkpoint's pieces, taken now (synchronously, so the state and positions agree)."""
-        began = time.monotonic()
+        began = wall_now()
         blob = dump_state(state, self.shared)
         digest = hashlib.sha256(blob).hexdigest()
         mac = hmac.new(self.key, blob, hashlib.sha256).hexdigest() if self.key else None
@@ -173,7 +173,7 @@ class StateStore:
             )
             for i in range(count)
         ]
-        cost = time.monotonic() - began
+        cost = wall_now() - began
         # A small state is checkpointed after every batch: the fewer batches a restart handles again,
         # the fewer records it sends twice. A large one waits until its cost is paid back.
         spacing = cost / _BUDGET if cost > _FREE_S else 0.0

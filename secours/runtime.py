@@ -576,7 +576,9 @@ class ServiceContext:
                 await self.dead_letter(record, f"cannot handle {incoming.message.ce_type}: {exc}", now)
             return
         self.handled += 1
-        await self.apply(effects, now)
+        # Stepped: what the input causes happens at its instant. Wall: it is sent now, also when the
+        # input is read again after a restart at the instant it was first sent (see _replay).
+        await self.apply(effects, now if self.stepper is not None else None)
 
     async def _replay_held(self, logic: Logic, now: datetime | None = None) -> None:
         """Input held by a scoped queue-and-replay fault is processed once that fault has ended."""

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from secours.clock import WallClock, format_sim, parse_sim
+from secours.clock import SteppedClock, WallClock, format_sim, parse_sim
 
 EPOCH = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -37,3 +39,35 @@ def test_format_round_trip() -> None:
     t = EPOCH + timedelta(seconds=1.5)
     assert format_sim(t) == "2026-03-02T00:00:01.500Z"
     assert parse_sim(format_sim(t)) == t
+
+
+def test_a_stepped_clock_moves_only_when_told_and_never_back() -> None:
+    clock = SteppedClock(EPOCH, timedelta(seconds=5))
+    assert clock.kind == "stepped" and clock.now() == EPOCH
+    clock.advance(EPOCH + timedelta(hours=30))
+    clock.advance(EPOCH + timedelta(hours=1))  # the past: ignored
+    assert clock.now() == EPOCH + timedelta(hours=30)
+    assert clock.epoch_sim == EPOCH and clock.transit == timedelta(seconds=5)
+
+
+def test_invalid_stepped_clocks_are_refused() -> None:
+    with pytest.raises(ValueError, match="transit"):
+        SteppedClock(EPOCH, timedelta(0))
+    with pytest.raises(ValueError, match="timezone"):
+        SteppedClock(datetime(2026, 3, 2), timedelta(seconds=1))
+
+
+def test_only_the_clock_module_reads_the_wall_time() -> None:
+    """Simulated time never comes from the wall outside secours/clock.py: the services, the runtime,
+    the stepper and the drills ask a clock (benchmarks and broker launchers time themselves)."""
+    root = Path(__file__).resolve().parents[1]
+    allowed = {"secours/clock.py"}
+    exempt = ("secours/bench/", "secours/bus/brokers/")  # they time themselves and the processes they start
+    pattern = re.compile(r"\btime\.(time|monotonic|perf_counter)\(|datetime\.now\(|\bloop\.time\(")
+    offenders = []
+    for path in [*(root / "secours").rglob("*.py"), *(root / "services").rglob("*.py")]:
+        rel = path.relative_to(root).as_posix()
+        if rel in allowed or rel.startswith(exempt) or rel == "secours/faults/proxy.py":  # delays bytes on the wire
+            continue
+        offenders += [f"{rel}: {m.group(0)}" for m in pattern.finditer(path.read_text())]
+    assert not offenders, offenders

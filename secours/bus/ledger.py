@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Ledger", "Reader"]
+__all__ = ["TP", "Ledger", "Reader"]
 
 TP = tuple[str, int]  # a logical topic and a partition
 

@@ -217,4 +217,5 @@ class SharedReader:
             self._task = None
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
-            await consumer.stop()
+            with contextlib.suppress(KafkaError):  # a broker already gone: nothing left to close cleanly
+                await consumer.stop()

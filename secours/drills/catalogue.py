@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import sys
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
+from secours.clock import wall_now
 from secours.drills.model import load_drill
 
 __all__ = ["DrillRun", "exclusive", "run_catalogue"]
@@ -51,12 +51,12 @@ async def _one(path: Path, out: Path, argv_broker: list[str], env: dict[str, str
         sys.executable, "-m", "secours.cli.main", "drill", "run", str(path), "--out", str(out), "--no-progress",
         *extra, *argv_broker,
     ]  # fmt: skip
-    started = time.monotonic()
+    started = wall_now()
     proc = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ, **env}
     )
     _, err = await proc.communicate()
-    wall = time.monotonic() - started
+    wall = wall_now() - started
     code = proc.returncode if proc.returncode is not None else -1
     summary_file = out / "summary.json"
     if not summary_file.exists():  # the run broke before judging: say why, in one line
@@ -79,7 +79,7 @@ async def run_catalogue(
     ``broker_args`` are what an exclusive drill's own ``secours drill run`` gets (``--broker kafka``);
     ``extra`` goes to every ``secours drill run`` (``--crash-each``).
     """
-    started = time.monotonic()
+    started = wall_now()
     shared = [f for f in files if not exclusive(f)]
     alone = [f for f in files if exclusive(f)]
     gate = asyncio.Semaphore(jobs)
@@ -102,7 +102,7 @@ async def run_catalogue(
         results.append(result)
     order = {str(f): i for i, f in enumerate(files)}
     results.sort(key=lambda r: order[r.file])
-    return results, time.monotonic() - started
+    return results, wall_now() - started
 
 
 def _progress(r: DrillRun) -> None:

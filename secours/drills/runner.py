@@ -26,7 +26,7 @@ from secours.drills.journal import Recorder
 from secours.drills.model import Drill
 from secours.drills.outcome import Outcome, judge
 from secours.drills.report import write_reports
-from secours.errors import UsageError
+from secours.errors import BrokerUnavailable, UsageError
 from secours.faults.model import BrokerKillFault, BrokerPauseFault, Fault, NetworkFault
 from secours.faults.plane import Hook
 from secours.faults.proxy import TcpProxy
@@ -37,9 +37,12 @@ __all__ = ["ClockChoice", "DrillResult", "choose_clock", "lifecycle_hook", "run_
 logger = logging.getLogger(__name__)
 
 _STOP_TIMEOUT_S = 30.0  # wall seconds the services get to stop; beyond, the broker is gone and they are left
+_GONE_STOP_S = 3.0  # the same once the broker is known to be lost
 _BROKER_BACK_S = 60.0  # wall seconds a broker killed by a fault may take to come back before it is "lost"
 _WALL_KINDS = frozenset({"broker_pause", "broker_kill", "network"})  # faults that act in wall time
 _SHOW_EVERY_S = 0.2  # wall seconds between two updates of the progress bar
+_WATCH_S = 1.0  # wall seconds between two looks at the broker after a stepped run stalled
+_COLLECT_S = 120.0  # wall seconds the journal of a stepped run may take to read back
 
 
 @dataclass
@@ -229,10 +232,12 @@ class _Play:
             finally:
                 bar.close()
                 failed = sim.failed()
+                # With the broker gone, what the producer still holds can never be sent: do not wait for it.
+                stop_s = _GONE_STOP_S if self.lost else _STOP_TIMEOUT_S
                 try:
-                    await asyncio.wait_for(sim.stop(), _STOP_TIMEOUT_S)
+                    await asyncio.wait_for(sim.stop(), stop_s)
                 except TimeoutError:
-                    logger.warning("the services did not stop within %s s (the broker is gone)", _STOP_TIMEOUT_S)
+                    logger.warning("the services did not stop within %s s (the broker is gone)", stop_s)
         wall_seconds = wall_now() - wall_start
         outcome = judge(self.drill, sim.world, recorder.entries, wall_seconds, config.end)
         stopped = [f"services stopped with an error: {', '.join(failed)}"] if failed else []
@@ -288,12 +293,22 @@ class _Play:
             shown()
         except StepStalled as exc:
             self.stalled = str(exc)
+            # A broker that died or came back empty is the likely cause: give the watch its two looks.
+            for _ in range(3):
+                self.lost = self.lost or await watch.check()
+                await sleep_wall(_WATCH_S)
         finally:
             steps.cancel()
             with contextlib.suppress(asyncio.CancelledError, StepStalled):
                 await steps
-        if self.lost is None:
-            await recorder.collect(sim.journal_topics(), stepper.ledger.ends)
+        if self.lost is not None:
+            self.stalled = None  # the broker's loss says it all
+            return
+        try:
+            await asyncio.wait_for(recorder.collect(sim.journal_topics(), stepper.ledger.ends), _COLLECT_S)
+        except (TimeoutError, BrokerUnavailable) as exc:
+            problem = f"the run's records could not be read back from the broker within {_COLLECT_S:.0f} s ({exc})"
+            self.stalled = f"{self.stalled}; {problem}" if self.stalled else problem
 
 
 def _clock_figures(sim: Simulation) -> dict[str, Any]:
