@@ -306,7 +306,7 @@ class KafkaBus:
         if self.ledger is None:
             raise ValueError("a shared subscription needs a bus with a ledger")
         if self._shared is None:
-            self._shared = SharedReader(self.settings, self.ledger, consumer_options(self.settings))
+            self._shared = SharedReader(self.settings, self.ledger, self.settings.client_options())
         try:
             # The producer's metadata, not the shared consumer's: that one knows only its assignment.
             partitions = {t: list(range(await self._partition_count(t))) for t in topics}

@@ -1,13 +1,13 @@
-"""One consumer for every reader of a stepped run: a step costs one fetch, not one per service.
+"""One reader for every service of a stepped run: a step costs one fetch, not one per service.
 
-In a stepped run every service of the process reads through a :class:`SharedReader`: a single
-consumer, without a group, assigned every partition any of them reads. Each service still has a
-subscription of its own (:class:`SharedSubscription`), with its own position in each partition, so a
-service restored from a checkpoint reads again from where it was while the others read on: the
-consumer goes back to the lowest position any subscription needs, and each subscription is handed
-only the records at or after its own position.
+In a stepped run every service of the process reads through a :class:`SharedReader`: one client,
+without a group, fetching for all of them. Each service still has a subscription of its own
+(:class:`SharedSubscription`), with its own position in each partition, so a service restored from a
+checkpoint reads again from where it was while the others read on: a partition is fetched from the
+lowest position any subscription that wants it has, and each subscription is handed only the
+records at or after its own position.
 
-The consumer fetches a partition only while some subscription's ledger reader wants it
+The reader fetches a partition only while some subscription's ledger reader wants it
 (:mod:`secours.bus.ledger`), so an idle run sends no fetch at all. A shared subscription commits
 nothing: in a stepped run a service that may be restarted keeps its positions in its checkpoints, or
 reads through a consumer of its own when it has none (see :class:`~secours.agenda.Agenda`).
@@ -20,9 +20,13 @@ import contextlib
 import functools
 import logging
 from collections.abc import Sequence
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import TopicPartition
+from aiokafka.client import AIOKafkaClient
+from aiokafka.errors import KafkaError, LeaderNotAvailableError, for_code
+from aiokafka.protocol.fetch import FetchRequest
+from aiokafka.record.memory_records import MemoryRecords
 
 from secours.bus import Record
 from secours.bus.ledger import Ledger, Reader
@@ -34,7 +38,9 @@ __all__ = ["SharedReader", "SharedSubscription"]
 logger = logging.getLogger(__name__)
 
 TP = tuple[str, int]
-_FETCH_RECORDS = 20_000  # records a fetch may hand back at once
+_PARTITION_BYTES = 4 * 1024 * 1024  # what one fetch may bring of one partition
+_FETCH_BYTES = 64 * 1024 * 1024  # ... and of all of them
+_RETRY_S = 0.2  # wall seconds before fetching again after an error
 
 
 class SharedSubscription:
@@ -49,6 +55,9 @@ class SharedSubscription:
         self._arrived = asyncio.Event()
         self._closed = False
         self.reader: Reader | None = None
+
+    def position(self, tp: TP) -> int:
+        return self._next.get(tp, 0)
 
     def deliver(self, tp: TP, records: list[Record]) -> None:
         """Records of ``tp`` fetched for every reader: keep those at or after this one's position."""
@@ -95,119 +104,127 @@ class SharedSubscription:
 
 
 class SharedReader:
+    """Fetches, for every shared subscription, the partitions the ledger says hold something new.
+
+    A loop of plain fetch requests on one client, not a consumer's background fetcher: a consumer
+    looks over every partition it is assigned at each turn, paused or not, and a run's readers
+    together read some hundred and fifty; a step here asks only for the few that changed.
+    """
+
     def __init__(self, settings: ClientSettings, ledger: Ledger, options: dict[str, object]) -> None:
         self.settings = settings
         self.ledger = ledger
         self.prefix = settings.prefix
         self._options = options
-        self._consumer: AIOKafkaConsumer | None = None
+        self._client: AIOKafkaClient | None = None
         self._subs: list[SharedSubscription] = []
-        self._wanting: dict[TopicPartition, set[SharedSubscription]] = {}  # who wants each partition fetched
-        self._assigned: set[TopicPartition] = set()
+        self._wanting: dict[TP, set[SharedSubscription]] = {}  # who wants each partition fetched
+        self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.error: str | None = None
-
-    def _physical(self, tp: TP) -> TopicPartition:
-        return TopicPartition(self.prefix + tp[0], tp[1])
 
     async def add(
         self, name: str, topics: Sequence[str], partitions: dict[str, list[int]], start: dict[TP, int] | None
     ) -> SharedSubscription:
         """A subscription to ``topics`` (their ``partitions``), from ``start`` (default: the beginning)."""
         async with self._lock:
-            consumer = await self._started()
-            wanted = {(t, p) for t in topics for p in partitions[t]}
-            positions = {tp: (start or {}).get(tp, 0) for tp in wanted}
-            sub = SharedSubscription(self, name, topics, positions)
-            current = {tp: await consumer.position(tp) for tp in self._assigned}
-            new = {self._physical(tp) for tp in wanted} - self._assigned
-            if new:
-                self._assigned |= new
-                consumer.assign(sorted(self._assigned))  # positions are lost: set them again below
-                for tp, at in current.items():
-                    consumer.seek(tp, at)
-                consumer.pause(*[tp for tp in self._assigned if not self._wanting.get(tp)])
-            for tp, at in positions.items():
-                physical = self._physical(tp)
-                if physical in new or at < current.get(physical, at):
-                    consumer.seek(physical, at)  # back to what the new subscription has not read yet
-            self._subs.append(sub)
-            sub.reader = self.ledger.attach(
-                name,
-                topics,
-                positions,
-                want=functools.partial(self._want, sub),
-                idle=functools.partial(self._idle, sub),
-                early=not self.settings.fetch_on_demand,
-            )
-            return sub
+            client = await self._started()
+            for topic in topics:
+                await client.add_topic(self.prefix + topic)
+        positions = {(t, p): (start or {}).get((t, p), 0) for t in topics for p in partitions[t]}
+        sub = SharedSubscription(self, name, topics, positions)
+        self._subs.append(sub)
+        sub.reader = self.ledger.attach(
+            name,
+            topics,
+            positions,
+            want=functools.partial(self._want, sub),
+            idle=functools.partial(self._idle, sub),
+            early=not self.settings.fetch_on_demand,
+        )
+        return sub
 
     async def remove(self, sub: SharedSubscription) -> None:
         if sub.reader is not None:
             self.ledger.detach(sub.reader)
-        for tp in list(self._wanting):
-            self._wanting[tp].discard(sub)
-            self._update(tp)
+        for wanting in self._wanting.values():
+            wanting.discard(sub)
         if sub in self._subs:
             self._subs.remove(sub)
 
     def _want(self, sub: SharedSubscription, tp: TP) -> None:
-        physical = self._physical(tp)
-        self._wanting.setdefault(physical, set()).add(sub)
-        self._update(physical)
+        self._wanting.setdefault(tp, set()).add(sub)
+        self._wake.set()
 
     def _idle(self, sub: SharedSubscription, tp: TP) -> None:
-        physical = self._physical(tp)
-        if physical in self._wanting:
-            self._wanting[physical].discard(sub)
-            self._update(physical)
+        wanting = self._wanting.get(tp)
+        if wanting is not None:
+            wanting.discard(sub)
 
-    def _update(self, tp: TopicPartition) -> None:
-        if self._consumer is None or tp not in self._assigned:
-            return
-        if self._wanting.get(tp):
-            self._consumer.resume(tp)
-        else:
-            self._consumer.pause(tp)
-
-    async def consumer(self) -> AIOKafkaConsumer:
-        async with self._lock:
-            return await self._started()
-
-    async def _started(self) -> AIOKafkaConsumer:
-        if self._consumer is None:
-            consumer = AIOKafkaConsumer(**self._options)
+    async def _started(self) -> AIOKafkaClient:
+        if self._client is None:
+            client = AIOKafkaClient(**self._options)
             try:
-                await consumer.start()
+                await client.bootstrap()
             except KafkaError as exc:
-                await consumer.stop()
+                await client.close()
                 raise BrokerUnavailable(f"cannot reach Kafka at {self.settings.bootstrap}: {exc}") from exc
-            self._consumer = consumer
-            self._task = asyncio.create_task(self._fetch(consumer), name="shared-reader")
-        return self._consumer
+            self._client = client
+            self._task = asyncio.create_task(self._fetch(client), name="shared-reader")
+        return self._client
 
-    async def _fetch(self, consumer: AIOKafkaConsumer) -> None:
-        cut = len(self.prefix)
+    def _wanted(self) -> dict[TP, int]:
+        """Each partition someone wants, from the lowest position among those who want it."""
+        out: dict[TP, int] = {}
+        for tp, subs in self._wanting.items():
+            if subs:
+                out[tp] = min(sub.position(tp) for sub in subs)
+        return out
+
+    async def _fetch(self, client: AIOKafkaClient) -> None:
         while True:
+            wanted = self._wanted()
+            if not wanted:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
             try:
-                batches = await consumer.getmany(timeout_ms=1000, max_records=_FETCH_RECORDS)
+                await self._fetch_once(client, wanted)
+                self.error = None
             except KafkaError as exc:
                 self.error = str(exc)
                 logger.warning("the shared reader's fetch failed: %s", exc)
-                await asyncio.sleep(0.5)
-                continue
-            for tp, fetched in batches.items():
-                if not fetched:
+                client.force_metadata_update()
+                await asyncio.sleep(_RETRY_S)
+
+    async def _fetch_once(self, client: AIOKafkaClient, wanted: dict[TP, int]) -> None:
+        by_node: dict[int, dict[str, list[tuple[int, int, int]]]] = {}
+        for (topic, partition), offset in sorted(wanted.items()):
+            leader = client.cluster.leader_for_partition(TopicPartition(self.prefix + topic, partition))
+            if leader is None or leader < 0:
+                raise LeaderNotAvailableError(f"no leader for {topic}/{partition}")
+            by_node.setdefault(leader, {}).setdefault(self.prefix + topic, []).append(
+                (partition, offset, _PARTITION_BYTES)
+            )
+        for node, topics in by_node.items():
+            request = FetchRequest(self.settings.fetch_max_wait_ms, 1, _FETCH_BYTES, 0, list(topics.items()))
+            response = await client.send(node, request)
+            self._deliver(response, wanted)
+
+    def _deliver(self, response: Any, wanted: dict[TP, int]) -> None:
+        cut = len(self.prefix)
+        for physical, partitions in response.topics:
+            topic = physical[cut:]
+            for partition, error_code, _highwater, *part_data in partitions:
+                if error_code != 0:
+                    raise for_code(error_code)(f"fetch of {topic}/{partition}")
+                start = wanted.get((topic, partition), 0)
+                records = _records(topic, partition, MemoryRecords(part_data[-1]), start)
+                if not records:
                     continue
-                topic = tp.topic[cut:]
-                records = [
-                    Record(topic, tp.partition, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp)
-                    for r in fetched
-                ]
-                for sub in self._subs:
-                    if topic in sub.topics:
-                        sub.deliver((topic, tp.partition), records)
+                for sub in list(self._wanting.get((topic, partition), ())):
+                    sub.deliver((topic, partition), records)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -215,7 +232,21 @@ class SharedReader:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._consumer is not None:
-            consumer, self._consumer = self._consumer, None
+        if self._client is not None:
+            client, self._client = self._client, None
             with contextlib.suppress(KafkaError):  # a broker already gone: nothing left to close cleanly
-                await consumer.stop()
+                await client.close()
+
+
+def _records(topic: str, partition: int, batches: MemoryRecords, start: int) -> list[Record]:
+    out: list[Record] = []
+    while batches.has_next():
+        batch = batches.next_batch()
+        if batch.is_control_batch:
+            continue
+        out.extend(
+            Record(topic, partition, r.offset, r.key, r.value, tuple(r.headers or ()), r.timestamp)
+            for r in batch
+            if r.offset >= start
+        )
+    return out
