@@ -31,6 +31,7 @@ from aiokafka.record.memory_records import MemoryRecords
 from secours.bus import Record
 from secours.bus.ledger import Ledger, Reader
 from secours.bus.settings import ClientSettings
+from secours.clock import wall_now
 from secours.errors import BrokerUnavailable
 
 __all__ = ["SharedReader", "SharedSubscription"]
@@ -41,6 +42,11 @@ TP = tuple[str, int]
 _PARTITION_BYTES = 4 * 1024 * 1024  # what one fetch may bring of one partition
 _FETCH_BYTES = 64 * 1024 * 1024  # ... and of all of them
 _RETRY_S = 0.2  # wall seconds before fetching again after an error
+# How long a retriable error (a partition whose leader is being elected just after its topic was
+# made, a broker restarting) may last before the readers are told the broker is gone. A consumer
+# retries such errors forever by itself; the shared reader must do the same, or a run that creates
+# its topics a moment before it reads them fails at random.
+_GIVE_UP_S = 60.0
 
 
 class SharedSubscription:
@@ -122,7 +128,8 @@ class SharedReader:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self.error: str | None = None
+        self.error: str | None = None  # set when fetching has failed for good: the readers raise it
+        self._failing_since: float | None = None
 
     async def add(
         self, name: str, topics: Sequence[str], partitions: dict[str, list[int]], start: dict[TP, int] | None
@@ -191,12 +198,22 @@ class SharedReader:
                 continue
             try:
                 await self._fetch_once(client, wanted)
-                self.error = None
+                self.error, self._failing_since = None, None
             except KafkaError as exc:
-                self.error = str(exc)
-                logger.warning("the shared reader's fetch failed: %s", exc)
+                self._failed(exc)
                 client.force_metadata_update()
                 await asyncio.sleep(_RETRY_S)
+
+    def _failed(self, exc: KafkaError) -> None:
+        """A fetch failed: retry what the broker says may pass; give up on the rest, or after long."""
+        now = wall_now()
+        if self._failing_since is None:
+            self._failing_since = now
+            logger.info("the shared reader's fetch failed, retrying: %s", exc)
+        if not exc.retriable or now - self._failing_since > _GIVE_UP_S:
+            if self.error is None:
+                logger.warning("the shared reader gives up: %s", exc)
+            self.error = str(exc)
 
     async def _fetch_once(self, client: AIOKafkaClient, wanted: dict[TP, int]) -> None:
         by_node: dict[int, dict[str, list[tuple[int, int, int]]]] = {}
