@@ -73,7 +73,7 @@ class Agenda:
         self._resume_at: dict[tuple[str, int], int] | None = None
         self._read_to: dict[tuple[str, int], int] = {}
         self._sub: Subscription | None = None
-        self._backlog = False  # restored: what was written before it came back keeps its own instants
+        self._revived: datetime | None = None  # restored after a crash: when it came back
         self._dirty = False
 
     # --- lifetime ----------------------------------------------------------------------------------
@@ -81,6 +81,8 @@ class Agenda:
     async def run(self) -> None:
         ctx = self.ctx
         restored = await self._restore()
+        # A restored instance came back now; the one before it died at ctx.died_at (see _revived_at).
+        self._revived = self.stepper.clock.now() if restored else None
         if not restored:
             self._now = self.stepper.clock.now()
             await ctx.apply(self.logic.start(self._now), self._now)
@@ -101,7 +103,6 @@ class Agenda:
                 await ctx.store.write(ctx.store.capture(self._state(), self._read_to))
             reader = asyncio.create_task(self._read(sub), name=f"{self.name}-read")
             await sub.caught_up()  # everything written before it (re)started is in its inbox
-            self._backlog = False
             self.stepper.join(self)
             ctx.ready.set()
             await reader
@@ -133,7 +134,6 @@ class Agenda:
         self._now = state.get("now", self.stepper.clock.now())
         self._next_beat = state.get("beat")
         self._resume_at = dict(found.positions)
-        self._backlog = True
         ctx.restored_from = found.generation
         ctx.log.info("%s: restored from checkpoint %s", self.name, found.generation)
         return True
@@ -153,15 +153,18 @@ class Agenda:
         """When a record reaches this service: its sending instant plus the transit time.
 
         Never before the end of the step under way (what another service sends in a step is read in
-        the next one at the earliest), except for a restored instance's backlog: what was written
-        before it came back is handled at the instants the instance before it would have.
+        the next one at the earliest), except for an instance restored after a crash: what was
+        written before it came back arrived when it arrived, and :meth:`_revived_at` decides when it
+        is handled. (Whether a record is of that backlog is not a flag flipped once caught up: the
+        shared reader may hand over the last of the backlog after that, which would make the
+        instants depend on the wall clock.)
         """
         sent = record.header("ce_time")
         try:
             at = parse_sim(sent) + self.transit if sent else horizon
         except ValueError:
             at = horizon  # a garbage header: dead-lettered when handled, as in a wall-clock run
-        return at if self._backlog else max(at, horizon)
+        return at if self._revived is not None else max(at, horizon)
 
     # --- the stepper's side -------------------------------------------------------------------
 
@@ -194,7 +197,7 @@ class Agenda:
         ctx = self.ctx
         while (first := self._first()) is not None and first[1] < until:
             kind, at = first
-            now = self._now = max(at, self._now)
+            now = self._now = max(self._revived_at(at), self._now)
             self._dirty = True
             if kind == _HELD:
                 await ctx._replay_held(self.logic, now)
@@ -215,6 +218,19 @@ class Agenda:
                     heapq.heappush(self._inbox, (paused, topic, partition, offset, record))
                 else:
                     await ctx._handle(self.logic, record, now)
+
+    def _revived_at(self, at: datetime) -> datetime:
+        """When something due at ``at`` is done, for an instance restored after a crash.
+
+        What fell due before the previous instance died is done again at its own instant: the dead
+        instance did it then, and doing it again the same way sends the same records (duplicates a
+        reader recognises by their ids). What fell due after it died found nobody: it is done when
+        this instance came back, late, as a real restart would leave it.
+        """
+        died = self.ctx.died_at
+        if self._revived is None or died is None or at < died:
+            return at
+        return max(at, self._revived)
 
     async def settle(self) -> None:
         """After a quiet step: a checkpoint, when one is due (what it covers is acknowledged)."""

@@ -142,6 +142,9 @@ class ServiceContext:
         # Checkpoints (None: a restarted instance starts afresh and reads on from the group's commits).
         self.store: StateStore | None = None
         self.restored_from: int | None = None  # the checkpoint this instance came back from
+        # In a stepped run, the simulated instant the previous instance was killed: what fell due
+        # from then on found nobody, and waits for this instance (see Agenda.advance).
+        self.died_at: datetime | None = None
         self._read_to: dict[tuple[str, int], int] | None = None  # handled up to, per partition
         self._resume_at: dict[tuple[str, int], int] | None = None  # where a new subscription reads from
         self._in_batch = False  # records of a batch handled, its positions not yet counted: no checkpoint now

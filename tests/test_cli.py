@@ -104,6 +104,8 @@ def test_drill_run_writes_summary_and_exits_0(tmp_path: Path, broker: SessionBro
         assert set(summary["latency"][key]) == {"p50", "p95", "p99"}
         assert summary["latency"][key]["p50"] > 0
     assert summary["wall_seconds"] > 0
+    assert summary["run"]["clock"] == "stepped" and summary["run"]["steps"] > 0
+    assert "<dt>Clock</dt><dd>stepped:" in (tmp_path / "out" / "report.html").read_text()
     lines = (tmp_path / "out" / "journal.jsonl").read_text().splitlines()
     assert len(lines) == summary["records"]
 

@@ -14,6 +14,7 @@ from secours.drills.journal import read_journal
 from secours.drills.model import Drill
 from secours.drills.outcome import judge
 from secours.drills.report import write_reports
+from secours.drills.reportdata import clock_words
 from secours.errors import UsageError
 from secours.world import RunConfig, World
 
@@ -29,8 +30,12 @@ def check_journal(path: Path, out_dir: Path | None) -> tuple[dict[str, Any], int
         raise UsageError(f"{path}: the run was not a drill (no drill file in its announcement)")
     drill = Drill.model_validate_json(announcement.data["drill_json"])
     config = RunConfig.model_validate_json(announcement.data["config_json"])
-    outcome = judge(drill, World(config), entries, 0.0, config.end)
-    summary = outcome.summary(drill, {"journal": str(path), "records": len(entries)})
+    kind = str(announcement.data.get("clock") or "wall")
+    transit_s = int(announcement.data.get("transit_ms") or 0) / 1000
+    words = clock_words(kind, transit_s=transit_s, speed=config.speed)
+    outcome = judge(drill, World(config), entries, 0.0, config.end, words)
+    run = {"clock": kind, **({"transit_s": transit_s} if kind == "stepped" else {"speed": config.speed})}
+    summary = outcome.summary(drill, {"journal": str(path), "records": len(entries), "run": run})
     if out_dir is not None:
         try:
             out_dir.mkdir(parents=True, exist_ok=True)

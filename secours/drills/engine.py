@@ -13,7 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from secours.bus import TopicToCreate
 from secours.bus.kafka import KafkaBus
@@ -103,6 +103,7 @@ class Simulation:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._background: list[asyncio.Task[None]] = []
         self.crashes: list[tuple[str, str]] = []  # (service, "crashed" | "restarted")
+        self._died: dict[str, datetime] = {}  # service -> when a crash last killed it (simulated)
         # Checkpoints (secours.checkpoint) cost CPU and only matter to a service that may be killed
         # and started again: in a live run (``secours run``, a ``--join`` process someone may kill),
         # or in a drill with crash faults. A drill's other services live and die with its process.
@@ -183,6 +184,7 @@ class Simulation:
             name, self.bus, self.codec, self.catalog, self.clock, self.world, self.faults, stepper=self.stepper
         )
         ctx.order = list(REGISTRY).index(name)
+        ctx.died_at = self._died.get(name)
         if name in self.checkpointed and self.settings.checkpoint_s is not None:
             ctx.store = StateStore(
                 self.bus, self.codec, name, self.run_id, {"world": self.world}, control_key(),
@@ -199,6 +201,7 @@ class Simulation:
             task = self._tasks[name]
             task.cancel()  # like kill -9: in-memory state and held records are gone
             await asyncio.gather(task, return_exceptions=True)
+            self._died[name] = self.clock.now() if self.clock is not None else self.config.start
             self.crashes.append((name, "crashed"))
         else:
             # A new instance: its state and read positions from its last checkpoint (without

@@ -90,7 +90,9 @@ def _series(ix: JournalIndex) -> tuple[Series, ...]:
     )
 
 
-def judge(drill: Drill, world: World, entries: Sequence[Entry], wall_seconds: float, end: datetime) -> Outcome:
+def judge(
+    drill: Drill, world: World, entries: Sequence[Entry], wall_seconds: float, end: datetime, clock: str = ""
+) -> Outcome:
     ix = JournalIndex.build(entries)
     ctx = Context(world, drill.procedure, drill.scenarios, end)
     checks = evaluate(ix, ctx, frozenset(drill.expect_fail))
@@ -127,5 +129,6 @@ def judge(drill: Drill, world: World, entries: Sequence[Entry], wall_seconds: fl
         counts=basic.counts,
         timings=times,
         wall_seconds=round(wall_seconds, 2),
+        clock=clock,
     )
     return Outcome(checks, verdict, expectation_met, basic.counts, basic.latency, times, basic.problems, report)

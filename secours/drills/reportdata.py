@@ -83,4 +83,13 @@ class ReportData:
     counts: dict[str, int]
     timings: dict[str, float | None]  # e.g. time_to_recover_s, backlog_drained_s (simulated seconds)
     wall_seconds: float
+    clock: str = ""  # which clock ran, in words (see clock_words)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def clock_words(kind: str, *, transit_s: float = 0.0, speed: float = 0.0, steps: int | None = None) -> str:
+    """Which clock ran, for a reader: a stepped run's transit (and steps), a wall run's speed."""
+    if kind == "stepped":
+        done = f", {steps:,} steps" if steps is not None else ""
+        return f"stepped: simulated time jumps to what is due next once the run is quiet; {transit_s:g} s per hop{done}"
+    return f"wall: simulated time runs at {speed:,g}x the wall clock"

@@ -26,6 +26,7 @@ from secours.drills.journal import Recorder
 from secours.drills.model import Drill
 from secours.drills.outcome import Outcome, judge
 from secours.drills.report import write_reports
+from secours.drills.reportdata import clock_words
 from secours.errors import BrokerUnavailable, UsageError
 from secours.faults.model import BrokerKillFault, BrokerPauseFault, Fault, NetworkFault
 from secours.faults.plane import Hook
@@ -239,7 +240,10 @@ class _Play:
                 except TimeoutError:
                     logger.warning("the services did not stop within %s s (the broker is gone)", stop_s)
         wall_seconds = wall_now() - wall_start
-        outcome = judge(self.drill, sim.world, recorder.entries, wall_seconds, config.end)
+        figures = _clock_figures(sim)
+        words = clock_words(figures["clock"], transit_s=figures.get("transit_s", 0.0),
+                            speed=figures.get("speed", 0.0), steps=figures.get("steps"))  # fmt: skip
+        outcome = judge(self.drill, sim.world, recorder.entries, wall_seconds, config.end, words)
         stopped = [f"services stopped with an error: {', '.join(failed)}"] if failed else []
         for problem in (*stopped, *(p for p in (self.lost, self.stalled) if p)):
             outcome.verdict = "fail"

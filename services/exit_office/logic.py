@@ -109,6 +109,11 @@ class ExitOfficeLogic:
             if msg.kind == "start":
                 self.in_fallback.add(msg.by)
                 self.das[msg.da_id] = msg.by
+                # EADs this exporter presented before telling the office (a breach of its own) are
+                # covered by the fallback it now announces: reintegrated when it closes, like the rest.
+                for case in self.cases.values():
+                    if case.exporter == msg.by and not case.covering:
+                        case.covering = f"da:{msg.by}"
             else:
                 self.in_fallback.discard(msg.by)
         elif isinstance(msg, OlgaClosed):

@@ -1,20 +1,30 @@
 """Every drill shipped in drills/ runs on the session's real broker and ends as it declares:
 an ordinary drill passes every check; a negative drill fails exactly the checks it stages.
-Its saved journal, checked again without a broker, gives the same verdicts."""
+Its saved journal, checked again without a broker, gives the same verdicts.
+
+The catalogue runs once, as a user runs it (``secours drill run-all --jobs 2``, each drill a
+process of its own on the session's broker); each drill's test then reads what its run left.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from secours.bus.settings import ClientSettings
+from secours.bus.settings import ClientSettings, fetch_on_demand_for, fetch_wait_for
 from secours.cli.drill import shipped_drills
 from secours.drills.checking import check_journal
 from secours.drills.model import load_drill
 from secours.drills.runner import run_drill
+from tests.conftest import SessionBroker
 
 DRILLS = shipped_drills()
 
@@ -24,11 +34,36 @@ def test_the_engine_drills_are_shipped() -> None:
     assert {"baseline", "ics2-eu-national-down", "lost-arrival-answers"} <= names
 
 
+@pytest.fixture(scope="module")
+def catalogue(broker: SessionBroker, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The whole catalogue, two drills at a time: its output folder and ``--json`` (runs by file)."""
+    out = tmp_path_factory.mktemp("catalogue")
+    settings = ClientSettings(
+        bootstrap=broker.bootstrap,
+        prefix=f"t{uuid.uuid4().hex[:10]}.",
+        fetch_max_wait_ms=fetch_wait_for(broker.kind),
+        fetch_on_demand=fetch_on_demand_for(broker.kind),
+    )
+    command = [
+        sys.executable, "-m", "secours.cli.main", "drill", "run-all", *map(str, DRILLS), "--jobs", "2",
+        "--bootstrap", settings.bootstrap, "--prefix", settings.prefix, "--out", str(out / "runs"),
+        "--json", str(out / "catalogue.json"),
+    ]  # fmt: skip
+    env = {**os.environ, **settings.env()}
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=1800, env=env)
+    assert (out / "catalogue.json").exists(), done.stdout + done.stderr
+    runs = json.loads((out / "catalogue.json").read_text())["runs"]
+    return out / "runs", {r["file"]: r for r in runs}
+
+
 @pytest.mark.parametrize("path", DRILLS, ids=lambda p: p.stem)
-async def test_shipped_drill(path: Path, settings: ClientSettings, tmp_path: Path) -> None:
+def test_shipped_drill(path: Path, catalogue: tuple[Path, dict[str, Any]]) -> None:
     drill = load_drill(path)
-    result = await run_drill(drill, settings, tmp_path, progress=False)
-    s = result.summary
+    runs, by_file = catalogue
+    run = by_file[str(path)]
+    assert not run["error"], run["error"]
+    tmp_path = runs / path.stem
+    s = json.loads((tmp_path / "summary.json").read_text())
     failed = {c["id"] for c in s["checks"] if c["status"] == "fail"}
     unexpected = [
         f"{c['id']}: {c['message']} [" + "; ".join(f"{e.get('time')} {e.get('note')}" for e in c["evidence"][:3]) + "]"
@@ -38,7 +73,7 @@ async def test_shipped_drill(path: Path, settings: ClientSettings, tmp_path: Pat
     assert failed == set(drill.expect_fail), (unexpected, s.get("problems"))
     assert s["expectation_met"] is True
     assert s["verdict"] == ("fail" if drill.expect_fail else "pass")
-    assert result.exit_code == (1 if drill.expect_fail else 0)
+    assert run["exit_code"] == (1 if drill.expect_fail else 0)
     for c in s["checks"]:
         if c["status"] == "fail":
             assert c["evidence"], f"{c['id']} failed without evidence"
@@ -46,9 +81,10 @@ async def test_shipped_drill(path: Path, settings: ClientSettings, tmp_path: Pat
 
     # The same verdicts from the journal alone.
     again, code = check_journal(tmp_path / "journal.jsonl", tmp_path / "check")
-    assert code == result.exit_code
+    assert code == run["exit_code"]
     assert [(c["id"], c["status"]) for c in again["checks"]] == [(c["id"], c["status"]) for c in s["checks"]]
     assert again["timings"] == s["timings"] and again["counts"] == s["counts"]
+    assert again["run"]["clock"] == s["run"]["clock"] == "stepped"
 
     # junit.xml: one testcase per check, failures and skips counted as the summary says.
     suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")

@@ -35,7 +35,11 @@ PER_WORLD = ["ics2-eu-cr-down", "delta-self-trigger", "ecs-bs-down", "luccs-full
 
 def assert_as_shipped(drill: Drill, summary: dict[str, Any]) -> None:
     """The verdict the drill declares, with G1 (nothing registered twice) and G2 (nothing lost) passing."""
-    failed = {c["id"]: c["message"] for c in summary["checks"] if c["status"] == "fail"}
+    failed = {
+        c["id"]: c["message"] + " [" + "; ".join(f"{e.get('time')} {e.get('note')}" for e in c["evidence"][:3]) + "]"
+        for c in summary["checks"]
+        if c["status"] == "fail"
+    }
     assert set(failed) == set(drill.expect_fail), (failed, summary.get("problems"))
     assert summary["expectation_met"] is True
     status = {c["id"]: c["status"] for c in summary["checks"]}
@@ -79,7 +83,11 @@ async def test_kill_9_of_a_joined_process_loses_and_duplicates_nothing(
 ) -> None:
     core = ["edi_provider", "ics2_sti", "ics2_cr"]
     base = load_drill(DRILLS["baseline"])
-    drill = base.model_copy(update={"traffic": base.traffic.model_copy(update={"consignments": 400})})
+    # Half a day (36 wall seconds at the baseline's speed): arrivals from 03:00 to 10:00.
+    traffic = base.traffic.model_copy(
+        update={"consignments": 400, "first_arrival_hour": 3.0, "last_arrival_hour": 10.0}
+    )
+    drill = base.model_copy(update={"duration_hours": 12.0, "traffic": traffic})
     wall_s = drill.duration_hours * 3600 / drill.speed
     command = [
         sys.executable, "-m", "secours.cli.main", "-v", "run", "--join", "--only", ",".join(core),

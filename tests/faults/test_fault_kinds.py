@@ -1,18 +1,18 @@
 """Every fault kind on the real services and a real broker: its effect during its window, and its
 revert once the window ends (the fault's end reverts it by itself; nobody clears it).
 
-Each test runs a small world (120 consignments, 6 simulated hours at 3,600 simulated seconds per
-wall second, or 1,200 where an edge is a chain of hops: a few wall seconds) with exactly one fault,
-and reads the evidence from the journal
-(the :class:`~secours.drills.journal.Recorder` entries): the harness's START and END fault events
-at the fault's times, the records that must not exist inside the window, and the records that
-show the system back to normal after it. Filings happen between 00:00 and 02:05, so faults on the
-filing path sit in 00:45-01:15 (about half the filings before, a quarter during, a quarter after);
-ferries and shuttles arrive between 03:00 and 05:00 and their units disembark until about 05:40,
-so the smart-border fault sits in 03:45-04:30.
+Each test runs a small world (120 consignments, 6 simulated hours) with exactly one fault, and reads
+the evidence from the journal (the :class:`~secours.drills.journal.Recorder` entries): the harness's
+START and END fault events at the fault's times, the records that must not exist inside the window,
+and the records that show the system back to normal after it. Filings happen between 00:00 and
+02:05, so faults on the filing path sit in 00:45-01:15 (about half the filings before, a quarter
+during, a quarter after); ferries and shuttles arrive between 03:00 and 05:00 and their units
+disembark until about 05:40, so the smart-border fault sits in 03:45-04:30.
 
-The broker faults (pause, kill, network) act on a broker process, so each of those tests starts a
-broker of its own, never the shared session broker: Tansu for the pause and the network fault,
+The faults on a component, a topic or a link, and the crash, run on the stepped clock, as drills
+do. The broker faults (pause, kill, network), which act on a broker process and take wall time
+whatever the simulation does, run on the wall clock (3,600 simulated seconds per wall second). Each
+starts a broker of its own, never the shared session broker: Tansu for the pause and the network fault,
 Apache Kafka for the kill (Tansu keeps everything in memory: a killed Tansu loses every topic).
 """
 
@@ -34,7 +34,7 @@ import pytest
 from secours.bus.brokers import RunningBroker, free_port, java_available, start_broker
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
-from secours.clock import WallClock, parse_sim
+from secours.clock import Clock, WallClock, parse_sim
 from secours.drills.engine import Simulation, select_services
 from secours.drills.journal import Entry, Recorder, decode_entry
 from secours.drills.runner import lifecycle_hook
@@ -85,10 +85,11 @@ class Outcome:
     config: RunConfig
     fault: Fault
     sim: Simulation
-    clock: WallClock
+    clock: Clock
     entries: list[Entry]
     received: list[float]  # wall time (unix s) the recorder got each entry, parallel to ``entries``
     marks: dict[str, float] = field(default_factory=dict)  # wall times noted by the test's own hooks
+    sim_marks: dict[str, datetime] = field(default_factory=dict)  # ... and simulated ones
 
     @property
     def window(self) -> tuple[datetime, datetime]:
@@ -103,8 +104,14 @@ class Outcome:
     def after(self, t: datetime | None) -> bool:
         return t is not None and t >= self.window[1]
 
+    @property
+    def wall(self) -> WallClock:
+        """The run's wall clock (the tests that note wall instants run on it)."""
+        assert isinstance(self.clock, WallClock), "this run was not on the wall clock"
+        return self.clock
+
     def sim_at(self, wall: float) -> datetime:
-        return self.clock.epoch_sim + timedelta(seconds=(wall - self.clock.epoch_wall) * self.clock.speed)
+        return self.wall.epoch_sim + timedelta(seconds=(wall - self.wall.epoch_wall) * self.wall.speed)
 
     def where(
         self,
@@ -153,19 +160,28 @@ async def run_world(
     one_fault: Fault,
     config: RunConfig = CONFIG,
     *,
+    clock: Literal["stepped", "wall"] = "stepped",
     hooks: Callable[[Outcome], Sequence[Hook]] = lambda _: (),
     watch: Callable[[Outcome], Coroutine[None, None, None]] | None = None,
     done: Callable[[Outcome], bool] = lambda _: True,
 ) -> Outcome:
-    """Run every service with ``one_fault`` until the end of simulated time (and ``done``), then
-    until the journal is quiet, as the drill runner does. ``hooks`` run after the engine's own at
-    the fault's start and end; ``watch`` runs alongside until the end."""
+    """Run every service with ``one_fault`` until the end of simulated time, as the drill runner does.
+
+    On the stepped clock (the default) simulated time jumps from one thing due to the next, and the
+    journal is read once the run is over. The faults that act on the broker process or the network,
+    and the tests that note wall instants in ``hooks``, run on the wall clock (at ``config.speed``):
+    there ``done`` must also hold before the run ends, ``watch`` runs alongside until the end, and the
+    run goes on until the journal is quiet."""
+    if clock == "stepped":
+        assert watch is None, "a stepped run has no wall time to watch"
+        return await _run_stepped(settings, one_fault, config, hooks)
     sim = Simulation(settings, config, select_services())
-    clock = await sim.start(faults=[one_fault])
-    recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, None)
+    wall = await sim.start(faults=[one_fault])
+    assert isinstance(wall, WallClock)
+    recorder = Recorder(sim.bus, sim.codec, sim.catalog, wall, None)
     received: list[float] = []
     recorder.listeners.append(lambda _entry: received.append(WallClock.wall_now()))
-    outcome = Outcome(config, one_fault, sim, clock, recorder.entries, received)
+    outcome = Outcome(config, one_fault, sim, wall, recorder.entries, received)
     assert sim.plane is not None
     sim.plane.observers.append(recorder.note_fault)
     sim.plane.hooks.extend(hooks(outcome))
@@ -173,10 +189,10 @@ async def run_world(
     if watch is not None:
         tasks.append(asyncio.create_task(watch(outcome), name="watch"))
     try:
-        while clock.now() < config.end or not done(outcome):
+        while wall.now() < config.end or not done(outcome):
             assert not sim.failed(), f"services stopped with an error: {sim.failed()}"
-            assert WallClock.wall_now() < clock.wall_at(config.end) + 90, "still not done 90 s after the end"
-            await clock.sleep_wall(0.1)
+            assert WallClock.wall_now() < wall.wall_at(config.end) + 90, "still not done 90 s after the end"
+            await wall.sleep_wall(0.1)
         quiet = await recorder.until_quiet(quiet_s=1.5, timeout_s=120)
         assert quiet, f"topics still busy 120 s after the end: {recorder.busy()}"
         assert not sim.failed(), f"services stopped with an error: {sim.failed()}"
@@ -190,6 +206,27 @@ async def run_world(
     return outcome
 
 
+async def _run_stepped(
+    settings: ClientSettings, one_fault: Fault, config: RunConfig, hooks: Callable[[Outcome], Sequence[Hook]]
+) -> Outcome:
+    sim = Simulation(settings, config, select_services(), stepped=True)
+    clock = await sim.start(faults=[one_fault])
+    assert sim.stepper is not None and sim.plane is not None
+    recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, None)
+    outcome = Outcome(config, one_fault, sim, clock, recorder.entries, [])
+    sim.plane.observers.append(recorder.note_fault)
+    sim.plane.hooks.extend(hooks(outcome))
+    try:
+        await sim.ready()
+        await asyncio.wait_for(sim.stepper.run(config.end), 300)
+        assert not sim.failed(), f"services stopped with an error: {sim.failed()}"
+        await asyncio.wait_for(recorder.collect(sim.journal_topics(), sim.stepper.ledger.ends), 120)
+    finally:
+        await sim.stop()
+    outcome.received.extend(0.0 for _ in outcome.entries)  # read at the end: no wall instant per record
+    return outcome
+
+
 def check_fault_events(out: Outcome, *, late_ms: float = 1500.0) -> tuple[datetime, datetime]:
     """The harness's START and END are in the journal, at the fault's times, announced on time."""
     start, end = out.window
@@ -199,8 +236,9 @@ def check_fault_events(out: Outcome, *, late_ms: float = 1500.0) -> tuple[dateti
         assert event.time == when
         assert event.data["kind"] == out.fault.kind
         assert event.data["component"] == out.fault.target
-        due_ms = out.clock.wall_at(when) * 1000
-        assert due_ms - 1 <= event.wall_ms <= due_ms + late_ms, f"{event.data['phase']} announced off time"
+        if isinstance(out.clock, WallClock):  # on the stepped clock a fault's edge is a step of its own
+            due_ms = out.clock.wall_at(when) * 1000
+            assert due_ms - 1 <= event.wall_ms <= due_ms + late_ms, f"{event.data['phase']} announced off time"
     return start, end
 
 
@@ -460,16 +498,16 @@ async def test_crash_kills_the_service_and_restarts_it_from_its_offsets(settings
 
     def note(out: Outcome) -> Sequence[Hook]:
         async def mark(f: Fault, phase: str) -> None:  # after the engine's crash hook: dead / restarted
-            out.marks[phase] = WallClock.wall_now()
+            out.sim_marks[phase] = out.clock.now()
 
         return [mark]
 
-    out = await run_world(settings, crash, SLOW_CONFIG, hooks=note)
+    out = await run_world(settings, crash, hooks=note)
     start, end = check_fault_events(out)
     assert end == start + timedelta(minutes=20)  # restart_after is its TTL
 
     assert out.sim.crashes == [("ics2_cr", "crashed"), ("ics2_cr", "restarted")]
-    dead_from = out.sim_at(out.marks["START"])
+    dead_from = out.sim_marks["START"]
     assert dead_from - start < timedelta(seconds=HOP_S), "the crash came late"
     cr = out.where(source="ics2_cr")
     silent = [at(e) for e in cr if dead_from <= at(e) < end]
@@ -525,7 +563,9 @@ async def test_broker_pause_freezes_the_broker_for_its_window(prefix: str) -> No
                 await asyncio.sleep(0.02)
 
         settings = ClientSettings(bootstrap=broker.bootstrap, prefix=prefix)
-        out = await run_world(settings, pause, hooks=lambda o: [lifecycle_hook(broker, None), marker(o)], watch=watch)
+        out = await run_world(
+            settings, pause, clock="wall", hooks=lambda o: [lifecycle_hook(broker, None), marker(o)], watch=watch
+        )
         assert broker.is_alive() and proc_state(broker.pid) != "T"
     _, end = check_fault_events(out)
 
@@ -575,7 +615,7 @@ async def test_broker_kill_kills_the_broker_and_restarts_it_with_its_data(prefix
         def flowing_after_restart(out: Outcome) -> bool:  # and records flow again: clients take a moment to reconnect
             return "END" in out.marks and any(w > out.marks["END"] for _, w in out.read())
 
-        out = await run_world(settings, kill, KILL_CONFIG, hooks=hooks, done=flowing_after_restart)
+        out = await run_world(settings, kill, KILL_CONFIG, clock="wall", hooks=hooks, done=flowing_after_restart)
         assert alive == {"START": False, "END": True}, "not dead after the start, or not running after the end"
         assert broker.is_alive() and broker.pid != first_pid, "the broker was not restarted"
         again = await read_everything(settings, out)
@@ -641,13 +681,13 @@ async def test_network_blackhole_cuts_services_off_the_broker_for_its_window(pre
                 await asyncio.sleep(0.02)
 
         def flowing_again(out: Outcome) -> bool:
-            return any(w >= out.clock.wall_at(out.window[1]) for _, w in out.read())
+            return any(w >= out.wall.wall_at(out.window[1]) for _, w in out.read())
 
         def hooks(_: Outcome) -> Sequence[Hook]:
             return [lifecycle_hook(broker, proxy)]
 
         settings = ClientSettings(bootstrap=proxy.bootstrap, prefix=prefix)  # the clients' usual settings
-        out = await run_world(settings, hole, hooks=hooks, watch=watch, done=flowing_again)
+        out = await run_world(settings, hole, clock="wall", hooks=hooks, watch=watch, done=flowing_again)
         assert proxy.mode == "pass"
         assert proxy.stats["chunks_blackholed"] > 0
     start, end = check_fault_events(out)
@@ -663,8 +703,8 @@ async def test_network_blackhole_cuts_services_off_the_broker_for_its_window(pre
     # records flow again at once, not after a timeout and a reconnection.
     assert settings.request_timeout_ms > 10_000
     flowing = min(t for t in read_at if t >= end)
-    assert flowing - end <= timedelta(seconds=2 * out.clock.speed), (
-        f"records flowed again only {(flowing - end).total_seconds() / out.clock.speed:.1f} wall s after the end"
+    assert flowing - end <= timedelta(seconds=2 * out.wall.speed), (
+        f"records flowed again only {(flowing - end).total_seconds() / out.wall.speed:.1f} wall s after the end"
     )
     assert [e for e in out.where(topic_prefix="ics2.c2t.", ce_type="IE3R01") if out.after(e.time)]
     all_have_mrn(out)

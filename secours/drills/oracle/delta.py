@@ -198,9 +198,13 @@ def _unasked(ix: JournalIndex, da: Entry) -> list[str]:
 
 
 def _self_das(ix: JournalIndex) -> list[Entry]:
-    """Self-trigger DAs filed by declarants, in filing order."""
-    return sorted((e for e in typed(ix, "olga.da")
-                   if e.data["kind"] == "self_trigger" and e.data["filer_role"] == "trader"), key=_at)  # fmt: skip
+    """Self-trigger DAs filed by declarants, in filing order, each once: a DA read twice with one id
+    is one request delivered twice (a declarant restarted from a checkpoint sends it again)."""
+    first: dict[str, Entry] = {}
+    for e in sorted(typed(ix, "olga.da"), key=_at):
+        if e.data["kind"] == "self_trigger" and e.data["filer_role"] == "trader":
+            first.setdefault(e.data["da_id"], e)
+    return list(first.values())
 
 
 def _by_da(ix: JournalIndex, ce_type: str, **fields: str) -> dict[str, Entry]:

@@ -138,18 +138,20 @@ _TRAIL_OF = {
 
 
 def _trails(ix: JournalIndex) -> dict[str, _Trail]:
-    """Each movement's records in time order, each message once: a record read again with the id
-    of one already there is that message delivered twice (a service restarted from a checkpoint
-    sends again what it sent after it), not a second stamp or a second notification."""
+    """Each movement's records in time order, each message once per fate: a record read again with
+    the id of one already in the same list is that message delivered twice (a service restarted
+    from a checkpoint sends again what it sent after it), not a second stamp or notification. A
+    notification lost to an outage and the same message reintegrated once ECS-BS is back keep one
+    id but are two sends, one in ``lost`` and one in ``msgs``: both count."""
     out: dict[str, _Trail] = {}
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for e in sorted((e for e in ix.entries if e.ce_type in _TRAIL_OF and e.time is not None), key=_at):
-        if e.ce_id in seen:
-            continue
-        seen.add(e.ce_id)
         name = _TRAIL_OF[e.ce_type]
         if name == "msgs" and e.data["ie"] in NOTIFICATIONS and not _ecs_up(ix, _at(e)):
             name = "lost"
+        if (e.ce_id, name) in seen:
+            continue
+        seen.add((e.ce_id, name))
         getattr(out.setdefault(e.data["mrn"], _Trail()), name).append(e)
     return out
 
