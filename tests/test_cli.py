@@ -127,7 +127,7 @@ def test_a_term_stops_a_process_started_in_the_background(tmp_path: Path, broker
     in_background = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *command]  # as a script's `command &` starts it
     with subprocess.Popen(in_background, cwd=ROOT, stderr=subprocess.PIPE, text=True) as proc:
         with pytest.raises(subprocess.TimeoutExpired):
-            proc.wait(timeout=10)  # the drill under way
+            proc.wait(timeout=4)  # the drill under way
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err[-2000:]
