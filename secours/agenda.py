@@ -150,21 +150,25 @@ class Agenda:
                     self._read_to[tp] = record.offset + 1
 
     def _arrival(self, record: Record, horizon: datetime) -> datetime:
-        """When a record reaches this service: its sending instant plus the transit time.
+        """When a record reaches this service: its sending instant plus the transit time, and never
+        before the end of the step in which it was written (what another service sends in a step is
+        read in the next one at the earliest).
 
-        Never before the end of the step under way (what another service sends in a step is read in
-        the next one at the earliest), except for an instance restored after a crash: what was
-        written before it came back arrived when it arrived, and :meth:`_revived_at` decides when it
-        is handled. (Whether a record is of that backlog is not a flag flipped once caught up: the
-        shared reader may hand over the last of the backlog after that, which would make the
-        instants depend on the wall clock.)
+        That end is the ledger's, kept per record, not the step under way when this instance reads
+        it: an instance restored after a crash reads records again that the one before it read
+        long ago, and must see each arrive when it first arrived, or its replay would take another
+        course (a duplicate written late with an early ``ce_time`` arrived late the first time).
+        What was written after the previous instance died is then put off by :meth:`_revived_at`.
         """
         sent = record.header("ce_time")
+        floor = self.stepper.ledger.floor((record.topic, record.partition), record.offset)
+        if floor is None:
+            floor = horizon  # written before the ledger counted, or read before its acknowledgement
         try:
-            at = parse_sim(sent) + self.transit if sent else horizon
+            at = parse_sim(sent) + self.transit if sent else floor
         except ValueError:
-            at = horizon  # a garbage header: dead-lettered when handled, as in a wall-clock run
-        return at if self._revived is not None else max(at, horizon)
+            at = floor  # a garbage header: dead-lettered when handled, as in a wall-clock run
+        return max(at, floor)
 
     # --- the stepper's side -------------------------------------------------------------------
 

@@ -64,6 +64,7 @@ class Stepper:
         self.boundary: Callable[[datetime], datetime | None] = lambda _at: None
         # The end of the step under way: a record read now is handled no earlier (see Agenda).
         self.horizon = clock.now()
+        ledger.horizon = self.horizon
         self.steps = 0
         self.waited_s = 0.0  # wall seconds spent waiting for quiet, all steps together
 
@@ -112,14 +113,14 @@ class Stepper:
             at = end if due is None else max(self.clock.now(), due)
             if at >= end:
                 self.clock.advance(end)
-                self.horizon = end
+                self.horizon = self.ledger.horizon = end
                 return
             limit = min(at + self.clock.transit, end)
             boundary = self.boundary(at)
             if boundary is not None and at < boundary < limit:
                 limit = boundary
             self.clock.advance(at)
-            self.horizon = limit
+            self.horizon = self.ledger.horizon = limit
             self.steps += 1
             for participant in list(self._ordered):
                 if participant not in self._ordered:

@@ -20,8 +20,11 @@ as a record arrives (Apache Kafka).
 from __future__ import annotations
 
 import asyncio
+import bisect
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 __all__ = ["TP", "Ledger", "Reader"]
@@ -55,6 +58,12 @@ class Ledger:
         self._lagging = 0  # (reader, partition) pairs not read to their end
         self._quiet = asyncio.Event()
         self._quiet.set()
+        # The end of the step under way (set by the stepper): no record written in a step can be read
+        # before it. Kept per written record, as runs of offsets, so that a service restored after a
+        # crash reads each record again as arriving when it first arrived (see floor()).
+        self.horizon: datetime | None = None
+        self._floors: dict[TP, tuple[list[int], list[datetime]]] = {}
+        self._acked_to: dict[TP, int] = {}  # the highest offset acknowledged, per partition
 
     @property
     def quiet(self) -> bool:
@@ -94,9 +103,38 @@ class Ledger:
     def sent(self, fut: asyncio.Future[Any]) -> None:
         """A record was handed to the producer; ``fut`` resolves to its metadata once acknowledged."""
         self.pending += 1
-        fut.add_done_callback(self._acked)
+        fut.add_done_callback(functools.partial(self._acked, self.horizon))
 
-    def _acked(self, fut: asyncio.Future[Any]) -> None:
+    def floor(self, tp: TP, offset: int) -> datetime | None:
+        """The end of the step in which the record at ``offset`` of ``tp`` was written (None: unknown)."""
+        runs = self._floors.get(tp)
+        if runs is None or offset > self._acked_to.get(tp, -1):
+            return None  # not acknowledged yet: an early reader's record, of the step under way
+        i = bisect.bisect_right(runs[0], offset) - 1
+        return runs[1][i] if i >= 0 else None
+
+    def _note_floor(self, tp: TP, offset: int, floor: datetime) -> None:
+        self._acked_to[tp] = max(offset, self._acked_to.get(tp, -1))
+        offsets, floors = self._floors.setdefault(tp, ([], []))
+        if not offsets or offset > offsets[-1]:
+            if not floors or floors[-1] != floor:  # one run of offsets per step: a few per partition
+                offsets.append(offset)
+                floors.append(floor)
+            return
+        # Acknowledged out of offset order (one producer acknowledges a partition in order, so this
+        # is not expected): an exact entry for this offset, the one after keeping its own floor.
+        after = self.floor(tp, offset + 1)
+        i = bisect.bisect_left(offsets, offset)
+        if i < len(offsets) and offsets[i] == offset:
+            floors[i] = floor
+        else:
+            offsets.insert(i, offset)
+            floors.insert(i, floor)
+        if after is not None and (i + 1 == len(offsets) or offsets[i + 1] != offset + 1):
+            offsets.insert(i + 1, offset + 1)
+            floors.insert(i + 1, after)
+
+    def _acked(self, floor: datetime | None, fut: asyncio.Future[Any]) -> None:
         self.pending -= 1
         if fut.cancelled():
             self.failures.append("a send was cancelled")
@@ -105,6 +143,8 @@ class Ledger:
         else:
             meta = fut.result()
             topic = meta.topic[len(self.prefix) :] if meta.topic.startswith(self.prefix) else meta.topic
+            if floor is not None:
+                self._note_floor((topic, meta.partition), meta.offset, floor)
             self.wrote((topic, meta.partition), meta.offset + 1)
         self._settled()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -129,3 +130,24 @@ async def test_records_of_topics_it_does_not_read_do_not_concern_a_reader(early:
     _send(ledger, ("other", 0)).set_result(Meta("other", 0, 0))
     await _settle()
     assert ledger.quiet and not fetches.asked
+
+
+async def test_each_acknowledged_record_keeps_the_end_of_the_step_it_was_written_in() -> None:
+    """A service restored after a crash reads old records again: each must arrive when it first did."""
+    ledger = Ledger("p.")
+    loop = asyncio.get_running_loop()
+    first, second = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC) + timedelta(seconds=5)
+    sends: list[asyncio.Future[Meta]] = []
+    for offset, horizon in [(0, first), (1, first), (2, second), (3, second)]:
+        ledger.horizon = horizon
+        fut: asyncio.Future[Meta] = loop.create_future()
+        ledger.sent(fut)
+        sends.append(fut)
+        if offset < 3:  # the last one is not acknowledged yet
+            fut.set_result(Meta("p.t", 0, offset))
+    await asyncio.sleep(0)
+    assert [ledger.floor(("t", 0), o) for o in range(4)] == [first, first, second, None]
+    assert ledger.floor(("t", 1), 0) is None  # nothing written there
+    sends[3].set_result(Meta("p.t", 0, 3))
+    await asyncio.sleep(0)
+    assert ledger.floor(("t", 0), 3) == second
