@@ -62,15 +62,21 @@ class Stepper:
         self._advanced: list[Participant] = []
         # The next instant after the given one at which a step must end (a fault starts or ends).
         self.boundary: Callable[[datetime], datetime | None] = lambda _at: None
-        # The end of the step under way: a record read now is handled no earlier (see Agenda).
-        self.horizon = clock.now()
-        ledger.horizon = self.horizon
+        # The end of the step under way: a record read now is handled no earlier (see Agenda). Kept
+        # by the ledger, which notes it on every record written in the step.
+        ledger.horizon = clock.now()
         self.steps = 0
         self.waited_s = 0.0  # wall seconds spent waiting for quiet, all steps together
 
     @property
     def transit(self) -> float:
         return self.clock.transit.total_seconds()
+
+    @property
+    def horizon(self) -> datetime:
+        """The end of the step under way (the ledger's, set from the start of the run)."""
+        assert self.ledger.horizon is not None
+        return self.ledger.horizon
 
     def join(self, participant: Participant) -> None:
         self.leave(participant.name)
@@ -113,14 +119,14 @@ class Stepper:
             at = end if due is None else max(self.clock.now(), due)
             if at >= end:
                 self.clock.advance(end)
-                self.horizon = self.ledger.horizon = end
+                self.ledger.horizon = end
                 return
             limit = min(at + self.clock.transit, end)
             boundary = self.boundary(at)
             if boundary is not None and at < boundary < limit:
                 limit = boundary
             self.clock.advance(at)
-            self.horizon = self.ledger.horizon = limit
+            self.ledger.horizon = limit
             self.steps += 1
             for participant in list(self._ordered):
                 if participant not in self._ordered:

@@ -60,16 +60,21 @@ def prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}."
 
 
-@pytest.fixture
-def settings(broker: SessionBroker, prefix: str) -> Iterator[ClientSettings]:
-    """Client settings for this test's prefix; its topics are deleted afterwards, so a long
-    session does not leave a single-node broker carrying thousands of dead topics."""
-    settings = ClientSettings(
+def settings_for(broker: SessionBroker, prefix: str) -> ClientSettings:
+    """Client settings for the session's broker under ``prefix``, tuned to its kind."""
+    return ClientSettings(
         bootstrap=broker.bootstrap,
         prefix=prefix,
         fetch_max_wait_ms=fetch_wait_for(broker.kind),
         fetch_on_demand=fetch_on_demand_for(broker.kind),
     )
+
+
+@pytest.fixture
+def settings(broker: SessionBroker, prefix: str) -> Iterator[ClientSettings]:
+    """Client settings for this test's prefix; its topics are deleted afterwards, so a long
+    session does not leave a single-node broker carrying thousands of dead topics."""
+    settings = settings_for(broker, prefix)
     yield settings
     if broker.process is not None:  # never delete anything on a cluster we were only lent
         with contextlib.suppress(Exception):  # a broker a test stopped or broke on purpose

@@ -30,11 +30,12 @@ def check_journal(path: Path, out_dir: Path | None) -> tuple[dict[str, Any], int
         raise UsageError(f"{path}: the run was not a drill (no drill file in its announcement)")
     drill = Drill.model_validate_json(announcement.data["drill_json"])
     config = RunConfig.model_validate_json(announcement.data["config_json"])
-    kind = str(announcement.data.get("clock") or "wall")
-    transit_s = int(announcement.data.get("transit_ms") or 0) / 1000
-    words = clock_words(kind, transit_s=transit_s, speed=config.speed)
-    outcome = judge(drill, World(config), entries, 0.0, config.end, words)
-    run = {"clock": kind, **({"transit_s": transit_s} if kind == "stepped" else {"speed": config.speed})}
+    run: dict[str, Any] = {"clock": str(announcement.data.get("clock") or "wall")}
+    if run["clock"] == "stepped":
+        run["transit_s"] = int(announcement.data.get("transit_ms") or 0) / 1000
+    else:
+        run["speed"] = config.speed
+    outcome = judge(drill, World(config), entries, 0.0, config.end, clock_words(run))
     summary = outcome.summary(drill, {"journal": str(path), "records": len(entries), "run": run})
     if out_dir is not None:
         try:

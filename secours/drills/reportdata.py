@@ -6,6 +6,7 @@ so they cannot disagree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -87,9 +88,12 @@ class ReportData:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def clock_words(kind: str, *, transit_s: float = 0.0, speed: float = 0.0, steps: int | None = None) -> str:
-    """Which clock ran, for a reader: a stepped run's transit (and steps), a wall run's speed."""
-    if kind == "stepped":
+def clock_words(run: Mapping[str, Any]) -> str:
+    """Which clock ran, for a reader, from a summary's ``run`` figures: a stepped run's transit (and
+    steps, when the run counted them), a wall run's speed."""
+    if run["clock"] == "stepped":
+        steps = run.get("steps")
         done = f", {steps:,} steps" if steps is not None else ""
-        return f"stepped: simulated time jumps to what is due next once the run is quiet; {transit_s:g} s per hop{done}"
-    return f"wall: simulated time runs at {speed:,g}x the wall clock"
+        hop = f"{run['transit_s']:g} s per hop"
+        return f"stepped: simulated time jumps to what is due next once the run is quiet; {hop}{done}"
+    return f"wall: simulated time runs at {run['speed']:,g}x the wall clock"

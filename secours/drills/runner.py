@@ -240,10 +240,8 @@ class _Play:
                 except TimeoutError:
                     logger.warning("the services did not stop within %s s (the broker is gone)", stop_s)
         wall_seconds = wall_now() - wall_start
-        figures = _clock_figures(sim)
-        words = clock_words(figures["clock"], transit_s=figures.get("transit_s", 0.0),
-                            speed=figures.get("speed", 0.0), steps=figures.get("steps"))  # fmt: skip
-        outcome = judge(self.drill, sim.world, recorder.entries, wall_seconds, config.end, words)
+        clock_text = clock_words(_clock_figures(sim))
+        outcome = judge(self.drill, sim.world, recorder.entries, wall_seconds, config.end, clock_text)
         stopped = [f"services stopped with an error: {', '.join(failed)}"] if failed else []
         for problem in (*stopped, *(p for p in (self.lost, self.stalled) if p)):
             outcome.verdict = "fail"

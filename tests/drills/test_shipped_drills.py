@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from secours.bus.settings import ClientSettings, fetch_on_demand_for, fetch_wait_for
+from secours.bus.settings import ClientSettings
 from secours.cli.drill import shipped_drills
 from secours.drills.checking import check_journal
 from secours.drills.model import load_drill
 from secours.drills.runner import run_drill
-from tests.conftest import SessionBroker
+from tests.conftest import SessionBroker, settings_for
 
 DRILLS = shipped_drills()
 
@@ -38,12 +38,7 @@ def test_the_engine_drills_are_shipped() -> None:
 def catalogue(broker: SessionBroker, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """The whole catalogue, two drills at a time: its output folder and ``--json`` (runs by file)."""
     out = tmp_path_factory.mktemp("catalogue")
-    settings = ClientSettings(
-        bootstrap=broker.bootstrap,
-        prefix=f"t{uuid.uuid4().hex[:10]}.",
-        fetch_max_wait_ms=fetch_wait_for(broker.kind),
-        fetch_on_demand=fetch_on_demand_for(broker.kind),
-    )
+    settings = settings_for(broker, f"t{uuid.uuid4().hex[:10]}.")
     command = [
         sys.executable, "-m", "secours.cli.main", "drill", "run-all", *map(str, DRILLS), "--jobs", "2",
         "--bootstrap", settings.bootstrap, "--prefix", settings.prefix, "--out", str(out / "runs"),
