@@ -8,6 +8,7 @@ The tree, with who is to blame and what the CLI does with it::
     │   ├── ConfigError         a settings value, environment variable or option is invalid
     │   └── DrillFileError      a drill file cannot be read or does not validate
     ├── ContractError           topics.yaml and schemas/ disagree (a defect of the installation)
+    ├── ExternalNotReady        an outside system that plays an actor never showed up (--external)
     ├── BrokerError             a broker could not be started, reached or stopped
     │   ├── BrokerStartError    the launcher gave up (missing Java/Maven, port taken, crash at boot)
     │   └── BrokerUnavailable   a running broker stopped answering (``retriable``)
@@ -30,6 +31,7 @@ __all__ = [
     "ContractError",
     "DecodeError",
     "DrillFileError",
+    "ExternalNotReady",
     "SecoursError",
     "UnknownSchemaError",
     "UsageError",
@@ -56,6 +58,10 @@ class DrillFileError(UsageError):
 
 class ContractError(SecoursError):
     """The topic catalogue and the schemas disagree."""
+
+
+class ExternalNotReady(SecoursError):
+    """An outside system playing an actor of a run did not subscribe (or say it was ready) in time."""
 
 
 class BrokerError(SecoursError):

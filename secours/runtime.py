@@ -105,6 +105,22 @@ def headers_for(out: Outgoing, now: datetime) -> list[tuple[str, bytes]]:
     ]
 
 
+REQUIRED_HEADERS = ("ce_id", "ce_type", "ce_source", "ce_time")
+
+
+def check_headers(record: Record, ce_type: str) -> None:
+    """The CloudEvents headers every record must carry (a record written by an outside system
+    without them could be neither deduplicated nor placed in simulated time nor attributed)."""
+    missing = [name for name in REQUIRED_HEADERS if not record.header(name)]
+    if missing:
+        raise DecodeError(f"missing CloudEvents header{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    if record.header("ce_type") != ce_type:
+        raise DecodeError(f"header ce_type {record.header('ce_type')!r} does not match the body, a {ce_type}")
+    spec = record.header("ce_specversion")
+    if spec is not None and spec != "1.0":
+        raise DecodeError(f"header ce_specversion {spec[:10]!r}: only CloudEvents 1.0 is spoken here")
+
+
 class ServiceContext:
     """What a service's ``run`` receives: its name, the bus, the clock, the world."""
 
@@ -122,6 +138,8 @@ class ServiceContext:
         self.name = name
         self.order = 0  # in a stepped run, services take their turn within a step in this order
         self.commits = False  # a stepped run: commit read positions (restartable, and no checkpoints)
+        # Actors of this service that outside systems play (--external edi_provider:P002): not ours.
+        self.played_outside: frozenset[str] = frozenset()
         self.bus = bus
         self.codec = codec
         self.catalog = catalog
@@ -510,6 +528,7 @@ class ServiceContext:
             sent_at = parse_sim(ce_time) if ce_time else None
         except ValueError:  # garbage headers are bad input like a garbage body: dead-lettered, not fatal
             raise DecodeError(f"header ce_time is not an ISO 8601 time: {(ce_time or '')[:40]!r}") from None
+        check_headers(record, message.ce_type)
         return Incoming(
             topic=record.topic,
             message=message,

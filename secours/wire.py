@@ -33,6 +33,7 @@ __all__ = [
     "IE3R07",
     "MODELS",
     "ActiveMeansOfTransport",
+    "ActorReady",
     "ArrivalDistribution",
     "As4Receipt",
     "AubetteQuery",
@@ -427,6 +428,21 @@ class RunAnnouncement(WireModel):
     drill_json: str = ""
     clock: str = "wall"
     transit_ms: int = 0
+    external: tuple[str, ...] = ()
+
+    @property
+    def started(self) -> bool:
+        """False while the run waits for its external actors: its clock has no wall epoch yet."""
+        return self.epoch_wall_ms > 0
+
+
+class ActorReady(WireModel):
+    schema_name = "secours.sim.ActorReady"
+    ce_type = "actor.ready"
+    run_id: str
+    actor: str
+    topics: tuple[str, ...] = ()
+    software: str = ""
 
 
 class EloPairing(WireModel):
@@ -544,6 +560,7 @@ MODELS: tuple[type[WireModel], ...] = (
     EnsDistribution,
     ArrivalDistribution,
     RunAnnouncement,
+    ActorReady,
     EloPairing,
     TransportArrived,
     UnitDisembarked,

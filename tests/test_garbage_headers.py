@@ -23,7 +23,7 @@ ENS = next(m for m in samples() if isinstance(m, IE3F10))
 
 
 def _record(ce_time: bytes) -> Record:
-    headers = (("ce_id", b"id-1"), ("ce_time", ce_time), ("ce_type", b"IE3F10"))
+    headers = (("ce_id", b"id-1"), ("ce_time", ce_time), ("ce_type", b"IE3F10"), ("ce_source", b"edi_provider:P001"))
     return Record("ics2.t2c", 0, 7, b"LRN1", CODEC.encode(ENS), headers, 0)
 
 

@@ -17,6 +17,7 @@ from secours.drills.crashes import with_crashes
 from secours.drills.model import Drill, load_drill
 from secours.drills.runner import run_drill
 from secours.errors import UsageError
+from secours.external import ExternalActor, external_speed, parse_external, refuse_unplayable
 
 __all__ = ["register", "shipped_drills"]
 
@@ -32,6 +33,20 @@ def register(sub: Subcommands) -> None:
     r.add_argument("file", type=Path)
     r.add_argument("--out", type=Path, default=None, help="report folder (default: out/<drill id>)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    r.add_argument(
+        "--external",
+        metavar="ACTOR[,ACTOR]",
+        default="",
+        help="actors an outside system plays (edi_provider, or one provider: edi_provider:P002): not started "
+        "here; the run waits for them, runs on the wall clock and judges their records like any other's",
+    )
+    r.add_argument(
+        "--external-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --external: wall seconds the outside system gets to subscribe or say it is ready (default 60)",
+    )
     add_clock_options(r)
     add_crash_options(r)
     add_broker_options(r)
@@ -134,8 +149,28 @@ def _report_line(summary: dict[str, object], out: Path) -> None:
         print(f"  problem: {problem}", file=sys.stderr)
 
 
+def _outside(drill: Drill, args: argparse.Namespace) -> tuple[Drill, list[ExternalActor]]:
+    """The drill as it runs with outside actors (``--external``): on the wall clock, at a speed they can follow."""
+    config = drill.run_config()
+    actors = parse_external(args.external, config)
+    if args.clock == "stepped":
+        raise UsageError("--external: outside systems live in wall time; a run with them cannot use --clock stepped")
+    if args.external_timeout <= 0:
+        raise UsageError(f"--external-timeout must be positive, got {args.external_timeout:g}")
+    if args.speed is not None and args.speed <= 0:
+        raise UsageError(f"--speed must be positive, got {args.speed:g}")
+    refuse_unplayable(actors, drill.faults, config.params, drill.drill)
+    speed, warning = external_speed(drill.speed, args.speed)
+    if warning:
+        print(f"secours: warning: {warning}", file=sys.stderr)
+    return drill.model_copy(update={"speed": speed}), actors
+
+
 def run(args: argparse.Namespace) -> int:
-    drill = _with_speed(load_drill(args.file), args)
+    if args.external:
+        drill, external = _outside(load_drill(args.file), args)
+    else:
+        drill, external = _with_speed(load_drill(args.file), args), []
     if args.crash_each:
         try:
             drill = with_crashes(drill, args.restart_after)
@@ -149,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
             run_drill(
                 drill, settings, out, broker=choice.kind, launched=choice.broker, proxy_port=choice.proxy_port,
                 progress=not args.no_progress, clock=args.clock or "auto",
+                external=external, external_timeout_s=args.external_timeout,
             )
         )  # fmt: skip
     s = result.summary
@@ -159,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
         f"({s['ens_per_second']} ENS/s)"
     )
     _report_line(s, out)
+    if result.outcome.external is not None:
+        print(f"  {result.outcome.external.line(result.outcome.checks)}")
     restarts = s.get("restarts") or []
     if restarts:
         back = sum(1 for r in restarts if r["restored_from"] is not None)

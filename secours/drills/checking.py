@@ -35,7 +35,11 @@ def check_journal(path: Path, out_dir: Path | None) -> tuple[dict[str, Any], int
         run["transit_s"] = int(announcement.data.get("transit_ms") or 0) / 1000
     else:
         run["speed"] = config.speed
-    outcome = judge(drill, World(config), entries, 0.0, config.end, clock_words(run))
+    # The actors outside systems played (the announcement of a run that waited for them names them).
+    external = [str(a) for a in announcement.data.get("external") or ()]
+    if external:
+        run["external"] = external
+    outcome = judge(drill, World(config), entries, 0.0, config.end, clock_words(run), external=external)
     summary = outcome.summary(drill, {"journal": str(path), "records": len(entries), "run": run})
     if out_dir is not None:
         try:

@@ -22,8 +22,10 @@ from secours.bus.settings import ClientSettings
 from secours.checkpoint import CHANGELOG, StateStore
 from secours.clock import Clock, SteppedClock, WallClock
 from secours.codec import Codec
+from secours.drills.readiness import Awaited, wait_for_actors
 from secours.effects import Incoming, Outgoing
 from secours.errors import BrokerUnavailable, UsageError
+from secours.external import ExternalActor
 from secours.faults.controller import FaultController
 from secours.faults.model import Fault
 from secours.faults.plane import FaultPlane, FaultTimeline, command
@@ -76,6 +78,8 @@ class Simulation:
         drill_json: str = "",
         live: bool = False,
         stepped: bool = False,
+        external: Sequence[ExternalActor] = (),
+        external_timeout_s: float = 60.0,
     ) -> None:
         self.settings = settings
         self.config = config
@@ -97,6 +101,11 @@ class Simulation:
         self.bus = KafkaBus(settings, self.stepper.ledger if self.stepper is not None else None)
         self.harness = harness
         self.drill_json = drill_json
+        # Actors outside systems play (--external): the clock waits for them, on the wall.
+        self.external = tuple(external)
+        self.external_timeout_s = external_timeout_s
+        if self.external and stepped:
+            raise UsageError("a run with outside actors runs on the wall clock, which they can read")
         self.faults = FaultController(config.start, self.catalog, actors_of(self.world))
         self.plane: FaultPlane | None = None
         self.contexts: dict[str, ServiceContext] = {}
@@ -130,6 +139,8 @@ class Simulation:
             self.checkpointed = frozenset(f.scope.component for f in faults if f.kind == "crash" and f.scope.component)
         await self.bus.start()
         await self.bus.ensure_topics(self.topics())
+        if self.external:
+            await self._wait_for_outside()
         announce = self.clock is None
         if self.clock is None:
             self.clock = WallClock(self.config.start, WallClock.wall_now() + _LEAD_S, self.config.speed)
@@ -184,6 +195,7 @@ class Simulation:
             name, self.bus, self.codec, self.catalog, self.clock, self.world, self.faults, stepper=self.stepper
         )
         ctx.order = list(REGISTRY).index(name)
+        ctx.played_outside = frozenset(a.name for a in self.external if a.service == name)
         ctx.died_at = self._died.get(name)
         if name in self.checkpointed and self.settings.checkpoint_s is not None:
             ctx.store = StateStore(
@@ -211,20 +223,37 @@ class Simulation:
             if self.stepper is not None:
                 await self._until_ready(name)  # in the run before the next step: restored, caught up
 
-    async def _announce(self, clock: Clock) -> None:
+    async def _wait_for_outside(self) -> None:
+        """Announce the run with its clock not started, and wait for its outside actors to be ready:
+        a relay that joined late would find hours of simulated traffic waiting for it."""
+        await self._announce(None)
+        awaited = [Awaited(a.name, a.reads(self.world, self.catalog)) for a in self.external]
+        logger.warning(
+            "run %s on %s (topic prefix %r) waits up to %g wall s for %s: subscribe to the actor's topics, or "
+            "write an ActorReady on %s; the clock starts at x%g once it is there",
+            self.run_id, self.settings.bootstrap, self.settings.prefix, self.external_timeout_s,
+            ", ".join(a.actor for a in awaited), CONTROL, self.config.speed,
+        )  # fmt: skip
+        await wait_for_actors(self.bus, self.codec, CONTROL, self.run_id, awaited, self.external_timeout_s)
+
+    async def _announce(self, clock: Clock | None) -> None:
+        """The run on the control topic; ``clock`` None: the run waits for outside actors, no epoch yet."""
         wall = clock if isinstance(clock, WallClock) else None
+        stepped = clock is not None and wall is None
         ann = RunAnnouncement(
             run_id=self.run_id,
-            epoch_sim=clock.epoch_sim,
+            epoch_sim=self.config.start if clock is None else clock.epoch_sim,
             epoch_wall_ms=int(wall.epoch_wall * 1000) if wall else 0,
             speed=wall.speed if wall else self.config.speed,
             seed=self.config.seed,
             config_json=self.config.model_dump_json(),
             drill_json=self.drill_json,
-            clock=clock.kind,
-            transit_ms=0 if wall else int(self.config.transit_s * 1000),
+            clock="stepped" if stepped else "wall",
+            transit_ms=int(self.config.transit_s * 1000) if stepped else 0,
+            external=tuple(a.name for a in self.external),
         )
-        ctx = ServiceContext("runner", self.bus, self.codec, self.catalog, clock, self.world)
+        stamp = clock or WallClock(self.config.start, WallClock.wall_now(), self.config.speed)
+        ctx = ServiceContext("runner", self.bus, self.codec, self.catalog, stamp, self.world)
         await ctx.publish([Outgoing(CONTROL, self.run_id, self.run_id, "runner", ann)])
         await ctx.flush()
 
@@ -308,7 +337,7 @@ async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.
         while WallClock.wall_now() < deadline:
             for record in await sub.poll(0.5):
                 msg = codec.decode(record.value)
-                if isinstance(msg, RunAnnouncement):
+                if isinstance(msg, RunAnnouncement) and msg.started:  # not one still waiting for outside actors
                     latest = msg
             if latest is not None:
                 break

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from secours.clock import format_sim
+from secours.drills.attribution import ExternalShare, attribute
 from secours.drills.journal import Entry
 from secours.drills.model import Drill
 from secours.drills.oracle import Context, JournalIndex, evaluate
@@ -36,8 +37,10 @@ class Outcome:
     timings: dict[str, float | None]
     problems: list[str]
     report: ReportData
+    external: ExternalShare | None = None  # the outside system's share of the run (--external)
 
     def summary(self, drill: Drill, extra: dict[str, Any]) -> dict[str, Any]:
+        theirs = self.external.checks if self.external is not None else None
         return {
             "drill": drill.drill,
             "title": drill.title,
@@ -52,6 +55,7 @@ class Outcome:
                     "title": c.title,
                     "status": c.status,
                     "expected_failure": c.expected_failure,
+                    **({"external": c.id in theirs} if theirs is not None else {}),
                     "message": c.message,
                     "evidence": [
                         {"ce_id": e.ce_id, "topic": e.topic, "time": e.time and format_sim(e.time), "note": e.note}
@@ -64,6 +68,7 @@ class Outcome:
             "latency": self.latency,
             "timings": self.timings,
             "problems": self.problems,
+            **({"external": self.external.summary(self.checks)} if self.external is not None else {}),
             **extra,
         }
 
@@ -91,7 +96,13 @@ def _series(ix: JournalIndex) -> tuple[Series, ...]:
 
 
 def judge(
-    drill: Drill, world: World, entries: Sequence[Entry], wall_seconds: float, end: datetime, clock: str = ""
+    drill: Drill,
+    world: World,
+    entries: Sequence[Entry],
+    wall_seconds: float,
+    end: datetime,
+    clock: str = "",
+    external: Sequence[str] = (),
 ) -> Outcome:
     ix = JournalIndex.build(entries)
     ctx = Context(world, drill.procedure, drill.scenarios, end)
@@ -100,6 +111,13 @@ def judge(
     verdict = "fail" if failed else "pass"
     expectation_met = failed == set(drill.expect_fail)
     basic = summarise(world, entries)
+    share = attribute(external, entries, checks, ctx) if external else None
+    if share is not None and share.dead_letters:
+        # Records the services could not take: the contract was broken, whatever the checks say.
+        first = share.dead_letters[0]
+        basic.problems.insert(0, f"{len(share.dead_letters)} records written by {' and '.join(share.actors)} were "
+                                 f"dead-lettered, e.g. on {first['topic']}: {first['reason']}")  # fmt: skip
+        verdict, expectation_met = "fail", False
     times = timings(ix)
     faults = tuple(
         FaultSpan(w.fault_id, w.kind, w.component, w.start, w.end, f"{w.kind} {w.fault_id}")
@@ -130,5 +148,6 @@ def judge(
         timings=times,
         wall_seconds=round(wall_seconds, 2),
         clock=clock,
+        external=share.line(checks) if share is not None else "",
     )
-    return Outcome(checks, verdict, expectation_met, basic.counts, basic.latency, times, basic.problems, report)
+    return Outcome(checks, verdict, expectation_met, basic.counts, basic.latency, times, basic.problems, report, share)

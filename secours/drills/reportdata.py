@@ -85,6 +85,7 @@ class ReportData:
     timings: dict[str, float | None]  # e.g. time_to_recover_s, backlog_drained_s (simulated seconds)
     wall_seconds: float
     clock: str = ""  # which clock ran, in words (see clock_words)
+    external: str = ""  # the actors outside systems played, and their checks, in words ("" if none)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -28,6 +28,7 @@ from secours.drills.outcome import Outcome, judge
 from secours.drills.report import write_reports
 from secours.drills.reportdata import clock_words
 from secours.errors import BrokerUnavailable, UsageError
+from secours.external import ExternalActor
 from secours.faults.model import BrokerKillFault, BrokerPauseFault, Fault, NetworkFault
 from secours.faults.plane import Hook
 from secours.faults.proxy import TcpProxy
@@ -44,6 +45,14 @@ _WALL_KINDS = frozenset({"broker_pause", "broker_kill", "network"})  # faults th
 _SHOW_EVERY_S = 0.2  # wall seconds between two updates of the progress bar
 _WATCH_S = 1.0  # wall seconds between two looks at the broker after a stepped run stalled
 _COLLECT_S = 120.0  # wall seconds the journal of a stepped run may take to read back
+
+
+@dataclass(frozen=True)
+class _Outside:
+    """The actors outside systems play in this run, and how long they get to show up."""
+
+    actors: Sequence[ExternalActor]
+    timeout_s: float
 
 
 @dataclass
@@ -136,7 +145,9 @@ def _broker_fault_live(sim: Simulation, clock: Clock) -> bool:
 ClockChoice = Literal["auto", "stepped", "wall"]
 
 
-def choose_clock(drill: Drill, requested: ClockChoice, elsewhere: Sequence[str] = ()) -> tuple[ClockKind, str]:
+def choose_clock(
+    drill: Drill, requested: ClockChoice, elsewhere: Sequence[str] = (), external: Sequence[ExternalActor] = ()
+) -> tuple[ClockKind, str]:
     """The clock a drill runs on, and why when it is not the one asked for.
 
     Stepped by default. Faults that act on the broker process or the network act in wall time (a
@@ -150,6 +161,9 @@ def choose_clock(drill: Drill, requested: ClockChoice, elsewhere: Sequence[str] 
         reason = f"fault {f.id} ({f.kind}) acts on the broker or the network, in wall time"
     elif elsewhere:
         reason = f"services run in other processes ({', '.join(elsewhere)}), which read the wall clock"
+    elif external:
+        names = ", ".join(a.name for a in external)
+        reason = f"outside systems play {names}: they live in wall time, and read the run's clock from its announcement"
     if requested == "stepped" and reason:
         raise UsageError(f"--clock stepped: {reason}; run this drill with --clock wall")
     if requested == "wall":
@@ -168,19 +182,23 @@ async def run_drill(
     progress: bool = True,
     elsewhere: Sequence[str] = (),
     clock: ClockChoice = "auto",
+    external: Sequence[ExternalActor] = (),
+    external_timeout_s: float = 60.0,
 ) -> DrillResult:
     """Run ``drill``. With ``proxy_port`` (the port ``launched`` advertises), services reach the
     broker through a loopback proxy that network faults disturb. Services named in ``elsewhere``
-    are not started here: other processes run them (``secours run --join``)."""
-    kind, why = choose_clock(drill, clock, elsewhere)
-    if why:
+    are not started here: other processes run them (``secours run --join``). Actors in
+    ``external`` are played by outside systems: the clock starts once they are ready."""
+    kind, why = choose_clock(drill, clock, elsewhere, external)
+    if why and not external:
         logger.warning("%s runs on the wall clock at x%g: %s", drill.drill, drill.speed, why)
     proxy = TcpProxy("127.0.0.1", launched.port, listen_port=proxy_port) if launched and proxy_port else None
     check_fault_support(drill.faults, launched, proxy)
     if proxy is not None:
         await proxy.start()
     try:
-        play = _Play(drill, settings, broker, launched, proxy, progress, elsewhere, kind == "stepped")
+        outside = _Outside(external, external_timeout_s)
+        play = _Play(drill, settings, broker, launched, proxy, progress, elsewhere, kind == "stepped", outside)
         return await play.run(out_dir)
     finally:
         if proxy is not None:
@@ -200,12 +218,17 @@ class _Play:
         progress: bool,
         elsewhere: Sequence[str],
         stepped: bool,
+        outside: _Outside,
     ) -> None:
         self.drill, self.settings, self.broker = drill, settings, broker
         self.launched, self.proxy, self.progress = launched, proxy, progress
         self.config = drill.run_config()
-        services = [s for s in select_services(for_config=self.config) if s not in elsewhere]
-        self.sim = Simulation(settings, self.config, services, drill_json=drill.model_dump_json(), stepped=stepped)
+        gone = {*elsewhere, *(a.service for a in outside.actors if a.instance is None)}
+        services = [s for s in select_services(for_config=self.config) if s not in gone]
+        self.sim = Simulation(
+            settings, self.config, services, drill_json=drill.model_dump_json(), stepped=stepped,
+            external=outside.actors, external_timeout_s=outside.timeout_s,
+        )  # fmt: skip
         self.lost: str | None = None
         self.stalled: str | None = None
         self.busy = ""
@@ -218,7 +241,11 @@ class _Play:
         sim, config = self.sim, self.config
         wall_start = wall_now()
         with (out_dir / "journal.jsonl").open("w", encoding="utf-8") as journal:
-            clock = await sim.start(self.drill.faults)
+            try:
+                clock = await sim.start(self.drill.faults)
+            except BaseException:
+                await sim.stop()  # an outside actor that never came, a broker gone: close what started
+                raise
             recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, journal)
             assert sim.plane is not None
             sim.plane.observers.append(recorder.note_fault)
@@ -241,7 +268,10 @@ class _Play:
                     logger.warning("the services did not stop within %s s (the broker is gone)", stop_s)
         wall_seconds = wall_now() - wall_start
         clock_text = clock_words(_clock_figures(sim))
-        outcome = judge(self.drill, sim.world, recorder.entries, wall_seconds, config.end, clock_text)
+        outcome = judge(
+            self.drill, sim.world, recorder.entries, wall_seconds, config.end, clock_text,
+            external=[a.name for a in sim.external],
+        )  # fmt: skip
         stopped = [f"services stopped with an error: {', '.join(failed)}"] if failed else []
         for problem in (*stopped, *(p for p in (self.lost, self.stalled) if p)):
             outcome.verdict = "fail"
@@ -359,6 +389,7 @@ def _summary(
                 "topic_prefix": settings.prefix,
                 "seed": config.seed,
                 **_clock_figures(sim),
+                **({"external": [a.name for a in sim.external]} if sim.external else {}),
                 "sim_start": format_sim(config.start),
                 "sim_end": format_sim(config.end),
             },

@@ -82,9 +82,10 @@ class Pending:
 
 
 class EdiProviderLogic:
-    def __init__(self, world: World, params: Params) -> None:
+    def __init__(self, world: World, params: Params, outside: frozenset[str] = frozenset()) -> None:
         self.world = world
         self.params = params
+        self.outside = outside  # providers an outside system plays: what concerns them is not ours
         self.pending: dict[str, Pending] = {}  # pushed, no receipt yet (by message id)
         self.in_flight: dict[str, str] = {}  # LRN -> the message of that ENS being pushed
         self.queued: dict[str, list[Pending]] = {}  # LRN -> its next messages, in the client's order
@@ -112,6 +113,8 @@ class EdiProviderLogic:
             return self.receipt(msg, now)
         if incoming.topic.startswith(C2T_PREFIX) and isinstance(msg, C2TMessage):
             return self.relay(incoming.topic.removeprefix(C2T_PREFIX), msg, now)
+        if isinstance(msg, CustomsNotice | ProviderContact) and self._outside(msg):
+            return Effects()
         if isinstance(msg, CustomsNotice):
             self.watch.customs_notice(msg)
             if msg.kind == "outage":
@@ -123,6 +126,9 @@ class EdiProviderLogic:
         if isinstance(msg, ProviderContact):
             return self.desk.client_contact(msg, now)
         raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+
+    def _outside(self, msg: CustomsNotice | ProviderContact) -> bool:
+        return (msg.to if isinstance(msg, CustomsNotice) else msg.provider) in self.outside
 
     def order(self, provider: str, msg: Order, now: datetime) -> Effects:
         if msg.message_id in self.pending or msg.message_id in self.receipted or self._is_queued(msg):

@@ -22,6 +22,10 @@ PUBLISHES = (
 
 async def run(ctx: ServiceContext) -> None:
     world = ctx.world
-    topics = [to_provider(p.id) for p in world.providers] + ["ics2.receipt"]
-    topics += [f"ics2.c2t.{tr.eori}" for tr in world.traders] + ["customs.notices", "provider.contacts", "meteo"]
-    await ctx.serve(EdiProviderLogic(world, world.config.params), topics)
+    # Providers an outside system plays (--external edi_provider:P002): their topics are its own.
+    outside = frozenset(a.split(":", 1)[1] for a in ctx.played_outside if a.startswith("edi_provider:"))
+    ours = [p.id for p in world.providers if p.id not in outside]
+    topics = [to_provider(p) for p in ours] + ["ics2.receipt"]
+    topics += [f"ics2.c2t.{tr.eori}" for tr in world.traders if tr.provider in ours]
+    topics += ["customs.notices", "provider.contacts", "meteo"]
+    await ctx.serve(EdiProviderLogic(world, world.config.params, outside), topics)

@@ -41,6 +41,7 @@ def _header(data: ReportData) -> str:
         f"<dt>Simulated time</dt><dd>{esc(window)} <span class='muted'>({esc(length)})</span></dd>"
         f"<dt>Wall time</dt><dd>{data.wall_seconds:,.1f} s</dd>"
         + (f"<dt>Clock</dt><dd>{esc(data.clock)}</dd>" if data.clock else "")
+        + (f"<dt>Played outside</dt><dd>{esc(data.external)}</dd>" if data.external else "")
         + f"<dt>Checks</dt><dd>{_tally(data.checks)}</dd>"
         "</dl></div>"
         f'<div class="badge {esc(data.verdict)}">{esc(verdict)}<small>verdict</small></div></section>'
