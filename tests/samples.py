@@ -234,6 +234,16 @@ def samples() -> list[wire.WireModel]:
             mrns=(MRN,),
         ),
         wire.RunAnnouncement(run_id="r", epoch_sim=NOW, epoch_wall_ms=1, speed=60.0, seed=1, config_json="{}"),
+        wire.RunAnnouncement(
+            run_id="r",
+            epoch_sim=NOW,
+            epoch_wall_ms=0,
+            speed=180.0,
+            seed=1,
+            config_json="{}",
+            external=("edi_provider",),
+        ),
+        wire.ActorReady(run_id="r", actor="edi_provider:P001", topics=("ics2.receipt",), software="relay 1.0"),
         wire.EloPairing(
             elo_id="E1", unit_id="AB12CDE", transport_id="T1", eori=f.declarant.eori, lrn=f.lrn, mrn=MRN, paired_at=NOW
         ),

@@ -15,6 +15,7 @@ from secours.drills.catalogue import run_catalogue
 from secours.drills.checking import check_journal
 from secours.drills.crashes import with_crashes
 from secours.drills.model import Drill, load_drill
+from secours.drills.oracle.registry import REGISTRY
 from secours.drills.runner import run_drill
 from secours.errors import UsageError
 from secours.external import ExternalActor, external_speed, parse_external, refuse_unplayable
@@ -39,6 +40,13 @@ def register(sub: Subcommands) -> None:
         default="",
         help="actors an outside system plays (edi_provider, or one provider: edi_provider:P002): not started "
         "here; the run waits for them, runs on the wall clock and judges their records like any other's",
+    )
+    r.add_argument(
+        "--expect-fail",
+        metavar="ID[,ID]",
+        default=None,
+        help="this run's expectation instead of the drill's: exactly these checks fail (for example an outside "
+        "system run in a non-compliant mode on purpose); an empty value: every check passes",
     )
     r.add_argument(
         "--external-timeout",
@@ -166,11 +174,21 @@ def _outside(drill: Drill, args: argparse.Namespace) -> tuple[Drill, list[Extern
     return drill.model_copy(update={"speed": speed}), actors
 
 
+def _expecting(drill: Drill, text: str) -> Drill:
+    ids = tuple(sorted({part.strip() for part in text.split(",") if part.strip()}))
+    unknown = [i for i in ids if i not in REGISTRY]
+    if unknown:
+        raise UsageError(f"--expect-fail: unknown check {unknown[0]!r} (secours procedures lists them)")
+    return drill.model_copy(update={"expect_fail": ids})
+
+
 def run(args: argparse.Namespace) -> int:
     if args.external:
         drill, external = _outside(load_drill(args.file), args)
     else:
         drill, external = _with_speed(load_drill(args.file), args), []
+    if args.expect_fail is not None:
+        drill = _expecting(drill, args.expect_fail)
     if args.crash_each:
         try:
             drill = with_crashes(drill, args.restart_after)

@@ -57,7 +57,9 @@ def world_document(drill: Drill) -> dict[str, Any]:
             }
             for p in world.providers
         ],
-        "traders": [{"eori": t.eori, "name": t.name, "provider": t.provider, "backup": t.backup} for t in world.traders],
+        "traders": [
+            {"eori": t.eori, "name": t.name, "provider": t.provider, "backup": t.backup} for t in world.traders
+        ],
         "topics": {
             a.name: {"reads": a.reads(world, catalog), "writes": a.writes(world, catalog)}
             for a in actors

@@ -155,3 +155,21 @@ def test_a_drill_that_stages_a_breach_by_the_replaced_actor_is_refused() -> None
         with pytest.raises(UsageError, match=r"stages a non-compliant edi_provider \(params.quitting_providers"):
             refuse_unplayable(parse_external(played, config), (), config.params, drill.drill)
     refuse_unplayable(parse_external(f"edi_provider:{spare}", config), (), config.params, drill.drill)
+
+
+def test_the_world_document_gives_a_relay_its_clients_topics_and_timeouts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["world", "--drill", str(DRILLS["ics2-eu-sti-down"]), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    world = World(load_drill(DRILLS["ics2-eu-sti-down"]).run_config())
+    p002 = next(p for p in doc["providers"] if p["id"] == "P002")
+    assert p002["clients"] == [{"eori": t.eori, "name": t.name} for t in world.clients_of("P002")]
+    reads = doc["topics"]["edi_provider:P002"]["reads"]
+    assert "edi.to_provider.P002" in reads and "edi.to_provider.P001" not in reads and "ics2.receipt" in reads
+    assert {f"ics2.c2t.{c['eori']}" for c in p002["clients"]} <= set(reads)
+    assert doc["params"]["receipt_timeout_s"] == 180.0 and doc["external_speed"] == 180.0
+
+
+def test_an_unknown_check_in_expect_fail_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["drill", "run", str(DRILLS["baseline"]), "--expect-fail", "G7,NOPE#1", "--bootstrap", "127.0.0.1:9"]
+    assert main(args) == 2
+    assert "--expect-fail: unknown check 'NOPE#1'" in capsys.readouterr().err
