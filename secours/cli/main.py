@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from secours.cli import bench, broker, drill, fault, run, topics, world
+from secours.cli import bench, broker, contract, drill, fault, procedures, run, topics, world
 from secours.errors import SecoursError, UsageError
 
 __all__ = ["main"]
@@ -27,7 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="secours", description="Simulator of EU customs IT systems and their fallback procedures.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{drill,run,fault,bench,broker,topics,world}", parser_class=_Parser
+        dest="command",
+        required=True,
+        metavar="{drill,run,fault,bench,broker,topics,world,contract,procedures}",
+        parser_class=_Parser,
     )
     drill.register(sub)
     run.register(sub)
@@ -36,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     broker.register(sub)
     topics.register(sub)
     world.register(sub)
+    contract.register(sub)
+    procedures.register(sub)
     return parser
 
 
