@@ -3,10 +3,15 @@
 A check is the outside actor's when its evidence is that actor's records: it names one of them
 or one of the consignments the actor was handed (the LRN of an order on its ``edi.to_provider``
 topic: a consignment it never lodged is judged at the border, on a record of the smart border),
-or its verdict rests on them — judged on the journal without the actor's records, the check comes
-out differently (a retry check with no pushes left has nothing to judge; an alert check does not
-move). The records the run's services dead-lettered count against the actor when it wrote them
-(its ``ce_source``), or when they carry no source and it is one of the topic's writers.
+or its outcome rests on them — judged again on the journal without the actor's records and
+without the trail of the consignments it was handed (every record keyed by or about their LRNs:
+what customs did with them follows from what the actor did), the check comes out differently, in
+its status or its message (a check of MRNs counts fewer consignments; an alert check does not
+move). A check that judges only other actors therefore stays theirs, whatever the outside system
+did, and a check of the outside system's work is its own whether it passes or fails.
+
+The records the run's services dead-lettered count against the actor when it wrote them (its
+``ce_source``), or when they carry no source and it is one of the topic's writers.
 """
 
 from __future__ import annotations
@@ -77,8 +82,9 @@ def attribute(
     def named(ev: Evidence) -> bool:
         return ev.ce_id in names_theirs or not names_theirs.isdisjoint(_WORD.findall(ev.note))
 
-    without = JournalIndex.build([e for e in entries if not owned(e)])
-    moved = _moved(checks, without, ctx)
+    handed = _handed(actors, entries)
+    trail = [e for e in entries if not (owned(e) or e.key in handed or e.subject in handed)]
+    moved = _moved(checks, JournalIndex.build(trail), ctx)
     theirs = {c.id for c in checks if c.id in moved or any(named(ev) for ev in c.evidence)}
     records = sum(1 for e in entries if owned(e))
     return ExternalShare(tuple(names), records, frozenset(theirs), _dead_letters(actors, entries))
@@ -97,14 +103,14 @@ def _actor(name: str) -> ExternalActor:
 
 
 def _moved(checks: Sequence[CheckOutcome], without: JournalIndex, ctx: Context) -> set[str]:
-    """The checks whose status changes when the outside actor's records are taken away."""
+    """The checks whose outcome changes when the outside actor's records and trail are taken away."""
     ids = {c.id for c in checks}
     try:
-        again = {c.id: c.status for c in evaluate(without, ctx) if c.id in ids}
+        again = {c.id: (c.status, c.message) for c in evaluate(without, ctx) if c.id in ids}
     except Exception:  # a check that cannot even run without those records rests on them all
         logger.debug("the oracle could not run without the outside actor's records", exc_info=True)
         return ids
-    return {c.id for c in checks if again.get(c.id) != c.status}
+    return {c.id for c in checks if again.get(c.id) != (c.status, c.message)}
 
 
 def _dead_letters(actors: Sequence[ExternalActor], entries: Sequence[Entry]) -> list[dict[str, Any]]:
