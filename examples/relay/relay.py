@@ -163,7 +163,7 @@ def format_sim(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def headers(ce_id: str, schema: str, source: str, subject: str, now: datetime) -> list[tuple[str, bytes]]:
+def headers(ce_id: str, schema: str, source: str, subject: str, now: datetime) -> list[tuple[str, str | bytes | None]]:
     return [
         ("ce_specversion", b"1.0"),
         ("ce_id", ce_id.encode()),
@@ -543,12 +543,14 @@ class Provider:
 
     def _notify(self, ref: str, now: datetime) -> None:
         kind, notice_id, provider, eori = ref.split("|")
-        notice = {
-            "notice_id": derive_id(notice_id, eori), "provider": provider, "to": eori, "kind": kind,
+        # One id per (customs notice, client): told again after a restart, the client sees one notice.
+        own_id = derive_id(notice_id, eori)
+        notice: dict[str, Any] = {
+            "notice_id": own_id, "provider": provider, "to": eori, "kind": kind,
             "procedure_info": PROCEDURE_INFO if kind == "outage" else "", "ref": notice_id, "sent_at": now,
         }  # fmt: skip
         self.stats["notices"] += 1
-        self.send(f"edi.to_trader.{provider}", eori, notice["notice_id"], self.source(provider),
+        self.send(f"edi.to_trader.{provider}", eori, own_id, self.source(provider),
                   "secours.sim.ClientNotice", notice, now)  # fmt: skip
 
     def meteo(self, body: dict[str, Any]) -> None:
@@ -582,11 +584,12 @@ class Provider:
         self.detected[p.provider] = failed[0]
         if p.provider in self.told:
             return  # customs said so already
-        consulted = {
-            "consultation_id": derive_id(p.provider, f"meteo/{now.isoformat()}"), "by": self.source(p.provider),
+        consultation_id = derive_id(p.provider, f"meteo/{now.isoformat()}")
+        consulted: dict[str, Any] = {
+            "consultation_id": consultation_id, "by": self.source(p.provider),
             "channel": "web", "alert_ids": sorted(self.open_alerts), "consulted_at": now,
         }  # fmt: skip
-        self.send("meteo.consultations", p.provider, consulted["consultation_id"], self.source(p.provider),
+        self.send("meteo.consultations", p.provider, consultation_id, self.source(p.provider),
                   "secours.sim.MeteoConsulted", consulted, now)  # fmt: skip
         if not self.open_alerts:
             self._outage(p.provider, "customs", failed[0], now)
@@ -670,12 +673,13 @@ class Provider:
         da_id = da[0]
         self.das[key] = (da_id, True)
         provider = key.split("|", maxsplit=1)[0]
-        contact = {
-            "contact_id": derive_id(da_id, "report"), "by": self.source(provider), "channel": "email",
+        contact_id = derive_id(da_id, "report")
+        contact: dict[str, Any] = {
+            "contact_id": contact_id, "by": self.source(provider), "channel": "email",
             "purpose": "report", "da_id": da_id, "sent_at": now,
             "text": "The system is available again; please close the request.",
         }  # fmt: skip
-        self.send("sau.contacts", da_id, contact["contact_id"], self.source(provider), "secours.sim.SauContact",
+        self.send("sau.contacts", da_id, contact_id, self.source(provider), "secours.sim.SauContact",
                   contact, now, subject=da_id)  # fmt: skip
 
     def on_timer(self, timer: Timer, now: datetime) -> None:
@@ -758,9 +762,10 @@ class Relay:
         """Take the run announcements: the newest one naming this actor, until the relay has joined a
         run; then only that run's (its second announcement carries the clock's epoch)."""
         for msg in self.control.consume(num_messages=100, timeout=timeout):
-            if msg.error() is not None:
-                if msg.error().code() != KafkaError._PARTITION_EOF:
-                    log.warning("control topic: %s", msg.error())
+            err = msg.error()
+            if err is not None:
+                if err.code() != KafkaError._PARTITION_EOF:
+                    log.warning("control topic: %s", err)
                 continue
             try:
                 schema, body = self.codec.decode(msg.value())
@@ -785,7 +790,8 @@ class Relay:
         if self.args.actor not in body.get("external", []):
             return False
         _kind, stamp_ms = msg.timestamp()
-        return stamp_ms <= 0 or time.time() - stamp_ms / 1000 <= self.args.max_age
+        max_age: float = self.args.max_age
+        return bool(stamp_ms <= 0 or time.time() - stamp_ms / 1000 <= max_age)
 
     def _set_clock(self, body: dict[str, Any]) -> None:
         clock = SimClock(body["epoch_sim"], body["epoch_wall_ms"] / 1000, float(body["speed"]))
@@ -859,10 +865,11 @@ class Relay:
                 if err.code() != KafkaError._PARTITION_EOF:
                     log.warning("consumer: %s", err)
                 continue
-            logical = msg.topic().removeprefix(self.prefix)
+            logical = (msg.topic() or "").removeprefix(self.prefix)
+            value = msg.value() or b""
             try:
-                schema, body = self.codec.decode(msg.value())
-                self.logic.handle(logical, schema, body, msg.value(), self.clock.now())
+                schema, body = self.codec.decode(value)
+                self.logic.handle(logical, schema, body, value, self.clock.now())
             except (DecodeError, KeyError, TypeError, ValueError) as exc:
                 # A record it cannot read (or that lacks a field it needs): one line, and on.
                 self.skipped += 1

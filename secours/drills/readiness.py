@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
@@ -89,12 +90,23 @@ def _read_control(records: Sequence[Record], codec: Codec, run_id: str, awaited:
 async def _look_at_groups(admin: AIOKafkaAdminClient, prefix: str, awaited: Sequence[Awaited]) -> None:
     try:
         groups = [g[0] for g in await admin.list_consumer_groups()]
-        if not groups:
-            return
-        described = await admin.describe_consumer_groups(groups)
-    except KafkaError as exc:  # a group being rebalanced, a coordinator moving: look again later
-        logger.debug("cannot describe consumer groups: %s", exc)
+    except KafkaError as exc:  # a coordinator moving: look again later
+        logger.debug("cannot list consumer groups: %s", exc)
         return
+    for group in groups:
+        if all(a.how for a in awaited):
+            return
+        try:
+            # One group a request: aiokafka 0.14 reads a DescribeGroups v3 answer with the v2
+            # layout, so the second group of an answer comes out garbled and the third breaks it.
+            described = await admin.describe_consumer_groups([group])
+        except (KafkaError, ValueError) as exc:  # rebalancing, gone meanwhile: look again later
+            logger.debug("cannot describe consumer group %s: %s", group, exc)
+            continue
+        _take(described, prefix, awaited)
+
+
+def _take(described: Sequence[Any], prefix: str, awaited: Sequence[Awaited]) -> None:
     for response in described:
         for group in response.groups:
             _, name, state, _, _, members = group[:6]

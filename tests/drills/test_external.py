@@ -15,7 +15,9 @@ import json
 from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 
+from secours.bus import TopicToCreate
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
 from secours.cli.drill import shipped_drills
@@ -23,11 +25,14 @@ from secours.cli.main import main
 from secours.codec import Codec
 from secours.drills.engine import CONTROL
 from secours.drills.model import Drill, load_drill
+from secours.drills.readiness import Awaited, wait_for_actors
 from secours.drills.runner import run_drill
-from secours.errors import UsageError
-from secours.external import parse_external, refuse_unplayable
+from secours.errors import ExternalNotReady, UsageError
+from secours.external import ExternalActor, parse_external, refuse_unplayable
+from secours.topics import TopicCatalog
 from secours.wire import ActorReady, RunAnnouncement
 from secours.world import World
+from tests.conftest import SessionBroker
 from tests.samples import samples
 
 DRILLS = {p.stem: p for p in shipped_drills()}
@@ -173,3 +178,46 @@ def test_an_unknown_check_in_expect_fail_is_refused(capsys: pytest.CaptureFixtur
     args = ["drill", "run", str(DRILLS["baseline"]), "--expect-fail", "G7,NOPE#1", "--bootstrap", "127.0.0.1:9"]
     assert main(args) == 2
     assert "--expect-fail: unknown check 'NOPE#1'" in capsys.readouterr().err
+
+
+async def test_a_consumer_group_assigned_every_topic_makes_the_actor_ready_on_kafka(
+    settings: ClientSettings, broker: SessionBroker
+) -> None:
+    """Apache Kafka describes its groups: a relay whose group is assigned every topic the actor
+    reads is ready without a word, among other groups (the session's services have dozens).
+    Tansu answers ListGroups with nothing: there, only ActorReady says it."""
+    world = World(short_day().run_config())
+    actor = ExternalActor("edi_provider", "P002")
+    reads = actor.reads(world, TopicCatalog.load())
+    bus = KafkaBus(settings)
+    await bus.start()
+    others = [AIOKafkaConsumer(bootstrap_servers=settings.bootstrap, group_id=f"{settings.prefix}other{i}",
+                               session_timeout_ms=6000) for i in range(3)]  # fmt: skip
+    relay = AIOKafkaConsumer(
+        *(bus.physical(t) for t in reads), bootstrap_servers=settings.bootstrap,
+        group_id=f"{settings.prefix}their-relay", session_timeout_ms=6000, auto_offset_reset="earliest",
+    )  # fmt: skip
+    try:
+        await bus.ensure_topics([TopicToCreate(t, 1, "delete") for t in [*reads, "other", CONTROL]])
+        for c in others:
+            c.subscribe([bus.physical("other")])
+            await c.start()
+            await c.getmany(timeout_ms=500)
+        await relay.start()
+        for _ in range(100):
+            await relay.getmany(timeout_ms=200)
+            if relay.assignment():
+                break
+        awaited = [Awaited(actor.name, reads)]
+        if broker.kind == "tansu":
+            with pytest.raises(ExternalNotReady, match=r"no consumer group assigned edi\.to_provider\.P002"):
+                await wait_for_actors(bus, CODEC, CONTROL, "run-1", awaited, 3.0)
+        else:
+            await wait_for_actors(bus, CODEC, CONTROL, "run-1", awaited, 30.0)
+            assert (
+                awaited[0].how == f"consumer group '{settings.prefix}their-relay' is assigned its {len(reads)} topics"
+            )
+    finally:
+        for c in [*others, relay]:
+            await c.stop()
+        await bus.stop()
