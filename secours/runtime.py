@@ -26,7 +26,8 @@ from typing import Protocol
 from secours.agenda import Agenda
 from secours.bus import Bus, Record, Subscription
 from secours.checkpoint import StateStore
-from secours.clock import Clock, WallClock, format_sim, parse_sim, sleep_wall, wall_now
+from secours.clock import Clock, WallClock, parse_sim, sleep_wall, wall_now
+from secours.cloudevents import DLQ, check_headers, headers_for
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
 from secours.errors import BrokerUnavailable, CodecError, DecodeError, SecoursError
@@ -37,11 +38,10 @@ from secours.topics import TopicCatalog
 from secours.wire import DeadLetter, Heartbeat, StateChunk
 from secours.world import World
 
-__all__ = ["Incoming", "Logic", "ServiceContext", "headers_for"]
+__all__ = ["Logic", "ServiceContext"]
 
 logger = logging.getLogger(__name__)
 
-DLQ = "secours.dlq"
 HEALTH = "ops.health"
 _RECONNECT_S = 0.5  # wall seconds before reading again after the broker stopped answering
 _PAUSE_POLL_S = 0.1  # wall seconds between looks at a paused component's fault (it may be cleared early)
@@ -89,36 +89,6 @@ class Logic(Protocol):
     def handle(self, incoming: Incoming, now: datetime) -> Effects: ...
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects: ...
-
-
-def headers_for(out: Outgoing, now: datetime) -> list[tuple[str, bytes]]:
-    """CloudEvents Kafka binding, binary mode: the body is the Avro record, metadata in headers."""
-    return [
-        ("ce_specversion", b"1.0"),
-        ("ce_id", out.id.encode()),
-        ("ce_type", out.message.ce_type.encode()),
-        ("ce_source", out.source.encode()),
-        ("ce_time", format_sim(now).encode()),
-        ("ce_subject", out.subject.encode()),
-        ("content-type", b"application/avro"),
-        ("ce_dataschema", out.message.schema_name.encode()),
-    ]
-
-
-REQUIRED_HEADERS = ("ce_id", "ce_type", "ce_source", "ce_time")
-
-
-def check_headers(record: Record, ce_type: str) -> None:
-    """The CloudEvents headers every record must carry (a record written by an outside system
-    without them could be neither deduplicated nor placed in simulated time nor attributed)."""
-    missing = [name for name in REQUIRED_HEADERS if not record.header(name)]
-    if missing:
-        raise DecodeError(f"missing CloudEvents header{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-    if record.header("ce_type") != ce_type:
-        raise DecodeError(f"header ce_type {record.header('ce_type')!r} does not match the body, a {ce_type}")
-    spec = record.header("ce_specversion")
-    if spec is not None and spec != "1.0":
-        raise DecodeError(f"header ce_specversion {spec[:10]!r}: only CloudEvents 1.0 is spoken here")
 
 
 class ServiceContext:

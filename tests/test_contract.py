@@ -22,6 +22,7 @@ import yaml
 from secours.bus import Record
 from secours.cli.main import build_parser
 from secours.clock import WallClock
+from secours.cloudevents import headers_for
 from secours.codec import Codec, crc64_avro
 from secours.contract.asyncapi import (
     AVRO_FORMAT,
@@ -35,7 +36,6 @@ from secours.contract.asyncapi import (
 )
 from secours.drills.journal import Entry, Recorder, decode_entry
 from secours.effects import Outgoing
-from secours.runtime import headers_for
 from secours.topics import TopicCatalog
 from secours.wire import FaultEvent, WireModel
 from services import REGISTRY

@@ -23,10 +23,10 @@ from aiokafka.errors import KafkaError
 
 from secours.bus.kafka import consumer_options, partitions_of
 from secours.bus.settings import ClientSettings
+from secours.cloudevents import headers_for
 from secours.codec import Codec
 from secours.effects import Outgoing
 from secours.errors import BrokerUnavailable
-from secours.runtime import headers_for
 from secours.world import Consignment, World
 from services.trader.ens import build_ens
 

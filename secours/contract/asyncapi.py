@@ -3,7 +3,7 @@
 Everything comes from the code at the time of the call, so that the documents cannot drift from it:
 the topics from ``topics.yaml`` (:class:`~secours.topics.TopicCatalog`), the record types from
 ``schemas/*.avsc`` (:class:`~secours.codec.Codec`) and :mod:`secours.wire` (their ``ce_type``), the
-CloudEvents headers from :func:`secours.runtime.headers_for`, who writes and reads what from
+CloudEvents headers from :func:`secours.cloudevents.headers_for`, who writes and reads what from
 :data:`services.REGISTRY` (and ``topics.yaml`` for the parties that are not services), the EDI
 provider's timeouts from the :class:`~secours.world.Params` its logic reads, and the journal line
 from :class:`secours.drills.journal.Entry`.
@@ -25,11 +25,11 @@ import fastavro.schema
 import yaml
 
 import services.edi_provider
+from secours.cloudevents import REQUIRED_HEADERS, headers_for
 from secours.codec import MAGIC, Codec, SchemaEntry
 from secours.drills.journal import Entry
 from secours.effects import Outgoing
 from secours.errors import ContractError
-from secours.runtime import REQUIRED_HEADERS, headers_for
 from secours.topics import TopicCatalog, TopicSpec
 from secours.wire import As4Receipt, ClientNotice, CustomsNotice, FaultEvent, RunAnnouncement, WireModel
 from secours.world import Params, RunConfig
@@ -120,7 +120,7 @@ def _probes() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def headers_schema() -> Json:
-    """The headers every record carries, as :func:`secours.runtime.headers_for` writes them: those
+    """The headers every record carries, as :func:`secours.cloudevents.headers_for` writes them: those
     whose value does not depend on the record are constants. Required: those every reader checks."""
     a, b = _probes()
     properties: Json = {}

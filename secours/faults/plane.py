@@ -19,13 +19,13 @@ from datetime import datetime
 
 from secours.bus import Bus, Record
 from secours.clock import Clock, WallClock
+from secours.cloudevents import DLQ, headers_for
 from secours.codec import Codec
 from secours.effects import Outgoing
 from secours.errors import BrokerUnavailable, CodecError
 from secours.faults.controller import ActiveFault, FaultController
 from secours.faults.model import Fault, parse_fault_json
 from secours.faults.signing import SIGNATURE_HEADER, sign, verify
-from secours.runtime import DLQ, headers_for
 from secours.wire import DeadLetter, FaultCommand, FaultEvent
 
 __all__ = ["FAULTS", "FaultPlane", "FaultTimeline", "Hook", "command", "command_record"]

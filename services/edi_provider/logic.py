@@ -25,11 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from secours.effects import Effects, Timer
+from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.recent import Recent
-from secours.runtime import Incoming
 from secours.wire import (
     IE3Q04,
     IE3R02,

@@ -24,11 +24,10 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from secours.effects import Effects, Timer
+from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id, make_mrn
 from secours.rand import uniform
 from secours.recent import Recent
-from secours.runtime import Incoming
 from secours.wire import (
     IE3N01,
     IE3N03,

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from secours.effects import Effects, Timer
+from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
 from secours.rand import draw, uniform
-from secours.runtime import Incoming
 from secours.wire import IE3N03, IE3N08, IE3Q02, IE3R02, ArrivalDistribution, EnsDistribution, GoodsPresented
 from secours.world import Params
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secours.effects import Effects, Reactive
+from secours.effects import Effects, Incoming, Reactive
 from secours.ids import derive_id, make_mrn
 from secours.recent import Recent
-from secours.runtime import Incoming
 from secours.wire import IE3N99, As4Receipt, C2TMessage, CrFiling, EnsFiling, Push
 from services.ics2_sti.rules import validate
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from secours.effects import Effects, Timer
+from secours.effects import Effects, Incoming, Timer
 from secours.ids import derive_id
 from secours.rand import uniform
-from secours.runtime import Incoming
 from secours.wire import (
     IE3N03,
     IE3N06,

@@ -12,13 +12,13 @@ import pytest
 
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
+from secours.cloudevents import DLQ
 from secours.codec import Codec
 from secours.drills.engine import Simulation
 from secours.errors import UsageError
 from secours.faults.model import DownFault, Scope
 from secours.faults.plane import FAULTS, command, command_record
 from secours.faults.signing import control_key, sign, verify
-from secours.runtime import DLQ
 from secours.wire import DeadLetter
 from secours.world import RunConfig, Traffic
 

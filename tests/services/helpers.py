@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from secours.effects import Effects
-from secours.runtime import Incoming
+from secours.effects import Effects, Incoming
 from secours.wire import WireModel
 
 
