@@ -77,16 +77,17 @@ def attribute(
     def owned(e: Entry) -> bool:
         return any(a.owns(e.source) for a in actors)
 
-    names_theirs = {e.ce_id for e in entries if owned(e) and e.ce_id} | _handed(actors, entries)
+    own = [e for e in entries if owned(e)]
+    handed = _handed(actors, entries)
+    names_theirs = {e.ce_id for e in own if e.ce_id} | handed
 
     def named(ev: Evidence) -> bool:
         return ev.ce_id in names_theirs or not names_theirs.isdisjoint(_WORD.findall(ev.note))
 
-    handed = _handed(actors, entries)
     trail = [e for e in entries if not (owned(e) or e.key in handed or e.subject in handed)]
     moved = _moved(checks, JournalIndex.build(trail), ctx)
     theirs = {c.id for c in checks if c.id in moved or any(named(ev) for ev in c.evidence)}
-    records = sum(1 for e in entries if owned(e))
+    records = len(own)
     return ExternalShare(tuple(names), records, frozenset(theirs), _dead_letters(actors, entries))
 
 
