@@ -15,9 +15,10 @@ from secours.clock import format_sim
 from secours.effects import Outgoing
 from secours.errors import DecodeError
 
-__all__ = ["DLQ", "REQUIRED_HEADERS", "check_headers", "headers_for"]
+__all__ = ["DEFECT", "DLQ", "REQUIRED_HEADERS", "check_headers", "headers_for"]
 
 DLQ = "secours.dlq"  # records a service could not take, with the reason (secours.sim.DeadLetter)
+DEFECT = "defect in"  # how the reason of a record a service failed on by a defect of its own begins
 
 REQUIRED_HEADERS = ("ce_id", "ce_type", "ce_source", "ce_time")
 

@@ -12,6 +12,8 @@ The tree, with who is to blame and what the CLI does with it::
     ├── BrokerError             a broker could not be started, reached or stopped
     │   ├── BrokerStartError    the launcher gave up (missing Java/Maven, port taken, crash at boot)
     │   └── BrokerUnavailable   a running broker stopped answering (``retriable``)
+    ├── RejectedInput           a valid record a service cannot act on (not for it, naming what does
+    │                           not exist): dead-lettered with the reason, the service goes on
     └── CodecError              bytes are not a valid record of the topic's schema: dead-lettered
         ├── UnknownSchemaError  the fingerprint names no schema the topic accepts
         └── DecodeError         the header is right but the body does not decode or validate
@@ -32,6 +34,7 @@ __all__ = [
     "DecodeError",
     "DrillFileError",
     "ExternalNotReady",
+    "RejectedInput",
     "SecoursError",
     "UnknownSchemaError",
     "UsageError",
@@ -58,6 +61,13 @@ class DrillFileError(UsageError):
 
 class ContractError(SecoursError):
     """The topic catalogue and the schemas disagree."""
+
+
+class RejectedInput(SecoursError):
+    """A well-formed record a service cannot act on: it is not for it, or it names something that
+    does not exist (an LRN never filed, a movement ECS-BS never had). Dead-lettered with the reason,
+    as bad input is; any other exception a service's logic raises is a defect of the service and
+    stops it, instead of passing for poison input."""
 
 
 class ExternalNotReady(SecoursError):

@@ -27,7 +27,7 @@ from secours.agenda import Agenda
 from secours.bus import Bus, Record, Subscription
 from secours.checkpoint import StateStore
 from secours.clock import Clock, WallClock, parse_sim, sleep_wall, wall_now
-from secours.cloudevents import DLQ, check_headers, headers_for
+from secours.cloudevents import DEFECT, DLQ, check_headers, headers_for
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
 from secours.errors import BrokerUnavailable, CodecError, DecodeError, SecoursError
@@ -561,11 +561,19 @@ class ServiceContext:
     async def _process(self, logic: Logic, incoming: Incoming, record: Record | None, now: datetime) -> None:
         try:
             effects = logic.handle(incoming, now)
-        except (SecoursError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except SecoursError as exc:
             # A record that is valid Avro but makes no sense to the logic must not stop the service.
             self.log.warning("%s: cannot handle %s: %s", self.name, incoming.message.ce_type, exc)
             if record is not None:
                 await self.dead_letter(record, f"cannot handle {incoming.message.ce_type}: {exc}", now)
+            return
+        except Exception as exc:  # any other exception is a defect of the service
+            # It must not pass for poison input: logged with its traceback and dead-lettered as a
+            # defect, which fails the run (secours.drills.summary); the service goes on, losing nothing.
+            self.log.exception("%s: defect while handling %s", self.name, incoming.message.ce_type)
+            if record is not None:
+                reason = f"{DEFECT} {self.name} handling {incoming.message.ce_type}: {type(exc).__name__}: {exc}"
+                await self.dead_letter(record, reason, now)
             return
         self.handled += 1
         # Stepped: what the input causes happens at its instant. Wall: it is sent now, also when the

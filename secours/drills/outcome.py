@@ -111,6 +111,8 @@ def judge(
     verdict = "fail" if failed else "pass"
     expectation_met = failed == set(drill.expect_fail)
     basic = summarise(world, entries)
+    if basic.defects:
+        verdict, expectation_met = "fail", False  # a service failed on records by a defect of its own
     share = attribute(external, entries, checks, ctx) if external else None
     if share is not None and share.dead_letters:
         # Records the services could not take: the contract was broken, whatever the checks say.

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from secours.cloudevents import DEFECT
 from secours.drills.journal import Entry
 from secours.world import World
 
@@ -41,6 +42,7 @@ class Summary:
     latency: dict[str, dict[str, float | None]]
     verdict: str
     problems: list[str] = field(default_factory=list)
+    defects: int = 0  # records a service failed on by a defect of its own: the run fails
 
     def as_dict(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "counts": self.counts, "latency": self.latency, "problems": self.problems}
@@ -58,6 +60,7 @@ class Tally:
 
     counts: Counter[str] = field(default_factory=Counter)
     lodged: set[Key] = field(default_factory=set)
+    defects: list[str] = field(default_factory=list)  # dead letters of a service's own defect
     mrns_by_key: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
     keys_by_mrn: dict[str, set[Key]] = field(default_factory=lambda: defaultdict(set))
     first_mrn_at: dict[Key, datetime] = field(default_factory=dict)
@@ -90,6 +93,8 @@ class Tally:
             self.counts[f"lanes_{d['lane'].lower()}"] += 1
         elif e.topic == "secours.dlq":
             self.counts["dead_letters"] += 1
+            if str(d.get("reason", "")).startswith(DEFECT):
+                self.defects.append(str(d["reason"]))
 
     def latencies(self) -> dict[str, dict[str, float | None]]:
         """Filing handed to the provider -> IE3R01 relayed back to the trader (the full round trip)."""
@@ -108,6 +113,8 @@ def summarise(world: World, entries: Iterable[Entry], max_problems: int = 20) ->
     for e in entries:
         tally.add(e)
     problems: list[str] = []
+    if tally.defects:  # what a service failed on by a defect of its own was never handled
+        problems.append(f"{len(tally.defects)} records hit a defect of a service, e.g. {tally.defects[0]}")
     missing_at_arrival = 0
     for c in world.consignments:
         key = (c.trader, c.lrn)
@@ -148,4 +155,4 @@ def summarise(world: World, entries: Iterable[Entry], max_problems: int = 20) ->
     shown = problems[:max_problems]
     if len(problems) > max_problems:
         shown.append(f"... and {len(problems) - max_problems} more")
-    return Summary(counts, tally.latencies(), "pass" if not problems else "fail", shown)
+    return Summary(counts, tally.latencies(), "pass" if not problems else "fail", shown, len(tally.defects))

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.watch import SilenceWatch
@@ -148,7 +149,7 @@ class CustomsDeskLogic:
         if isinstance(msg, EuNotice):
             return self._relay(msg, now)
         if not isinstance(msg, Heartbeat):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         if not self.watch.heard(msg):
             return Effects()
         if msg.component in self.delta_streams:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from secours.components import ICS2_COMPONENTS
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import (
     As4Receipt,
@@ -73,7 +74,7 @@ class CustomsOfficeLogic:
                     return self._record(msg.unit_id, "", covered=False, now=now)  # staged: no check
                 fx.after(now + _CHECK_AFTER, "check", msg.unit_id)
         elif not isinstance(msg, OlgaAck | TransportArrived):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:

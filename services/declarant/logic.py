@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.wire import (
@@ -226,7 +227,7 @@ class DeclarantLogic:
             msg, ProviderContact | OfficeQuery | OfficeInformed | FallbackUsed | Regularised | FallbackRecord
         ):
             return fx  # ours, or the office's records
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def _asking(self, query_id: str) -> Incident | None:
         return next((i for i in self.incidents.values() if query_id in i.asked), None)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.wire import AubetteQuery, DeltaAubette, DeltaDecl, DeltaLodging, DeltaRelease, DeltaState, Heartbeat
@@ -89,13 +90,13 @@ class DeltaLogic:
             fx = Effects()
             fx.send(AUBETTE, msg.by, derive_id(msg.query_id, "aubette"), SOURCE, answer, subject=msg.decl_no)
             return fx
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def _validate(self, msg: DeltaLodging, now: datetime) -> Effects:
         fx = Effects()
         truth = self.truth.get(msg.ref)
         if truth is None:
-            raise ValueError(f"{msg.ref} is not a declaration of this run")
+            raise RejectedInput(f"{msg.ref} is not a declaration of this run")
         key = f"{msg.ref}/{msg.regularises}"
         rec = self.by_ref.get(key)
         if rec is None:  # the same declaration lodged again (a redelivery) keeps its number and state

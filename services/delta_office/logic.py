@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import DeltaDecl, FallbackRecord, FallbackUsed, OfficeAnswer, OfficeInformed, OfficeQuery, Regularised
 from secours.world import World, office_open
@@ -48,5 +49,5 @@ class DeltaOfficeLogic(Reactive):
                 )  # fmt: skip
                 fx.send(OFFICE, msg.by, record.record_id, SOURCE, record, subject=msg.da_id)
         elif not isinstance(msg, FallbackUsed | Regularised | OfficeAnswer | FallbackRecord):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.wire import (
@@ -82,7 +83,7 @@ class DeltaProviderLogic:
         fx = Effects()
         if isinstance(msg, DeltaLodging):
             if msg.provider not in self.platforms:
-                raise ValueError(f"{msg.provider} is not a connection provider of this run")
+                raise RejectedInput(f"{msg.provider} is not a connection provider of this run")
             fx.send(RELAY, msg.ref, derive_id(msg.message_id, "relay"), self.source(msg.provider), msg,
                     subject=msg.ref)  # fmt: skip
             return fx
@@ -98,7 +99,7 @@ class DeltaProviderLogic:
             return self._alert(msg, now)
         if isinstance(msg, OlgaAck | OlgaClosed | ProviderAnswer | ClientNotice):
             return fx  # our own requests' status, and our own messages on the contacts topic
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def _answer(self, msg: ProviderContact, now: datetime) -> Effects:
         fx = Effects()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import EcsMovement, EcsMsg, EcsState
 
@@ -49,10 +50,10 @@ class EcsExitLogic(Reactive):
             fx.extend(self._state(msg.mrn, "AER_ARRIVE", now))
             return fx
         if not isinstance(msg, EcsMsg) or msg.ie not in ("IE507", "EXIT_ANN"):
-            raise ValueError(f"{msg.ce_type} {getattr(msg, 'ie', '')} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} {getattr(msg, 'ie', '')} is not expected on {incoming.topic}")
         m = self.moves.get(msg.mrn)
         if m is None:
-            raise ValueError(f"{msg.ie} for {msg.mrn}: no such movement in ECS-BS (no AER)")
+            raise RejectedInput(f"{msg.ie} for {msg.mrn}: no such movement in ECS-BS (no AER)")
         if msg.ie == "IE507" and not m.arrived:
             m.arrived = True
             fx.extend(self._state(m.mrn, "ETAT_STOCKE", now))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import EcsMovement, EcsMsg, EcsState
 from secours.world import EXPORT_OFFICE, World
@@ -45,7 +46,7 @@ class EcsExportLogic:
         if isinstance(msg, EcsState):
             return fx  # ECS-BS's states; the export office acts on its messages
         if not isinstance(msg, EcsMsg):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         if msg.ie == "IE501":  # the AER has gone: Delta G/X shows the movement leaving
             state = EcsState(mrn=msg.mrn, system="DELTA", state="EN_COURS_DE_SORTIE", at=now)
             fx.send(OUT, msg.mrn, derive_id(msg.mrn, "delta/en-cours"), SOURCE, state, subject=msg.mrn)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.wire import DaClient, OlgaDa, ProviderContact, SauContact
@@ -74,7 +75,7 @@ class ProviderDesk:
     def client_contact(self, msg: ProviderContact, now: datetime) -> Effects:
         """A client's call: its own system is down (file a DA for it) or back (report the recovery)."""
         if msg.provider not in self.world.provider_by_id or msg.trader not in self.world.trader_by_eori:
-            raise ValueError(f"contact from {msg.trader} to {msg.provider}, not one of its clients")
+            raise RejectedInput(f"contact from {msg.trader} to {msg.provider}, not one of its clients")
         return (
             self._outage(msg.provider, msg.trader, msg.since, now)
             if msg.kind == "outage"

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.recent import Recent
@@ -124,7 +125,7 @@ class EdiProviderLogic:
             return Effects()
         if isinstance(msg, ProviderContact):
             return self.desk.client_contact(msg, now)
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def _outside(self, msg: CustomsNotice | ProviderContact) -> bool:
         return (msg.to if isinstance(msg, CustomsNotice) else msg.provider) in self.outside

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from secours.components import EU_COMPONENTS
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.watch import SilenceWatch
 from secours.wire import CustomsNotice, EuNotice, Heartbeat
@@ -62,7 +63,7 @@ class CommissionLogic:
             return Effects()
         if isinstance(msg, CustomsNotice):
             return self._relay(msg, now)
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def _declare(self, component: str, kind: str, now: datetime) -> Effects:
         """The BCP notice, to the subscribed operators and to the Member States."""

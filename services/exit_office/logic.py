@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import draw, uniform
 from secours.recent import Recent
@@ -122,7 +123,7 @@ class ExitOfficeLogic:
                 fx.extend(self._ended(f"da:{exporter}", now))
         elif not isinstance(msg, EcsState | EcsMsg | OlgaAck | ExitDeparted | EadStamped | EadReturned | EadCopyKept
                             | BsControl | BsReintegrationNotice | BsRelaxation):  # fmt: skip
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx
 
     def _meteo(self, alert: MeteoAlert, now: datetime) -> Effects:
@@ -165,7 +166,7 @@ class ExitOfficeLogic:
     def _case(self, p: EadPresented) -> Case:
         m = self.moves.get(p.mrn)
         if m is None:
-            raise ValueError(f"EAD {p.mrn} is not a movement of this run")
+            raise RejectedInput(f"EAD {p.mrn} is not a movement of this run")
         case = self.cases.get(p.mrn)
         if case is None:
             own = m.exporter in self.in_fallback and self.alert is None

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import (
     BsControl,
@@ -306,7 +307,7 @@ class ExporterLogic:
                 firm.da_id, firm.offices, firm.due = "", set(), set()
         elif not isinstance(msg, EcsMsg | EadPresented | EadReturned | EadCopyKept | BsControl | BsReintegrationNotice
                             | BsRelaxation | OfficeInformed):  # fmt: skip
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx
 
     def _state(self, mv: Move, state: str, now: datetime) -> Effects:

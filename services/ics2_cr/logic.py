@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id, make_mrn
 from secours.rand import uniform
 from secours.recent import Recent
@@ -102,7 +103,7 @@ class CrLogic:
             return self.national_result(msg)
         if isinstance(msg, EnsAmendment | IE3Q04):
             return self.change(msg, now)
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def filing(self, f: CrFiling, now: datetime) -> Effects:
         fx = Effects()
@@ -275,7 +276,7 @@ class CrLogic:
         fx = Effects()
         rec = self.by_mrn.get(r02.mrn)
         if rec is None:
-            raise ValueError(f"referral answer for unknown MRN {r02.mrn}")
+            raise RejectedInput(f"referral answer for unknown MRN {r02.mrn}")
         if rec.state == "REFERRAL_RFI":
             rec.state = "REGISTERED"
         fx.send(DISTRIBUTION, r02.lrn, r02.message_id, SOURCE, r02, subject=r02.mrn)

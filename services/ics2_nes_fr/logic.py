@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import draw, uniform
 from secours.wire import IE3N03, IE3N08, IE3Q02, IE3R02, ArrivalDistribution, EnsDistribution, GoodsPresented
@@ -66,7 +67,7 @@ class NesFrLogic:
             )  # fmt: skip
             fx.send(PRESENTATIONS, msg.office_of_first_entry, presented.presentation_id, SOURCE, presented)
         else:
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
+from secours.errors import RejectedInput
 from secours.ids import derive_id, make_mrn
 from secours.recent import Recent
 from secours.wire import IE3N99, As4Receipt, C2TMessage, CrFiling, EnsFiling, Push
@@ -41,14 +42,14 @@ class StiLogic(Reactive):
             return fx
         if isinstance(msg, Push):
             return self.push(msg, now)
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def push(self, msg: Push, now: datetime) -> Effects:
         fx = Effects()
         eori, lrn, msg_id = msg.sender_eori, msg.lrn, msg.message_id
         if eori not in self.registered:
             # No queue to answer in: refused at the AS4 layer, so no receipt and no business answer.
-            raise ValueError(f"sender EORI {eori!r} is not registered with ICS2 (no customs-to-trader queue)")
+            raise RejectedInput(f"sender EORI {eori!r} is not registered with ICS2 (no customs-to-trader queue)")
         receipt = As4Receipt(
             receipt_id=derive_id(msg_id, "receipt"),
             ref_message_id=msg_id,

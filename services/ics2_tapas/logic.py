@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
+from secours.errors import RejectedInput
 from secours.wire import C2TMessage, T2CMessage
 
 __all__ = ["TapasLogic", "c2t"]
@@ -38,5 +39,5 @@ class TapasLogic(Reactive):
         elif incoming.topic == STI_OUT and isinstance(msg, C2TMessage):
             fx.send(c2t(msg.eori), msg.lrn, msg.message_id, SOURCE, msg)
         else:
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
+from secours.errors import RejectedInput
 from secours.wire import T2CMessage
 
 __all__ = ["UumdsLogic"]
@@ -25,7 +26,7 @@ class UumdsLogic(Reactive):
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if not isinstance(msg, T2CMessage):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         fx = Effects()
         # Signed in: the submission goes on to the STI unchanged (same message id: a second
         # submission of the same form is the STI's duplicate to detect, as for an AS4 retry).

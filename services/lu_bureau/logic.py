@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.wire import LuBureau, LuDecl, LuImportDeclaration
@@ -66,4 +67,4 @@ class BureauLogic:
                 self.taken[msg.message_id] = taken
             fx.send(DECL, msg.eo, taken.record_id, SOURCE, taken, subject=msg.decl_id)
             return fx
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import LuBureau, LuDecl, LuImportDeclaration, LuServicedesk
 from secours.world import LuDeclaration, World
@@ -168,7 +169,7 @@ class LuOperatorLogic:
         if isinstance(msg, LuDecl):
             f = self.files.get(msg.decl_id)
             if f is None:
-                raise ValueError(f"{msg.decl_id} is not a declaration of this run")
+                raise RejectedInput(f"{msg.decl_id} is not a declaration of this run")
             if msg.status == "PAPER_ACCEPTED":
                 if not f.paper:
                     f.paper = msg.record_id
@@ -193,7 +194,7 @@ class LuOperatorLogic:
             return fx
         if isinstance(msg, LuImportDeclaration):
             return fx  # a paper declaration we handed in
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def _fallback(self, op: Operator, msg: LuServicedesk, now: datetime) -> Effects:
         fx = Effects()

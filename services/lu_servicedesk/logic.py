@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.watch import SilenceWatch
 from secours.wire import Heartbeat, LuServicedesk
@@ -82,7 +83,7 @@ class ServicedeskLogic:
             return fx
         if isinstance(msg, LuServicedesk):
             return fx  # an operator's notice (taken note of), or one of ours coming back
-        raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+        raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
     def _notice(self, action: str, eo: str, scope: str, notice: str, incident: str, now: datetime) -> Effects:
         fx = Effects()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import LuDecl, LuImportDeclaration
 
@@ -30,7 +31,7 @@ class LuccsLogic(Reactive):
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if not isinstance(msg, LuImportDeclaration) or msg.channel == "PAPER":
-            raise ValueError(f"{msg.ce_type} ({getattr(msg, 'channel', '?')}) is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} ({getattr(msg, 'channel', '?')}) is not expected on {incoming.topic}")
         fx = Effects()
         answer = self.answered.get(msg.message_id)
         if answer is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
+from secours.errors import RejectedInput
 from secours.wire import LuImportDeclaration
 
 __all__ = ["B2gLogic"]
@@ -22,7 +23,7 @@ class B2gLogic(Reactive):
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if not isinstance(msg, LuImportDeclaration):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         fx = Effects()
         fx.send(B2G_IN, msg.eo, msg.message_id, SOURCE, msg, subject=msg.decl_id)
         return fx

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import OlgaAck, OlgaDa
 
@@ -28,7 +29,7 @@ class OlgaLogic(Reactive):
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if not isinstance(msg, OlgaDa):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         fx = Effects()
         if msg.da_id in self.registered:
             return fx  # the same request read again after a restart: registered once

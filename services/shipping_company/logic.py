@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.wire import EloPairing, ListedTrailer, LoadingList
 from secours.world import Transport, World
@@ -48,7 +49,7 @@ class ShippingCompanyLogic:
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if not isinstance(msg, EloPairing):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         self.paired.add(msg.unit_id)
         return Effects()
 

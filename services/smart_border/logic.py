@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.wire import (
@@ -58,7 +59,7 @@ class SmartBorderLogic:
         elif isinstance(msg, IE3R04):
             self.registered_arrivals[msg.lrn] = msg
         elif not isinstance(msg, IE3N03 | IE3Q02):
-            raise ValueError(f"{msg.ce_type} is not expected on {incoming.topic}")
+            raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return Effects()
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:

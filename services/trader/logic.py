@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
+from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.wire import (
@@ -103,7 +104,7 @@ class TraderLogic:
             return self._answer(f, timer.kind.removeprefix("answer:"), now)
         if timer.kind.startswith("change:"):
             return self._change(f, int(timer.kind.removeprefix("change:")), now)
-        raise ValueError(f"unknown timer {timer.kind}")
+        raise RuntimeError(f"unknown timer {timer.kind}")  # a defect, not input
 
     def _own_system(self, eori: str, down: bool, now: datetime) -> Effects:
         """Call the provider: our system is down (since when), or back."""
@@ -141,7 +142,7 @@ class TraderLogic:
             return fx  # the provider deals with customs for its clients; nothing to do but take note
         f = self.files.get(getattr(msg, "lrn", ""))
         if f is None:
-            raise ValueError(f"{msg.ce_type} for an LRN this trader never filed")
+            raise RejectedInput(f"{msg.ce_type} for an LRN this trader never filed")
         c = f.consignment
         if isinstance(msg, IE3N99):
             if not f.corrected and f.mrn is None:
@@ -175,7 +176,7 @@ class TraderLogic:
                 delay = uniform(self.seed, self.params.referral_answer_s, "rfi", c.lrn)
                 fx.after(now + timedelta(seconds=delay), f"answer:{msg.referral_reference}", c.lrn)
         elif not isinstance(msg, IE3N01 | IE3N03 | IE3N08 | IE3N10 | IE3R07):
-            raise ValueError(f"{msg.ce_type} is not expected by a trader")
+            raise RejectedInput(f"{msg.ce_type} is not expected by a trader")
         return fx
 
     def _answer(self, f: Filing, reference: str, now: datetime) -> Effects:

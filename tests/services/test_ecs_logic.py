@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from secours.effects import Timer
+from secours.errors import RejectedInput
 from secours.wire import (
     EadPresented,
     EadStamped,
@@ -50,7 +51,7 @@ def test_ecs_bs_creates_the_movement_then_records_arrival_and_exit_once() -> Non
     assert [s.state for s in sent(arrived, "ecs.state")] == ["ETAT_STOCKE"] and not again.out  # type: ignore[attr-defined]
     left = ecs.handle(incoming("ecs.in", msg("EXIT_ANN", PORT.mrn)), T0)
     assert [m.ie for m in sent(left, "ecs.msg")] == ["IE518"]  # type: ignore[attr-defined]
-    with pytest.raises(ValueError, match="no such movement"):
+    with pytest.raises(RejectedInput, match="no such movement"):
         ecs.handle(incoming("ecs.in", msg("IE507", "26FRNOSUCHMOVEMENT")), T0)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from secours.errors import RejectedInput
 from secours.ids import is_valid_mrn
 from secours.wire import IE3N99, IE3R01, CrFiling
 from services.ics2_sti.logic import StiLogic
@@ -47,7 +48,7 @@ def test_retransmission_gets_the_same_receipt_and_nothing_else() -> None:
 def test_unregistered_sender_is_refused() -> None:
     f = ens(0)
     bad = f.model_copy(update={"declarant": f.declarant.model_copy(update={"eori": "XX1"})})
-    with pytest.raises(ValueError, match="not registered"):
+    with pytest.raises(RejectedInput, match="not registered"):
         STI().handle(incoming("ics2.sti.in", bad), NOW)
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from secours.errors import RejectedInput
 from secours.wire import IE3A10, IE3A51, IE3N01, IE3N08, IE3N10, IE3Q04, IE3R01, IE3R07, As4Receipt, CrFiling
 from secours.world import Params, RunConfig, Traffic, World
 from services.edi_provider.logic import EdiProviderLogic
@@ -34,7 +35,7 @@ def test_tapas_passes_pushes_to_the_sti_and_answers_to_the_eori_queue() -> None:
     r01 = IE3R01(message_id="r", eori="FR1", lrn=f.lrn, ref_message_id=f.message_id, mrn=MRN, registered_at=NOW)
     fx = tapas.handle(incoming("ics2.sti.out", r01), NOW)
     assert [(o.topic, o.id, o.message) for o in fx.out] == [("ics2.c2t.FR1", "r", r01)]
-    with pytest.raises(ValueError, match="not expected"):
+    with pytest.raises(RejectedInput, match="not expected"):
         tapas.handle(incoming("ics2.sti.out", f), NOW)
 
 
