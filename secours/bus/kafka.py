@@ -158,7 +158,19 @@ class KafkaSubscription:
             self._closed = True
             if self.reader is not None and self._ledger is not None:
                 self._ledger.detach(self.reader)
-            await self._consumer.stop()
+            await stop_consumer(self._consumer)
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """Stop a consumer. aiokafka's ``stop`` awaits the fetch tasks it cancels, and one caught in its
+    retry back-off (the broker gone) lets their CancelledError out to the caller (aio-libs/aiokafka
+    #647): that is not a cancellation of ours, so it must not abort the rest of a shutdown."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # we are being cancelled ourselves: let it through
 
 
 class KafkaBus:
