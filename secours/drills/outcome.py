@@ -57,6 +57,7 @@ class Outcome:
                     "expected_failure": c.expected_failure,
                     **({"external": c.id in theirs} if theirs is not None else {}),
                     "message": c.message,
+                    **({"traceback": c.traceback} if c.traceback else {}),
                     "evidence": [
                         {"ce_id": e.ce_id, "topic": e.topic, "time": e.time and format_sim(e.time), "note": e.note}
                         for e in c.evidence
@@ -113,6 +114,11 @@ def judge(
     basic = summarise(world, entries)
     if basic.defects:
         verdict, expectation_met = "fail", False  # a service failed on records by a defect of its own
+    broken = [c for c in checks if c.traceback]
+    if broken:  # a check that raised judged nothing: no expectation can be met through it
+        basic.problems.insert(0, f"{len(broken)} checks raised instead of judging, e.g. {broken[0].id}: "
+                                 f"{broken[0].message}")  # fmt: skip
+        verdict, expectation_met = "fail", False
     share = attribute(external, entries, checks, ctx) if external else None
     if share is not None and share.dead_letters:
         # Records the services could not take: the contract was broken, whatever the checks say.

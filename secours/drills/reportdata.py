@@ -35,6 +35,7 @@ class CheckOutcome:
     message: str  # one line a person understands
     evidence: tuple[Evidence, ...] = ()
     expected_failure: bool = False  # the drill stages this violation (expect_fail)
+    traceback: str = ""  # the check itself raised: its traceback (the status is then "fail")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pydantic
+import pytest
+
 from secours.drills.journal import Entry
+from secours.drills.model import Drill
 from secours.drills.oracle import REGISTRY, Context, JournalIndex, evaluate
+from secours.drills.oracle.registry import Finding
+from secours.drills.outcome import judge
 from secours.drills.procedure import ProcedureParams
+from secours.drills.report import junit_xml, report_html
+from secours.drills.reportdata import CheckOutcome, ReportData
+from secours.drills.scenarios import SCENARIOS
+from secours.wire import As4Receipt, OlgaDa
 from secours.world import RunConfig, Traffic, World
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -44,7 +55,7 @@ def arrived(c: Any, t: float) -> Entry:
 
 
 def status(entries: list[Entry], check: str) -> tuple[str, int]:
-    result = REGISTRY[check].fn(JournalIndex.build(entries), CTX)
+    result = REGISTRY[check].run(JournalIndex.build(entries), CTX)
     return result.status, len(result.evidence)
 
 
@@ -78,7 +89,7 @@ def test_g1_a_withdrawn_ens_frees_its_transport_document() -> None:
 
 def test_g2_fails_naming_the_receipted_message_left_without_answer() -> None:
     journal = filed(C1, "26FRA", 10)[:3]  # receipt, no IE3R01
-    result = REGISTRY["G2"].fn(JournalIndex.build(journal), CTX)
+    result = REGISTRY["G2"].run(JournalIndex.build(journal), CTX)
     assert result.status == "fail"
     assert result.evidence[0].ce_id == f"p-{C1.lrn}" and C1.lrn in result.evidence[0].note
 
@@ -102,7 +113,7 @@ def test_g5_fails_when_an_actor_refers_to_a_fault() -> None:
 
 def test_g7_fails_when_the_mrn_comes_after_arrival() -> None:
     journal = [*filed(C1, "26FRA", 100), arrived(C1, 50)]
-    result = REGISTRY["G7"].fn(JournalIndex.build(journal), CTX)
+    result = REGISTRY["G7"].run(JournalIndex.build(journal), CTX)
     on_board = [c for c in WORLD.consignments if c.transport_id == C1.transport_id]
     assert result.status == "fail" and len(result.evidence) == len(on_board)
     assert any(C1.lrn in ev.note and "only at" in ev.note for ev in result.evidence)
@@ -145,3 +156,61 @@ def test_g7_accepts_a_consignment_covered_by_an_open_alert_when_it_arrived() -> 
     late = filed(C1, "26FRA", 400) + filed(C2, "26FRB", 20) + [arrived(C1, 300), arrived(C2, 300)]
     assert status([*late, opened], "G7")[0] == "pass"  # the alert was open when C1 arrived
     assert status([*late, opened, ended], "G7") == ("fail", 1)  # ended before: C1 arrived uncovered
+
+
+def test_a_check_that_raises_fails_alone_with_its_traceback(monkeypatch: Any) -> None:
+    """A bug in one check is that check's failure, named and traced; the others still judge."""
+
+    def broken(ix: JournalIndex, ctx: Context) -> Finding:
+        raise KeyError("mrn")
+
+    monkeypatch.setitem(REGISTRY, "G2", replace(REGISTRY["G2"], fn=broken))
+    journal = filed(C1, "26FRA", 10) + filed(C2, "26FRB", 20) + [arrived(C1, 300), arrived(C2, 300)]
+    outcomes = {o.id: o for o in evaluate(JournalIndex.build(journal), CTX, frozenset({"G2"}))}
+    g2 = outcomes["G2"]
+    assert g2.status == "fail" and g2.message == "the check itself failed: KeyError: 'mrn'"
+    assert "raise KeyError" in g2.traceback and not g2.expected_failure  # a crash is no staged breach
+    assert outcomes["G1"].status == "pass" and outcomes["G7"].status == "pass"
+    data = report_data(tuple(outcomes.values()))
+    assert 'data-traceback-for="G2"' in report_html(data) and "raise KeyError" in junit_xml(data)
+
+
+def report_data(checks: tuple[CheckOutcome, ...]) -> ReportData:
+    end = T0 + timedelta(hours=24)
+    return ReportData("d", "d", "", (), "fail", False, T0, end, (), (), (), (), checks, {}, {}, 0.0)
+
+
+def test_a_check_that_raises_fails_the_drill_even_where_its_failure_is_expected(monkeypatch: Any) -> None:
+    def broken(ix: JournalIndex, ctx: Context) -> Finding:
+        raise ValueError("no such field")
+
+    monkeypatch.setitem(REGISTRY, "G2", replace(REGISTRY["G2"], fn=broken))
+    drill = Drill.model_validate({"drill": "d", "title": "d", "expect_fail": ["G2"]})
+    journal = filed(C1, "26FRA", 10) + filed(C2, "26FRB", 20) + [arrived(C1, 300), arrived(C2, 300)]
+    judged = judge(drill, WORLD, journal, 0.0, T0 + timedelta(hours=24))
+    assert judged.verdict == "fail" and not judged.expectation_met
+    said = "1 checks raised instead of judging, e.g. G2: the check itself failed: ValueError: no such field"
+    assert judged.problems[0] == said
+    assert "raise ValueError" in judged.summary(drill, {})["checks"][1]["traceback"]
+
+
+def test_every_scenario_has_checks_of_its_own_and_every_check_belongs_somewhere() -> None:
+    """A scenario added without its oracle module (or a module not found) has no checks: caught here."""
+    for scenario in SCENARIOS:
+        assert any(c.scenario == scenario or scenario in c.applies_to for c in REGISTRY.values()), scenario
+    groups = {c.scenario for c in REGISTRY.values() if c.applies_to}  # shared checks, e.g. "ICS2-EU"
+    for c in REGISTRY.values():
+        assert c.scenario in SCENARIOS | groups | {"GLOBAL"}, c.id
+        assert c.applies_to <= SCENARIOS, c.id
+
+
+def test_the_index_gives_records_through_their_models() -> None:
+    receipt = As4Receipt(receipt_id="R1", ref_message_id="M1", action="IE3F10", eori=C1.trader, lrn=C1.lrn,
+                         received_at=T0 + timedelta(minutes=1))  # fmt: skip
+    journal = [arrived(C1, 0), e("ics2.receipt", "as4.receipt", 1, **receipt.model_dump(mode="json"))]
+    ix = JournalIndex.build(journal)
+    got = ix.of(As4Receipt)
+    assert [r.body for r in got] == [receipt] and got[0].entry is journal[1] and ix.of(As4Receipt) is got
+    broken = JournalIndex.build([e("olga.requests", "olga.da", 1, da_id="DA-1")])  # fields missing
+    with pytest.raises(pydantic.ValidationError, match="filer_role"):
+        broken.of(OlgaDa)

@@ -34,7 +34,7 @@ def iso(minutes: float) -> str:
 
 def judge(check: str, entries: Iterable[Entry]) -> CheckOutcome:
     ctx = Context(WORLD, ProcedureParams(), (), T0 + timedelta(hours=48))
-    return REGISTRY[check].fn(JournalIndex.build(entries), ctx)
+    return REGISTRY[check].run(JournalIndex.build(entries), ctx)
 
 
 def status(check: str, entries: Iterable[Entry]) -> str:

@@ -67,7 +67,7 @@ def at(topic: str, ce_type: str, minutes: float, source: str = "exit_office", **
 
 def judge(check: str, entries: Iterable[Entry], *scenarios: str, hours: float = 48) -> CheckOutcome:
     ctx = Context(WORLD, ProcedureParams(), scenarios, T0 + timedelta(hours=hours))
-    return REGISTRY[check].fn(JournalIndex.build(entries), ctx)
+    return REGISTRY[check].run(JournalIndex.build(entries), ctx)
 
 
 def status(check: str, entries: Iterable[Entry], *scenarios: str, hours: float = 48) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from secours.drills.journal import Entry
 from secours.drills.oracle import REGISTRY, Context, JournalIndex
 from secours.drills.procedure import ProcedureParams
+from secours.wire import EnsAbsence, OlgaDa
 from secours.world import RunConfig, Traffic, World
 from tests.drills.test_oracle import C1, C2, T0, WORLD, e
 
@@ -26,7 +27,7 @@ def fault(kind: str, component: str, start: float, end: float) -> list[Entry]:
 
 def run(check: str, entries: list[Entry], *scenarios: str) -> tuple[str, str]:
     ctx = Context(WORLD, ProcedureParams(), scenarios, T0 + timedelta(hours=24))
-    result = REGISTRY[check].fn(JournalIndex.build(entries), ctx)
+    result = REGISTRY[check].run(JournalIndex.build(entries), ctx)
     return result.status, result.message
 
 
@@ -189,7 +190,9 @@ def test_unaccompanied_trailers_need_a_complete_list_from_the_shipping_company_b
 
     def judge(check: str, *entries: Entry) -> str:
         ctx = Context(world, ProcedureParams(), ("ICS2-FR-UNACCOMPANIED-TRAILERS",), T0 + timedelta(hours=48))
-        return REGISTRY[f"ICS2-FR-UNACCOMPANIED-TRAILERS#{check}"].fn(JournalIndex.build([*down, *entries]), ctx).status
+        return (
+            REGISTRY[f"ICS2-FR-UNACCOMPANIED-TRAILERS#{check}"].run(JournalIndex.build([*down, *entries]), ctx).status
+        )
 
     good = listing(at + 10, mine)
     assert judge("1", arrived, good) == "pass"
@@ -218,16 +221,21 @@ def test_scope_no_french_fallback_for_goods_unloaded_elsewhere_and_they_still_ge
 
     def judge(check: str, *entries: Entry) -> str:
         ctx = Context(world, ProcedureParams(), ("ICS2-FR-SCOPE",), T0 + timedelta(hours=48))
-        return REGISTRY[f"ICS2-FR-SCOPE#{check}"].fn(JournalIndex.build(list(entries)), ctx).status
+        return REGISTRY[f"ICS2-FR-SCOPE#{check}"].run(JournalIndex.build(list(entries)), ctx).status
 
-    def request(*lrns: str) -> Entry:
-        return e("olga.requests", "olga.da", 10, da_id="DA-1", kind="customs_unavailable", filer=away.provider,
-                 clients=[], declarations=list(lrns))  # fmt: skip
+    def request(*lrns: str) -> Entry:  # a whole record: the check reads it through its model
+        da = OlgaDa(da_id="DA-1", filer=away.provider, filer_role="provider", filer_eori="FR0", company="P",
+                    phone="0", kind="customs_unavailable", service="ICS2", mode="maritime", component="ICS2 STI",
+                    symptom="no receipts", since=T0, estimated_duration="2h", entry_office="FR000001", clients=(),
+                    declarations=lrns, transports=(), text="", filed_at=T0 + timedelta(minutes=10))  # fmt: skip
+        return e("olga.requests", "olga.da", 10, **da.model_dump(mode="json"))
 
     assert judge("1") == "not_exercised"
     assert judge("1", request(home.lrn)) == "pass"
     assert judge("1", request(home.lrn, away.lrn)) == "fail"
-    absence = e("customs.office.events", "customs.ens_absence", 20, unit_id=away.unit_id, covered_by_outage=True)
+    absence = e("customs.office.events", "customs.ens_absence", 20, **EnsAbsence(
+        absence_id="X1", office="FR000001", unit_id=away.unit_id, lrn=away.lrn, check_id="K1", covered_by_outage=True,
+        recorded_at=T0 + timedelta(minutes=20)).model_dump(mode="json"))  # fmt: skip
     acked = e("olga.status", "olga.ack", 11, da_id="DA-1")
     assert judge("1", request(home.lrn), acked, absence) == "fail"  # a French DA does not cover it
     alert = e("meteo", "meteo.alert", 15, alert_id="A", phase="open", component="ics2_sti")
@@ -254,7 +262,7 @@ def test_operator_down_the_direct_filer_requests_completely_reports_and_gets_clo
 
     def judge(check: str, *entries: Entry) -> str:
         ctx = Context(world, ProcedureParams(), ("ICS2-EU-OPERATOR-DOWN",), T0 + timedelta(hours=48))
-        return REGISTRY[f"ICS2-EU-OPERATOR-DOWN#{check}"].fn(JournalIndex.build([*down, *entries]), ctx).status
+        return REGISTRY[f"ICS2-EU-OPERATOR-DOWN#{check}"].run(JournalIndex.build([*down, *entries]), ctx).status
 
     assert judge("1", request(80)) == "pass"
     assert judge("1", request(120)) == "fail"  # 60 min after the start: past detect.self + t.da_max
@@ -293,7 +301,7 @@ def test_uumds_down_portal_filers_lodge_another_way_or_soon_after_and_s2s_is_una
 
     def judge(check: str, *entries: Entry) -> str:
         ctx = Context(world, ProcedureParams(), ("ICS2-EU-UUMDS-DOWN",), T0 + timedelta(hours=48))
-        return REGISTRY[f"ICS2-EU-UUMDS-DOWN#{check}"].fn(JournalIndex.build([*down, *entries]), ctx).status
+        return REGISTRY[f"ICS2-EU-UUMDS-DOWN#{check}"].run(JournalIndex.build([*down, *entries]), ctx).status
 
     def lodged(x: Any, msg_id: str, minutes: float, topic: str) -> list[Entry]:
         return [e(topic, "IE3F10", minutes - 0.5, ce_id=msg_id, message_id=msg_id, lrn=x.lrn),
@@ -390,10 +398,10 @@ def test_luccs_operator_down_it_tells_the_servicedesk_before_using_the_portal() 
     # Something that never happened is shown at the fault's start: a failed check always has evidence.
     ctx = Context(WORLD, ProcedureParams(), ("LUCCS-B2G-EO-DOWN",), T0 + timedelta(hours=24))
     for check in ("LUCCS-B2G-EO-DOWN#1", "LUCCS-B2G-EO-DOWN#3"):
-        silent = REGISTRY[check].fn(JournalIndex.build(down), ctx)
+        silent = REGISTRY[check].run(JournalIndex.build(down), ctx)
         assert silent.status == "fail" and silent.evidence and "never" in silent.evidence[0].note
     for check in ("LUCCS-FULL-DOWN#1", "LUCCS-FULL-DOWN#5"):
-        nothing = REGISTRY[check].fn(JournalIndex.build(fault("down", "luccs", 60, 120)), ctx)
+        nothing = REGISTRY[check].run(JournalIndex.build(fault("down", "luccs", 60, 120)), ctx)
         assert nothing.status == "fail" and nothing.evidence
 
 

@@ -20,30 +20,24 @@ Layout:
     ecs.py            E1-E12, O1-O5, K1-K8 and ECS-BS-REINTEGRATION (seed 003, the ECS-BS fallback at the exit office)
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
-Importing this package registers every check module.
+Importing this package registers every check module: every module of this folder is imported, so
+a new scenario's checks are found by being here (a module someone forgot to import cannot silently
+drop its checks).
 """
 
 from __future__ import annotations
 
-from secours.drills.oracle import delta as _delta  # noqa: F401 - registers DELTA-*
-from secours.drills.oracle import ecs as _ecs  # noqa: F401 - registers E*, O*, K* and ECS-BS-REINTEGRATION
-from secours.drills.oracle import global_checks as _global_checks  # noqa: F401 - registers G1-G7
-from secours.drills.oracle import ics2_eu as _ics2_eu  # noqa: F401 - registers EU-C* and ICS2-EU-*
-from secours.drills.oracle import ics2_eu_operator as _ics2_eu_operator  # noqa: F401 - ICS2-EU-OPERATOR-DOWN
-from secours.drills.oracle import ics2_eu_tapas as _ics2_eu_tapas  # noqa: F401 - ICS2-EU-TAPAS-DOWN
-from secours.drills.oracle import ics2_eu_uumds as _ics2_eu_uumds  # noqa: F401 - ICS2-EU-UUMDS-DOWN
-from secours.drills.oracle import ics2_fr_deadline as _ics2_fr_deadline  # noqa: F401 - DEADLINE-MISSED
-from secours.drills.oracle import ics2_fr_no_alert as _ics2_fr_no_alert  # noqa: F401 - ICS2-FR-NO-ALERT
-from secours.drills.oracle import ics2_fr_s1 as _ics2_fr_s1  # noqa: F401 - registers ICS2-FR-S1-*
-from secours.drills.oracle import ics2_fr_s2 as _ics2_fr_s2  # noqa: F401 - registers ICS2-FR-S2-AS-DOWN#1-#9
-from secours.drills.oracle import ics2_fr_scope as _ics2_fr_scope  # noqa: F401 - registers ICS2-FR-SCOPE
-from secours.drills.oracle import ics2_fr_trailers as _ics2_fr_trailers  # noqa: F401 - UNACCOMPANIED-TRAILERS
-from secours.drills.oracle import luccs as _luccs  # noqa: F401 - registers LUCCS-*
+import importlib
+import pkgutil
+
 from secours.drills.oracle.index import JournalIndex
 from secours.drills.oracle.registry import REGISTRY, Context
 from secours.drills.reportdata import CheckOutcome
 
 __all__ = ["REGISTRY", "Context", "JournalIndex", "evaluate"]
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def _natural(check_id: str) -> tuple[str, int]:
@@ -57,12 +51,4 @@ def evaluate(ix: JournalIndex, ctx: Context, expect_fail: frozenset[str] = froze
     """Run the global checks and those of the drill's scenarios, in registry order."""
     chosen = [c for c in REGISTRY.values() if c.applies(ctx.scenarios)]
     chosen.sort(key=lambda c: (c.scenario != "GLOBAL", c.scenario, _natural(c.id)))
-    results = []
-    for c in chosen:
-        result = c.fn(ix, ctx)
-        if c.id in expect_fail:
-            result = CheckOutcome(
-                result.id, result.scenario, result.title, result.status, result.message, result.evidence, True
-            )
-        results.append(result)
-    return results
+    return [c.run(ix, ctx, expected=c.id in expect_fail) for c in chosen]

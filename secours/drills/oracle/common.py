@@ -9,8 +9,8 @@ from secours.clock import format_sim, parse_sim
 from secours.components import ICS2_COMPONENTS
 from secours.drills.journal import Entry
 from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence, Status
+from secours.drills.oracle.registry import Context, Finding, evidence, outcome
+from secours.drills.reportdata import Evidence, Status
 from secours.world import Consignment
 
 __all__ = [
@@ -54,8 +54,8 @@ def record_time(e: Entry, name: str) -> datetime:
 
 
 def typed(ix: JournalIndex, ce_type: str) -> list[Entry]:
-    """Entries of one CloudEvents type that carry a time."""
-    return [e for e in ix.entries if e.ce_type == ce_type and e.time is not None]
+    """Entries of one CloudEvents type that carry a time (``ix.of(Model)`` gives them validated)."""
+    return [e for e in ix.by_type.get(ce_type, ()) if e.time is not None]
 
 
 def first(entries: Iterable[Entry]) -> Entry | None:
@@ -131,10 +131,10 @@ def covered(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
     return False
 
 
-def verdict(check_id: str, found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> CheckOutcome:
+def verdict(found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> Finding:
     """Pass with ``ok``, or fail (warn) with ``bad`` formatted with the number of findings ``{n}``."""
     status: Status = ("warn" if warn else "fail") if found else "pass"
-    return outcome(check_id, status, bad.format(n=len(found)) if found else ok, found)
+    return outcome(status, bad.format(n=len(found)) if found else ok, found)
 
 
 def receipts_by_lrn(ix: JournalIndex) -> dict[str, datetime]:
@@ -189,11 +189,11 @@ def das_of(ix: JournalIndex, kind: str, filer: str, since: datetime) -> list[Ent
     ]  # fmt: skip
 
 
-def closed_in_time(ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow, das: list[Entry]) -> CheckOutcome:
+def closed_in_time(ix: JournalIndex, ctx: Context, f: FaultWindow, das: list[Entry]) -> Finding:
     if not das:
-        return outcome(check_id, "not_exercised", "no assistance request to close (the DA check reports it)")
+        return outcome("not_exercised", "no assistance request to close (the DA check reports it)")
     if f.end is None:
-        return outcome(check_id, "not_exercised", "the fault had not ended by drill end")
+        return outcome("not_exercised", "the fault had not ended by drill end")
     limit = f.end + seconds(ctx, "t_close_max")
     closed = {e.data["da_id"]: e for e in typed(ix, "olga.closed")}
     found = []
@@ -202,7 +202,7 @@ def closed_in_time(ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow
         if c is None or c.time is None or c.time > limit:
             when = f"only at {format_sim(c.time)}" if c is not None and c.time else "never"
             found.append(evidence(da, f"DA {da.data['da_id']} closed {when} (limit {format_sim(limit)})"))
-    return verdict(check_id, found, f"{len(das)} assistance request(s) closed within t.close_max of the recovery",
+    return verdict(found, f"{len(das)} assistance request(s) closed within t.close_max of the recovery",
                    "{n} assistance requests not closed in time")  # fmt: skip
 
 
@@ -220,8 +220,8 @@ def outage_das(ix: JournalIndex, f: FaultWindow, provider: str) -> list[Entry]:
 
 
 def outage_da_in_time(
-    ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow, provider: str
-) -> tuple[Entry | None, CheckOutcome | None]:
+    ix: JournalIndex, ctx: Context, f: FaultWindow, provider: str
+) -> tuple[Entry | None, Finding | None]:
     """The provider's DA about its own outage, and the failure if it is missing or later than
     detect.self + t.da_max after the outage began (None when it came in time)."""
     assert f.start is not None
@@ -230,17 +230,17 @@ def outage_da_in_time(
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
         note = f"{provider} filed its outage DA {when} (limit {format_sim(limit)})"
-        return da, outcome(check_id, "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
+        return da, outcome("fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
     return da, None
 
 
 def held_pushed_in_time(
-    ix: JournalIndex, ctx: Context, check_id: str, f: FaultWindow, provider: str, *, before_disembarking: bool
-) -> CheckOutcome:
+    ix: JournalIndex, ctx: Context, f: FaultWindow, provider: str, *, before_disembarking: bool
+) -> Finding:
     """Every ENS a provider held through its outage is pushed within t.backlog_max of its end (and, at the
     smart border, before its unit disembarks)."""
     if f.start is None or f.end is None:
-        return outcome(check_id, "not_exercised", "the outage had not ended by drill end")
+        return outcome("not_exercised", "the outage had not ended by drill end")
     receipts = receipts_by_lrn(ix)
     pushes: dict[str, list[datetime]] = {}
     for entries in ix.pushes.values():
@@ -261,8 +261,8 @@ def held_pushed_in_time(
             when = f"at {format_sim(pushed)}" if pushed else "never"
             found.append(Evidence(c.lrn, "ics2.t2c", f.end, f"{c.lrn}: pushed again {when}"))
     if not held:
-        return outcome(check_id, "not_exercised", "the provider held no ENS during its outage")
-    return verdict(check_id, found, f"all {len(held)} held ENS pushed within t.backlog_max of the recovery",
+        return outcome("not_exercised", "the provider held no ENS during its outage")
+    return verdict(found, f"all {len(held)} held ENS pushed within t.backlog_max of the recovery",
                    "{n} held ENS pushed late or never")  # fmt: skip
 
 

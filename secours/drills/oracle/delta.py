@@ -24,8 +24,8 @@ from secours.drills.oracle.common import at_fault, down_fault, first, first_faul
 from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.common import record_time as _when
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 from secours.world import DELTA_SERVICES, DeltaDeclarant, office_open
 
 __all__: list[str] = []
@@ -58,11 +58,11 @@ def _open_hours(ctx: Context, t: datetime) -> bool:
 
 
 def _each(
-    check_id: str, items: list[Entry], judge: Callable[[Entry], str | None], ok: str, bad: str, *, warn: bool = False
-) -> CheckOutcome:
+    items: list[Entry], judge: Callable[[Entry], str | None], ok: str, bad: str, *, warn: bool = False
+) -> Finding:
     """Judge every item: ``judge`` returns what is wrong with one (a finding on it), or None."""
     found = [evidence(x, note) for x in items if (note := judge(x)) is not None]
-    return verdict(check_id, found, ok.format(n=len(items)), bad, warn=warn)
+    return verdict(found, ok.format(n=len(items)), bad, warn=warn)
 
 
 # --- alerts on the météo des services en ligne ------------------------------------------------------
@@ -220,8 +220,8 @@ def _declarants(ctx: Context) -> dict[str, DeltaDeclarant]:
     return {d.eori: d for d in ctx.world.delta_declarants}
 
 
-def _not_exercised(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "no declarant filed a self-trigger DA in this drill")
+def _not_exercised() -> Finding:
+    return outcome("not_exercised", "no declarant filed a self-trigger DA in this drill")
 
 
 # --- DELTA-ALERT-PUBLISHED --------------------------------------------------------------------------
@@ -243,34 +243,34 @@ def _alert_gaps(a: _Alert) -> list[str]:
 
 
 @check(f"{ALERT}#1", ALERT, "Every Delta alert on the météo is published by the CID")
-def alert_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_1(ix: JournalIndex, ctx: Context) -> Finding:
     alerts = _alerts(ix)
     if not alerts:
-        return outcome(f"{ALERT}#1", "not_exercised", "no Delta alert was published")
+        return outcome("not_exercised", "no Delta alert was published")
     found = [evidence(m, f"{a.alert_id} {m.data['phase']} published by {m.data['publisher']!r}")
              for a in alerts for m in a.messages() if m.data["publisher"] != "CID"]  # fmt: skip
-    return verdict(f"{ALERT}#1", found, f"all {len(alerts)} Delta alerts published by the CID",
+    return verdict(found, f"all {len(alerts)} Delta alerts published by the CID",
                    "{n} alert messages not published by the CID")  # fmt: skip
 
 
 @check(f"{ALERT}#2", ALERT, "The opening of the alert names the service(s), the mode(s) and the symptoms")
-def alert_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_2(ix: JournalIndex, ctx: Context) -> Finding:
     alerts, f = _alerts(ix), _outage(ix)
     if not alerts and f is not None:
         message = "Delta is down and the CID published no alert"
-        return outcome(f"{ALERT}#2", "fail", message, [at_fault(f, message)])
+        return outcome("fail", message, [at_fault(f, message)])
     if not alerts:
-        return outcome(f"{ALERT}#2", "not_exercised", "no Delta alert was published")
+        return outcome("not_exercised", "no Delta alert was published")
     found = [evidence(a.opened, f"{a.alert_id} lacks {', '.join(gaps)}") for a in alerts if (gaps := _alert_gaps(a))]
-    return verdict(f"{ALERT}#2", found, f"all {len(alerts)} Delta alerts name services, modes and symptoms",
+    return verdict(found, f"all {len(alerts)} Delta alerts name services, modes and symptoms",
                    "{n} alerts not naming services, modes or symptoms")  # fmt: skip
 
 
 @check(f"{ALERT}#3", ALERT, "BIPs while the alert is open: no gap over t.bip_max_gap between its messages")
-def alert_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_3(ix: JournalIndex, ctx: Context) -> Finding:
     alerts = _alerts(ix)
     if not alerts:
-        return outcome(f"{ALERT}#3", "not_exercised", "no Delta alert was published")
+        return outcome("not_exercised", "no Delta alert was published")
     limit = seconds(ctx, "t_bip_max_gap")
     found: list[Evidence] = []
     for a in alerts:
@@ -281,7 +281,7 @@ def alert_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         # An alert still open when the journal ends: the silence since its last message counts too.
         if a.ended is None and ix.end is not None and ix.end - _at(last) > limit:
             found.append(evidence(last, f"{a.alert_id}: still open, no BIP since {format_sim(_at(last))}"))
-    return verdict(f"{ALERT}#3", found, f"BIPs of all {len(alerts)} Delta alerts within t.bip_max_gap",
+    return verdict(found, f"BIPs of all {len(alerts)} Delta alerts within t.bip_max_gap",
                    "{n} gaps over t.bip_max_gap between an alert's messages")  # fmt: skip
 
 
@@ -295,10 +295,10 @@ def _first_per_use(used: list[Entry]) -> list[Entry]:
 
 @check(f"{ALERT}#4", ALERT, "Each declarant falling back on an alert consulted the météo first, an alert covering "
        "its (service, mode) being open")  # fmt: skip
-def alert_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_4(ix: JournalIndex, ctx: Context) -> Finding:
     used = _first_per_use(_on_alert(ix))
     if not used:
-        return outcome(f"{ALERT}#4", "not_exercised", "no declarant fell back on the strength of an alert")
+        return outcome("not_exercised", "no declarant fell back on the strength of an alert")
     alerts, consulted = _alerts(ix), typed(ix, "meteo.consulted")
 
     def judge(e: Entry) -> str | None:
@@ -312,7 +312,7 @@ def alert_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return f"{who}: no alert covering {service}/{mode} was open when it fell back"
         return None
 
-    return _each(f"{ALERT}#4", used, judge, "{n} (declarant, service, mode) fell back after consulting a covering "
+    return _each(used, judge, "{n} (declarant, service, mode) fell back after consulting a covering "
                  "alert", "{n} declarants fell back without a covering alert seen first")  # fmt: skip
 
 
@@ -322,10 +322,10 @@ def _self_triggered(das: list[Entry], who: str, service: str, t: datetime) -> bo
 
 
 @check(f"{ALERT}#5", ALERT, "No declarant falls back on an alert that does not cover its service or mode")
-def alert_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_5(ix: JournalIndex, ctx: Context) -> Finding:
     used = _on_alert(ix)
     if not used:
-        return outcome(f"{ALERT}#5", "not_exercised", "no declarant fell back on the strength of an alert")
+        return outcome("not_exercised", "no declarant fell back on the strength of an alert")
     by_id, das = {a.alert_id: a for a in _alerts(ix)}, _self_das(ix)
 
     def judge(e: Entry) -> str | None:
@@ -338,34 +338,34 @@ def alert_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             names if a is None else f"{names} in {'/'.join(a.opened.data['modes'])}"
         )
 
-    return _each(f"{ALERT}#5", used, judge, "all {n} fallback declarations on an alert are covered by it",
+    return _each(used, judge, "all {n} fallback declarations on an alert are covered by it",
                  "{n} fallback declarations on an alert that does not cover them")  # fmt: skip
 
 
 @check(f"{ALERT}#6", ALERT, "(warn) Declarants covered by a matching open alert file no self-trigger DA")
-def alert_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_6(ix: JournalIndex, ctx: Context) -> Finding:
     alerts = _alerts(ix)
     if not alerts:
-        return outcome(f"{ALERT}#6", "not_exercised", "no Delta alert was published")
+        return outcome("not_exercised", "no Delta alert was published")
 
     def judge(da: Entry) -> str | None:
         service, mode = da.data["service"], da.data["mode"]
         a = _covering(alerts, service, mode, _at(da))
         return None if a is None else f"{da.data['filer']}: self-triggered on {service}/{mode} under {a.alert_id}"
 
-    return _each(f"{ALERT}#6", _self_das(ix), judge, "no declarant self-triggered under a matching alert",
+    return _each(_self_das(ix), judge, "no declarant self-triggered under a matching alert",
                  "{n} self-trigger DAs filed while a matching alert was open", warn=True)  # fmt: skip
 
 
 @check(f"{ALERT}#7", ALERT, "End of alert published after F.end, within t.end_alert_max, with instructions")
-def alert_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_7(ix: JournalIndex, ctx: Context) -> Finding:
     f = _outage(ix)
     if f is None or f.start is None or f.end is None:
-        return outcome(f"{ALERT}#7", "not_exercised", "no Delta outage that ended in this drill")
+        return outcome("not_exercised", "no Delta outage that ended in this drill")
     start, end = f.start, f.end
     mine = [a for a in _alerts(ix) if start <= _at(a.opened) <= end]
     if not mine:
-        return outcome(f"{ALERT}#7", "not_exercised", "no alert about the outage (#2 reports it)")
+        return outcome("not_exercised", "no alert about the outage (#2 reports it)")
     limit = end + seconds(ctx, "t_end_alert_max")
 
     def judge(opened: Entry) -> str | None:
@@ -377,15 +377,15 @@ def alert_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return f"{a.alert_id}: ended at {format_sim(at)}, window {format_sim(end)} to {format_sim(limit)}"
         return None if str(a.ended.data.get("instructions", "")).strip() else f"{a.alert_id}: end without instructions"
 
-    return _each(f"{ALERT}#7", [a.opened for a in mine], judge, "all {n} alerts ended in time, with instructions",
+    return _each([a.opened for a in mine], judge, "all {n} alerts ended in time, with instructions",
                  "{n} alerts not ended in time or without instructions")  # fmt: skip
 
 
 @check(f"{ALERT}#8", ALERT, "No fallback declaration relies on an alert after its end")
-def alert_8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_8(ix: JournalIndex, ctx: Context) -> Finding:
     used = _on_alert(ix)
     if not used:
-        return outcome(f"{ALERT}#8", "not_exercised", "no declarant fell back on the strength of an alert")
+        return outcome("not_exercised", "no declarant fell back on the strength of an alert")
     ends = {a.alert_id: _at(a.ended) for a in _alerts(ix) if a.ended is not None}
 
     def judge(e: Entry) -> str | None:
@@ -394,17 +394,17 @@ def alert_8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return None
         return f"{e.data['by']}: {e.data['fallback_id']} relies on {e.data['covering']}, ended {format_sim(ended)}"
 
-    return _each(f"{ALERT}#8", used, judge, "all {n} fallback declarations on an alert came before its end",
+    return _each(used, judge, "all {n} fallback declarations on an alert came before its end",
                  "{n} fallback declarations after the end of their alert")  # fmt: skip
 
 
 @check(f"{ALERT}#9", ALERT, "Every fallback declaration is regularised within t.regularise_max of the end of alert")
-def alert_9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def alert_9(ix: JournalIndex, ctx: Context) -> Finding:
     ends = {a.alert_id: _at(a.ended) for a in _alerts(ix) if a.ended is not None}
     # An alert still open sets no deadline yet: only the fallbacks on an ended alert are judged.
     used = [e for e in _on_alert(ix) if e.data["covering"] in ends]
     if not used:
-        return outcome(f"{ALERT}#9", "not_exercised", "no fallback declaration on an alert that ended")
+        return outcome("not_exercised", "no fallback declaration on an alert that ended")
     regs, wait = _regularised(ix), seconds(ctx, "t_regularise_max")
 
     def judge(e: Entry) -> str | None:
@@ -413,7 +413,7 @@ def alert_9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return None
         return f"{e.data['fallback_id']}: regularised {format_sim(reg) if reg else 'never'} (limit {format_sim(limit)})"
 
-    return _each(f"{ALERT}#9", used, judge, "all {n} fallback declarations regularised in time",
+    return _each(used, judge, "all {n} fallback declarations regularised in time",
                  "{n} fallback declarations not regularised in time")  # fmt: skip
 
 
@@ -444,10 +444,10 @@ def _told_not_origin(ix: JournalIndex, ctx: Context, da: Entry) -> str | None:
 
 @check(f"{SELF}#1", SELF, "Before the DA the declarant consulted the météo, and no open alert matched its "
        "(service, mode)")  # fmt: skip
-def self_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_1(ix: JournalIndex, ctx: Context) -> Finding:
     das = _self_das(ix)
     if not das:
-        return _not_exercised(f"{SELF}#1")
+        return _not_exercised()
     alerts, consulted = _alerts(ix), typed(ix, "meteo.consulted")
 
     def judge(da: Entry) -> str | None:
@@ -457,24 +457,24 @@ def self_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         a = _covering(alerts, service, mode, _at(da))
         return None if a is None else f"{who}: {a.alert_id} covered {service}/{mode} when it filed"
 
-    return _each(f"{SELF}#1", das, judge, "all {n} self-trigger DAs follow a météo consultation with no matching "
+    return _each(das, judge, "all {n} self-trigger DAs follow a météo consultation with no matching "
                  "alert", "{n} DAs without a consultation or despite a matching alert")  # fmt: skip
 
 
 @check(f"{SELF}#2", SELF, "EDI declarant: asked its provider before the DA, told the provider is not the origin")
-def self_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_2(ix: JournalIndex, ctx: Context) -> Finding:
     das = [da for da in _self_das(ix) if _mode(ctx, da) == "EDI"]
     if not das:
-        return outcome(f"{SELF}#2", "not_exercised", "no EDI declarant filed a self-trigger DA")
-    return _each(f"{SELF}#2", das, lambda da: _told_not_origin(ix, ctx, da), "all {n} EDI declarants ruled their "
+        return outcome("not_exercised", "no EDI declarant filed a self-trigger DA")
+    return _each(das, lambda da: _told_not_origin(ix, ctx, da), "all {n} EDI declarants ruled their "
                  "provider out first", "{n} EDI DAs filed without ruling the provider out")  # fmt: skip
 
 
 @check(f"{SELF}#3", SELF, "Case (b): each cited declaration looked up in Aubette before the DA, none shown BAE")
-def self_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_3(ix: JournalIndex, ctx: Context) -> Finding:
     das = [da for da in _self_das(ix) if _cited(da)[0]]
     if not das:
-        return outcome(f"{SELF}#3", "not_exercised", "no self-trigger DA cites a validated declaration (case b)")
+        return outcome("not_exercised", "no self-trigger DA cites a validated declaration (case b)")
 
     def judge(da: Entry) -> str | None:
         who = da.data["filer"]
@@ -485,21 +485,21 @@ def self_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         )
         return f"{who}: DA {da.data['da_id']} cites " + "; ".join(notes) if notes else None
 
-    return _each(f"{SELF}#3", das, judge, "all {n} case (b) DAs follow Aubette look-ups showing no BAE",
+    return _each(das, judge, "all {n} case (b) DAs follow Aubette look-ups showing no BAE",
                  "{n} DAs citing declarations not looked up, or shown BAE")  # fmt: skip
 
 
 @check(f"{SELF}#4", SELF, "Case (b) in office hours: the office asked about each declaration not shown BAE")
-def self_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_4(ix: JournalIndex, ctx: Context) -> Finding:
     das = [da for da in _self_das(ix) if _cited(da)[0] and _open_hours(ctx, _at(da))]
     if not das:
-        return outcome(f"{SELF}#4", "not_exercised", "no case (b) DA filed within office hours")
+        return outcome("not_exercised", "no case (b) DA filed within office hours")
 
     def judge(da: Entry) -> str | None:
         unasked = _unasked(ix, da)
         return f"{da.data['filer']}: office not asked about {', '.join(unasked)}" if unasked else None
 
-    return _each(f"{SELF}#4", das, judge, "all {n} case (b) DAs in office hours follow a question to the office",
+    return _each(das, judge, "all {n} case (b) DAs in office hours follow a question to the office",
                  "{n} DAs filed in office hours without asking the office")  # fmt: skip
 
 
@@ -531,10 +531,10 @@ def _case_b(ctx: Context, history: dict[str, list[Entry]], da: Entry) -> bool:
 
 @check(f"{SELF}#5", SELF, "Ground truth at DA time: case (a) validation failing, or case (b) a cited declaration "
        "BLOCKED_TECHNICAL and none released or held")  # fmt: skip
-def self_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_5(ix: JournalIndex, ctx: Context) -> Finding:
     das = _self_das(ix)
     if not das:
-        return _not_exercised(f"{SELF}#5")
+        return _not_exercised()
     history = _history(ix)
     validated = _validated(history)
 
@@ -546,7 +546,7 @@ def self_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             f"DA {da.data['da_id']}: neither case (a) nor (b); cited {list(da.data['declarations'])}, states {states}"
         )
 
-    return _each(f"{SELF}#5", das, judge, "all {n} self-trigger DAs match case (a) or (b) at filing",
+    return _each(das, judge, "all {n} self-trigger DAs match case (a) or (b) at filing",
                  "{n} self-trigger DAs with no technical block behind them")  # fmt: skip
 
 
@@ -562,16 +562,16 @@ def _content_gaps(da: Entry) -> list[str]:
 
 @check(f"{SELF}#6", SELF, "The DA says « auto-déclenchement de la procédure de secours » and gives eori, company, "
        "address, phone, service, alert_at and reasons")  # fmt: skip
-def self_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_6(ix: JournalIndex, ctx: Context) -> Finding:
     das = _self_das(ix)
     if not das:
-        return _not_exercised(f"{SELF}#6")
+        return _not_exercised()
 
     def judge(da: Entry) -> str | None:
         gaps = _content_gaps(da)
         return f"DA {da.data['da_id']}: {', '.join(gaps)}" if gaps else None
 
-    return _each(f"{SELF}#6", das, judge, "all {n} self-trigger DAs carry the required content",
+    return _each(das, judge, "all {n} self-trigger DAs carry the required content",
                  "{n} self-trigger DAs lacking required content")  # fmt: skip
 
 
@@ -583,10 +583,10 @@ def _on_self_das(ix: JournalIndex) -> list[tuple[Entry, Entry]]:
 
 @check(f"{SELF}#7", SELF, "One DA per online service: each service fallen back on has exactly one DA, naming "
        "one service")  # fmt: skip
-def self_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_7(ix: JournalIndex, ctx: Context) -> Finding:
     das = _self_das(ix)
     if not das:
-        return _not_exercised(f"{SELF}#7")
+        return _not_exercised()
     found = [evidence(da, f"DA {da.data['da_id']} names {da.data['service']!r}, not one online service")
              for da in das if da.data["service"] not in DELTA_SERVICES]  # fmt: skip
     used = _on_self_das(ix)
@@ -598,15 +598,15 @@ def self_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         n = sum(da.data["filer"] == who and da.data["service"] == service for da in das)
         if n != 1:
             found.append(evidence(e, f"{who}: {n} self-trigger DAs for {service}, on which it fell back"))
-    return verdict(f"{SELF}#7", found, f"one DA per service fallen back on ({len(das)} DAs)",
+    return verdict(found, f"one DA per service fallen back on ({len(das)} DAs)",
                    "{n} services without exactly one DA, or DAs not naming one service")  # fmt: skip
 
 
 @check(f"{SELF}#8", SELF, "No second DA for the same (declarant, service) while the first is open")
-def self_8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_8(ix: JournalIndex, ctx: Context) -> Finding:
     das = _self_das(ix)
     if not das:
-        return _not_exercised(f"{SELF}#8")
+        return _not_exercised()
     closes = _by_da(ix, "olga.closed")
 
     def judge(da: Entry) -> str | None:
@@ -616,7 +616,7 @@ def self_8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                  if (c := closes.get(p.data["da_id"])) is None or _at(da) < _at(c)]  # fmt: skip
         return f"{key[0]}: DA {da.data['da_id']} on {key[1]} while {', '.join(still)} still open" if still else None
 
-    return _each(f"{SELF}#8", das, judge, "no second DA while one is open ({n} DAs)",
+    return _each(das, judge, "no second DA while one is open ({n} DAs)",
                  "{n} DAs filed while another for the same service was open")  # fmt: skip
 
 
@@ -626,10 +626,10 @@ def _started(ix: JournalIndex, da_id: str) -> Entry | None:
 
 
 @check(f"{SELF}#9", SELF, "The office is informed of the start with the DA's acknowledgement, after OLGA's ack")
-def self_9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_9(ix: JournalIndex, ctx: Context) -> Finding:
     das = _self_das(ix)
     if not das:
-        return _not_exercised(f"{SELF}#9")
+        return _not_exercised()
     acks = _by_da(ix, "olga.ack")
 
     def judge(da: Entry) -> str | None:
@@ -643,15 +643,15 @@ def self_9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             f"DA {da_id}: office informed before the ack ({format_sim(registered)})" if _at(told) < registered else None
         )
 
-    return _each(f"{SELF}#9", das, judge, "the office got each of the {n} DAs' acks after registration",
+    return _each(das, judge, "the office got each of the {n} DAs' acks after registration",
                  "{n} DAs whose ack did not reach the office")  # fmt: skip
 
 
 @check(f"{SELF}#10", SELF, "No fallback declaration before the DA is registered and the office informed")
-def self_10(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_10(ix: JournalIndex, ctx: Context) -> Finding:
     used = _on_self_das(ix)
     if not used:
-        return outcome(f"{SELF}#10", "not_exercised", "no declaration handled under a self-trigger DA")
+        return outcome("not_exercised", "no declaration handled under a self-trigger DA")
     acks = _by_da(ix, "olga.ack")
 
     def judge(e: Entry) -> str | None:
@@ -662,15 +662,15 @@ def self_10(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         gate = max(_when(ack, "registered_at"), _at(told))
         return f"{e.data['fallback_id']}: at {format_sim(_at(e))}, before {format_sim(gate)}" if _at(e) < gate else None
 
-    return _each(f"{SELF}#10", [e for e, _ in used], judge, "all {n} fallback declarations after registration and "
+    return _each([e for e, _ in used], judge, "all {n} fallback declarations after registration and "
                  "the office's information", "{n} fallback declarations too early")  # fmt: skip
 
 
 @check(f"{SELF}#11", SELF, "The office records the DA's registration time as the start of the fallback")
-def self_11(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_11(ix: JournalIndex, ctx: Context) -> Finding:
     das = _self_das(ix)
     if not das:
-        return _not_exercised(f"{SELF}#11")
+        return _not_exercised()
     acks, records = _by_da(ix, "olga.ack"), _by_da(ix, "office.fallback_record")
 
     def judge(da: Entry) -> str | None:
@@ -685,12 +685,12 @@ def self_11(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             else f"DA {da_id}: recorded {format_sim(start)}, registered " + format_sim(registered)
         )
 
-    return _each(f"{SELF}#11", das, judge, "the office recorded each of the {n} DAs' registration as the start",
+    return _each(das, judge, "the office recorded each of the {n} DAs' registration as the start",
                  "{n} fallback starts not recorded as the DA's registration")  # fmt: skip
 
 
 @check(f"{SELF}#12", SELF, "DA registered out of office hours: a phone call to the SAU within t.sau_call_max")
-def self_12(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_12(ix: JournalIndex, ctx: Context) -> Finding:
     acks = _by_da(ix, "olga.ack")
 
     def registered(da: Entry) -> datetime:
@@ -699,7 +699,7 @@ def self_12(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
     das = [da for da in _self_das(ix) if not _open_hours(ctx, registered(da))]
     if not das:
-        return outcome(f"{SELF}#12", "not_exercised", "no self-trigger DA registered out of office hours")
+        return outcome("not_exercised", "no self-trigger DA registered out of office hours")
     wait = seconds(ctx, "t_sau_call_max")
     calls = [
         e for e in typed(ix, "sau.contact") if e.data["channel"] == "phone" and e.data["purpose"] == "on_call_check"
@@ -711,7 +711,7 @@ def self_12(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return None
         return f"DA {da.data['da_id']} registered {format_sim(at)}: no call to the SAU by {format_sim(at + wait)}"
 
-    return _each(f"{SELF}#12", das, judge, "the SAU was called in time for all {n} out-of-hours DAs",
+    return _each(das, judge, "the SAU was called in time for all {n} out-of-hours DAs",
                  "{n} out-of-hours DAs without a timely call to the SAU")  # fmt: skip
 
 
@@ -742,10 +742,10 @@ def _close_gaps(ix: JournalIndex, ctx: Context, da: Entry, back: datetime, close
 
 @check(f"{SELF}#13", SELF, "System back: close request to the SAU and office told of the end within t.close_max, "
        "then the DA is closed")  # fmt: skip
-def self_13(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_13(ix: JournalIndex, ctx: Context) -> Finding:
     das = [(da, back) for da in _self_das(ix) if (back := _back(ix, da.data["filer"])) is not None]
     if not das:
-        return outcome(f"{SELF}#13", "not_exercised", "no self-trigger DA whose declarant's system came back")
+        return outcome("not_exercised", "no self-trigger DA whose declarant's system came back")
     backs, closes = {da.data["da_id"]: back for da, back in das}, _by_da(ix, "olga.closed")
 
     def judge(da: Entry) -> str | None:
@@ -753,15 +753,15 @@ def self_13(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         gaps = _close_gaps(ix, ctx, da, back, closes)
         return f"DA {da.data['da_id']} (system back {format_sim(back)}): {', '.join(gaps)}" if gaps else None
 
-    return _each(f"{SELF}#13", [da for da, _ in das], judge, "all {n} DAs closed on request, the office told, in time",
+    return _each([da for da, _ in das], judge, "all {n} DAs closed on request, the office told, in time",
                  "{n} DAs not closed properly after the system came back")  # fmt: skip
 
 
 @check(f"{SELF}#14", SELF, "No fallback declaration after the DA is closed")
-def self_14(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_14(ix: JournalIndex, ctx: Context) -> Finding:
     used = _on_self_das(ix)
     if not used:
-        return outcome(f"{SELF}#14", "not_exercised", "no declaration handled under a self-trigger DA")
+        return outcome("not_exercised", "no declaration handled under a self-trigger DA")
     closes = _by_da(ix, "olga.closed")
 
     def judge(e: Entry) -> str | None:
@@ -772,16 +772,16 @@ def self_14(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             _at(closed)
         )
 
-    return _each(f"{SELF}#14", [e for e, _ in used], judge, "all {n} fallback declarations before the DA's closure",
+    return _each([e for e, _ in used], judge, "all {n} fallback declarations before the DA's closure",
                  "{n} fallback declarations after their DA was closed")  # fmt: skip
 
 
 @check(f"{SELF}#15", SELF, "Every declaration handled under the fallback is regularised within t.regularise_max "
        "of the DA's closure")  # fmt: skip
-def self_15(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def self_15(ix: JournalIndex, ctx: Context) -> Finding:
     used = _on_self_das(ix)
     if not used:
-        return outcome(f"{SELF}#15", "not_exercised", "no declaration handled under a self-trigger DA")
+        return outcome("not_exercised", "no declaration handled under a self-trigger DA")
     closes, regs, wait = _by_da(ix, "olga.closed"), _regularised(ix), seconds(ctx, "t_regularise_max")
 
     def judge(e: Entry) -> str | None:
@@ -793,7 +793,7 @@ def self_15(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return None
         return f"{e.data['fallback_id']}: regularised {format_sim(reg) if reg else 'never'} (limit {format_sim(limit)})"
 
-    return _each(f"{SELF}#15", [e for e, _ in used], judge, "all {n} fallback declarations regularised in time",
+    return _each([e for e, _ in used], judge, "all {n} fallback declarations regularised in time",
                  "{n} fallback declarations not regularised in time")  # fmt: skip
 
 
@@ -869,21 +869,21 @@ def _relays(ix: JournalIndex, ctx: Context, case: _ProviderCase, kind: str, ref:
             for c in case.clients if c.eori not in sent]  # fmt: skip
 
 
-def _no_case(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "no connection provider's platform down in this drill")
+def _no_case() -> Finding:
+    return outcome("not_exercised", "no connection provider's platform down in this drill")
 
 
 @check(f"{EDI}#1", EDI, "Clients who asked the provider were answered that its platform is the origin")
-def edi_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_1(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     if case is None:
-        return _no_case(f"{EDI}#1")
+        return _no_case()
     end = case.fault.end or ctx.end
     asked = [e for e in typed(ix, "provider.contacted")
              if e.data["provider"] == case.provider and e.data["trader"] in case.eoris
              and e.data["kind"] == "question" and case.start <= _at(e) < end]  # fmt: skip
     if not asked:
-        return outcome(f"{EDI}#1", "not_exercised", "no client asked the provider during its outage")
+        return outcome("not_exercised", "no client asked the provider during its outage")
     answers = typed(ix, "provider.answer")
 
     def judge(q: Entry) -> str | None:
@@ -892,90 +892,88 @@ def edi_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return None
         return f"{q.data['trader']}: {'no answer' if not said else 'told the provider is not the origin'}"
 
-    return _each(f"{EDI}#1", asked, judge, "all {n} questions answered: the provider is the origin",
+    return _each(asked, judge, "all {n} questions answered: the provider is the origin",
                  "{n} questions not answered that the provider is the origin")  # fmt: skip
 
 
 @check(f"{EDI}#2", EDI, "The provider reports to the CID (DA or SAU) within t.da_max of noticing")
-def edi_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_2(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     if case is None:
-        return _no_case(f"{EDI}#2")
+        return _no_case()
     limit = case.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
     report = _report(ix, case)
     if report is None or _at(report) > limit:
         when = f"only at {format_sim(_at(report))}" if report else "at no time"
         message = f"{case.provider} reported its outage to the CID {when} (limit {format_sim(limit)})"
-        return outcome(
-            f"{EDI}#2", "fail", message, [evidence(report, "late") if report else at_fault(case.fault, message)]
-        )
-    return outcome(f"{EDI}#2", "pass", f"{case.provider} reported its outage at {format_sim(_at(report))}")
+        return outcome("fail", message, [evidence(report, "late") if report else at_fault(case.fault, message)])
+    return outcome("pass", f"{case.provider} reported its outage at {format_sim(_at(report))}")
 
 
 @check(f"{EDI}#3", EDI, "The report names the services, the EDI mode and all the provider's Delta clients")
-def edi_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_3(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     if case is None:
-        return _no_case(f"{EDI}#3")
+        return _no_case()
     report = _report(ix, case)
     if report is None:
-        return outcome(f"{EDI}#3", "not_exercised", f"{case.provider} made no report (#2 reports it)")
+        return outcome("not_exercised", f"{case.provider} made no report (#2 reports it)")
     services, edi, named = _reported(report, case)
     gaps = [f"service {s}" for s in case.services if s not in services] + ([] if edi else ["the EDI mode"])
     gaps += [f"client {c.eori}" for c in case.clients if c.eori not in named]
     found = [evidence(report, f"the report leaves out {', '.join(gaps)}")] if gaps else []
-    return verdict(f"{EDI}#3", found, f"the report names {len(case.services)} services, EDI and "
+    return verdict(found, f"the report names {len(case.services)} services, EDI and "
                    f"{len(case.clients)} clients", "the report is incomplete")  # fmt: skip
 
 
 @check(f"{EDI}#4", EDI, "A CID alert covering the reported services in EDI is published within t.alert_max of "
        "the report")  # fmt: skip
-def edi_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_4(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     report = _report(ix, case) if case is not None else None
     if case is None or report is None:
-        return outcome(f"{EDI}#4", "not_exercised", "no report of a provider's outage (#2 reports a missing one)")
+        return outcome("not_exercised", "no report of a provider's outage (#2 reports a missing one)")
     services, limit = _report_services(ix, case), _at(report) + seconds(ctx, "t_alert_max")
     # Published after the outage began: an alert before the report (the CID heard otherwise) is not late.
     alert = next((a for a in _alerts(ix) if case.start <= _at(a.opened) <= limit
                   and all(a.covers(s, "EDI") for s in services)), None)  # fmt: skip
     if alert is None:
         message = f"no alert covering {', '.join(sorted(services))} in EDI by {format_sim(limit)}"
-        return outcome(f"{EDI}#4", "fail", message, [evidence(report, message)])
-    return outcome(f"{EDI}#4", "pass", f"{alert.alert_id} opened at {format_sim(_at(alert.opened))}")
+        return outcome("fail", message, [evidence(report, message)])
+    return outcome("pass", f"{alert.alert_id} opened at {format_sim(_at(alert.opened))}")
 
 
 @check(f"{EDI}#5", EDI, "The provider relays the alert to each client within t.client_notice_max")
-def edi_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_5(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     alert = _provider_alert(ix, case) if case is not None else None
     if case is None or alert is None:
-        return outcome(f"{EDI}#5", "not_exercised", "no alert about a provider's outage")
+        return outcome("not_exercised", "no alert about a provider's outage")
     found = _relays(ix, ctx, case, "alert_relay", alert.alert_id, alert.opened)
-    return verdict(f"{EDI}#5", found, f"{alert.alert_id} relayed to all {len(case.clients)} clients in time",
+    return verdict(found, f"{alert.alert_id} relayed to all {len(case.clients)} clients in time",
                    "{n} clients not relayed the alert in time")  # fmt: skip
 
 
 @check(f"{EDI}#6", EDI, "The provider relays each BIP to each client within t.client_notice_max")
-def edi_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_6(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     alert = _provider_alert(ix, case) if case is not None else None
     if case is None or alert is None or not alert.bips:
-        return outcome(f"{EDI}#6", "not_exercised", "no BIP about a provider's outage")
+        return outcome("not_exercised", "no BIP about a provider's outage")
     relays = (
         _relays(ix, ctx, case, "bip_relay", f"{alert.alert_id}#{bip.data['bip_number']}", bip) for bip in alert.bips
     )
     found = [x for per_bip in relays for x in per_bip]
-    return verdict(f"{EDI}#6", found, f"{len(alert.bips)} BIPs relayed to all {len(case.clients)} clients in time",
+    return verdict(found, f"{len(alert.bips)} BIPs relayed to all {len(case.clients)} clients in time",
                    "{n} BIP relays missing or late")  # fmt: skip
 
 
 @check(f"{EDI}#7", EDI, "(warn) No client self-triggers for a reported service while waiting for the provider's "
        "report and the alert")  # fmt: skip
-def edi_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_7(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     if case is None:
-        return _no_case(f"{EDI}#7")
+        return _no_case()
     alert, services = _provider_alert(ix, case), _report_services(ix, case)
     until = _at(alert.opened) if alert is not None else case.fault.end or ctx.end
     das = [da for da in _self_das(ix) if da.data["filer"] in case.eoris and case.start <= _at(da) < until]
@@ -984,18 +982,18 @@ def edi_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         service = da.data["service"]
         return f"{da.data['filer']}: self-triggered on {service} before the alert" if service in services else None
 
-    return _each(f"{EDI}#7", das, judge, "no client self-triggered while waiting for the alert",
+    return _each(das, judge, "no client self-triggered while waiting for the alert",
                  "{n} clients self-triggered while waiting for the provider's report", warn=True)  # fmt: skip
 
 
 @check(f"{EDI}#8", EDI, "The clients' fallback declarations come only after the alert is published")
-def edi_8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_8(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     if case is None:
-        return _no_case(f"{EDI}#8")
+        return _no_case()
     used = [e for e in typed(ix, "fallback.used") if e.data["by"] in case.eoris and _at(e) >= case.start]
     if not used:
-        return outcome(f"{EDI}#8", "not_exercised", "no client of the provider fell back")
+        return outcome("not_exercised", "no client of the provider fell back")
     alert = _provider_alert(ix, case)
 
     def judge(e: Entry) -> str | None:
@@ -1005,18 +1003,18 @@ def edi_8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             f"before {alert.alert_id}" if alert is not None else "with no alert published"
         )
 
-    return _each(f"{EDI}#8", used, judge, "all {n} client fallback declarations after the alert",
+    return _each(used, judge, "all {n} client fallback declarations after the alert",
                  "{n} client fallback declarations before the alert")  # fmt: skip
 
 
 @check(f"{EDI}#9", EDI, "The provider relays the end of alert to each client within t.client_notice_max")
-def edi_9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def edi_9(ix: JournalIndex, ctx: Context) -> Finding:
     case = _provider_case(ix, ctx)
     alert = _provider_alert(ix, case) if case is not None else None
     if case is None or alert is None or alert.ended is None:
-        return outcome(f"{EDI}#9", "not_exercised", "no end of an alert about a provider's outage")
+        return outcome("not_exercised", "no end of an alert about a provider's outage")
     found = _relays(ix, ctx, case, "end_relay", alert.alert_id, alert.ended)
-    return verdict(f"{EDI}#9", found, f"end of {alert.alert_id} relayed to all {len(case.clients)} clients in time",
+    return verdict(found, f"end of {alert.alert_id} relayed to all {len(case.clients)} clients in time",
                    "{n} clients not relayed the end of alert in time")  # fmt: skip
 
 
@@ -1029,29 +1027,29 @@ def _held(ix: JournalIndex) -> tuple[dict[str, list[Entry]], set[str]]:
     return history, {d for d, recs in history.items() if any(r.data["state"] in NON_TECHNICAL for r in recs)}
 
 
-def _none_held(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "the office held no declaration in this drill")
+def _none_held() -> Finding:
+    return outcome("not_exercised", "the office held no declaration in this drill")
 
 
 @check(f"{HELD}#1", HELD, "No self-trigger DA cites a declaration that was BAE when it was filed")
-def held_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def held_1(ix: JournalIndex, ctx: Context) -> Finding:
     history, held = _held(ix)
     if not held:
-        return _none_held(f"{HELD}#1")
+        return _none_held()
 
     def judge(da: Entry) -> str | None:
         released = [d for d in _cited(da)[0] if _state(history, d, _at(da)) == "BAE"]
         return f"DA {da.data['da_id']} cites {', '.join(released)}, released (BAE)" if released else None
 
-    return _each(f"{HELD}#1", _self_das(ix), judge, "no self-trigger DA ({n} filed) cites a released declaration",
+    return _each(_self_das(ix), judge, "no self-trigger DA ({n} filed) cites a released declaration",
                  "{n} DAs citing released declarations")  # fmt: skip
 
 
 @check(f"{HELD}#2", HELD, "No self-trigger DA when every declaration not released is held by the office")
-def held_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def held_2(ix: JournalIndex, ctx: Context) -> Finding:
     history, held = _held(ix)
     if not held:
-        return _none_held(f"{HELD}#2")
+        return _none_held()
 
     def judge(da: Entry) -> str | None:
         nos, refs = _cited(da)
@@ -1062,17 +1060,17 @@ def held_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             return None
         return f"DA {da.data['da_id']}: every declaration not released is held ({pending})"
 
-    return _each(f"{HELD}#2", _self_das(ix), judge, "no self-trigger DA ({n} filed) over held declarations only",
+    return _each(_self_das(ix), judge, "no self-trigger DA ({n} filed) over held declarations only",
                  "{n} DAs over declarations the office held, no technical block")  # fmt: skip
 
 
 @check(f"{HELD}#3", HELD, "Every DA decision follows an Aubette look-up and, in office hours, a question to the "
        "office")  # fmt: skip
-def held_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def held_3(ix: JournalIndex, ctx: Context) -> Finding:
     held = _held(ix)[1]
     das = _self_das(ix)
     if not held or not das:
-        return outcome(f"{HELD}#3", "not_exercised", "no declaration held, or no DA decision to judge")
+        return outcome("not_exercised", "no declaration held, or no DA decision to judge")
 
     def judge(da: Entry) -> str | None:
         gaps = [f"not looked up in Aubette: {d}" for d in _unlooked(ix, da)]
@@ -1080,15 +1078,15 @@ def held_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             gaps += [f"office not asked about {d}" for d in _unasked(ix, da)]
         return f"DA {da.data['da_id']}: {'; '.join(gaps)}" if gaps else None
 
-    return _each(f"{HELD}#3", das, judge, "all {n} DAs follow the look-ups the sheet asks for",
+    return _each(das, judge, "all {n} DAs follow the look-ups the sheet asks for",
                  "{n} DAs filed without the look-ups first")  # fmt: skip
 
 
 @check(f"{HELD}#4", HELD, "No fallback declaration for a declaration while the office holds it")
-def held_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def held_4(ix: JournalIndex, ctx: Context) -> Finding:
     history, held = _held(ix)
     if not held:
-        return _none_held(f"{HELD}#4")
+        return _none_held()
     used = typed(ix, "fallback.used")
 
     def judge(e: Entry) -> str | None:
@@ -1096,5 +1094,5 @@ def held_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         state = _state(history, no, _at(e)) if no in held else None
         return f"{e.data['fallback_id']}: {no} is {state}, held by the office" if state in NON_TECHNICAL else None
 
-    return _each(f"{HELD}#4", used, judge, f"no fallback declaration ({len(used)}) for the {len(held)} held "
+    return _each(used, judge, f"no fallback declaration ({len(used)}) for the {len(held)} held "
                  "declarations", "{n} fallback declarations for held declarations")  # fmt: skip

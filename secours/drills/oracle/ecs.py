@@ -51,8 +51,8 @@ from secours.drills.oracle.common import at_fault, first, seconds, typed, verdic
 from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.common import record_time as _when
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import REGISTRY, Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import REGISTRY, Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 from secours.world import Exporter, ExportMovement
 
 __all__: list[str] = []
@@ -287,7 +287,7 @@ def _fallen_back(ix: JournalIndex, ctx: Context, check_id: str) -> list[_Exit]:
 Judge = Callable[[_Exit], list[Evidence] | None]  # what is wrong with a movement, or None: not judged (yet)
 
 
-def _over(check_id: str, xs: Iterable[_Exit], judge: Judge, ok: str, bad: str, nothing: str) -> CheckOutcome:
+def _over(xs: Iterable[_Exit], judge: Judge, ok: str, bad: str, nothing: str) -> Finding:
     """Judge each movement; ``ok`` may say how many were judged (``{n}``), ``bad`` how many findings."""
     judged, found = 0, []
     for x in xs:
@@ -296,8 +296,8 @@ def _over(check_id: str, xs: Iterable[_Exit], judge: Judge, ok: str, bad: str, n
             judged += 1
             found += got
     if not judged:
-        return outcome(check_id, "not_exercised", nothing)
-    return verdict(check_id, found, ok.format(n=judged), bad)
+        return outcome("not_exercised", nothing)
+    return verdict(found, ok.format(n=judged), bad)
 
 
 def _about(x: _Exit, note: str) -> Evidence:
@@ -363,14 +363,14 @@ def _pending(ctx: Context, deadline: datetime | None) -> bool:
 
 @check("E1", GROUP, "ECS-BS down: a CID alert naming ECS-BS is open within t.alert_max of F.start and before "
        "the first fallback presentation", applies_to=ECSBS_SIDE)  # fmt: skip
-def e1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e1(ix: JournalIndex, ctx: Context) -> Finding:
     outages = [f for f in _faults(ix) if _target(f) == ECS_EXIT]
     if not outages:
-        return outcome("E1", "not_exercised", "ECS-BS was not down in this drill")
+        return outcome("not_exercised", "ECS-BS was not down in this drill")
     xs = _judged(ix, ctx, "E1")
     shown = {f.fault_id: [p for x in xs if x.fault is f for p in x.trail.presented] for f in outages}
     found = [e for f in outages for e in _alerted(ix, ctx, f, shown[f.fault_id])]
-    return verdict("E1", found, f"an ECS-BS alert opened in time for all {len(outages)} outages",
+    return verdict(found, f"an ECS-BS alert opened in time for all {len(outages)} outages",
                    "{n} ECS-BS outages without a timely alert")  # fmt: skip
 
 
@@ -390,14 +390,14 @@ def _alerted(ix: JournalIndex, ctx: Context, f: FaultWindow, presented: list[Ent
 
 @check("E2", GROUP, "Every fallback presentation is at the counter or by e-mail, to the movement's exit office",
        applies_to=FALLBACKS)  # fmt: skip
-def e2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e2(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence]:
         return [evidence(p, f"{x.mrn}: presented by {p.data['channel']!r} to {p.data['office']}, "
                             f"exit office {x.move.exit_office}")
                 for p in x.trail.presented if p.data["channel"] not in ("counter", "email")
                 or p.data["office"] != x.move.exit_office]  # fmt: skip
 
-    return _over("E2", _fallen_back(ix, ctx, "E2"), judge, "all {n} fallback movements presented to their exit "
+    return _over(_fallen_back(ix, ctx, "E2"), judge, "all {n} fallback movements presented to their exit "
                  "office, at the counter or by e-mail", "{n} presentations by another way or elsewhere",
                  _NO_FALLBACK)  # fmt: skip
 
@@ -409,7 +409,7 @@ def _next_presentation(t: _Trail, s: Entry) -> datetime | None:
 
 @check("E3", GROUP, "No stamp after a failed control; a control's result precedes the stamp it allows",
        applies_to=FALLBACKS)  # fmt: skip
-def e3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e3(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         t = x.trail
         if not t.stamps:
@@ -425,7 +425,7 @@ def e3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                       for c in t.controls if _at(s) < _at(c) and (until is None or _at(c) < until)]  # fmt: skip
         return found
 
-    return _over("E3", _judged(ix, ctx, "E3"), judge, "the stamps of all {n} stamped movements follow satisfactory "
+    return _over(_judged(ix, ctx, "E3"), judge, "the stamps of all {n} stamped movements follow satisfactory "
                  "controls, if any", "{n} stamps after a failed or pending control",
                  "no EAD was stamped")  # fmt: skip
 
@@ -452,13 +452,13 @@ def _mention_gap(t: _Trail, s: Entry) -> str | None:
 
 
 @check("E4", GROUP, "Every stamp is ND with the mention of its step and the right date", applies_to=FALLBACKS)
-def e4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e4(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         if not x.trail.stamps:
             return None
         return [evidence(s, f"{x.mrn}: {gap}") for s in x.trail.stamps if (gap := _mention_gap(x.trail, s))]
 
-    return _over("E4", _judged(ix, ctx, "E4"), judge, "the stamps of all {n} stamped movements bear ND and the "
+    return _over(_judged(ix, ctx, "E4"), judge, "the stamps of all {n} stamped movements bear ND and the "
                  "mention of their step", "{n} stamps with a wrong stamp, mention or date",
                  "no EAD was stamped")  # fmt: skip
 
@@ -468,7 +468,7 @@ def _in(entries: list[Entry], since: datetime, until: datetime | None) -> bool:
 
 
 @check("E5", GROUP, "Each stamp is followed by the original handed back and a copy kept", applies_to=FALLBACKS)
-def e5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e5(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         t = x.trail
         if not t.stamps:
@@ -482,14 +482,14 @@ def e5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                 found.append(evidence(s, f"{x.mrn}: « {s.data['mention']} »: {', '.join(gaps)}"))
         return found
 
-    return _over("E5", _judged(ix, ctx, "E5"), judge, "every stamp of the {n} stamped movements followed by the "
+    return _over(_judged(ix, ctx, "E5"), judge, "every stamp of the {n} stamped movements followed by the "
                  "original back and a copy kept", "{n} stamps without the original back or a copy kept",
                  "no EAD was stamped")  # fmt: skip
 
 
 @check("E6", GROUP, "Each fallback movement: the operator is told of the reintegration no later than its last stamp",
        applies_to=FALLBACKS)  # fmt: skip
-def e6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e6(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence]:
         t = x.trail
         last = t.stamps[-1] if t.stamps else None
@@ -498,13 +498,13 @@ def e6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         note = "no reintegration notice" + (f" by its last stamp ({format_sim(_at(last))})" if last else "")
         return [evidence(last, f"{x.mrn}: {note}") if last is not None else _about(x, note)]
 
-    return _over("E6", _fallen_back(ix, ctx, "E6"), judge, "all {n} fallback movements' operators told of the "
+    return _over(_fallen_back(ix, ctx, "E6"), judge, "all {n} fallback movements' operators told of the "
                  "reintegration in time", "{n} movements without a timely reintegration notice",
                  _NO_FALLBACK)  # fmt: skip
 
 
 @check("E7", GROUP, "No goods leave before the exit-authorising stamp or the electronic exit", applies_to=FALLBACKS)
-def e7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e7(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         t = x.trail
         if not t.departed:
@@ -517,7 +517,7 @@ def e7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         return [evidence(left, f"{x.mrn}: left at {format_sim(_at(left))}, " + (
             f"authorised only at {format_sim(_at(allowed))}" if allowed else "never authorised"))]  # fmt: skip
 
-    return _over("E7", _judged(ix, ctx, "E7"), judge, "all {n} movements that left were authorised first",
+    return _over(_judged(ix, ctx, "E7"), judge, "all {n} movements that left were authorised first",
                  "{n} movements left before their exit was authorised",
                  "no movement of these scenarios left")  # fmt: skip
 
@@ -548,7 +548,7 @@ def _back_before_exit(ix: JournalIndex, x: _Exit) -> bool:
 
 @check("E8", GROUP, "Deferred exit, ECS-BS back before the exit: the arrival recorded in ECS-BS before the exit, "
        "and no « sortie autorisée le » stamp", applies_to=DEFERRED)  # fmt: skip
-def e8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e8(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         if not _back_before_exit(ix, x):
             return None
@@ -562,7 +562,7 @@ def e8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(leaving, f"{x.mrn}: exit recorded with no arrival notification before it"))
         return found
 
-    return _over("E8", _fallen_back(ix, ctx, "E8"), judge, "all {n} deferred exits after the recovery recorded "
+    return _over(_fallen_back(ix, ctx, "E8"), judge, "all {n} deferred exits after the recovery recorded "
                  "in ECS-BS, arrival first", "{n} findings on deferred exits after the recovery",
                  "no deferred exit took place after the recovery")  # fmt: skip
 
@@ -574,7 +574,7 @@ def _reintegrated(x: _Exit, ie: str) -> list[Entry]:
 
 @check("E9", GROUP, "Each fallback movement's messages are in ECS-BS, by the service, within t.reintegration "
        "of the end of alert (or the relaxed deadline)", applies_to=RECOVERY)  # fmt: skip
-def e9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e9(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         deadline, found, judged = _deadline(ix, ctx, x), [], False
         for ie in x.required(ctx.end):
@@ -591,14 +591,14 @@ def e9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                 found.append(evidence(taken[0], f"{x.mrn}: {ie} reintegrated after {format_sim(deadline)}"))
         return found if judged else None
 
-    return _over("E9", _fallen_back(ix, ctx, "E9"), judge, "all {n} fallback movements reintegrated in time",
+    return _over(_fallen_back(ix, ctx, "E9"), judge, "all {n} fallback movements reintegrated in time",
                  "{n} messages not reintegrated in time",
                  "no fallback movement whose reintegration fell due")  # fmt: skip
 
 
 @check("E10", GROUP, "Each fallback movement: IE518, then IE599 within t.ie599_max; closed in ECS-BS at drill end",
        applies_to=RECOVERY)  # fmt: skip
-def e10(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e10(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         t = x.trail
         results, cert = first(t.sent("IE518")), first(t.sent("IE599"))
@@ -614,14 +614,14 @@ def e10(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(results, f"{x.mrn}: movement still open in ECS-BS at drill end"))
         return found
 
-    return _over("E10", _fallen_back(ix, ctx, "E10"), judge, "all {n} fallback movements certified and closed",
+    return _over(_fallen_back(ix, ctx, "E10"), judge, "all {n} fallback movements certified and closed",
                  "{n} fallback movements not certified or left open", "no fallback movement whose exit results "
                  "fell due")  # fmt: skip
 
 
 @check("E11", GROUP, "The fallback presentation at arrival comes within t.realtime of the goods' arrival",
        applies_to=FALLBACKS)  # fmt: skip
-def e11(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e11(ix: JournalIndex, ctx: Context) -> Finding:
     wait = seconds(ctx, "t_realtime")
 
     def judge(x: _Exit) -> list[Evidence] | None:
@@ -638,7 +638,7 @@ def e11(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         return [evidence(shown, f"{x.mrn}: presented {format_sim(_at(shown))}, arrived {format_sim(arrived)}, "
                                 f"limit {format_sim(since + wait)}")]  # fmt: skip
 
-    return _over("E11", _fallen_back(ix, ctx, "E11"), judge, "all {n} arrivals presented in real time",
+    return _over(_fallen_back(ix, ctx, "E11"), judge, "all {n} arrivals presented in real time",
                  "{n} presentations not in real time", "no fallback presentation at arrival")  # fmt: skip
 
 
@@ -657,7 +657,7 @@ def _dated_by(x: _Exit, m: Entry) -> datetime | None:
 
 
 @check("E12", GROUP, "Each reintegrated message carries the time of its stamp and is sent once", applies_to=RECOVERY)
-def e12(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def e12(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         sent = [m for ie in NOTIFICATIONS for m in x.trail.service(ie)]
         if not sent:
@@ -673,7 +673,7 @@ def e12(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                                          f"{format_sim(due)}"))  # fmt: skip
         return found
 
-    return _over("E12", _fallen_back(ix, ctx, "E12"), judge, "the service's messages of all {n} movements dated by "
+    return _over(_fallen_back(ix, ctx, "E12"), judge, "the service's messages of all {n} movements dated by "
                  "their stamps, sent once", "{n} messages misdated or sent twice",
                  "the service sent no message for a fallback movement")  # fmt: skip
 
@@ -700,7 +700,7 @@ def _unstamped(x: _Exit, why: str) -> list[Evidence]:
 
 @check("O1", GROUP, "With a prodouane account the exporter does the formalities in DTI: no DA, no stamping",
        applies_to=OPERATOR_SIDE)  # fmt: skip
-def o1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def o1(ix: JournalIndex, ctx: Context) -> Finding:
     xs = [x for x in _judged(ix, ctx, "O1") if x.exporter.has_prodouane]
 
     def judge(x: _Exit) -> list[Evidence]:
@@ -708,7 +708,7 @@ def o1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         filed = [evidence(da, f"{x.exporter.eori}: DA {da.data['da_id']} though it could use DTI")] if da else []
         return [*_formalities(x, "operator", "DTI"), *_unstamped(x, "it could use DTI"), *filed]
 
-    return _over("O1", xs, judge, "all {n} movements of exporters with prodouane done in DTI",
+    return _over(xs, judge, "all {n} movements of exporters with prodouane done in DTI",
                  "{n} findings on exporters who could use DTI", "no exporter with a prodouane account had "
                  "its system down")  # fmt: skip
 
@@ -724,12 +724,12 @@ def _substitutable(x: _Exit) -> bool:
 
 @check("O2", GROUP, "(case 2) No prodouane but a substitute: the substitute does the formalities, no stamping",
        applies_to=(O2I, O2D))  # fmt: skip
-def o2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def o2(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence]:
         return [*_formalities(x, "substitute"), *_unstamped(x, "a substitute could do the formalities")]
 
     xs = [x for x in _judged(ix, ctx, "O2") if _substitutable(x)]
-    return _over("O2", xs, judge, "all {n} movements with a substitute at hand done by it",
+    return _over(xs, judge, "all {n} movements with a substitute at hand done by it",
                  "{n} findings on movements a substitute should have done", "no exporter with a substitute "
                  "and no prodouane had its system down in case 2")  # fmt: skip
 
@@ -747,10 +747,10 @@ def _first_shown(xs: Iterable[_Exit]) -> Entry | None:
 
 @check("O3", GROUP, "A self-trigger DA for ECS-BS, registered, precedes the exporter's first fallback presentation",
        applies_to=OPERATOR_SIDE)  # fmt: skip
-def o3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def o3(ix: JournalIndex, ctx: Context) -> Finding:
     groups = _by_exporter(x for x in _fallen_back(ix, ctx, "O3") if x.operator_side)
     if not groups:
-        return outcome("O3", "not_exercised", "no exporter whose system was down fell back")
+        return outcome("not_exercised", "no exporter whose system was down fell back")
     found: list[Evidence] = []
     for eori, xs in sorted(groups.items()):
         shown, da = _first_shown(xs), _da(ix, xs[0])
@@ -760,7 +760,7 @@ def o3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(shown, f"{eori}: EAD presented with no ECS-BS self-trigger DA before it"))
         elif ack is None or _when(ack, "registered_at") > _at(shown):
             found.append(evidence(shown, f"{eori}: EAD presented before DA {da.data['da_id']} was registered"))
-    return verdict("O3", found, f"all {len(groups)} exporters filed and registered a DA before falling back",
+    return verdict(found, f"all {len(groups)} exporters filed and registered a DA before falling back",
                    "{n} exporters fell back with no registered DA")  # fmt: skip
 
 
@@ -784,16 +784,16 @@ def _office_gaps(ix: JournalIndex, eori: str, da: Entry | None, office: str, xs:
 
 @check("O4", GROUP, "The exit office is told of the fallback, the DA's acknowledgement attached, before the first "
        "presentation; no stamp before", applies_to=OPERATOR_SIDE)  # fmt: skip
-def o4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def o4(ix: JournalIndex, ctx: Context) -> Finding:
     groups = _by_exporter(x for x in _fallen_back(ix, ctx, "O4") if x.operator_side)
     if not groups:
-        return outcome("O4", "not_exercised", "no exporter whose system was down fell back")
+        return outcome("not_exercised", "no exporter whose system was down fell back")
     found: list[Evidence] = []
     for eori, xs in sorted(groups.items()):
         da = _da(ix, xs[0])
         for office in sorted({x.move.exit_office for x in xs}):
             found += _office_gaps(ix, eori, da, office, [x for x in xs if x.move.exit_office == office])
-    return verdict("O4", found, f"the exit offices of all {len(groups)} exporters told before any presentation",
+    return verdict(found, f"the exit offices of all {len(groups)} exporters told before any presentation",
                    "{n} findings on telling the exit office")  # fmt: skip
 
 
@@ -814,13 +814,13 @@ def _closing_gaps(ix: JournalIndex, ctx: Context, f: FaultWindow, da: Entry) -> 
 
 @check("O5", GROUP, "System back: closure requested and the exit office told of the end within t.close_max",
        applies_to=OPERATOR_SIDE)  # fmt: skip
-def o5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def o5(ix: JournalIndex, ctx: Context) -> Finding:
     ended = [x for x in _judged(ix, ctx, "O5") if x.operator_side and x.fault.end is not None]
     das = {da.data["da_id"]: (x.fault, da) for x in ended if (da := _da(ix, x)) is not None}
     if not das:
-        return outcome("O5", "not_exercised", "no DA of an exporter whose system came back")
+        return outcome("not_exercised", "no DA of an exporter whose system came back")
     found = [e for f, da in das.values() for e in _closing_gaps(ix, ctx, f, da)]
-    return verdict("O5", found, f"all {len(das)} DAs: closure requested and exit office told in time",
+    return verdict(found, f"all {len(das)} DAs: closure requested and exit office told in time",
                    "{n} closure requests or end notices missing or late")  # fmt: skip
 
 
@@ -846,15 +846,15 @@ def _ground_gaps(x: _Exit) -> list[Evidence]:
 
 @check("K1", GROUP, "Ground truth at F.start matches the case (a mismatch invalidates the drill)",
        applies_to=FALLBACKS)  # fmt: skip
-def k1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    return _over("K1", _judged(ix, ctx, "K1"), _ground_gaps, "the states of all {n} movements match their case",
+def k1(ix: JournalIndex, ctx: Context) -> Finding:
+    return _over(_judged(ix, ctx, "K1"), _ground_gaps, "the states of all {n} movements match their case",
                  "{n} movements whose states do not match their case", "no movement of these scenarios was caught "
                  "by the fault")  # fmt: skip
 
 
 @check("K2", GROUP, "Case 1: after F.end, ECS-BS loads the movement itself (IE501) before any reintegrated message",
        applies_to=(C1I, C1D, REINT))  # fmt: skip
-def k2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def k2(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         end = x.fault.end
         if end is None:
@@ -866,7 +866,7 @@ def k2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                 for ie in NOTIFICATIONS for m in x.trail.service(ie) if _at(m) < _at(aer)]  # fmt: skip
 
     xs = [x for x in _judged(ix, ctx, "K2") if x.case == 1]
-    return _over("K2", xs, judge, "all {n} case 1 movements loaded by ECS-BS before the reintegration",
+    return _over(xs, judge, "all {n} case 1 movements loaded by ECS-BS before the reintegration",
                  "{n} case 1 findings", "no case 1 movement whose outage ended")  # fmt: skip
 
 
@@ -885,9 +885,9 @@ def _stamps_as(x: _Exit, expected: str, fits: Callable[[list[str]], bool]) -> li
 
 @check("K3", GROUP, "Immediate exit: exactly one stamp, « sortie autorisée »; no « présenté le »",
        applies_to=IMMEDIATE)  # fmt: skip
-def k3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def k3(ix: JournalIndex, ctx: Context) -> Finding:
     xs = [x for x in _fallen_back(ix, ctx, "K3") if not x.move.deferred and x.case in (1, 2)]
-    return _over("K3", xs, lambda x: _stamps_as(x, f"one « {AUTHORISED} »", lambda s: s == [AUTHORISED]),
+    return _over(xs, lambda x: _stamps_as(x, f"one « {AUTHORISED} »", lambda s: s == [AUTHORISED]),
                  "all {n} immediate exits stamped once « sortie autorisée »", "{n} immediate exits stamped otherwise",
                  "no immediate exit was handled with the fallback block")  # fmt: skip
 
@@ -915,7 +915,7 @@ def _realtime_exit(ctx: Context, x: _Exit) -> list[Evidence]:
 
 @check("K4", GROUP, "Deferred exit: « présenté le » then « sortie autorisée le », shown again within t.realtime "
        "before leaving - unless E8 applied", applies_to=DEFERRED)  # fmt: skip
-def k4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def k4(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         if x.trail.live_exit() or _leaving(x.move, x.trail) <= ctx.end:
             expected = f"« {PRESENTED} … »" + ("" if x.trail.live_exit() else f" then « {AUTHORISED} le … »")
@@ -923,25 +923,25 @@ def k4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         return None  # the goods leave after the drill
 
     xs = [x for x in _fallen_back(ix, ctx, "K4") if x.move.deferred and x.case in (1, 2)]
-    return _over("K4", xs, judge, "all {n} deferred exits stamped at arrival then at exit, in real time",
+    return _over(xs, judge, "all {n} deferred exits stamped at arrival then at exit, in real time",
                  "{n} findings on deferred exits", "no deferred exit was handled with the fallback block")  # fmt: skip
 
 
 @check("K5", GROUP, "Case 3: exactly one stamp, « sortie autorisée le <date> »; no « présenté le »",
        applies_to=(C3, O3))  # fmt: skip
-def k5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def k5(ix: JournalIndex, ctx: Context) -> Finding:
     def fits(s: list[str]) -> bool:
         return len(s) == 1 and s[0].startswith(f"{AUTHORISED} le ")
 
     xs = [x for x in _fallen_back(ix, ctx, "K5") if x.case == 3]
-    return _over("K5", xs, lambda x: _stamps_as(x, f"one « {AUTHORISED} le … »", fits),
+    return _over(xs, lambda x: _stamps_as(x, f"one « {AUTHORISED} le … »", fits),
                  "all {n} case 3 exits stamped once « sortie autorisée le »", "{n} case 3 exits stamped otherwise",
                  "no case 3 exit was handled with the fallback block")  # fmt: skip
 
 
 @check("K6", GROUP, "Messages the service records per movement: arrival and exit (cases 1-2), the exit alone "
        "(case 3)", applies_to=RECOVERY)  # fmt: skip
-def k6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def k6(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         counts = {ie: len(x.trail.service(ie)) for ie in NOTIFICATIONS}
         if not any(counts.values()) and _pending(ctx, _deadline(ix, ctx, x)):
@@ -953,7 +953,7 @@ def k6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         sent = [m for ie in NOTIFICATIONS for m in x.trail.service(ie)]
         return [evidence(sent[-1], f"{x.mrn}: {note}") if sent else _about(x, note)]
 
-    return _over("K6", _fallen_back(ix, ctx, "K6"), judge, "all {n} fallback movements: the messages their case "
+    return _over(_fallen_back(ix, ctx, "K6"), judge, "all {n} fallback movements: the messages their case "
                  "needs, once each", "{n} movements with messages missing or extra",
                  "no fallback movement whose reintegration fell due")  # fmt: skip
 
@@ -974,23 +974,23 @@ def _order_gaps(x: _Exit) -> list[Evidence]:
 
 @check("K7", GROUP, "Operator-side path order: DTI, then (case 2) a substitute, then the fallback block",
        applies_to=OPERATOR_SIDE)  # fmt: skip
-def k7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def k7(ix: JournalIndex, ctx: Context) -> Finding:
     xs = [x for x in _judged(ix, ctx, "K7") if x.operator_side]
-    return _over("K7", xs, _order_gaps, "all {n} movements of exporters whose system was down took the first "
+    return _over(xs, _order_gaps, "all {n} movements of exporters whose system was down took the first "
                  "option open", "{n} later options used while an earlier was open", "no exporter's system was down "
                  "while its goods were at the exit")  # fmt: skip
 
 
 @check("K8", GROUP, "Land exit: the EAD shown at the counter by the driver, the immediate path only",
        applies_to=(LAND,))  # fmt: skip
-def k8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def k8(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence]:
         return [evidence(p, f"{x.mrn}: shown by {p.data['channel']!r} for step {p.data['step']!r}")
                 for p in x.trail.presented
                 if p.data["channel"] != "counter" or p.data["step"] != "arrival_exit"]  # fmt: skip
 
     xs = [x for x in _fallen_back(ix, ctx, "K8") if x.move.land]
-    return _over("K8", xs, judge, "all {n} land exits shown at the counter, immediate path",
+    return _over(xs, judge, "all {n} land exits shown at the counter, immediate path",
                  "{n} land exit presentations off the immediate path", "no land exit was handled with the "
                  "fallback block")  # fmt: skip
 
@@ -999,20 +999,20 @@ def k8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 
 @check(f"{REINT}#1", REINT, "The movements reintegrated are exactly those handled with the fallback block")
-def reint_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def reint_1(ix: JournalIndex, ctx: Context) -> Finding:
     trails = _trails(ix)
     fb = {mrn for mrn, t in trails.items() if t.presented}
     reint = {mrn: sent[0] for mrn, t in trails.items()
              if (sent := [m for m in t.msgs if m.data["by"] == "service" and m.data["reintegration"]])}  # fmt: skip
     if not fb and not reint:
-        return outcome(f"{REINT}#1", "not_exercised", "no movement was handled with the fallback block")
+        return outcome("not_exercised", "no movement was handled with the fallback block")
     due = {x.mrn: x for x in _exits(ix, ctx)}
     found = [evidence(trails[mrn].presented[0], f"{mrn}: handled with the fallback block, never reintegrated")
              for mrn in sorted(fb - set(reint))
              if mrn not in due or not _pending(ctx, _deadline(ix, ctx, due[mrn]))]  # fmt: skip
     found += [evidence(reint[mrn], f"{mrn}: reintegrated, never handled with the fallback block")
               for mrn in sorted(set(reint) - fb)]  # fmt: skip
-    return verdict(f"{REINT}#1", found, f"{len(reint)} movements reintegrated, as many as fell back ({len(fb)})",
+    return verdict(found, f"{len(reint)} movements reintegrated, as many as fell back ({len(fb)})",
                    "{n} movements missing from or extra to the reintegration")  # fmt: skip
 
 
@@ -1024,10 +1024,10 @@ def _alert_span(ix: JournalIndex, alert_id: str) -> tuple[Entry, Entry] | None:
 
 
 @check(f"{REINT}#2", REINT, "A relaxation only after an exceptionally long outage, recorded before the 24 h deadline")
-def reint_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def reint_2(ix: JournalIndex, ctx: Context) -> Finding:
     relaxations = typed(ix, "bs.relaxation")
     if not relaxations:
-        return outcome(f"{REINT}#2", "not_exercised", "no exit office relaxed the reintegration deadline")
+        return outcome("not_exercised", "no exit office relaxed the reintegration deadline")
     least = timedelta(seconds=ctx.world.config.params.ecs_exceptional_outage_s)
 
     def gap(r: Entry) -> str | None:
@@ -1040,13 +1040,13 @@ def reint_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         return f"relaxation recorded after the deadline {format_sim(deadline)}" if _at(r) > deadline else None
 
     found = [evidence(r, f"{r.data['office']}: {g}") for r in relaxations if (g := gap(r)) is not None]
-    return verdict(f"{REINT}#2", found, f"all {len(relaxations)} relaxations justified and in time",
+    return verdict(found, f"all {len(relaxations)} relaxations justified and in time",
                    "{n} relaxations unjustified or late")  # fmt: skip
 
 
 @check(f"{REINT}#3", REINT, "After the end of alert the operator sends no notification of its own for a fallback "
        "movement")  # fmt: skip
-def reint_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def reint_3(ix: JournalIndex, ctx: Context) -> Finding:
     def judge(x: _Exit) -> list[Evidence] | None:
         end = _end_of_alert(ix, x)
         if end is None:
@@ -1055,6 +1055,6 @@ def reint_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         return [evidence(m, f"{x.mrn}: {m.data['ie']} by the {m.data['by']} after the end of alert")
                 for m in own if _at(m) >= _at(end)]  # fmt: skip
 
-    return _over(f"{REINT}#3", _fallen_back(ix, ctx, f"{REINT}#3"), judge, "no operator notification after the end "
+    return _over(_fallen_back(ix, ctx, f"{REINT}#3"), judge, "no operator notification after the end "
                  "of alert for the {n} fallback movements", "{n} operator notifications after the end of alert",
                  "no fallback movement whose alert ended")  # fmt: skip

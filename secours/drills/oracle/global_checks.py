@@ -9,8 +9,8 @@ from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import covered
 from secours.drills.oracle.index import JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 
 __all__: list[str] = []
 
@@ -30,7 +30,7 @@ _ENDS = {
     "GLOBAL",
     "No ENS registered twice: one MRN per (filer, LRN), and per (filer, transport document) one MRN not invalidated",
 )
-def g1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def g1(ix: JournalIndex, ctx: Context) -> Finding:
     found: list[Evidence] = []
     by_document: dict[tuple[str, str], set[str]] = defaultdict(set)
     for key, r01s in ix.r01_by_key.items():
@@ -48,14 +48,14 @@ def g1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             )
     registered = sum(len(v) > 0 for v in ix.r01_by_key.values())
     if found:
-        return outcome("G1", "fail", f"{len(found)} registrations break one-MRN-per-consignment", found)
+        return outcome("fail", f"{len(found)} registrations break one-MRN-per-consignment", found)
     if not registered:
-        return outcome("G1", "not_exercised", "no ENS was registered")
-    return outcome("G1", "pass", f"{registered} ENS registered, each exactly once")
+        return outcome("not_exercised", "no ENS was registered")
+    return outcome("pass", f"{registered} ENS registered, each exactly once")
 
 
 @check("G2", "GLOBAL", "No silent loss: every receipted trader-to-customs message ends with a business answer")
-def g2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def g2(ix: JournalIndex, ctx: Context) -> Finding:
     lost: list[Evidence] = []
     answered = 0
     for msg_id, receipts in ix.receipts.items():
@@ -70,10 +70,10 @@ def g2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         when = format_sim(receipts[0].time) if receipts[0].time else "?"
         lost.append(evidence(push, f"{push.ce_type} {msg_id} (LRN {push.data['lrn']}) receipted at {when}, no {what}"))
     if lost:
-        return outcome("G2", "fail", f"{len(lost)} receipted messages never got a business answer", lost)
+        return outcome("fail", f"{len(lost)} receipted messages never got a business answer", lost)
     if not answered:
-        return outcome("G2", "not_exercised", "no message was receipted")
-    return outcome("G2", "pass", f"all {answered} receipted messages got a business answer")
+        return outcome("not_exercised", "no message was receipted")
+    return outcome("pass", f"all {answered} receipted messages got a business answer")
 
 
 def _events(ix: JournalIndex, ce_type: str) -> list[Entry]:
@@ -85,10 +85,10 @@ def _fault_still_active(ix: JournalIndex) -> bool:
 
 
 @check("G3", "GLOBAL", "Every OLGA assistance request is acknowledged and closed by drill end")
-def g3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def g3(ix: JournalIndex, ctx: Context) -> Finding:
     das = _events(ix, "olga.da")
     if not das:
-        return outcome("G3", "not_exercised", "no assistance request (olga.da) in this drill")
+        return outcome("not_exercised", "no assistance request (olga.da) in this drill")
     acked = {e.data["da_id"] for e in _events(ix, "olga.ack")}
     closed = {e.data["da_id"] for e in _events(ix, "olga.closed")}
     found = [evidence(e, f"DA {e.data['da_id']} never acknowledged") for e in das if e.data["da_id"] not in acked]
@@ -97,15 +97,15 @@ def g3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             evidence(e, f"DA {e.data['da_id']} still open at drill end") for e in das if e.data["da_id"] not in closed
         ]
     if found:
-        return outcome("G3", "fail", f"{len(found)} assistance requests not acknowledged or not closed", found)
-    return outcome("G3", "pass", f"all {len(das)} assistance requests acknowledged and closed")
+        return outcome("fail", f"{len(found)} assistance requests not acknowledged or not closed", found)
+    return outcome("pass", f"all {len(das)} assistance requests acknowledged and closed")
 
 
 @check("G4", "GLOBAL", "Every météo alert opened is ended, after the end of the fault it covers")
-def g4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def g4(ix: JournalIndex, ctx: Context) -> Finding:
     opened = [e for e in _events(ix, "meteo.alert") if e.data.get("phase") == "open"]
     if not opened:
-        return outcome("G4", "not_exercised", "no météo alert (meteo.alert) in this drill")
+        return outcome("not_exercised", "no météo alert (meteo.alert) in this drill")
     ends = {e.data["alert_id"]: e for e in _events(ix, "meteo.alert") if e.data.get("phase") == "end"}
     found: list[Evidence] = []
     for alert in opened:
@@ -124,15 +124,15 @@ def g4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if early:
             found.append(evidence(end, f"alert {alert.data['alert_id']} ended before fault {early[0].fault_id} did"))
     if found:
-        return outcome("G4", "fail", f"{len(found)} alerts not ended, or ended too early", found)
-    return outcome("G4", "pass", f"{len(opened)} alert(s) opened, each ended after its fault")
+        return outcome("fail", f"{len(found)} alerts not ended, or ended too early", found)
+    return outcome("pass", f"{len(opened)} alert(s) opened, each ended after its fault")
 
 
 @check("G6", "GLOBAL", "OLGA registers an assistance request at any hour")
-def g6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def g6(ix: JournalIndex, ctx: Context) -> Finding:
     das = _events(ix, "olga.da")
     if not das:
-        return outcome("G6", "not_exercised", "no assistance request (olga.da) in this drill")
+        return outcome("not_exercised", "no assistance request (olga.da) in this drill")
     acks = {e.data["da_id"]: e for e in _events(ix, "olga.ack")}
     # "Held back": not registered within t.da_max of its filing (a hop through the broker takes simulated
     # minutes at high speed; a request held for the night takes hours).
@@ -144,12 +144,12 @@ def g6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if ack is None or late:
             found.append(evidence(da, f"DA {da.data['da_id']} filed at {da.time} not registered promptly"))
     if found:
-        return outcome("G6", "fail", f"{len(found)} assistance requests held back or refused", found)
-    return outcome("G6", "pass", f"all {len(das)} assistance requests registered at once, whatever the hour")
+        return outcome("fail", f"{len(found)} assistance requests held back or refused", found)
+    return outcome("pass", f"all {len(das)} assistance requests registered at once, whatever the hour")
 
 
 @check("G5", "GLOBAL", "Causality: every id an event refers to was emitted earlier; no actor refers to a fault")
-def g5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def g5(ix: JournalIndex, ctx: Context) -> Finding:
     found: list[Evidence] = []
     mrn_born: dict[str, object] = {}
     for filing_mrn, e in ix.filing_by_mrn.items():
@@ -178,12 +178,12 @@ def g5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             if hit is not None and e.topic != "secours.dlq":
                 found.append(evidence(e, f"{e.source} refers to fault {hit}, which actors cannot know"))
     if found:
-        return outcome("G5", "fail", f"{len(found)} references to ids not yet emitted or to faults", found)
-    return outcome("G5", "pass", f"{checked} references checked, all to earlier events")
+        return outcome("fail", f"{len(found)} references to ids not yet emitted or to faults", found)
+    return outcome("pass", f"{checked} references checked, all to earlier events")
 
 
 @check("G7", "GLOBAL", "Smart border: every consignment unloaded in France has its MRN before its transport arrives")
-def g7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def g7(ix: JournalIndex, ctx: Context) -> Finding:
     found: list[Evidence] = []
     arrived = 0
     for c in ctx.world.consignments:
@@ -201,7 +201,7 @@ def g7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             note = f"{c.lrn} ({c.unit_id}) arrived at {format_sim(arrival.time)}, MRN {when}, no coverage"
             found.append(evidence(arrival, note))
     if found:
-        return outcome("G7", "fail", f"{len(found)} of {arrived} consignments arrived without MRN or coverage", found)
+        return outcome("fail", f"{len(found)} of {arrived} consignments arrived without MRN or coverage", found)
     if not arrived:
-        return outcome("G7", "not_exercised", "no ferry or shuttle arrived")
-    return outcome("G7", "pass", f"all {arrived} consignments had their MRN before arrival, or were covered")
+        return outcome("not_exercised", "no ferry or shuttle arrived")
+    return outcome("pass", f"all {arrived} consignments had their MRN before arrival, or were covered")

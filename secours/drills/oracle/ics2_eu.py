@@ -29,8 +29,8 @@ from secours.drills.oracle.common import (
     verdict,
 )
 from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 
 __all__: list[str] = []
 
@@ -49,10 +49,8 @@ def _component(f: FaultWindow) -> str:
     return f.component.split(".")[0]
 
 
-def _not_exercised(check_id: str) -> CheckOutcome:
-    return outcome(
-        check_id, "not_exercised", "no ICS2 component (STI, CR, UUM&DS, national component) down in this drill"
-    )
+def _not_exercised() -> Finding:
+    return outcome("not_exercised", "no ICS2 component (STI, CR, UUM&DS, national component) down in this drill")
 
 
 def _only_national(ctx: Context) -> bool:
@@ -76,10 +74,10 @@ def _within(e: Entry | None, since: datetime, limit: timedelta) -> bool:
 
 @check("EU-C1", EU, "The unavailability is notified (Commission) and relayed (CID) within t.alert_max",
        applies_to=CUSTOMS_SIDE)  # fmt: skip
-def eu_c1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eu_c1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised("EU-C1")
+        return _not_exercised()
     comp, limit = _component(f), seconds(ctx, "t_alert_max")
     alert = first(e for e in typed(ix, "meteo.alert") if e.data["phase"] == "open" and e.data["component"] == comp
                   and e.time is not None and e.time >= f.start)  # fmt: skip
@@ -92,15 +90,15 @@ def eu_c1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if not _within(notice, f.start, limit):
             found.append(Evidence(f.fault_id, "eu.notices", f.start, f"no Commission notice about {comp} in time"))
     who = "the CID" if _only_national(ctx) else "the Commission and the CID"
-    return verdict("EU-C1", found, f"{who} announced the unavailability of {comp} within t.alert_max",
+    return verdict(found, f"{who} announced the unavailability of {comp} within t.alert_max",
                    "{n} announcements missing or late")  # fmt: skip
 
 
 @check("EU-C2", EU, "End notices (Commission, CID) come after the end, within t.end_alert_max", applies_to=CUSTOMS_SIDE)
-def eu_c2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eu_c2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.end is None:
-        return _not_exercised("EU-C2")
+        return _not_exercised()
     comp, limit = _component(f), seconds(ctx, "t_end_alert_max")
     ends = [e for e in typed(ix, "meteo.alert") if e.data["phase"] == "end" and e.data["component"] == comp]
     found: list[Evidence] = []
@@ -114,7 +112,7 @@ def eu_c2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                   for e in notices if e.time is not None and e.time < f.end]  # fmt: skip
         if not _within(first(e for e in notices if e.time and e.time >= f.end), f.end, limit):
             found.append(Evidence(f.fault_id, "eu.notices", f.end, f"no Commission end notice about {comp} in time"))
-    return verdict("EU-C2", found, f"the end of the unavailability of {comp} announced in time",
+    return verdict(found, f"the end of the unavailability of {comp} announced in time",
                    "{n} end notices missing, early or late")  # fmt: skip
 
 
@@ -130,13 +128,13 @@ def _tried_during(ix: JournalIndex, ctx: Context, f: FaultWindow) -> set[str]:
 
 @check("EU-C3", EU, "Every ENS tried during the fault ends with exactly one MRN or an explicit rejection",
        applies_to=ALL)  # fmt: skip
-def eu_c3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eu_c3(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix) or first_fault(ix, lambda w: w.kind == "down")
     if f is None or f.start is None:
-        return _not_exercised("EU-C3")
+        return _not_exercised()
     tried = _tried_during(ix, ctx, f)
     if not tried:
-        return outcome("EU-C3", "not_exercised", "no ENS was lodged during the fault")
+        return outcome("not_exercised", "no ENS was lodged during the fault")
     filer = {c.lrn: c.trader for c in ctx.world.consignments}
     rejected = {e.data["lrn"] for e in ix.queue if e.ce_type == "IE3N99"}
     found: list[Evidence] = []
@@ -146,17 +144,17 @@ def eu_c3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(Evidence(lrn, "ics2.c2t", ix.end, f"{lrn}: {len(mrns)} MRNs ({', '.join(sorted(mrns))})"))
         elif not mrns and lrn not in rejected:
             found.append(Evidence(lrn, "ics2.c2t", ix.end, f"{lrn}: neither an MRN nor a rejection by drill end"))
-    return verdict("EU-C3", found, f"all {len(tried)} ENS lodged during the fault ended with one MRN or a rejection",
+    return verdict(found, f"all {len(tried)} ENS lodged during the fault ended with one MRN or a rejection",
                    "{n} ENS lodged during the fault left without one MRN or a rejection")  # fmt: skip
 
 
 @check("EU-C4", EU, "No goods presented for a consignment without an MRN at presentation time", applies_to=ALL)
-def eu_c4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eu_c4(ix: JournalIndex, ctx: Context) -> Finding:
     presented = [e for e in ix.entries if e.ce_type == "IE3N06" and e.topic == "ics2.t2c" and e.time is not None]
     if _fault(ix) is None and first_fault(ix, lambda w: w.kind == "down") is None:
-        return _not_exercised("EU-C4")
+        return _not_exercised()
     if not presented:
-        return outcome("EU-C4", "not_exercised", "no goods presented (IE3N06) in this drill")
+        return outcome("not_exercised", "no goods presented (IE3N06) in this drill")
     issued: dict[str, datetime] = {}
     for entries in ix.r01_by_key.values():
         for e in entries:
@@ -166,7 +164,7 @@ def eu_c4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
              for p in presented for m in p.data["mrns"]
              if m not in issued or (p.time and issued[m] > p.time)]  # fmt: skip
     n = sum(len(p.data["mrns"]) for p in presented)
-    return verdict("EU-C4", found, f"all {n} presented consignments had their MRN",
+    return verdict(found, f"all {n} presented consignments had their MRN",
                    "{n} consignments presented without an MRN")  # fmt: skip
 
 
@@ -198,22 +196,22 @@ def _pushed_again(
 
 
 @check("EU-C5", EU, "What was receipted during a queue-and-replay fault is not pushed again", applies_to=(TAPAS, CR))
-def eu_c5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eu_c5(ix: JournalIndex, ctx: Context) -> Finding:
     f = first_fault(ix, lambda w: w.kind == "queue_replay" and w.component.split(".")[0] in ICS2_COMPONENTS)
     if f is None or f.start is None:
-        return outcome("EU-C5", "not_exercised", "no queue-and-replay fault of an ICS2 component in this drill")
+        return outcome("not_exercised", "no queue-and-replay fault of an ICS2 component in this drill")
     checked, found = _pushed_again(ix, f.start, f.end or ctx.end)
     if not checked:
-        return outcome("EU-C5", "not_exercised", "no ENS receipted during the fault")
-    return verdict("EU-C5", found, f"none of the {checked} ENS receipted during the fault was pushed again",
+        return outcome("not_exercised", "no ENS receipted during the fault")
+    return verdict(found, f"none of the {checked} ENS receipted during the fault was pushed again",
                    "{n} ENS pushed again after their receipt")  # fmt: skip
 
 
 @check("EU-C6", EU, "Queued answers become available within t.backlog_max of the end", applies_to=(TAPAS, CR, NATIONAL))
-def eu_c6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eu_c6(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None or f.end is None:
-        return _not_exercised("EU-C6")
+        return _not_exercised()
     limit = f.end + seconds(ctx, "t_backlog_max")
     found: list[Evidence] = []
     checked = 0
@@ -238,15 +236,15 @@ def eu_c6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(out, f"{out.ce_type} for {out.data['lrn']} put out at {format_sim(out.time)}: "
                                        f"in the {out.data['eori']} queue {when}"))  # fmt: skip
     if not checked:
-        return outcome("EU-C6", "not_exercised", "nothing was receipted or answered during the fault")
-    return verdict("EU-C6", found, f"all {checked} messages taken or answered during the fault reached the "
+        return outcome("not_exercised", "nothing was receipted or answered during the fault")
+    return verdict(found, f"all {checked} messages taken or answered during the fault reached the "
                    f"filer's queue by {format_sim(limit)}",
                    "{n} answers of the fault period queued late or never")  # fmt: skip
 
 
 @check("EU-C7", EU, "French-specific actions (DAs, relays to clients) concern French first-entry consignments only",
        applies_to=ALL)  # fmt: skip
-def eu_c7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eu_c7(ix: JournalIndex, ctx: Context) -> Finding:
     french = {
         c.lrn for c in ctx.world.consignments if ctx.world.transport_by_id[c.transport_id].entry_office.startswith("FR")
     }
@@ -254,12 +252,12 @@ def eu_c7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     das = typed(ix, "olga.da")
     notices = typed(ix, "client.notice")
     if not das and not notices:
-        return outcome("EU-C7", "not_exercised", "no French-specific action (DA, relay to clients) in this drill")
+        return outcome("not_exercised", "no French-specific action (DA, relay to clients) in this drill")
     found = [evidence(e, f"DA {e.data['da_id']} lists {lrn}, not entering through France")
              for e in das for lrn in e.data["declarations"] if lrn not in french]  # fmt: skip
     found += [evidence(e, f"relay to {e.data['to']}, who has no consignment entering through France")
               for e in notices if e.data["to"] not in french_filers]  # fmt: skip
-    return verdict("EU-C7", found, f"{len(das)} DAs and {len(notices)} relays, all about French first entries",
+    return verdict(found, f"{len(das)} DAs and {len(notices)} relays, all about French first entries",
                    "{n} French-specific actions about other consignments")  # fmt: skip
 
 
@@ -271,10 +269,10 @@ def _sti_fault(ix: JournalIndex) -> FaultWindow | None:
 
 
 @check(f"{STI}#1", STI, "Pending ENS are pushed with no gap over t.retry_max_gap, or within t.backlog_max after")
-def sti_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def sti_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _sti_fault(ix)
     if f is None or f.start is None or f.end is None:
-        return outcome(f"{STI}#1", "not_exercised", "no STI outage that ended in this drill")
+        return outcome("not_exercised", "no STI outage that ended in this drill")
     pushes, receipts = _ens_pushes(ix), receipts_by_lrn(ix)
     gap, late = seconds(ctx, "t_retry_max_gap"), f.end + seconds(ctx, "t_backlog_max")
     found: list[Evidence] = []
@@ -292,20 +290,20 @@ def sti_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if not kept_trying and not (after and min(after) <= late):
             found.append(Evidence(c.lrn, "ics2.t2c", begin, f"{c.lrn}: neither kept pushing nor lodged after the end"))
     if not pending:
-        return outcome(f"{STI}#1", "not_exercised", "no ENS pending during the outage")
-    return verdict(f"{STI}#1", found, f"all {pending} pending ENS kept being pushed or were lodged after the end",
+        return outcome("not_exercised", "no ENS pending during the outage")
+    return verdict(found, f"all {pending} pending ENS kept being pushed or were lodged after the end",
                    "{n} pending ENS neither retried nor lodged in time")  # fmt: skip
 
 
 @check(f"{STI}#2", STI, "Retries reuse the same LRN: no new LRN for the same consignment")
-def sti_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def sti_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _sti_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{STI}#2", "not_exercised", "no STI outage in this drill")
+        return outcome("not_exercised", "no STI outage in this drill")
     retried, found = retries_under_own_lrn(ix, ctx)
     if not retried:
-        return outcome(f"{STI}#2", "not_exercised", "no push was retried in this drill")
-    return verdict(f"{STI}#2", found, f"{retried} retried pushes, each under its consignment's own LRN",
+        return outcome("not_exercised", "no push was retried in this drill")
+    return verdict(found, f"{retried} retried pushes, each under its consignment's own LRN",
                    "{n} retries under another LRN")  # fmt: skip
 
 
@@ -317,10 +315,10 @@ def _cr_fault(ix: JournalIndex) -> FaultWindow | None:
 
 
 @check(f"{CR}#1", CR, "ENS that became ready during the fault are pushed during it (queued, not held back)")
-def cr_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def cr_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _cr_fault(ix)
     if f is None or f.start is None or f.end is None:
-        return outcome(f"{CR}#1", "not_exercised", "no CR queue-and-replay fault that ended in this drill")
+        return outcome("not_exercised", "no CR queue-and-replay fault that ended in this drill")
     pushes = _ens_pushes(ix)
     # Ready early enough in the window for a hand-over and a push (a few simulated minutes) before its end.
     ready = [c for c in ctx.world.consignments if f.start <= c.ready < f.end - seconds(ctx, "detect_self")]
@@ -333,16 +331,16 @@ def cr_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                 Evidence(c.lrn, "ics2.t2c", c.ready, f"{c.lrn}: ready at {format_sim(c.ready)}, pushed {when}")
             )
     if not ready:
-        return outcome(f"{CR}#1", "not_exercised", "no ENS became ready during the fault")
-    return verdict(f"{CR}#1", found, f"all {len(ready)} ENS ready during the fault were pushed during it",
+        return outcome("not_exercised", "no ENS became ready during the fault")
+    return verdict(found, f"all {len(ready)} ENS ready during the fault were pushed during it",
                    "{n} ENS held back by their filer")  # fmt: skip
 
 
 @check(f"{CR}#2", CR, "After recovery the held IE3R01 are delivered in receipt order, in each filer's queue")
-def cr_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def cr_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _cr_fault(ix)
     if f is None or f.start is None or f.end is None:
-        return outcome(f"{CR}#2", "not_exercised", "no CR queue-and-replay fault that ended in this drill")
+        return outcome("not_exercised", "no CR queue-and-replay fault that ended in this drill")
     held: dict[str, list[tuple[datetime, datetime, str]]] = {}  # EORI -> (receipt, IE3R01, LRN)
     for msg_id, receipts in ix.receipts.items():
         got = first(receipts)
@@ -361,8 +359,8 @@ def cr_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                 )
     n = sum(len(r) for r in held.values())
     if not n:
-        return outcome(f"{CR}#2", "not_exercised", "no IE3R01 was held by the fault")
-    return verdict(f"{CR}#2", found, f"{n} held IE3R01 delivered in receipt order in {len(held)} queues",
+        return outcome("not_exercised", "no IE3R01 was held by the fault")
+    return verdict(found, f"{n} held IE3R01 delivered in receipt order in {len(held)} queues",
                    "{n} IE3R01 delivered out of receipt order")  # fmt: skip
 
 
@@ -374,10 +372,10 @@ def _national_fault(ix: JournalIndex) -> FaultWindow | None:
 
 
 @check(f"{NATIONAL}#1", NATIONAL, "IE3R01 and IE3R04 keep being delivered during the fault")
-def national_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def national_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _national_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{NATIONAL}#1", "not_exercised", "no national component queue-and-replay fault in this drill")
+        return outcome("not_exercised", "no national component queue-and-replay fault in this drill")
     end = f.end or ctx.end
     during = {ty: [e for e in ix.queue if e.ce_type == ty and e.time is not None and f.start <= e.time < end]
               for ty in ("IE3R01", "IE3R04")}  # fmt: skip
@@ -387,16 +385,16 @@ def national_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     found = [Evidence(f.fault_id, "ics2.c2t", f.start, f"{len(pushed[ty])} requests during the fault, no {ty}")
              for ty in during if pushed[ty] and not during[ty]]  # fmt: skip
     if not any(pushed.values()):
-        return outcome(f"{NATIONAL}#1", "not_exercised", "no filing or arrival during the fault")
-    return verdict(f"{NATIONAL}#1", found, f"{len(during['IE3R01'])} IE3R01 and {len(during['IE3R04'])} IE3R04 "
+        return outcome("not_exercised", "no filing or arrival during the fault")
+    return verdict(found, f"{len(during['IE3R01'])} IE3R01 and {len(during['IE3R04'])} IE3R04 "
                    "delivered during the fault", "{n} kinds of answer stopped during the fault")  # fmt: skip
 
 
 @check(f"{NATIONAL}#2", NATIONAL, "Buffered presentations and IE3N08 are processed within t.backlog_max of the end")
-def national_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def national_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _national_fault(ix)
     if f is None or f.start is None or f.end is None:
-        return outcome(f"{NATIONAL}#2", "not_exercised", "no national component fault that ended in this drill")
+        return outcome("not_exercised", "no national component fault that ended in this drill")
     limit = f.end + seconds(ctx, "t_backlog_max")
     arrivals = [e for e in ix.entries if e.ce_type == "cr.arrival" and e.time is not None
                 and f.start <= e.time < f.end]  # fmt: skip
@@ -418,19 +416,19 @@ def national_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                     found.append(evidence(done, f"control of {mrn} decided, IE3N08 not sent by {format_sim(limit)}"))
     n = sum(len(a.data["mrns"]) for a in arrivals)
     if not n:
-        return outcome(f"{NATIONAL}#2", "not_exercised", "no presentation reached the national component in the fault")
-    return verdict(f"{NATIONAL}#2", found, f"all {n} buffered presentations (and their IE3N08) processed by "
+        return outcome("not_exercised", "no presentation reached the national component in the fault")
+    return verdict(found, f"all {n} buffered presentations (and their IE3N08) processed by "
                    f"{format_sim(limit)}", "{n} buffered presentations processed late or never")  # fmt: skip
 
 
 @check(f"{NATIONAL}#3", NATIONAL, "No missing-ENS record for a consignment that has an MRN")
-def national_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def national_3(ix: JournalIndex, ctx: Context) -> Finding:
     f = _national_fault(ix)
     if f is None:
-        return outcome(f"{NATIONAL}#3", "not_exercised", "no national component fault in this drill")
+        return outcome("not_exercised", "no national component fault in this drill")
     absences = typed(ix, "customs.ens_absence")
     if not absences:
-        return outcome(f"{NATIONAL}#3", "not_exercised", "no missing-ENS record (customs.ens_absence) in this drill")
+        return outcome("not_exercised", "no missing-ENS record (customs.ens_absence) in this drill")
     by_unit = {c.unit_id: c for c in ctx.world.consignments}
     found = []
     for a in absences:
@@ -438,7 +436,7 @@ def national_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         r01 = ix.first_r01((c.trader, c.lrn)) if c is not None else None
         if r01 is not None and r01.time is not None and a.time is not None and r01.time <= a.time:
             found.append(evidence(a, f"unit {a.data['unit_id']} recorded as missing its ENS, MRN {r01.data['mrn']}"))
-    return verdict(f"{NATIONAL}#3", found, f"{len(absences)} missing-ENS records, none for a consignment with an MRN",
+    return verdict(found, f"{len(absences)} missing-ENS records, none for a consignment with an MRN",
                    "{n} missing-ENS records for consignments that had an MRN")  # fmt: skip
 
 
@@ -446,12 +444,12 @@ def national_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 
 @check(f"{PROVIDER}#1", PROVIDER, "The provider files a DA with its complete client list within t.da_max of noticing")
-def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_1(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None:
-        return outcome(f"{PROVIDER}#1", "not_exercised", "no provider platform down in this drill")
+        return outcome("not_exercised", "no provider platform down in this drill")
     f, provider = case
-    da, late = outage_da_in_time(ix, ctx, f"{PROVIDER}#1", f, provider)
+    da, late = outage_da_in_time(ix, ctx, f, provider)
     if late is not None:
         return late
     assert da is not None
@@ -459,39 +457,39 @@ def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     want = {c.eori for c in ctx.world.clients_of(provider)}
     listed = {c["eori"] for c in da.data["clients"]}
     if listed != want:
-        return outcome(f"{PROVIDER}#1", "fail", f"{da.data['da_id']} lists {len(listed)} of {len(want)} clients "
+        return outcome("fail", f"{da.data['da_id']} lists {len(listed)} of {len(want)} clients "
                        f"(missing {sorted(want - listed)})", [evidence(da, "incomplete client list")])  # fmt: skip
-    return outcome(f"{PROVIDER}#1", "pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}, listing "
+    return outcome("pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}, listing "
                    f"all {len(want)} clients", [evidence(da, "olga.da provider_outage")])  # fmt: skip
 
 
 @check(f"{PROVIDER}#2", PROVIDER, "Held messages are replayed within t.backlog_max of the recovery")
-def provider_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_2(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None:
-        return outcome(f"{PROVIDER}#2", "not_exercised", "no provider platform down in this drill")
-    return held_pushed_in_time(ix, ctx, f"{PROVIDER}#2", *case, before_disembarking=False)
+        return outcome("not_exercised", "no provider platform down in this drill")
+    return held_pushed_in_time(ix, ctx, *case, before_disembarking=False)
 
 
 @check(f"{PROVIDER}#3", PROVIDER, "No client message is replayed twice (pushed again after a receipt)")
-def provider_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_3(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None or case[0].start is None:
-        return outcome(f"{PROVIDER}#3", "not_exercised", "no provider platform down in this drill")
+        return outcome("not_exercised", "no provider platform down in this drill")
     f, provider = case
     assert f.start is not None
     mine = {c.lrn for c in ctx.world.consignments if c.provider == provider}
     checked, found = _pushed_again(ix, f.start, ctx.end, mine)
     if not checked:
-        return outcome(f"{PROVIDER}#3", "not_exercised", "no ENS of the provider's clients receipted after the outage")
-    return verdict(f"{PROVIDER}#3", found, f"none of {checked} receipted ENS replayed twice",
+        return outcome("not_exercised", "no ENS of the provider's clients receipted after the outage")
+    return verdict(found, f"none of {checked} receipted ENS replayed twice",
                    "{n} ENS replayed after their receipt")  # fmt: skip
 
 
 @check(f"{PROVIDER}#4", PROVIDER, "The DA is closed within t.close_max of the recovery")
-def provider_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_4(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None:
-        return outcome(f"{PROVIDER}#4", "not_exercised", "no provider platform down in this drill")
+        return outcome("not_exercised", "no provider platform down in this drill")
     f, provider = case
-    return closed_in_time(ix, ctx, f"{PROVIDER}#4", f, outage_das(ix, f, provider))
+    return closed_in_time(ix, ctx, f, outage_das(ix, f, provider))

@@ -24,8 +24,7 @@ from secours.drills.oracle.common import (
     typed,
 )
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
 
 __all__: list[str] = []
 
@@ -43,15 +42,15 @@ def _das(ix: JournalIndex, f: FaultWindow, eori: str) -> list[Entry]:
     return das_of(ix, "client_outage", eori, f.start)
 
 
-def _none(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "no outage of a direct filer's own system in this drill")
+def _none() -> Finding:
+    return outcome("not_exercised", "no outage of a direct filer's own system in this drill")
 
 
 @check(f"{OP}#1", OP, "The operator's DA within t.da_max of noticing, and before its first affected arrival")
-def op_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def op_1(ix: JournalIndex, ctx: Context) -> Finding:
     case = _case(ix, ctx)
     if case is None or case[0].start is None:
-        return _none(f"{OP}#1")
+        return _none()
     f, eori = case
     assert f.start is not None
     limit = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
@@ -63,20 +62,20 @@ def op_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
         note = f"{eori} filed its assistance request {when} (limit {format_sim(limit)})"
-        return outcome(f"{OP}#1", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
-    return outcome(f"{OP}#1", "pass", f"{eori} filed {da.data['da_id']} at {format_sim(da.time)}, "
+        return outcome("fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
+    return outcome("pass", f"{eori} filed {da.data['da_id']} at {format_sim(da.time)}, "
                    f"by {format_sim(limit)}", [evidence(da, "the operator's request")])  # fmt: skip
 
 
 @check(f"{OP}#2", OP, "The DA gives the reason, estimated duration, entry office, LRNs and transport details")
-def op_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def op_2(ix: JournalIndex, ctx: Context) -> Finding:
     case = _case(ix, ctx)
     if case is None:
-        return _none(f"{OP}#2")
+        return _none()
     f, eori = case
     da = first(_das(ix, f, eori))
     if da is None:
-        return outcome(f"{OP}#2", "not_exercised", "no assistance request to read (#1 reports it)")
+        return outcome("not_exercised", "no assistance request to read (#1 reports it)")
     d = da.data
     wanted = {c.lrn for c in affected(ix, ctx, f, lambda c: c.trader == eori) if c.ready <= (da.time or c.ready)}
     listed = set(d["declarations"])
@@ -90,28 +89,28 @@ def op_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         ("transport details", bool(d["transports"])),
     ) if not ok]  # fmt: skip
     if missing:
-        return outcome(f"{OP}#2", "fail", f"{d['da_id']} lacks {', '.join(missing)}",
+        return outcome("fail", f"{d['da_id']} lacks {', '.join(missing)}",
                        [evidence(da, f"{d['da_id']} lacks {', '.join(missing)}")])  # fmt: skip
-    return outcome(f"{OP}#2", "pass", f"{d['da_id']}: reason, duration {d['estimated_duration']!r}, office "
+    return outcome("pass", f"{d['da_id']}: reason, duration {d['estimated_duration']!r}, office "
                    f"{d['entry_office']}, {len(d['declarations'])} LRNs, {len(d['transports'])} transports",
                    [evidence(da, "complete request")])  # fmt: skip
 
 
 @check(f"{OP}#3", OP, "What the operator held is lodged within t.backlog_max of the end")
-def op_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def op_3(ix: JournalIndex, ctx: Context) -> Finding:
     case = _case(ix, ctx)
     if case is None:
-        return _none(f"{OP}#3")
+        return _none()
     f, eori = case
     connection = ctx.world.trader_by_eori[eori].provider
-    return held_pushed_in_time(ix, ctx, f"{OP}#3", f, connection, before_disembarking=False)
+    return held_pushed_in_time(ix, ctx, f, connection, before_disembarking=False)
 
 
 @check(f"{OP}#4", OP, "The end is reported and the DA closed within t.close_max of the end")
-def op_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def op_4(ix: JournalIndex, ctx: Context) -> Finding:
     case = _case(ix, ctx)
     if case is None:
-        return _none(f"{OP}#4")
+        return _none()
     f, eori = case
     das = _das(ix, f, eori)
     reported = {e.data["da_id"] for e in typed(ix, "sau.contact")
@@ -119,5 +118,5 @@ def op_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     unreported = [da for da in das if da.data["da_id"] not in reported]
     if unreported:
         note = f"{eori} never reported the end of its interruption ({unreported[0].data['da_id']})"
-        return outcome(f"{OP}#4", "fail", note, [evidence(unreported[0], note)])
-    return closed_in_time(ix, ctx, f"{OP}#4", f, das)
+        return outcome("fail", note, [evidence(unreported[0], note)])
+    return closed_in_time(ix, ctx, f, das)

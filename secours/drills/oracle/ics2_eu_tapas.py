@@ -22,8 +22,8 @@ from secours.drills.journal import Entry
 from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.common import first, first_fault, retries_under_own_lrn, verdict
 from secours.drills.oracle.index import CHANGE_TYPES, FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 
 __all__: list[str] = []
 
@@ -35,10 +35,10 @@ def _fault(ix: JournalIndex) -> FaultWindow | None:
 
 
 @check(f"{TAPAS}#1", TAPAS, "A push with no receipt is retried with the same LRN; no new LRN for a consignment")
-def tapas_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def tapas_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{TAPAS}#1", "not_exercised", "no TAPAS outage in this drill")
+        return outcome("not_exercised", "no TAPAS outage in this drill")
     end = f.end or ctx.end
     found: list[Evidence] = []
     unanswered = 0
@@ -58,8 +58,8 @@ def tapas_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     _, renumbered = retries_under_own_lrn(ix, ctx)
     found += renumbered
     if not unanswered:
-        return outcome(f"{TAPAS}#1", "not_exercised", "no push went unanswered during the outage")
-    return verdict(f"{TAPAS}#1", found, f"all {unanswered} messages pushed in vain during the outage were pushed "
+        return outcome("not_exercised", "no push went unanswered during the outage")
+    return verdict(found, f"all {unanswered} messages pushed in vain during the outage were pushed "
                    "again under their own LRN until receipted",
                    "{n} pushes given up or renumbered")  # fmt: skip
 
@@ -75,10 +75,10 @@ def _changes(ix: JournalIndex) -> dict[str, list[Entry]]:
 
 
 @check(f"{TAPAS}#2", TAPAS, "Amendments and invalidations sent during the fault are answered in order per MRN")
-def tapas_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def tapas_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{TAPAS}#2", "not_exercised", "no TAPAS outage in this drill")
+        return outcome("not_exercised", "no TAPAS outage in this drill")
     end = f.end or ctx.end
     found: list[Evidence] = []
     concerned = 0
@@ -101,7 +101,7 @@ def tapas_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                                              f"{a.ce_type} #{a.data['sequence']} ({ans_a.ce_type}, "
                                              f"{format_sim(_at(ans_a))})"))  # fmt: skip
     if not concerned:
-        return outcome(f"{TAPAS}#2", "not_exercised", "no amendment or invalidation was sent during the outage")
-    return verdict(f"{TAPAS}#2", found, f"the amendments and invalidations of all {concerned} ENS changed during the "
+        return outcome("not_exercised", "no amendment or invalidation was sent during the outage")
+    return verdict(found, f"the amendments and invalidations of all {concerned} ENS changed during the "
                    "outage were answered, in the order their filer sent them",
                    "{n} amendments or invalidations unanswered or answered out of order")  # fmt: skip

@@ -13,8 +13,8 @@ from datetime import datetime
 from secours.clock import format_sim
 from secours.drills.oracle.common import first, first_fault, seconds, verdict
 from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 
 __all__: list[str] = []
 
@@ -31,10 +31,10 @@ def _by_portal(ix: JournalIndex, msg_id: str) -> bool:
 
 
 @check(f"{UU}#1", UU, "System-to-system ENS get their IE3R01 within mrn_latency during the fault")
-def uu_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def uu_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{UU}#1", "not_exercised", "no UUM&DS outage in this drill")
+        return outcome("not_exercised", "no UUM&DS outage in this drill")
     end = f.end or ctx.end
     limit = seconds(ctx, "mrn_latency")
     found: list[Evidence] = []
@@ -53,17 +53,17 @@ def uu_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             when = f"only at {format_sim(r01.time)}" if r01 is not None and r01.time else "never"
             found.append(evidence(got, f"{got.data['lrn']} receipted at {format_sim(got.time)}, IE3R01 {when}"))
     if not checked:
-        return outcome(f"{UU}#1", "not_exercised", "no system-to-system ENS receipted during the fault")
-    return verdict(f"{UU}#1", found, f"all {checked} system-to-system ENS receipted during the fault got "
+        return outcome("not_exercised", "no system-to-system ENS receipted during the fault")
+    return verdict(found, f"all {checked} system-to-system ENS receipted during the fault got "
                    "their IE3R01 within mrn_latency",
                    "{n} system-to-system ENS slowed down by the portal's outage")  # fmt: skip
 
 
 @check(f"{UU}#2", UU, "DTI filers' goods arriving during the fault: lodged another way before arrival, or soon after")
-def uu_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def uu_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None or f.end is None:
-        return outcome(f"{UU}#2", "not_exercised", "no UUM&DS outage that ended in this drill")
+        return outcome("not_exercised", "no UUM&DS outage that ended in this drill")
     first_receipt: dict[str, tuple[datetime, bool]] = {}  # LRN -> (first receipt, came through the portal)
     for msg_id, receipts in ix.receipts.items():
         for r in receipts:
@@ -90,7 +90,7 @@ def uu_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(arrival, f"{c.lrn} ({c.trader}, direct input) arriving at "
                                            f"{format_sim(arrival.time)}: lodged {when}"))  # fmt: skip
     if not concerned:
-        return outcome(f"{UU}#2", "not_exercised", "no direct-input filer's goods arrived during the fault unlodged")
-    return verdict(f"{UU}#2", found, f"all {concerned} ENS of direct-input filers arriving during the fault lodged "
+        return outcome("not_exercised", "no direct-input filer's goods arrived during the fault unlodged")
+    return verdict(found, f"all {concerned} ENS of direct-input filers arriving during the fault lodged "
                    "through a provider before arrival, or within t.backlog_max of the end",
                    "{n} ENS of direct-input filers lodged neither another way nor soon after")  # fmt: skip

@@ -11,8 +11,8 @@ from datetime import datetime
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import ICS2_PATH, covered, fault_on_path, receipts_by_lrn, seconds, typed, verdict
 from secours.drills.oracle.index import JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 from secours.world import Consignment
 
 __all__: list[str] = []
@@ -24,8 +24,8 @@ def _absences(ix: JournalIndex) -> list[Entry]:
     return typed(ix, "customs.ens_absence")
 
 
-def _none(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "no missing-ENS record (customs.ens_absence) in this drill")
+def _none() -> Finding:
+    return outcome("not_exercised", "no missing-ENS record (customs.ens_absence) in this drill")
 
 
 def _open_da(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
@@ -48,10 +48,10 @@ def _unit(ctx: Context, unit_id: str) -> Consignment | None:
 
 
 @check(f"{DM}#1", DM, "Every missing-ENS record is preceded, within t.check_window, by a system check of that unit")
-def dm_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def dm_1(ix: JournalIndex, ctx: Context) -> Finding:
     absences = _absences(ix)
     if not absences:
-        return _none(f"{DM}#1")
+        return _none()
     checks = typed(ix, "customs.system_check")
     window = seconds(ctx, "t_check_window")
     found = []
@@ -60,15 +60,15 @@ def dm_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                   and a.time - window <= k.time <= a.time]  # fmt: skip
         if not before:
             found.append(evidence(a, f"unit {a.data['unit_id']} recorded as missing its ENS without a system check"))
-    return verdict(f"{DM}#1", found, f"all {len(absences)} records preceded by a system check",
+    return verdict(found, f"all {len(absences)} records preceded by a system check",
                    "{n} records without a system check before")  # fmt: skip
 
 
 @check(f"{DM}#2", DM, "The check looks at the ICS2 components and the DAs, and its result matches the facts")
-def dm_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def dm_2(ix: JournalIndex, ctx: Context) -> Finding:
     checks = typed(ix, "customs.system_check")
     if not checks:
-        return outcome(f"{DM}#2", "not_exercised", "no system check (customs.system_check) in this drill")
+        return outcome("not_exercised", "no system check (customs.system_check) in this drill")
     found: list[Evidence] = []
     for k in checks:
         looked = set(k.data["components"])
@@ -82,29 +82,29 @@ def dm_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                 found.append(evidence(k, f"check of {unit} did not look at {', '.join(missing)}"))
             elif k.data["result"] != truth:
                 found.append(evidence(k, f"check of {unit} said {k.data['result']}, the system was {truth}"))
-    return verdict(f"{DM}#2", found, f"all {len(checks)} system checks complete and right",
+    return verdict(found, f"all {len(checks)} system checks complete and right",
                    "{n} system checks incomplete or wrong")  # fmt: skip
 
 
 @check(f"{DM}#3", DM, "No missing ENS recorded as an infringement for a unit covered by an outage")
-def dm_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def dm_3(ix: JournalIndex, ctx: Context) -> Finding:
     absences = _absences(ix)
     if not absences:
-        return _none(f"{DM}#3")
+        return _none()
     found = []
     for a in absences:
         c = _unit(ctx, a.data["unit_id"])
         if c is not None and a.time is not None and not a.data["covered_by_outage"] and covered(ix, c, a.time):
             found.append(evidence(a, f"unit {a.data['unit_id']} treated as an infringement, yet covered"))
-    return verdict(f"{DM}#3", found, f"no covered unit among {len(absences)} records treated as an infringement",
+    return verdict(found, f"no covered unit among {len(absences)} records treated as an infringement",
                    "{n} covered units treated as infringements")  # fmt: skip
 
 
 @check(f"{DM}#4", DM, "No missing ENS recorded for a unit whose ENS was receipted in its lodging window")
-def dm_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def dm_4(ix: JournalIndex, ctx: Context) -> Finding:
     absences = _absences(ix)
     if not absences:
-        return _none(f"{DM}#4")
+        return _none()
     receipts = receipts_by_lrn(ix)
     backlog = seconds(ctx, "t_backlog_max")
     found = []
@@ -122,12 +122,12 @@ def dm_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         ends = [w.end for w in ix.faults.values() if w.end is not None and w.component.split(".")[0] in ICS2_PATH]
         if any(got <= end + backlog for end in ends if dis is not None and dis.time and dis.time <= end + backlog):
             found.append(evidence(a, f"{c.lrn} was receipted within t.backlog_max of the recovery"))
-    return verdict(f"{DM}#4", found, f"none of {len(absences)} records concerns an ENS lodged in its window",
+    return verdict(found, f"none of {len(absences)} records concerns an ENS lodged in its window",
                    "{n} records for ENS lodged in their window")  # fmt: skip
 
 
 @check(f"{DM}#5", DM, "Control case: every unit that disembarked with no receipted ENS and no coverage is recorded")
-def dm_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def dm_5(ix: JournalIndex, ctx: Context) -> Finding:
     receipts = receipts_by_lrn(ix)
     recorded = {a.data["unit_id"] for a in _absences(ix)}
     found = []
@@ -143,6 +143,6 @@ def dm_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if c.unit_id not in recorded:
             found.append(evidence(dis, f"unit {c.unit_id} disembarked without an ENS, uncovered, and nothing recorded"))
     if not uncovered:
-        return outcome(f"{DM}#5", "not_exercised", "no unit disembarked without an ENS and without coverage")
-    return verdict(f"{DM}#5", found, f"all {uncovered} uncovered units without an ENS recorded",
+        return outcome("not_exercised", "no unit disembarked without an ENS and without coverage")
+    return verdict(found, f"all {uncovered} uncovered units without an ENS recorded",
                    "{n} uncovered units without an ENS not recorded")  # fmt: skip

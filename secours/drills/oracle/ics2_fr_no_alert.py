@@ -14,8 +14,8 @@ from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import first, first_fault, seconds, typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 
 __all__: list[str] = []
 
@@ -34,8 +34,8 @@ def _fault(ix: JournalIndex) -> FaultWindow | None:
     return first_fault(ix, lambda w: w.component.split(".")[0] in _CUSTOMS and _suppressed(w))
 
 
-def _not_exercised(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "no unannounced customs outage (alert_suppressed) in this drill")
+def _not_exercised() -> Finding:
+    return outcome("not_exercised", "no unannounced customs outage (alert_suppressed) in this drill")
 
 
 def _provider(e: Entry) -> str:
@@ -82,13 +82,13 @@ def _told(ix: JournalIndex, provider: str, since: datetime) -> datetime | None:
 
 
 @check(f"{NA}#1", NA, "Each provider reports customs unavailable within t.da_max of reaching the detection threshold")
-def na_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def na_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised(f"{NA}#1")
+        return _not_exercised()
     detected = detections(ix, ctx, f)
     if not detected:
-        return outcome(f"{NA}#1", "not_exercised", "no provider reached the detection threshold")
+        return outcome("not_exercised", "no provider reached the detection threshold")
     limit = seconds(ctx, "t_da_max")
     das = _das(ix, f)
     found: list[Evidence] = []
@@ -103,22 +103,22 @@ def na_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             continue  # customs told it before its request was due: it knew, nothing to report
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
         found.append(Evidence(provider, "olga.requests", t, f"{provider} detected at {format_sim(t)}, reported {when}"))
-    return verdict(f"{NA}#1", found, f"{filed} of {len(detected)} providers reported it in time (the others had been "
+    return verdict(found, f"{filed} of {len(detected)} providers reported it in time (the others had been "
                    "told)", "{n} providers did not report the unavailability in time")  # fmt: skip
 
 
 @check(f"{NA}#2", NA, "(warn) No report before a detection threshold is reached")
-def na_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def na_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised(f"{NA}#2")
+        return _not_exercised()
     das = _das(ix, f)
     if not das:
-        return outcome(f"{NA}#2", "not_exercised", "no report of customs unavailable in this drill")
+        return outcome("not_exercised", "no report of customs unavailable in this drill")
     detected = detections(ix, ctx, f)
     found = [evidence(d, f"{d.data['filer']} reported before reaching the threshold") for d in das
              if d.time is None or d.data["filer"] not in detected or d.time < detected[d.data["filer"]]]  # fmt: skip
-    return verdict(f"{NA}#2", found, f"all {len(das)} reports came after detection", "{n} premature reports", warn=True)
+    return verdict(found, f"all {len(das)} reports came after detection", "{n} premature reports", warn=True)
 
 
 def _alert_open_at(ix: JournalIndex, component: str, t: datetime) -> Entry | None:
@@ -134,28 +134,28 @@ def _alert_open_at(ix: JournalIndex, component: str, t: datetime) -> Entry | Non
 
 
 @check(f"{NA}#3", NA, "(warn) No alert covering the component was open when the report was filed")
-def na_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def na_3(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None:
-        return _not_exercised(f"{NA}#3")
+        return _not_exercised()
     das = _das(ix, f)
     if not das:
-        return outcome(f"{NA}#3", "not_exercised", "no report of customs unavailable in this drill")
+        return outcome("not_exercised", "no report of customs unavailable in this drill")
     comp = f.component.split(".")[0]
     found = [evidence(d, f"alert {a.data['alert_id']} was open") for d in das if d.time is not None
              for a in [_alert_open_at(ix, comp, d.time)] if a is not None]  # fmt: skip
-    return verdict(f"{NA}#3", found, "no report duplicated an open alert", "{n} reports while an alert was open",
+    return verdict(found, "no report duplicated an open alert", "{n} reports while an alert was open",
                    warn=True)  # fmt: skip
 
 
 @check(f"{NA}#4", NA, "The provider looked at the météo between detection and its report")
-def na_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def na_4(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised(f"{NA}#4")
+        return _not_exercised()
     das = _das(ix, f)
     if not das:
-        return outcome(f"{NA}#4", "not_exercised", "no report of customs unavailable in this drill")
+        return outcome("not_exercised", "no report of customs unavailable in this drill")
     detected = detections(ix, ctx, f)
     looks = typed(ix, "meteo.consulted")
     found = []
@@ -164,50 +164,50 @@ def na_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         seen = [e for e in looks if _provider(e) == d.data["filer"] and e.time and d.time and since <= e.time <= d.time]
         if not seen:
             found.append(evidence(d, f"{d.data['filer']} reported without looking at the météo first"))
-    return verdict(f"{NA}#4", found, f"all {len(das)} reports preceded by a look at the météo",
+    return verdict(found, f"all {len(das)} reports preceded by a look at the météo",
                    "{n} reports without a look at the météo")  # fmt: skip
 
 
 @check(f"{NA}#5", NA, "The report names the component, the time of the first failure and the symptom")
-def na_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def na_5(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None:
-        return _not_exercised(f"{NA}#5")
+        return _not_exercised()
     das = _das(ix, f)
     if not das:
-        return outcome(f"{NA}#5", "not_exercised", "no report of customs unavailable in this drill")
+        return outcome("not_exercised", "no report of customs unavailable in this drill")
     needed = ("component", "since", "symptom")
     found = [evidence(d, f"{d.data['da_id']}: missing {', '.join(k for k in needed if not d.data.get(k))}")
              for d in das if not all(d.data.get(k) for k in needed)]  # fmt: skip
-    return verdict(f"{NA}#5", found, f"all {len(das)} reports give component, first failure and symptom",
+    return verdict(found, f"all {len(das)} reports give component, first failure and symptom",
                    "{n} reports with missing content")  # fmt: skip
 
 
 @check(f"{NA}#6", NA, "At most one such report per provider per fault")
-def na_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def na_6(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None:
-        return _not_exercised(f"{NA}#6")
+        return _not_exercised()
     das = _das(ix, f)
     if not das:
-        return outcome(f"{NA}#6", "not_exercised", "no report of customs unavailable in this drill")
+        return outcome("not_exercised", "no report of customs unavailable in this drill")
     by: dict[str, list[Entry]] = {}
     for d in das:
         by.setdefault(d.data["filer"], []).append(d)
     found = [evidence(ds[1], f"{p} reported {len(ds)} times") for p, ds in by.items() if len(ds) > 1]
-    return verdict(f"{NA}#6", found, f"{len(by)} providers, one report each", "{n} providers reported more than once")
+    return verdict(found, f"{len(by)} providers, one report each", "{n} providers reported more than once")
 
 
 @check(f"{NA}#7", NA, "Any alert later published about the outage is the CID's")
-def na_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def na_7(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised(f"{NA}#7")
+        return _not_exercised()
     comp = f.component.split(".")[0]
     opened = [e for e in typed(ix, "meteo.alert") if e.data["phase"] == "open" and e.data["component"] == comp]
     alerts = [e for e in opened if e.time is not None and e.time >= f.start]
     if not alerts:
-        return outcome(f"{NA}#7", "not_exercised", "no alert was published about the outage")
+        return outcome("not_exercised", "no alert was published about the outage")
     found = [evidence(a, f"published by {a.data['publisher']}") for a in alerts if a.data["publisher"] != "CID"]
-    return verdict(f"{NA}#7", found, f"{len(alerts)} alert(s), published by the CID",
+    return verdict(found, f"{len(alerts)} alert(s), published by the CID",
                    "{n} alerts not by the CID")  # fmt: skip

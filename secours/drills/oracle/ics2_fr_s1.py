@@ -32,8 +32,8 @@ from secours.drills.oracle.common import (
     verdict,
 )
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 from secours.world import Consignment
 
 __all__: list[str] = []
@@ -42,8 +42,8 @@ TRADER = "ICS2-FR-S1-TRADER-DOWN"
 PROVIDER = "ICS2-FR-S1-PROVIDER-DOWN"
 
 
-def _not_exercised(check_id: str, what: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", f"no {what} in this drill")
+def _not_exercised(what: str) -> Finding:
+    return outcome("not_exercised", f"no {what} in this drill")
 
 
 def _registered(ix: JournalIndex, da: Entry) -> datetime | None:
@@ -51,7 +51,7 @@ def _registered(ix: JournalIndex, da: Entry) -> datetime | None:
     return ack.time if ack is not None else None
 
 
-def _lodged_before_disembarking(ix: JournalIndex, check_id: str, cons: list[Consignment]) -> CheckOutcome:
+def _lodged_before_disembarking(ix: JournalIndex, cons: list[Consignment]) -> Finding:
     receipts = receipts_by_lrn(ix)
     found: list[Evidence] = []
     checked = 0
@@ -65,28 +65,28 @@ def _lodged_before_disembarking(ix: JournalIndex, check_id: str, cons: list[Cons
             when = f"at {format_sim(got)}" if got else "never"
             found.append(evidence(dis, f"{c.lrn}: unit {c.unit_id} disembarked, ENS receipted {when}"))
     if not checked:
-        return outcome(check_id, "not_exercised", "no affected unit disembarked during the drill")
-    return verdict(check_id, found, f"all {checked} affected units had their ENS receipted before disembarking",
+        return outcome("not_exercised", "no affected unit disembarked during the drill")
+    return verdict(found, f"all {checked} affected units had their ENS receipted before disembarking",
                    "{n} affected units disembarked before their ENS was receipted")  # fmt: skip
 
 
-def _mrn_by_end(ix: JournalIndex, check_id: str, cons: list[Consignment]) -> CheckOutcome:
+def _mrn_by_end(ix: JournalIndex, cons: list[Consignment]) -> Finding:
     if not cons:
-        return outcome(check_id, "not_exercised", "no consignment affected by the outage")
+        return outcome("not_exercised", "no consignment affected by the outage")
     found = [Evidence(c.lrn, "ics2.c2t", ix.end, f"{c.lrn} ({c.trader}): no MRN by drill end")
              for c in cons if ix.first_r01((c.trader, c.lrn)) is None]  # fmt: skip
-    return verdict(check_id, found, f"all {len(cons)} affected consignments got their MRN",
+    return verdict(found, f"all {len(cons)} affected consignments got their MRN",
                    "{n} affected consignments without an MRN")  # fmt: skip
 
 
-def _single_correspondent(ix: JournalIndex, check_id: str, f: FaultWindow, traders: set[str]) -> CheckOutcome:
+def _single_correspondent(ix: JournalIndex, f: FaultWindow, traders: set[str]) -> Finding:
     """(warn) SC3: clients file no DA and call no help desk about the outage; their provider does."""
     assert f.start is not None
     found = [evidence(e, f"client {e.data['filer']} filed DA {e.data['da_id']} itself") for e in typed(ix, "olga.da")
              if e.data["filer"] in traders and e.time is not None and e.time >= f.start]  # fmt: skip
     found += [evidence(e, f"client {e.data['by']} called the help desk itself") for e in typed(ix, "sau.contact")
               if e.data["by"].split(":", 1)[-1] in traders and e.time is not None and e.time >= f.start]  # fmt: skip
-    return verdict(check_id, found, "the provider was the clients' single correspondent",
+    return verdict(found, "the provider was the clients' single correspondent",
                    "{n} requests or calls by clients themselves", warn=True)  # fmt: skip
 
 
@@ -117,27 +117,27 @@ def _client_das(ix: JournalIndex, f: FaultWindow, eori: str, provider: str) -> l
 
 
 @check(f"{TRADER}#1", TRADER, "The provider files a DA naming the client, within t.da_max of knowing")
-def trader_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def trader_1(ix: JournalIndex, ctx: Context) -> Finding:
     case = _trader_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{TRADER}#1", "trader's system down")
+        return _not_exercised("trader's system down")
     f, eori, provider = case
     limit = _aware(ix, ctx, f, eori) + seconds(ctx, "t_da_max")
     da = first(_client_das(ix, f, eori, provider))
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
         note = f"{provider} filed a DA naming {eori} {when} (limit {format_sim(limit)})"
-        return outcome(f"{TRADER}#1", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
-    return outcome(f"{TRADER}#1", "pass", f"{provider} filed {da.data['da_id']} naming {eori} at {format_sim(da.time)}",
+        return outcome("fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
+    return outcome("pass", f"{provider} filed {da.data['da_id']} naming {eori} at {format_sim(da.time)}",
                    [evidence(da, "olga.da client_outage")])  # fmt: skip
 
 
 @check(f"{TRADER}#2", TRADER, "(warn) The client files no DA and calls no help desk itself: its provider does")
-def trader_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def trader_2(ix: JournalIndex, ctx: Context) -> Finding:
     case = _trader_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{TRADER}#2", "trader's system down")
-    return _single_correspondent(ix, f"{TRADER}#2", case[0], {case[1]})
+        return _not_exercised("trader's system down")
+    return _single_correspondent(ix, case[0], {case[1]})
 
 
 def _trader_affected(ix: JournalIndex, ctx: Context) -> list[Consignment] | None:
@@ -149,29 +149,29 @@ def _trader_affected(ix: JournalIndex, ctx: Context) -> list[Consignment] | None
 
 
 @check(f"{TRADER}#3", TRADER, "Every affected ENS of the client is receipted before its unit disembarks")
-def trader_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def trader_3(ix: JournalIndex, ctx: Context) -> Finding:
     cons = _trader_affected(ix, ctx)
     if cons is None:
-        return _not_exercised(f"{TRADER}#3", "trader's system down")
-    return _lodged_before_disembarking(ix, f"{TRADER}#3", cons)
+        return _not_exercised("trader's system down")
+    return _lodged_before_disembarking(ix, cons)
 
 
 @check(f"{TRADER}#4", TRADER, "Every affected ENS of the client gets its MRN by drill end")
-def trader_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def trader_4(ix: JournalIndex, ctx: Context) -> Finding:
     cons = _trader_affected(ix, ctx)
     if cons is None:
-        return _not_exercised(f"{TRADER}#4", "trader's system down")
-    return _mrn_by_end(ix, f"{TRADER}#4", cons)
+        return _not_exercised("trader's system down")
+    return _mrn_by_end(ix, cons)
 
 
 @check(f"{TRADER}#5", TRADER, "The DA is registered before the legal deadlines it could still meet")
-def trader_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def trader_5(ix: JournalIndex, ctx: Context) -> Finding:
     """Deadlines the procedure could meet: those later than F.start + detect.self + t.da_max (the client
     noticing, then its provider filing, each within its allowance). Earlier ones are #1's business.
     If every deadline had passed when the fault began, the DA is due within t.da_max of aware(P)."""
     case = _trader_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{TRADER}#5", "trader's system down")
+        return _not_exercised("trader's system down")
     f, eori, provider = case
     assert f.start is not None
     da = first(_client_das(ix, f, eori, provider))
@@ -182,36 +182,36 @@ def trader_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
     if deadlines:
         limit, why = min(deadlines), "the earliest legal deadline it could meet"
     elif any(c.deadline >= f.start for c in cons):
-        return outcome(f"{TRADER}#5", "not_exercised", "every affected deadline fell within the procedure's allowance")
+        return outcome("not_exercised", "every affected deadline fell within the procedure's allowance")
     else:
         limit, why = _aware(ix, ctx, f, eori) + seconds(ctx, "t_da_max"), "t.da_max after the provider knew"
     if registered is None:
         note = f"no DA registered; one was due before {why} ({format_sim(limit)})"
-        return outcome(f"{TRADER}#5", "fail", note, [at_fault(f, note)])
+        return outcome("fail", note, [at_fault(f, note)])
     if registered > limit:
         note = f"DA registered at {format_sim(registered)}, after {why} ({format_sim(limit)})"
-        return outcome(f"{TRADER}#5", "fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
-    return outcome(f"{TRADER}#5", "pass", f"DA registered at {format_sim(registered)}, before {why} "
+        return outcome("fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
+    return outcome("pass", f"DA registered at {format_sim(registered)}, before {why} "
                    f"({format_sim(limit)})")  # fmt: skip
 
 
 @check(f"{TRADER}#6", TRADER, "The DA is closed within t.close_max of the recovery")
-def trader_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def trader_6(ix: JournalIndex, ctx: Context) -> Finding:
     case = _trader_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{TRADER}#6", "trader's system down")
+        return _not_exercised("trader's system down")
     f, eori, provider = case
-    return closed_in_time(ix, ctx, f"{TRADER}#6", f, _client_das(ix, f, eori, provider))
+    return closed_in_time(ix, ctx, f, _client_das(ix, f, eori, provider))
 
 
 @check(f"{TRADER}#7", TRADER, "No missing-ENS record for a unit of the client whose ENS was receipted in time")
-def trader_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def trader_7(ix: JournalIndex, ctx: Context) -> Finding:
     case = _trader_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{TRADER}#7", "trader's system down")
+        return _not_exercised("trader's system down")
     absences = typed(ix, "customs.ens_absence")
     if not absences:
-        return _not_exercised(f"{TRADER}#7", "missing-ENS record (customs.ens_absence)")
+        return _not_exercised("missing-ENS record (customs.ens_absence)")
     _, eori, _ = case
     receipts = receipts_by_lrn(ix)
     mine = {c.unit_id: c for c in ctx.world.consignments if c.trader == eori}
@@ -222,7 +222,7 @@ def trader_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         got = receipts.get(c.lrn) if c is not None else None
         if c is not None and got is not None and dis is not None and dis.time is not None and got < dis.time:
             found.append(evidence(a, f"unit {c.unit_id} recorded as missing its ENS, receipted at {format_sim(got)}"))
-    return verdict(f"{TRADER}#7", found, "no unit of the client wrongly recorded as missing its ENS",
+    return verdict(found, "no unit of the client wrongly recorded as missing its ENS",
                    "{n} units wrongly recorded as missing their ENS")  # fmt: skip
 
 
@@ -230,29 +230,29 @@ def trader_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
 
 
 @check(f"{PROVIDER}#1", PROVIDER, "The provider files a DA about its own outage within t.da_max of noticing it")
-def provider_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_1(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{PROVIDER}#1", "provider platform down")
+        return _not_exercised("provider platform down")
     f, provider = case
-    da, late = outage_da_in_time(ix, ctx, f"{PROVIDER}#1", f, provider)
+    da, late = outage_da_in_time(ix, ctx, f, provider)
     if late is not None:
         return late
     assert da is not None
     assert da.time is not None
-    return outcome(f"{PROVIDER}#1", "pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}",
+    return outcome("pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}",
                    [evidence(da, "olga.da provider_outage")])  # fmt: skip
 
 
 @check(f"{PROVIDER}#2", PROVIDER, "The DA lists every client of the provider, traffic in progress or not")
-def provider_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_2(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{PROVIDER}#2", "provider platform down")
+        return _not_exercised("provider platform down")
     f, provider = case
     das = outage_das(ix, f, provider)
     if not das:
-        return outcome(f"{PROVIDER}#2", "not_exercised", "no outage DA to read (#1 reports it)")
+        return outcome("not_exercised", "no outage DA to read (#1 reports it)")
     want = {c.eori for c in ctx.world.clients_of(provider)}
     found = []
     for da in das:
@@ -260,7 +260,7 @@ def provider_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if listed != want:
             missing, extra = sorted(want - listed), sorted(listed - want)
             found.append(evidence(da, f"DA {da.data['da_id']}: missing {missing}, not clients {extra}"))
-    return verdict(f"{PROVIDER}#2", found, f"the DA lists all {len(want)} clients",
+    return verdict(found, f"the DA lists all {len(want)} clients",
                    "{n} DAs with a wrong client list")  # fmt: skip
 
 
@@ -273,42 +273,42 @@ def _provider_affected(ix: JournalIndex, ctx: Context) -> tuple[FaultWindow, lis
 
 
 @check(f"{PROVIDER}#3", PROVIDER, "Every affected ENS of its clients is receipted before its unit disembarks")
-def provider_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_3(ix: JournalIndex, ctx: Context) -> Finding:
     found = _provider_affected(ix, ctx)
     if found is None:
-        return _not_exercised(f"{PROVIDER}#3", "provider platform down")
-    return _lodged_before_disembarking(ix, f"{PROVIDER}#3", found[1])
+        return _not_exercised("provider platform down")
+    return _lodged_before_disembarking(ix, found[1])
 
 
 @check(f"{PROVIDER}#4", PROVIDER, "Every held ENS is pushed within t.backlog_max of the recovery, before disembarking")
-def provider_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_4(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{PROVIDER}#4", "provider platform down")
-    return held_pushed_in_time(ix, ctx, f"{PROVIDER}#4", *case, before_disembarking=True)
+        return _not_exercised("provider platform down")
+    return held_pushed_in_time(ix, ctx, *case, before_disembarking=True)
 
 
 @check(f"{PROVIDER}#5", PROVIDER, "Every affected ENS gets its MRN by drill end")
-def provider_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_5(ix: JournalIndex, ctx: Context) -> Finding:
     found = _provider_affected(ix, ctx)
     if found is None:
-        return _not_exercised(f"{PROVIDER}#5", "provider platform down")
-    return _mrn_by_end(ix, f"{PROVIDER}#5", found[1])
+        return _not_exercised("provider platform down")
+    return _mrn_by_end(ix, found[1])
 
 
 @check(f"{PROVIDER}#6", PROVIDER, "(warn) No client of the provider files a DA or calls the help desk about it")
-def provider_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_6(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{PROVIDER}#6", "provider platform down")
+        return _not_exercised("provider platform down")
     f, provider = case
-    return _single_correspondent(ix, f"{PROVIDER}#6", f, {c.eori for c in ctx.world.clients_of(provider)})
+    return _single_correspondent(ix, f, {c.eori for c in ctx.world.clients_of(provider)})
 
 
 @check(f"{PROVIDER}#7", PROVIDER, "The DA is closed within t.close_max of the recovery")
-def provider_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def provider_7(ix: JournalIndex, ctx: Context) -> Finding:
     case = provider_case(ix, ctx)
     if case is None:
-        return _not_exercised(f"{PROVIDER}#7", "provider platform down")
+        return _not_exercised("provider platform down")
     f, provider = case
-    return closed_in_time(ix, ctx, f"{PROVIDER}#7", f, outage_das(ix, f, provider))
+    return closed_in_time(ix, ctx, f, outage_das(ix, f, provider))

@@ -14,8 +14,8 @@ from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import at_fault, first, first_fault, seconds, typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 
 __all__: list[str] = []
 
@@ -32,15 +32,15 @@ def _customs_notice(ix: JournalIndex, provider: str, kind: str, after: datetime)
                  and e.time is not None and e.time >= after)  # fmt: skip
 
 
-def _not_exercised(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", f"no outage of {_COMPONENT} (the Automate de sûreté) in this drill")
+def _not_exercised() -> Finding:
+    return outcome("not_exercised", f"no outage of {_COMPONENT} (the Automate de sûreté) in this drill")
 
 
 @check(f"{S2}#1", S2, "Every provider gets the CID's outage notice within t.alert_max of the outage")
-def s2_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def s2_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised(f"{S2}#1")
+        return _not_exercised()
     found = []
     for p in ctx.world.providers:
         notice = _customs_notice(ix, p.id, "outage", f.start)
@@ -48,29 +48,29 @@ def s2_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             late = f"only at {format_sim(notice.time)}" if notice is not None and notice.time else "never"
             found.append(evidence(f.start_entry or ix.entries[0], f"provider {p.id}: outage notice {late}"))
     return verdict(
-        f"{S2}#1", found, f"all {len(ctx.world.providers)} providers warned in time", "{n} providers not warned in time"
+        found, f"all {len(ctx.world.providers)} providers warned in time", "{n} providers not warned in time"
     )
 
 
 @check(f"{S2}#2", S2, "The Member States are told through the Commission within t.alert_max")
-def s2_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def s2_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised(f"{S2}#2")
+        return _not_exercised()
     notice = first([e for e in typed(ix, "eu.notice") if e.data["kind"] == "start" and e.data["audience"] == "MS"
                      and e.time is not None and e.time >= f.start])  # fmt: skip
     if notice is None or notice.time is None or notice.time - f.start > seconds(ctx, "t_alert_max"):
         when = f"only at {format_sim(notice.time)}" if notice is not None and notice.time else "never"
         note = f"no Commission notice to the Member States in time ({when})"
-        return outcome(f"{S2}#2", "fail", note, [evidence(notice, note) if notice is not None else at_fault(f, note)])
-    return outcome(f"{S2}#2", "pass", f"Commission notice to the Member States at {format_sim(notice.time)}",
+        return outcome("fail", note, [evidence(notice, note) if notice is not None else at_fault(f, note)])
+    return outcome("pass", f"Commission notice to the Member States at {format_sim(notice.time)}",
                    [evidence(notice, "eu.notice start, audience MS")])  # fmt: skip
 
 
-def _client_notices(ix: JournalIndex, ctx: Context, kind: str, check_id: str) -> CheckOutcome:
+def _client_notices(ix: JournalIndex, ctx: Context, kind: str) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised(check_id)
+        return _not_exercised()
     since = f.start if kind == "outage" else (f.end or f.start)
     sent = {(e.data["provider"], e.data["to"]): e for e in typed(ix, "client.notice") if e.data["kind"] == kind}
     found: list[Evidence] = []
@@ -89,34 +89,32 @@ def _client_notices(ix: JournalIndex, ctx: Context, kind: str, check_id: str) ->
                 found.append(evidence(notice, f"{p.id} told {client.eori} at {format_sim(notice.time)}, not within "
                                               f"t.client_notice_max of {format_sim(trigger.time)}"))  # fmt: skip
     n = sum(len(ctx.world.clients_of(p.id)) for p in ctx.world.providers)
-    return verdict(
-        check_id, found, f"all {n} clients told ({kind}) in time", "{n} clients not told (" + kind + ") in time"
-    )
+    return verdict(found, f"all {n} clients told ({kind}) in time", "{n} clients not told (" + kind + ") in time")
 
 
 @check(
     f"{S2}#3", S2, "Every provider tells each client of the outage, after customs' notice, within t.client_notice_max"
 )
-def s2_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    return _client_notices(ix, ctx, "outage", f"{S2}#3")
+def s2_3(ix: JournalIndex, ctx: Context) -> Finding:
+    return _client_notices(ix, ctx, "outage")
 
 
 @check(f"{S2}#4", S2, "Each outage notice to a client carries the fallback arrangements")
-def s2_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def s2_4(ix: JournalIndex, ctx: Context) -> Finding:
     notices = [e for e in typed(ix, "client.notice") if e.data["kind"] == "outage"]
     if not notices:
-        return outcome(f"{S2}#4", "not_exercised", "no outage notice to a client in this drill")
+        return outcome("not_exercised", "no outage notice to a client in this drill")
     empty = [evidence(e, f"{e.data['provider']} -> {e.data['to']}: no procedure_info") for e in notices
              if not str(e.data.get("procedure_info", "")).strip()]  # fmt: skip
-    return verdict(f"{S2}#4", empty, f"all {len(notices)} outage notices give the fallback arrangements",
+    return verdict(empty, f"all {len(notices)} outage notices give the fallback arrangements",
                     "{n} outage notices without the fallback arrangements")  # fmt: skip
 
 
 @check(
     f"{S2}#5", S2, "Every provider tells each client of the recovery, after customs' notice, within t.client_notice_max"
 )
-def s2_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
-    return _client_notices(ix, ctx, "recovery", f"{S2}#5")
+def s2_5(ix: JournalIndex, ctx: Context) -> Finding:
+    return _client_notices(ix, ctx, "recovery")
 
 
 def _pushes_by_lrn(ix: JournalIndex) -> dict[str, list[datetime]]:
@@ -129,10 +127,10 @@ def _pushes_by_lrn(ix: JournalIndex) -> dict[str, list[datetime]]:
 
 
 @check(f"{S2}#6", S2, "Providers keep pushing each pending ENS, no gap over t.retry_max_gap, until receipt or arrival")
-def s2_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def s2_6(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None or f.end is None:
-        return _not_exercised(f"{S2}#6")
+        return _not_exercised()
     pushes = _pushes_by_lrn(ix)
     receipts = {e.data["lrn"]: e.time for r in ix.receipts.values() for e in r[:1]
                 if e.data.get("action") in ("IE3F10", "IE3F51") and e.time}  # fmt: skip
@@ -153,16 +151,16 @@ def s2_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if worst > gap:
             found.append(Evidence(c.lrn, "ics2.t2c", begin, f"{c.lrn}: {int(worst.total_seconds())} s without a push"))
     if not pending:
-        return outcome(f"{S2}#6", "not_exercised", "no ENS was left without a receipt during the outage")
-    return verdict(f"{S2}#6", found, f"{pending} pending ENS pushed without a long gap until receipt or arrival",
+        return outcome("not_exercised", "no ENS was left without a receipt during the outage")
+    return verdict(found, f"{pending} pending ENS pushed without a long gap until receipt or arrival",
                     "{n} pending ENS left unpushed longer than t.retry_max_gap")  # fmt: skip
 
 
 @check(f"{S2}#7", S2, "After recovery every pending ENS gets its MRN and then its assessment (IE3N03)")
-def s2_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def s2_7(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None or f.end is None:
-        return _not_exercised(f"{S2}#7")
+        return _not_exercised()
     found: list[Evidence] = []
     pending = 0
     for c in ctx.world.consignments:
@@ -178,31 +176,29 @@ def s2_7(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             what = "no MRN" if r01 is None else "no assessment (IE3N03)"
             found.append(Evidence(c.lrn, "ics2.c2t", f.end, f"{c.lrn}: {what} after recovery"))
     if not pending:
-        return outcome(f"{S2}#7", "not_exercised", "no ENS was pending during the outage")
-    return verdict(f"{S2}#7", found, f"all {pending} pending ENS got their MRN, then their assessment",
+        return outcome("not_exercised", "no ENS was pending during the outage")
+    return verdict(found, f"all {pending} pending ENS got their MRN, then their assessment",
                     "{n} pending ENS not processed after recovery")  # fmt: skip
 
 
 @check(f"{S2}#8", S2, "The CID tells every provider of the recovery within t.end_alert_max of it")
-def s2_8(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def s2_8(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.end is None:
-        return _not_exercised(f"{S2}#8")
+        return _not_exercised()
     found = []
     for p in ctx.world.providers:
         notice = _customs_notice(ix, p.id, "recovery", f.end)
         if notice is None or notice.time is None or notice.time - f.end > seconds(ctx, "t_end_alert_max"):
             found.append(Evidence(p.id, "customs.notices", f.end, f"provider {p.id}: no recovery notice in time"))
-    return verdict(
-        f"{S2}#8", found, "every provider told of the recovery in time", "{n} providers not told of the recovery"
-    )
+    return verdict(found, "every provider told of the recovery in time", "{n} providers not told of the recovery")
 
 
 @check(f"{S2}#9", S2, "(warn) No provider files a 'customs unavailable' DA once it has the outage notice")
-def s2_9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def s2_9(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None:
-        return _not_exercised(f"{S2}#9")
+        return _not_exercised()
     das = [e for e in typed(ix, "olga.da") if e.data.get("kind") == "customs_unavailable"]
     found = []
     for da in das:
@@ -210,4 +206,4 @@ def s2_9(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         notice = _customs_notice(ix, provider, "outage", f.start)
         if notice is not None and notice.time is not None and da.time is not None and notice.time <= da.time:
             found.append(evidence(da, f"{provider} filed a DA after the CID had warned it"))
-    return verdict(f"{S2}#9", found, "no redundant DA", "{n} redundant DAs", warn=True)
+    return verdict(found, "no redundant DA", "{n} redundant DAs", warn=True)

@@ -9,10 +9,11 @@ no French assistance request covers them, and what could not be sent is lodged o
 from __future__ import annotations
 
 from secours.clock import format_sim
-from secours.drills.oracle.common import covered, seconds, typed, verdict
+from secours.drills.oracle.common import covered, seconds, verdict
 from secours.drills.oracle.index import JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
+from secours.wire import EnsAbsence, OlgaDa
 from secours.world import Consignment
 
 __all__: list[str] = []
@@ -26,37 +27,40 @@ def _elsewhere(ctx: Context) -> dict[str, Consignment]:
 
 
 @check(f"{SC}#1", SC, "No French fallback coverage (DA, covered missing ENS) for goods not unloaded in France")
-def sc_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def sc_1(ix: JournalIndex, ctx: Context) -> Finding:
     elsewhere = _elsewhere(ctx)
     if not elsewhere:
-        return outcome(f"{SC}#1", "not_exercised", "every consignment of this drill is unloaded in France")
-    das = typed(ix, "olga.da")
+        return outcome("not_exercised", "every consignment of this drill is unloaded in France")
+    das = ix.of(OlgaDa)
     units = {c.unit_id: c for c in elsewhere.values()}
-    absences = [a for a in typed(ix, "customs.ens_absence") if a.data["unit_id"] in units]
+    absences = [a for a in ix.of(EnsAbsence) if a.body.unit_id in units]
     if not das and not absences:
-        return outcome(f"{SC}#1", "not_exercised", "no assistance request and no missing-ENS record in this drill")
+        return outcome("not_exercised", "no assistance request and no missing-ENS record in this drill")
     found: list[Evidence] = []
     for da in das:
-        found += [evidence(da, f"DA {da.data['da_id']} lists {lrn}, unloaded in {elsewhere[lrn].country_of_unloading}")
-                  for lrn in da.data["declarations"] if lrn in elsewhere]  # fmt: skip
+        found += [evidence(da.entry, f"DA {da.body.da_id} lists {lrn}, unloaded in "
+                                     f"{elsewhere[lrn].country_of_unloading}")
+                  for lrn in da.body.declarations if lrn in elsewhere]  # fmt: skip
     for a in absences:
-        c = units[a.data["unit_id"]]
-        if a.data["covered_by_outage"] and a.time is not None and not covered(ix, c, a.time):
-            found.append(evidence(a, f"unit {c.unit_id} ({c.lrn}, unloaded in {c.country_of_unloading}) recorded "
-                                     "as covered by the French fallback, with no outage alert open"))  # fmt: skip
-    return verdict(f"{SC}#1", found, f"{len(das)} DAs and {len(absences)} missing-ENS records of goods unloaded "
+        c = units[a.body.unit_id]
+        at = a.entry.time
+        if a.body.covered_by_outage and at is not None and not covered(ix, c, at):
+            note = (f"unit {c.unit_id} ({c.lrn}, unloaded in {c.country_of_unloading}) recorded as covered by "
+                    "the French fallback, with no outage alert open")  # fmt: skip
+            found.append(evidence(a.entry, note))
+    return verdict(found, f"{len(das)} DAs and {len(absences)} missing-ENS records of goods unloaded "
                    "elsewhere: no French fallback applied to those goods",
                    "{n} French fallback coverages of goods not unloaded in France")  # fmt: skip
 
 
 @check(f"{SC}#2", SC, "Goods not unloaded in France follow the EU rules and get an MRN by drill end")
-def sc_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def sc_2(ix: JournalIndex, ctx: Context) -> Finding:
     latest = ctx.end - seconds(ctx, "t_backlog_max")
     due = [c for c in _elsewhere(ctx).values() if c.ready <= latest]
     if not due:
-        return outcome(f"{SC}#2", "not_exercised", "no consignment unloaded outside France ready in time")
+        return outcome("not_exercised", "no consignment unloaded outside France ready in time")
     found = [Evidence(c.lrn, "ics2.t2c", c.ready, f"{c.lrn} (unloaded in {c.country_of_unloading}, ready "
                       f"{format_sim(c.ready)}) has no MRN by drill end")
              for c in due if ix.first_r01((c.trader, c.lrn)) is None]  # fmt: skip
-    return verdict(f"{SC}#2", found, f"all {len(due)} consignments unloaded outside France got an MRN",
+    return verdict(found, f"all {len(due)} consignments unloaded outside France got an MRN",
                    "{n} consignments unloaded outside France without an MRN")  # fmt: skip

@@ -18,8 +18,8 @@ from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import at_fault, fault_on_path, receipts_by_lrn, typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 from secours.world import Consignment
 
 __all__: list[str] = []
@@ -55,25 +55,25 @@ def _lists(ix: JournalIndex) -> dict[str, list[Entry]]:
     return out
 
 
-def _nothing_late(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "no unaccompanied trailer missed its ENS deadline because of a fault")
+def _nothing_late() -> Finding:
+    return outcome("not_exercised", "no unaccompanied trailer missed its ENS deadline because of a fault")
 
 
-def _no_list(check_id: str) -> CheckOutcome:
-    return outcome(check_id, "not_exercised", "no loading list (loading_list.sent) in this drill")
+def _no_list() -> Finding:
+    return outcome("not_exercised", "no loading list (loading_list.sent) in this drill")
 
 
 @check(
     f"{UT}#1", UT, "Every ferry carrying a trailer whose ENS the fault made late has a loading list to the CLD du Havre"
 )
-def ut_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ut_1(ix: JournalIndex, ctx: Context) -> Finding:
     concerned, why = _concerned(ix, ctx)
     if not concerned:
-        return _nothing_late(f"{UT}#1")
+        return _nothing_late()
     lists = _lists(ix)
     found = [at_fault(why[ferry], f"ferry {ferry}: {len(trailers)} trailers late, no loading list to {CLD_DU_HAVRE}")
              for ferry, trailers in concerned.items() if not lists.get(ferry)]  # fmt: skip
-    return verdict(f"{UT}#1", found, f"all {len(concerned)} ferries with late trailers have a loading list",
+    return verdict(found, f"all {len(concerned)} ferries with late trailers have a loading list",
                    "{n} ferries with late trailers and no loading list")  # fmt: skip
 
 
@@ -86,40 +86,40 @@ def _listed(ix: JournalIndex, ctx: Context) -> list[tuple[str, list[Consignment]
 
 
 @check(f"{UT}#2", UT, "The loading list names every trailer concerned (more is allowed)")
-def ut_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ut_2(ix: JournalIndex, ctx: Context) -> Finding:
     listed_ferries = _listed(ix, ctx)
     if not listed_ferries:
-        return outcome(f"{UT}#2", "not_exercised", "no loading list for a ferry with late trailers (see #1)")
+        return outcome("not_exercised", "no loading list for a ferry with late trailers (see #1)")
     found: list[Evidence] = []
     for ferry, trailers, sent in listed_ferries:
         listed = {t["trn"] for e in sent for t in e.data["trailers"]}
         found += [evidence(sent[0], f"ferry {ferry}: trailer {c.unit_id} (ENS {c.lrn}) missing from the list")
                   for c in trailers if c.unit_id not in listed]  # fmt: skip
-    return verdict(f"{UT}#2", found, f"the {len(listed_ferries)} loading lists name every trailer concerned",
+    return verdict(found, f"the {len(listed_ferries)} loading lists name every trailer concerned",
                    "{n} trailers concerned missing from their ferry's loading list")  # fmt: skip
 
 
 @check(f"{UT}#3", UT, "The loading list is sent before the ferry arrives")
-def ut_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ut_3(ix: JournalIndex, ctx: Context) -> Finding:
     arrived = [(ferry, sent, a.time) for ferry, _, sent in _listed(ix, ctx)
                if (a := ix.arrivals.get(ferry)) is not None and a.time is not None]  # fmt: skip
     if not arrived:
-        return outcome(f"{UT}#3", "not_exercised", "no ferry with late trailers both listed and arrived")
+        return outcome("not_exercised", "no ferry with late trailers both listed and arrived")
     found: list[Evidence] = []
     for ferry, sent, arrival in arrived:
         at = min(e.time for e in sent if e.time is not None)
         if at >= arrival:
             found.append(evidence(sent[0], f"ferry {ferry}: loading list at {format_sim(at)}, "
                                            f"the ferry arrived at {format_sim(arrival)}"))  # fmt: skip
-    return verdict(f"{UT}#3", found, f"the {len(arrived)} loading lists sent before their ferry arrived",
+    return verdict(found, f"the {len(arrived)} loading lists sent before their ferry arrived",
                    "{n} loading lists sent only after the ferry arrived")  # fmt: skip
 
 
 @check(f"{UT}#4", UT, "The loading list comes from the shipping company, not a provider or a trader")
-def ut_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ut_4(ix: JournalIndex, ctx: Context) -> Finding:
     sent = typed(ix, "loading_list.sent")
     if not sent:
-        return _no_list(f"{UT}#4")
+        return _no_list()
     found = []
     for e in sent:
         tr = ctx.world.transport_by_id.get(e.data["transport_id"])
@@ -127,15 +127,15 @@ def ut_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if e.source != f"shipping_company:{carrier}" or e.data["carrier"] != carrier:
             found.append(evidence(e, f"loading list for {e.data['transport_id']} sent by {e.source}, "
                                      f"not by its shipping company {carrier}"))  # fmt: skip
-    return verdict(f"{UT}#4", found, f"all {len(sent)} loading lists sent by the ferry's shipping company",
+    return verdict(found, f"all {len(sent)} loading lists sent by the ferry's shipping company",
                    "{n} loading lists sent by someone other than the shipping company")  # fmt: skip
 
 
 @check(f"{UT}#5", UT, "The loading list identifies the ferry (IMO) and the voyage")
-def ut_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ut_5(ix: JournalIndex, ctx: Context) -> Finding:
     sent = typed(ix, "loading_list.sent")
     if not sent:
-        return _no_list(f"{UT}#5")
+        return _no_list()
     found = []
     for e in sent:
         tr = ctx.world.transport_by_id.get(e.data["transport_id"])
@@ -145,15 +145,15 @@ def ut_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             found.append(evidence(e, f"loading list for {tr.id} gives ship {e.data['ship_imo'] or '(none)'} voyage "
                                      f"{e.data['voyage'] or '(none)'}, not {tr.identification} "
                                      f"{tr.conveyance_reference}"))  # fmt: skip
-    return verdict(f"{UT}#5", found, f"all {len(sent)} loading lists identify their ferry and voyage",
+    return verdict(found, f"all {len(sent)} loading lists identify their ferry and voyage",
                    "{n} loading lists without the right ferry or voyage")  # fmt: skip
 
 
 @check(f"{UT}#6", UT, "Every listed trailer's ENS gets an MRN by drill end")
-def ut_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ut_6(ix: JournalIndex, ctx: Context) -> Finding:
     sent = typed(ix, "loading_list.sent")
     if not sent:
-        return _no_list(f"{UT}#6")
+        return _no_list()
     unit = {c.unit_id: c for c in ctx.world.consignments}
     found = []
     listed = 0
@@ -165,5 +165,5 @@ def ut_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
                 found.append(evidence(e, f"trailer {t['trn']} on the list is not booked on {e.data['transport_id']}"))
             elif ix.first_r01((c.trader, c.lrn)) is None:
                 found.append(evidence(e, f"trailer {c.unit_id}: its ENS {c.lrn} never got an MRN"))
-    return verdict(f"{UT}#6", found, f"all {listed} listed trailers' ENS got an MRN",
+    return verdict(found, f"all {listed} listed trailers' ENS got an MRN",
                    "{n} listed trailers without an MRN by drill end")  # fmt: skip

@@ -1,4 +1,11 @@
-"""One pass over a journal, indexed the way the checks ask questions of it."""
+"""One pass over a journal, indexed the way the checks ask questions of it.
+
+Two ways in: the indexes below, built for the questions many checks ask (pushes by message id,
+receipts, answers, fault windows...), and :meth:`JournalIndex.of`, every record of one wire model,
+validated: ``ix.of(OlgaDa)`` gives each assistance request as an ``OlgaDa`` (``r.body.since`` is a
+datetime, a misspelt field is a type error) beside the journal entry it came from (``r.entry``, for
+evidence and timing). New checks use ``of``; the raw ``entry.data`` dicts remain for the older ones.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from secours.clock import parse_sim
 from secours.drills.journal import Entry
+from secours.wire import WireModel
 
 __all__ = [
     "ANSWER_TYPES",
@@ -18,7 +27,19 @@ __all__ = [
     "SIMULATOR_FAULT_KINDS",
     "FaultWindow",
     "JournalIndex",
+    "Record",
 ]
+
+M = TypeVar("M", bound=WireModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Record(Generic[M]):
+    """One journal record as its wire model, with the entry it was read from."""
+
+    entry: Entry  # topic, simulated time, CloudEvent id: what evidence names
+    body: M
+
 
 ENS_FILINGS = frozenset({"IE3F10", "IE3F51"})  # the ENS filings of the smart border: ferry, shuttle
 CHANGE_TYPES = frozenset({"IE3A10", "IE3A51", "IE3Q04"})  # amendments and invalidations of a registered ENS
@@ -63,6 +84,8 @@ class JournalIndex:
     dead_letters: list[Entry] = field(default_factory=list)
     first_seen_id: dict[str, datetime] = field(default_factory=dict)
     end: datetime | None = None
+    by_type: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))  # by ce_type
+    _typed: dict[type[WireModel], list[Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, entries: Iterable[Entry]) -> JournalIndex:
@@ -79,6 +102,7 @@ class JournalIndex:
             if e.ce_id and e.ce_id not in self.first_seen_id:
                 self.first_seen_id[e.ce_id] = t
         d, ty, topic = e.data, e.ce_type, e.topic
+        self.by_type[ty].append(e)
         if ty == "run.announced":
             self.announcement = e
         elif ty == "fault.event":
@@ -120,6 +144,14 @@ class JournalIndex:
             w.start, w.start_entry = at, e
         else:
             w.end = at
+
+    def of(self, model: type[M]) -> list[Record[M]]:
+        """Every record of ``model`` in journal order, validated once and kept. A record that does not
+        fit its model raises ``pydantic.ValidationError``: the check asking fails, naming the field."""
+        if model not in self._typed:
+            self._typed[model] = [Record(e, model.model_validate(e.data)) for e in self.by_type.get(model.ce_type, ())]
+        found: list[Record[M]] = self._typed[model]
+        return found
 
     def answer_to(self, msg_id: str) -> Entry | None:
         """The first business answer to a pushed message. An IE3R02 (a referral answered) gets none of

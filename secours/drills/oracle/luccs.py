@@ -18,8 +18,8 @@ from secours.drills.journal import Entry
 from secours.drills.oracle.common import at_fault, down_fault, first, first_fault, seconds, subject, typed, verdict
 from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, check, evidence, outcome
-from secours.drills.reportdata import CheckOutcome, Evidence
+from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
+from secours.drills.reportdata import Evidence
 
 __all__: list[str] = []
 
@@ -65,7 +65,7 @@ def _lodged_once(ix: JournalIndex, decl_ids: set[str]) -> tuple[int, list[Eviden
     return len(decl_ids), found
 
 
-def _notified_all(ix: JournalIndex, ctx: Context, f: FaultWindow, check_id: str) -> CheckOutcome:
+def _notified_all(ix: JournalIndex, ctx: Context, f: FaultWindow) -> Finding:
     """``eo_notice{restored}`` to every registered operator within t.end_alert_max of the end."""
     assert f.end is not None
     limit = f.end + seconds(ctx, "t_end_alert_max")
@@ -73,39 +73,39 @@ def _notified_all(ix: JournalIndex, ctx: Context, f: FaultWindow, check_id: str)
     found = [Evidence(eo.eori, "lu.servicedesk", f.end, f"{eo.eori}: told {format_sim(told[eo.eori])}"
                       if eo.eori in told else f"{eo.eori}: never told LUCCS is back")
              for eo in ctx.world.lu_operators if told.get(eo.eori, limit + limit.resolution) > limit]  # fmt: skip
-    return verdict(check_id, found, f"all {len(ctx.world.lu_operators)} operators told LUCCS is back by "
+    return verdict(found, f"all {len(ctx.world.lu_operators)} operators told LUCCS is back by "
                    f"{format_sim(limit)}", "{n} operators not told in time that LUCCS is back")  # fmt: skip
 
 
-def _opened(ix: JournalIndex, ctx: Context, f: FaultWindow, check_id: str, scope: str) -> CheckOutcome:
+def _opened(ix: JournalIndex, ctx: Context, f: FaultWindow, scope: str) -> Finding:
     assert f.start is not None
     limit = f.start + seconds(ctx, "t_lu_open_max")
     opened = [e for e in _desk(ix, "fallback_open", scope=scope) if _at(e) >= f.start]
     first_open = first(opened)
     if first_open is None:
         message = f"the Servicedesk never opened the {scope} fallback"
-        return outcome(check_id, "fail", message, [at_fault(f, message)])
+        return outcome("fail", message, [at_fault(f, message)])
     if scope == "FULL" and first_open.data["joint_with"] != "BUREAU_RECETTE":
-        return outcome(check_id, "fail", "the FULL fallback was not opened with the Bureau de recette",
+        return outcome("fail", "the FULL fallback was not opened with the Bureau de recette",
                        [evidence(first_open, "joint_with is empty")])  # fmt: skip
     if _at(first_open) > limit:
-        return outcome(check_id, "fail", f"fallback opened at {format_sim(_at(first_open))}, limit "
+        return outcome("fail", f"fallback opened at {format_sim(_at(first_open))}, limit "
                        f"{format_sim(limit)}", [evidence(first_open, "late")])  # fmt: skip
-    return outcome(check_id, "pass", f"the Servicedesk opened the {scope} fallback at {format_sim(_at(first_open))}")
+    return outcome("pass", f"the Servicedesk opened the {scope} fallback at {format_sim(_at(first_open))}")
 
 
-def _closed_after(ix: JournalIndex, f: FaultWindow, check_id: str, scope: str) -> CheckOutcome:
+def _closed_after(ix: JournalIndex, f: FaultWindow, scope: str) -> Finding:
     assert f.end is not None
     closes = [e for e in _desk(ix, "fallback_close", scope=scope) if f.start and _at(e) >= f.start]
     close = first(closes)
     if close is None:
         message = f"the {scope} fallback was never closed"
-        return outcome(check_id, "fail", message, [at_fault(f, message)])
+        return outcome("fail", message, [at_fault(f, message)])
     notices = [_at(e) for e in _desk(ix, "eo_notice", notice="restored") if _at(e) >= f.end]
     if _at(close) < f.end or (notices and _at(close) < max(notices)):
-        return outcome(check_id, "fail", f"closed at {format_sim(_at(close))}, before the end or before the "
+        return outcome("fail", f"closed at {format_sim(_at(close))}, before the end or before the "
                        "operators were told", [evidence(close, "too early")])  # fmt: skip
-    return outcome(check_id, "pass", f"closed at {format_sim(_at(close))}, after the end and the notices")
+    return outcome("pass", f"closed at {format_sim(_at(close))}, after the end and the notices")
 
 
 # --- LUCCS-B2G-EO-DOWN ------------------------------------------------------------------------------
@@ -120,80 +120,78 @@ def _aware(ctx: Context, f: FaultWindow) -> datetime:
     return f.start + seconds(ctx, "detect_self")
 
 
-def _eo_notice(
-    ix: JournalIndex, f: FaultWindow, check_id: str, action: str, since: datetime, limit: datetime
-) -> CheckOutcome:
+def _eo_notice(ix: JournalIndex, f: FaultWindow, action: str, since: datetime, limit: datetime) -> Finding:
     """The operator's ``action`` notice to the Servicedesk, sent after ``since`` and by ``limit``."""
     eo = subject(f)
     notice = first(e for e in _desk(ix, action, eo=eo) if _at(e) >= since)
     if notice is None or _at(notice) > limit:
         when = f"only at {format_sim(_at(notice))}" if notice else "never"
         message = f"{eo}: {action} told the Servicedesk {when} (limit {format_sim(limit)})"
-        return outcome(check_id, "fail", message, [evidence(notice, "late") if notice else at_fault(f, message)])
-    return outcome(check_id, "pass", f"{eo}: {action} told the Servicedesk at {format_sim(_at(notice))}")
+        return outcome("fail", message, [evidence(notice, "late") if notice else at_fault(f, message)])
+    return outcome("pass", f"{eo}: {action} told the Servicedesk at {format_sim(_at(notice))}")
 
 
 @check(f"{EO}#1", EO, "The operator tells the Servicedesk of its B2G outage within t.lu_notify_max of noticing")
-def eo_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eo_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _eo_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{EO}#1", "not_exercised", "no operator's B2G system down in this drill")
+        return outcome("not_exercised", "no operator's B2G system down in this drill")
     limit = _aware(ctx, f) + seconds(ctx, "t_lu_notify_max")
-    return _eo_notice(ix, f, f"{EO}#1", "eo_outage", f.start, limit)
+    return _eo_notice(ix, f, "eo_outage", f.start, limit)
 
 
 @check(f"{EO}#2", EO, "Every NTP lodging of that operator during the outage comes after its notice")
-def eo_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eo_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _eo_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{EO}#2", "not_exercised", "no operator's B2G system down in this drill")
+        return outcome("not_exercised", "no operator's B2G system down in this drill")
     eo, end = subject(f), f.end or ctx.end
     ntp = [e for e in _lodgings(ix, "NTP", eo) if f.start <= _at(e) < end]
     if not ntp:
-        return outcome(f"{EO}#2", "not_exercised", f"{eo} lodged nothing on NTP during the outage")
+        return outcome("not_exercised", f"{eo} lodged nothing on NTP during the outage")
     notice = first(e for e in _desk(ix, "eo_outage", eo=eo) if _at(e) >= f.start)
     found = [evidence(e, f"{e.data['decl_id']} lodged on NTP at {format_sim(_at(e))}, "
                          f"{'before the notice' if notice else 'with no notice'}")
              for e in ntp if notice is None or _at(e) < _at(notice)]  # fmt: skip
-    return verdict(f"{EO}#2", found, f"all {len(ntp)} NTP lodgings came after the notice",
+    return verdict(found, f"all {len(ntp)} NTP lodgings came after the notice",
                    "{n} NTP lodgings before the Servicedesk was told")  # fmt: skip
 
 
 @check(f"{EO}#3", EO, "The operator tells the Servicedesk its B2G is restored within t.lu_notify_max of the end")
-def eo_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eo_3(ix: JournalIndex, ctx: Context) -> Finding:
     f = _eo_fault(ix)
     if f is None or f.end is None:
-        return outcome(f"{EO}#3", "not_exercised", "no operator's B2G outage that ended in this drill")
-    return _eo_notice(ix, f, f"{EO}#3", "eo_restored", f.end, f.end + seconds(ctx, "t_lu_notify_max"))
+        return outcome("not_exercised", "no operator's B2G outage that ended in this drill")
+    return _eo_notice(ix, f, "eo_restored", f.end, f.end + seconds(ctx, "t_lu_notify_max"))
 
 
 @check(f"{EO}#4", EO, "Every declaration due during the outage is lodged exactly once")
-def eo_4(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eo_4(ix: JournalIndex, ctx: Context) -> Finding:
     f = _eo_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{EO}#4", "not_exercised", "no operator's B2G system down in this drill")
+        return outcome("not_exercised", "no operator's B2G system down in this drill")
     eo, end = subject(f), f.end or ctx.end
     due = {d.decl_id for d in ctx.world.lu_declarations if d.eo == eo and f.start <= d.ready < end}
     if not due:
-        return outcome(f"{EO}#4", "not_exercised", f"no declaration of {eo} came due during the outage")
+        return outcome("not_exercised", f"no declaration of {eo} came due during the outage")
     judged, found = _lodged_once(ix, due)
-    return verdict(f"{EO}#4", found, f"all {judged} declarations due during the outage registered exactly once",
+    return verdict(found, f"all {judged} declarations due during the outage registered exactly once",
                    "{n} declarations lodged twice or never")  # fmt: skip
 
 
 @check(f"{EO}#5", EO, "(warn) After its restoration notice the operator lodges through B2G again")
-def eo_5(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def eo_5(ix: JournalIndex, ctx: Context) -> Finding:
     f = _eo_fault(ix)
     if f is None or f.end is None:
-        return outcome(f"{EO}#5", "not_exercised", "no operator's B2G outage that ended in this drill")
+        return outcome("not_exercised", "no operator's B2G outage that ended in this drill")
     eo = subject(f)
     notice = first(e for e in _desk(ix, "eo_restored", eo=eo) if _at(e) >= f.end)
     since = _at(notice) if notice else f.end
     after = [e for e in _lodgings(ix, "B2G", eo) + _lodgings(ix, "NTP", eo) if _at(e) > since]
     if not after:
-        return outcome(f"{EO}#5", "not_exercised", f"{eo} lodged nothing after its restoration")
+        return outcome("not_exercised", f"{eo} lodged nothing after its restoration")
     ntp = [evidence(e, f"{e.data['decl_id']} still on NTP") for e in after if e.data["channel"] == "NTP"]
-    return verdict(f"{EO}#5", ntp, f"all {len(after)} lodgings after the restoration went through B2G",
+    return verdict(ntp, f"all {len(after)} lodgings after the restoration went through B2G",
                    "{n} lodgings still on NTP after the restoration", warn=True)  # fmt: skip
 
 
@@ -205,26 +203,26 @@ def _ada_fault(ix: JournalIndex) -> FaultWindow | None:
 
 
 @check(f"{ADA}#1", ADA, "The Servicedesk opens the fallback within t.lu_open_max of the B2G endpoint failing")
-def ada_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ada_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _ada_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{ADA}#1", "not_exercised", "LUCCS's B2G endpoint is not down in this drill")
-    return _opened(ix, ctx, f, f"{ADA}#1", "B2G_ADA")
+        return outcome("not_exercised", "LUCCS's B2G endpoint is not down in this drill")
+    return _opened(ix, ctx, f, "B2G_ADA")
 
 
 @check(f"{ADA}#2", ADA, "NTP lodgings are accepted throughout the fault")
-def ada_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ada_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _ada_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{ADA}#2", "not_exercised", "LUCCS's B2G endpoint is not down in this drill")
+        return outcome("not_exercised", "LUCCS's B2G endpoint is not down in this drill")
     end = f.end or ctx.end
     ntp = [e for e in _lodgings(ix, "NTP") if f.start <= _at(e) < end]
     if not ntp:
-        return outcome(f"{ADA}#2", "not_exercised", "nothing was lodged on NTP during the fault")
+        return outcome("not_exercised", "nothing was lodged on NTP during the fault")
     answered = {e.data["message_id"] for e in typed(ix, "lu.decl")}
     found = [evidence(e, f"{e.data['decl_id']} lodged on NTP at {format_sim(_at(e))}: no answer")
              for e in ntp if e.data["message_id"] not in answered]  # fmt: skip
-    return verdict(f"{ADA}#2", found, f"all {len(ntp)} NTP lodgings during the fault were answered",
+    return verdict(found, f"all {len(ntp)} NTP lodgings during the fault were answered",
                    "{n} NTP lodgings unanswered")  # fmt: skip
 
 
@@ -234,33 +232,33 @@ def _tried_during(ix: JournalIndex, f: FaultWindow, end: datetime) -> set[str]:
 
 
 @check(f"{ADA}#3", ADA, "Each declaration is lodged once: on NTP during the fault or B2G after, never both")
-def ada_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ada_3(ix: JournalIndex, ctx: Context) -> Finding:
     f = _ada_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{ADA}#3", "not_exercised", "LUCCS's B2G endpoint is not down in this drill")
+        return outcome("not_exercised", "LUCCS's B2G endpoint is not down in this drill")
     tried = _tried_during(ix, f, f.end or ctx.end)
     if not tried:
-        return outcome(f"{ADA}#3", "not_exercised", "nothing was lodged during the fault")
+        return outcome("not_exercised", "nothing was lodged during the fault")
     judged, found = _lodged_once(ix, tried)
-    return verdict(f"{ADA}#3", found, f"all {judged} declarations lodged during the fault registered exactly once",
+    return verdict(found, f"all {judged} declarations lodged during the fault registered exactly once",
                    "{n} declarations lodged twice or never")  # fmt: skip
 
 
 @check(f"{ADA}#6", ADA, "No B2G lodging that failed during the fault is lost: each ends registered")
-def ada_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def ada_6(ix: JournalIndex, ctx: Context) -> Finding:
     f = _ada_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{ADA}#6", "not_exercised", "LUCCS's B2G endpoint is not down in this drill")
+        return outcome("not_exercised", "LUCCS's B2G endpoint is not down in this drill")
     end = f.end or ctx.end
     answered = {e.data["message_id"] for e in typed(ix, "lu.decl")}
     failed = {e.data["decl_id"] for e in _lodgings(ix, "B2G") if f.start <= _at(e) < end
               and e.data["message_id"] not in answered}  # fmt: skip
     if not failed:
-        return outcome(f"{ADA}#6", "not_exercised", "no B2G lodging failed during the fault")
+        return outcome("not_exercised", "no B2G lodging failed during the fault")
     regs = _registrations(ix)
     found = [Evidence(d, "lu.b2g", f.start, f"{d}: failed on B2G, never registered")
              for d in sorted(failed) if not any(a.data["status"] == "REGISTERED" for a in regs.get(d, []))]  # fmt: skip
-    return verdict(f"{ADA}#6", found, f"all {len(failed)} declarations whose B2G lodging failed were registered",
+    return verdict(found, f"all {len(failed)} declarations whose B2G lodging failed were registered",
                    "{n} failed B2G lodgings lost")  # fmt: skip
 
 
@@ -272,11 +270,11 @@ def _full_fault(ix: JournalIndex) -> FaultWindow | None:
 
 
 @check(f"{FULL}#1", FULL, "The Servicedesk opens the fallback with the Bureau de recette within t.lu_open_max")
-def full_1(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def full_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _full_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{FULL}#1", "not_exercised", "LUCCS is not down in this drill")
-    return _opened(ix, ctx, f, f"{FULL}#1", "FULL")
+        return outcome("not_exercised", "LUCCS is not down in this drill")
+    return _opened(ix, ctx, f, "FULL")
 
 
 def _papers(ix: JournalIndex, f: FaultWindow, end: datetime) -> list[Entry]:
@@ -285,13 +283,13 @@ def _papers(ix: JournalIndex, f: FaultWindow, end: datetime) -> list[Entry]:
 
 
 @check(f"{FULL}#2", FULL, "Each operator lodging during the fault contacted the Bureau before its first fallback one")
-def full_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def full_2(ix: JournalIndex, ctx: Context) -> Finding:
     f = _full_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{FULL}#2", "not_exercised", "LUCCS is not down in this drill")
+        return outcome("not_exercised", "LUCCS is not down in this drill")
     papers = _papers(ix, f, f.end or ctx.end)
     if not papers:
-        return outcome(f"{FULL}#2", "not_exercised", "no fallback declaration during the fault")
+        return outcome("not_exercised", "no fallback declaration during the fault")
     found: list[Evidence] = []
     eos = sorted({e.data["eo"] for e in papers})
     for eo in eos:
@@ -302,18 +300,18 @@ def full_2(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         if contact is None or _at(contact) > _at(first_paper):
             found.append(evidence(first_paper, f"{eo}: first paper declaration at {format_sim(_at(first_paper))}, "
                                                "no contact with the Bureau before"))  # fmt: skip
-    return verdict(f"{FULL}#2", found, f"all {len(eos)} operators contacted the Bureau first",
+    return verdict(found, f"all {len(eos)} operators contacted the Bureau first",
                    "{n} operators lodged on paper without contacting the Bureau")  # fmt: skip
 
 
 @check(f"{FULL}#3", FULL, "Each fallback declaration follows an earlier recommendation to its operator, by its channel")
-def full_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def full_3(ix: JournalIndex, ctx: Context) -> Finding:
     f = _full_fault(ix)
     if f is None or f.start is None:
-        return outcome(f"{FULL}#3", "not_exercised", "LUCCS is not down in this drill")
+        return outcome("not_exercised", "LUCCS is not down in this drill")
     papers = _papers(ix, f, f.end or ctx.end)
     if not papers:
-        return outcome(f"{FULL}#3", "not_exercised", "no fallback declaration during the fault")
+        return outcome("not_exercised", "no fallback declaration during the fault")
     recs = {e.data["message_id"]: e for e in typed(ix, "lu.bureau") if e.data["action"] == "recommendation"}
     found: list[Evidence] = []
     for p in papers:
@@ -323,18 +321,18 @@ def full_3(ix: JournalIndex, ctx: Context) -> CheckOutcome:
         elif rec.data["channel"] != p.data["channel"]:
             found.append(evidence(p, f"{p.data['decl_id']}: lodged {p.data['channel']}, "
                                      f"recommended {rec.data['channel']}"))  # fmt: skip
-    return verdict(f"{FULL}#3", found, f"all {len(papers)} fallback declarations follow a recommendation",
+    return verdict(found, f"all {len(papers)} fallback declarations follow a recommendation",
                    "{n} fallback declarations not following a recommendation")  # fmt: skip
 
 
 @check(f"{FULL}#6", FULL, "Each fallback declaration is registered in LUCCS once, within t.regularise_max of closure")
-def full_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+def full_6(ix: JournalIndex, ctx: Context) -> Finding:
     f = _full_fault(ix)
     if f is None or f.start is None or f.end is None:
-        return outcome(f"{FULL}#6", "not_exercised", "no LUCCS outage that ended in this drill")
+        return outcome("not_exercised", "no LUCCS outage that ended in this drill")
     accepted = {e.data["decl_id"]: e for e in typed(ix, "lu.decl") if e.data["status"] == "PAPER_ACCEPTED"}
     if not accepted:
-        return outcome(f"{FULL}#6", "not_exercised", "no paper declaration was taken")
+        return outcome("not_exercised", "no paper declaration was taken")
     close = first(e for e in _desk(ix, "fallback_close", scope="FULL") if _at(e) >= f.end)
     limit = (_at(close) if close else f.end) + seconds(ctx, "t_regularise_max")
     regs = _registrations(ix)
@@ -348,7 +346,7 @@ def full_6(ix: JournalIndex, ctx: Context) -> CheckOutcome:
             reg = registered[0]
             note = f"{d}: registered at {format_sim(_at(reg))} (limit {format_sim(limit)}), ref {reg.data['ref']!r}"
             found.append(evidence(reg, note))
-    return verdict(f"{FULL}#6", found, f"all {len(accepted)} paper declarations registered in LUCCS once, in time",
+    return verdict(found, f"all {len(accepted)} paper declarations registered in LUCCS once, in time",
                    "{n} paper declarations not registered once in time")  # fmt: skip
 
 
@@ -357,18 +355,18 @@ def _end_checks(scenario: str, fault: Callable[[JournalIndex], FaultWindow | Non
     told the system is back, then the fallback closed."""
 
     @check(f"{scenario}#4", scenario, f"Every registered operator is told {what} is back within t.end_alert_max")
-    def told(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    def told(ix: JournalIndex, ctx: Context) -> Finding:
         f = fault(ix)
         if f is None or f.end is None:
-            return outcome(f"{scenario}#4", "not_exercised", f"no outage of {what} that ended in this drill")
-        return _notified_all(ix, ctx, f, f"{scenario}#4")
+            return outcome("not_exercised", f"no outage of {what} that ended in this drill")
+        return _notified_all(ix, ctx, f)
 
     @check(f"{scenario}#5", scenario, "The fallback is closed after the end and after the operators were told")
-    def closed(ix: JournalIndex, ctx: Context) -> CheckOutcome:
+    def closed(ix: JournalIndex, ctx: Context) -> Finding:
         f = fault(ix)
         if f is None or f.end is None:
-            return outcome(f"{scenario}#5", "not_exercised", f"no outage of {what} that ended in this drill")
-        return _closed_after(ix, f, f"{scenario}#5", scope)
+            return outcome("not_exercised", f"no outage of {what} that ended in this drill")
+        return _closed_after(ix, f, scope)
 
 
 _end_checks(ADA, _ada_fault, "B2G_ADA", "LUCCS's B2G endpoint")

@@ -1,12 +1,20 @@
 """The one registry of oracle checks, keyed by their PROCEDURES.md ids.
 
-A check is a function of the journal index and the drill context that returns an outcome with
-evidence. ``@check("G2", "GLOBAL", "title")`` registers it; adding a scenario's checks is adding a
-module of decorated functions.
+A check is a function of the journal index and the drill context that returns a :class:`Finding`:
+its status, one line for a person, and the records behind it (``outcome(...)`` or
+``common.verdict(...)`` make one). ``@check("G2", "GLOBAL", "title")`` registers it, and the
+registry makes the check's outcome: the id, scenario and title are written once, at registration.
+Adding a scenario's checks is adding a module of decorated functions.
+
+A check that raises does not stop the oracle: it becomes a failed check whose message names the
+exception and whose traceback goes into the report, and the other checks still run. A bug in one
+check must neither hide the verdicts of the others nor pass for a verdict of its own: it fails the
+drill, even one that expects that very check to fail.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +25,7 @@ from secours.drills.procedure import ProcedureParams
 from secours.drills.reportdata import CheckOutcome, Evidence, Status
 from secours.world import World
 
-__all__ = ["REGISTRY", "Check", "Context", "check", "evidence", "outcome"]
+__all__ = ["REGISTRY", "Check", "Context", "Finding", "check", "evidence", "outcome"]
 
 _MAX_EVIDENCE = 200
 
@@ -30,7 +38,16 @@ class Context:
     end: datetime  # end of the drill (simulated)
 
 
-CheckFn = Callable[[JournalIndex, Context], CheckOutcome]
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a check found; the registry adds who it is (id, scenario, title)."""
+
+    status: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+CheckFn = Callable[[JournalIndex, Context], Finding]
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,18 @@ class Check:
 
     def applies(self, scenarios: Sequence[str]) -> bool:
         return self.scenario == "GLOBAL" or self.scenario in scenarios or bool(self.applies_to & set(scenarios))
+
+    def run(self, ix: JournalIndex, ctx: Context, *, expected: bool = False) -> CheckOutcome:
+        """The check's outcome; ``expected``: the drill stages this check's failure."""
+        try:
+            found = self.fn(ix, ctx)
+        except Exception as exc:
+            return CheckOutcome(
+                self.id, self.scenario, self.title, "fail",
+                f"the check itself failed: {type(exc).__name__}: {exc}".splitlines()[0],
+                traceback=traceback.format_exc(),
+            )  # fmt: skip
+        return CheckOutcome(self.id, self.scenario, self.title, found.status, found.message, found.evidence, expected)
 
 
 REGISTRY: dict[str, Check] = {}
@@ -62,11 +91,6 @@ def evidence(e: Entry, note: str) -> Evidence:
     return Evidence(ce_id=e.ce_id, topic=e.topic, time=e.time, note=note)
 
 
-def outcome(
-    check_id: str, status: Status, message: str, found: Sequence[Evidence] = (), *, extra: int = 0
-) -> CheckOutcome:
-    c = REGISTRY[check_id]
-    return CheckOutcome(
-        id=c.id, scenario=c.scenario, title=c.title, status=status, message=message,
-        evidence=tuple(found[:_MAX_EVIDENCE]),
-    )  # fmt: skip
+def outcome(status: Status, message: str, found: Sequence[Evidence] = ()) -> Finding:
+    """A check's finding; evidence beyond the first few hundred records is left to the journal."""
+    return Finding(status, message, tuple(found[:_MAX_EVIDENCE]))

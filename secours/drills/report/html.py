@@ -118,6 +118,12 @@ def _check_rows(check: CheckOutcome) -> str:
         f"<td class='mono'>{esc(check.id)}</td><td class='mono'>{esc(check.scenario)}</td><td>{esc(check.title)}</td>"
         f"<td>{chip}</td><td>{esc(check.message)}</td></tr>"
     )
+    if check.traceback:  # the check itself raised: what a developer needs to fix it
+        return (
+            f'{row}<tr class="ev-row st-{status}" data-traceback-for="{esc(check.id)}"><td></td>'
+            f"<td colspan='4'><details open><summary>Traceback</summary><pre>{esc(check.traceback)}</pre>"
+            "</details></td></tr>"
+        )
     if not check.evidence:
         return row
     # Evidence gets a full-width row of its own: CloudEvent ids and topics are too long for a narrow column.

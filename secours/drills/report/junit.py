@@ -53,7 +53,7 @@ def _testcase(suite: ET.Element, check: CheckOutcome) -> None:
         message = (EXPECTED_PREFIX if check.expected_failure else "") + check.message
         kind = "expected_failure" if check.expected_failure else "check_failed"
         failure = ET.SubElement(case, "failure", message=_clean(message), type=kind)
-        failure.text = _evidence_body(check.evidence) or None
+        failure.text = _clean(check.traceback) or _evidence_body(check.evidence) or None
     elif check.status == "not_exercised":
         ET.SubElement(case, "skipped", message=_clean(check.message))
     elif check.status == "warn":
