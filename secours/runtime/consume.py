@@ -13,8 +13,9 @@ Invariants:
 - faults apply here on the way in, around the logic and never inside it (:mod:`secours.faults`): a
   component down refuses, a failing one answers with an error, a queuing one leaves its input in
   Kafka (the whole component) or holds it (a scoped fault) until the fault ends. Those calls are
-  the methods under "faults on the way in" below; the way out is the publish gate's
-  (:mod:`secours.faults.gate`, in :meth:`ServiceContext.publish`).
+  all in this module: the verdict on each record in ``Consumer._handle``, the rest under "faults on
+  the way in" below. The way out is the publish gate's (:mod:`secours.faults.gate`, called from
+  ``ServiceContext.publish``).
 """
 
 from __future__ import annotations
