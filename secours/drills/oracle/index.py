@@ -9,15 +9,16 @@ from datetime import datetime
 
 from secours.clock import parse_sim
 from secours.drills.journal import Entry
+from secours.faults.model import kind_class
 
 __all__ = [
     "ANSWER_TYPES",
     "CHANGE_TYPES",
     "ENS_FILINGS",
     "PUSH_TYPES",
-    "SIMULATOR_FAULT_KINDS",
     "FaultWindow",
     "JournalIndex",
+    "simulator_fault",
 ]
 
 ENS_FILINGS = frozenset({"IE3F10", "IE3F51"})  # the ENS filings of the smart border: ferry, shuttle
@@ -37,7 +38,10 @@ class FaultWindow:
     start_entry: Entry | None = None
 
 
-SIMULATOR_FAULT_KINDS = frozenset({"crash", "broker_pause", "broker_kill"})
+def simulator_fault(kind: str) -> bool:
+    """A fault of the simulator itself (its kind's class says so): no procedure reacts to it."""
+    cls = kind_class(kind)
+    return cls is not None and cls.simulator
 
 
 @dataclass
@@ -112,7 +116,7 @@ class JournalIndex:
 
     def _fault(self, e: Entry) -> None:
         d = e.data
-        windows = self.simulator_faults if d["kind"] in SIMULATOR_FAULT_KINDS else self.faults
+        windows = self.simulator_faults if simulator_fault(d["kind"]) else self.faults
         w = windows.setdefault(d["fault_id"], FaultWindow(d["fault_id"], d["kind"], d["component"]))
         at = parse_sim(d["at"]) if isinstance(d["at"], str) else e.time
         w.fault_json = d.get("fault_json", "")
