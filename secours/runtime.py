@@ -7,9 +7,10 @@ The loop is the same for every service, so the guarantees are written once:
 - timers fire at simulated instants, through the shared :class:`~secours.clock.WallClock`;
 - with a :class:`~secours.checkpoint.StateStore`, the state is checkpointed between batches and a
   restarted instance comes back with it and reads on from where the checkpoint was taken;
-- faults apply here, around the logic and never inside it: on the way in (a component down
-  refuses, a queuing one waits, a failing one answers with an error) and on the way out
-  (:mod:`secours.faults.gate`: held, delayed, dropped, duplicated, corrupted, reordered).
+- faults apply here, around the logic and never inside it: on the way in
+  (:mod:`secours.faults.consume`: a component down refuses, a queuing one waits, a failing one
+  answers with an error) and on the way out (:mod:`secours.faults.gate`: held, delayed, dropped,
+  duplicated, corrupted, reordered).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from secours.cloudevents import DEFECT, DLQ, check_headers, headers_for
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
 from secours.errors import BrokerUnavailable, CodecError, DecodeError, SecoursError
+from secours.faults.consume import ConsumeGate
 from secours.faults.controller import ActiveFault, FaultController
 from secours.faults.gate import PublishGate, Release
 from secours.stepper import Stepper
@@ -119,11 +121,11 @@ class ServiceContext:
         self.stepper = stepper  # a stepped run: the stepper hands out simulated time (secours.agenda)
         self.ready = asyncio.Event()  # started or restored, and caught up with its input: in the run
         self.gate = PublishGate(name, faults)
+        self.consume_gate = ConsumeGate(name, faults)
         self.log = logging.getLogger(f"services.{name}")
         self._timers: list[Timer] = []
         self._wake = asyncio.Event()
         self._unacked: list[Awaitable[object]] = []
-        self._held_in: list[tuple[str, Incoming]] = []
         self.handled = 0
         self.dead_lettered = 0
         self.refused = 0
@@ -245,7 +247,7 @@ class ServiceContext:
         vars(logic).update(state["logic"])
         self._timers = list(state["timers"])
         heapq.heapify(self._timers)
-        self._held_in = list(state["held_in"])
+        self.consume_gate.restore(state["held_in"])
         self.gate.restore(state["gate"])
         self._resume_at = dict(found.positions)
         self._replay_before = self.clock.now()
@@ -319,7 +321,7 @@ class ServiceContext:
         return {
             "logic": dict(vars(logic)),
             "timers": list(self._timers),
-            "held_in": list(self._held_in),
+            "held_in": self.consume_gate.state(),
             "gate": self.gate.state(),
         }
 
@@ -374,13 +376,11 @@ class ServiceContext:
 
     def _paused(self, now: datetime | None = None) -> datetime | None:
         """Until when the whole component's input waits (queue-and-replay), if it does at ``now``."""
-        if self.faults is None:
-            return None
-        return self.faults.paused_until(self.name, self.clock.now() if now is None else now)
+        return self.consume_gate.paused_until(self.clock.now() if now is None else now)
 
     def _timers_paused(self, now: datetime | None = None) -> bool:
         at = self.clock.now() if now is None else now
-        return self.faults is not None and self.faults.timers_paused_until(self.name, at) is not None
+        return self.consume_gate.timers_paused(at)
 
     async def _consume(self, logic: Logic, topics: Sequence[str]) -> None:
         """Read, handle, publish, and commit each batch once its effects are acknowledged.
@@ -514,17 +514,15 @@ class ServiceContext:
         except CodecError as exc:
             await self.dead_letter(record, str(exc), now)
             return
-        if self.faults is not None:
-            verdict = self.faults.on_incoming(self.name, incoming, now)
-            if verdict.action == "drop":
-                self.refused += 1  # down: refused, the sender has to try again
-                return
-            if verdict.action == "error":
-                await self.dead_letter(record, f"fault {verdict.fault_id}: {self.name} answered with an error", now)
-                return
-            if verdict.action == "hold":
-                self._held_in.append((verdict.fault_id, incoming))
-                return
+        verdict = self.consume_gate.admit(incoming, now)
+        if verdict.action == "drop":
+            self.refused += 1  # down: refused, the sender has to try again
+            return
+        if verdict.action == "error":
+            await self.dead_letter(record, f"fault {verdict.fault_id}: {self.name} answered with an error", now)
+            return
+        if verdict.action == "hold":
+            return  # kept by the consume gate until its fault ends
         if self._replay_before is not None and incoming.time is not None and incoming.time < self._replay_before:
             await self._replay(logic, incoming, record)
             return
@@ -555,7 +553,7 @@ class ServiceContext:
         in every instance and whatever the load.
         """
         due = heapq.heappop(self._timers)
-        at = self.faults.timers_resume(self.name, due.at) if self.faults is not None else due.at
+        at = self.consume_gate.timer_at(due.at)
         await self.apply(logic.on_timer(due, max(due.at, min(at, now))))
 
     async def _process(self, logic: Logic, incoming: Incoming, record: Record | None, now: datetime) -> None:
@@ -582,7 +580,7 @@ class ServiceContext:
 
     async def _replay_held(self, logic: Logic, now: datetime | None = None) -> None:
         """Input held by a scoped queue-and-replay fault is processed once that fault has ended."""
-        if not self._held_in or self.faults is None:
+        if not self.consume_gate.held:
             return
         if self.stepper is None:
             await self._handle_held(logic, self.clock.now())
@@ -592,19 +590,12 @@ class ServiceContext:
             await self._handle_held(logic, self.clock.now() if now is None else now)
 
     async def _handle_held(self, logic: Logic, now: datetime) -> None:
-        assert self.faults is not None
-        live = {a.fault.id for a in self.faults.live(now)}
-        due = [inc for fid, inc in self._held_in if fid not in live]
-        self._held_in = [(fid, inc) for fid, inc in self._held_in if fid in live]
-        for incoming in due:
+        for incoming in self.consume_gate.released(now):
             await self._process(logic, incoming, None, now)
 
     def held_until(self) -> datetime | None:
         """When the first input held by a fault may be handled: the earliest end of those faults."""
-        if not self._held_in or self.faults is None:
-            return None
-        ends = [a.until for fid in {fid for fid, _ in self._held_in} if (a := self.faults.faults.get(fid)) and a.until]
-        return min(ends) if ends else None
+        return self.consume_gate.held_until()
 
     async def dead_letter(self, record: Record, reason: str, now: datetime) -> None:
         self.dead_lettered += 1
