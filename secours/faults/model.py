@@ -342,7 +342,7 @@ class CorruptFault(FaultKind):
 
 
 class ReorderFault(FaultKind):
-    """Matching records are delivered in a shuffled order, ``window`` at a time (by the publish gate)."""
+    """Matching records are delivered in a shuffled order, ``window`` at a time."""
 
     publishes = True
 
