@@ -129,7 +129,7 @@ class Agenda:
         vars(self.logic).update(state["logic"])
         ctx._timers = list(state["timers"])
         heapq.heapify(ctx._timers)
-        ctx._held_in = list(state["held_in"])
+        ctx.consume_gate.restore(state["held_in"])
         ctx.gate.restore(state["gate"])
         self._now = state.get("now", self.stepper.clock.now())
         self._next_beat = state.get("beat")

@@ -195,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"--restart-after: {exc}") from None
     out = args.out or Path("out") / drill.drill
-    network = any(f.kind == "network" for f in drill.faults)
+    network = any(f.through_proxy for f in drill.faults)
     with broker_session(args, behind_proxy=network) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
         result = asyncio.run(

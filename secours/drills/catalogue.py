@@ -25,8 +25,6 @@ from secours.drills.model import load_drill
 
 __all__ = ["DrillRun", "exclusive", "run_catalogue"]
 
-_EXCLUSIVE_KINDS = frozenset({"broker_pause", "broker_kill", "network"})
-
 
 @dataclass
 class DrillRun:
@@ -42,7 +40,7 @@ class DrillRun:
 
 def exclusive(path: Path) -> bool:
     """Whether the drill's faults act on the broker or the network (it needs a broker to itself)."""
-    return any(f.kind in _EXCLUSIVE_KINDS for f in load_drill(path).faults)
+    return any(f.wall_time for f in load_drill(path).faults)
 
 
 async def _one(path: Path, out: Path, argv_broker: list[str], env: dict[str, str], extra: list[str]) -> DrillRun:

@@ -136,7 +136,7 @@ class Simulation:
         # Checkpoints cost CPU on every batch: only where a service may be killed and restarted.
         # A live run may be sent a crash at any time; a drill names the services its crashes kill.
         if self.settings.checkpoint_s is not None and not self.live:
-            self.checkpointed = frozenset(f.scope.component for f in faults if f.kind == "crash" and f.scope.component)
+            self.checkpointed = frozenset(f.scope.component for f in faults if f.crashes and f.scope.component)
         await self.bus.start()
         await self.bus.ensure_topics(self.topics())
         if self.external:
@@ -207,7 +207,7 @@ class Simulation:
 
     async def _crash_hook(self, fault: Fault, phase: str) -> None:
         name = fault.scope.component
-        if fault.kind != "crash" or name not in self._tasks:
+        if not fault.crashes or name not in self._tasks:
             return
         if phase == "START":
             task = self._tasks[name]

@@ -80,10 +80,9 @@ def check_targets(f: Fault) -> None:
     for name in (f.scope.component, *(f.scope.link or ())):
         if name is not None and name not in REGISTRY:
             raise ValueError(f"fault {f.id}: unknown component {name!r}; known: {', '.join(REGISTRY)}")
-    if f.kind in ("crash", "down", "queue_replay", "error") and not (f.scope.component or f.scope.actor):
-        raise ValueError(f"fault {f.id}: a {f.kind} fault needs scope.component or scope.actor")
-    if f.kind == "crash" and not f.scope.component:
-        raise ValueError(f"fault {f.id}: a crash needs scope.component (the service that dies)")
+    problem = f.scope_problem()
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def _where(text: str, loc: tuple[int | str, ...], message: str) -> tuple[int | None, str]:

@@ -29,7 +29,7 @@ from secours.drills.report import write_reports
 from secours.drills.reportdata import clock_words
 from secours.errors import BrokerUnavailable, UsageError
 from secours.external import ExternalActor
-from secours.faults.model import BrokerKillFault, BrokerPauseFault, Fault, NetworkFault
+from secours.faults.model import Fault
 from secours.faults.plane import Hook
 from secours.faults.proxy import TcpProxy
 from secours.stepper import Stepper, StepStalled
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 _STOP_TIMEOUT_S = 30.0  # wall seconds the services get to stop; beyond, the broker is gone and they are left
 _GONE_STOP_S = 3.0  # the same once the broker is known to be lost
 _BROKER_BACK_S = 60.0  # wall seconds a broker killed by a fault may take to come back before it is "lost"
-_WALL_KINDS = frozenset({"broker_pause", "broker_kill", "network"})  # faults that act in wall time
 _SHOW_EVERY_S = 0.2  # wall seconds between two updates of the progress bar
 _WATCH_S = 1.0  # wall seconds between two looks at the broker after a stepped run stalled
 _COLLECT_S = 120.0  # wall seconds the journal of a stepped run may take to read back
@@ -99,15 +98,9 @@ class _Progress:
 
 def check_fault_support(faults: tuple[Fault, ...], broker: RunningBroker | None, proxy: TcpProxy | None) -> None:
     for f in faults:
-        if f.kind in ("broker_pause", "broker_kill") and broker is None:
-            raise UsageError(f"fault {f.id}: {f.kind} needs a broker secours starts itself (not --bootstrap)")
-        if f.kind == "broker_kill" and broker is not None and broker.kind == "tansu":
-            raise UsageError(
-                f"fault {f.id}: broker_kill needs Apache Kafka (--broker kafka): Tansu keeps everything in memory "
-                "and a restart would lose every topic and offset"
-            )
-        if f.kind == "network" and proxy is None:
-            raise UsageError(f"fault {f.id}: network faults need the proxy secours starts with its own broker")
+        problem = f.unsupported(broker.kind if broker is not None else None, proxy is not None)
+        if problem is not None:
+            raise UsageError(problem)
 
 
 def lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hook:
@@ -115,13 +108,7 @@ def lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hook
 
     async def hook(fault: Fault, phase: str) -> None:
         start = phase == "START"
-        if isinstance(fault, BrokerPauseFault) and broker is not None:
-            await asyncio.to_thread(broker.pause if start else broker.resume)
-        elif isinstance(fault, BrokerKillFault) and broker is not None:
-            await asyncio.to_thread(broker.kill if start else broker.restart)
-        elif isinstance(fault, NetworkFault) and proxy is not None:
-            proxy.set_mode(fault.mode if start else "pass", latency_ms=fault.latency_ms)
-        elif isinstance(fault, BrokerPauseFault | BrokerKillFault | NetworkFault) and start:
+        if not await fault.actuate(start, broker, proxy) and start:
             logger.warning(
                 "fault %s: %s cannot act in this run (no broker or proxy started by it)", fault.id, fault.kind
             )
@@ -136,7 +123,7 @@ def _broker_fault_live(sim: Simulation, clock: Clock) -> bool:
     now = clock.now()
     grace = timedelta(seconds=_BROKER_BACK_S * clock.speed)
     return any(
-        a.fault.kind in ("broker_pause", "broker_kill") and (a.until is None or now < a.until + grace)
+        a.fault.on_broker and (a.until is None or now < a.until + grace)
         for a in sim.faults.faults.values()
         if a.start <= now
     )
@@ -154,7 +141,7 @@ def choose_clock(
     process paused, a connection cut), and services in other processes read the wall clock: those
     drills run on the wall clock; asked for the stepped clock, they are refused with the reason.
     """
-    walled = [f for f in drill.faults if f.kind in _WALL_KINDS]
+    walled = [f for f in drill.faults if f.wall_time]
     reason = ""
     if walled:
         f = walled[0]

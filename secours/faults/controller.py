@@ -10,12 +10,12 @@ when may this outgoing record leave, and in what form.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Incoming, Outgoing
-from secours.faults.model import Fault, Scope
+from secours.faults.model import ConsumeAction, Fault, PublishEffect, Scope
 from secours.rand import draw
 from secours.topics import TopicCatalog
 
@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 # How long an open-ended fault (no end, no duration) holds a component before looking again.
 _OPEN_ENDED = timedelta(days=3650)
-_PAUSING = ("queue_replay", "down")  # the kinds that stop a whole component's timers
 
 
 @dataclass(slots=True)
@@ -55,7 +54,7 @@ class ActiveFault:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    action: str  # "process", "drop", "error"
+    action: str  # "process", or the consume action of a fault: "drop", "error", "hold"
     fault_id: str = ""
 
 
@@ -91,9 +90,9 @@ class FaultController:
             listener(active)
         return True
 
-    def live(self, now: datetime, kinds: Iterable[str] | None = None) -> list[ActiveFault]:
-        wanted = set(kinds) if kinds is not None else None
-        return [a for a in self.faults.values() if a.live(now) and (wanted is None or a.fault.kind in wanted)]
+    def live(self, now: datetime, where: Callable[[Fault], bool] | None = None) -> list[ActiveFault]:
+        """The faults active at ``now``; with ``where``, those of the kinds it accepts."""
+        return [a for a in self.faults.values() if a.live(now) and (where is None or where(a.fault))]
 
     # --- scope matching ------------------------------------------------------------------------
 
@@ -137,7 +136,7 @@ class FaultController:
         """
         f = active.fault
         actor = f.scope.actor
-        if f.kind != "down" or actor is None or f.scope.topic is not None or f.scope.message is not None:
+        if not f.system_down or actor is None or f.scope.topic is not None or f.scope.message is not None:
             return None
         return actor if actor.startswith(f"{service}:") else None
 
@@ -147,7 +146,7 @@ class FaultController:
         """A whole component down or queuing: its input and timers wait until this instant."""
         ends = [
             a.until or now + _OPEN_ENDED
-            for a in self.live(now, ("queue_replay",))
+            for a in self.live(now, lambda f: f.holds_input)
             if a.fault.scope.component == service
             and not (a.fault.scope.actor or a.fault.scope.eori or a.fault.scope.topic)
         ]
@@ -155,7 +154,9 @@ class FaultController:
 
     def timers_paused_until(self, service: str, now: datetime) -> datetime | None:
         """A whole component down or queuing runs no timers (and sends no heartbeat) until then."""
-        ends = [a.until or now + _OPEN_ENDED for a in self.live(now, _PAUSING) if self._pauses(a, service)]
+        ends = [
+            a.until or now + _OPEN_ENDED for a in self.live(now, lambda f: f.pauses_timers) if self._pauses(a, service)
+        ]
         return max(ends) if ends else None
 
     def timers_resume(self, service: str, due: datetime) -> datetime:
@@ -168,7 +169,7 @@ class FaultController:
             moved = False
             for a in self.faults.values():
                 until = a.until
-                held = a.fault.kind in _PAUSING and self._pauses(a, service)
+                held = a.fault.pauses_timers and self._pauses(a, service)
                 if held and until is not None and a.start <= at < until:
                     at, moved = until, True
         return at
@@ -184,28 +185,26 @@ class FaultController:
         band = self.catalog.spec_for(topic).out_of_band
         if receiving and band == "sender":
             return False
-        return fault.kind == "down" and fault.scope.topic is None and bool(band)
+        return fault.system_down and fault.scope.topic is None and bool(band)
 
     def monitoring_blind(self, service: str, now: datetime) -> bool:
         """The component is down or queuing, but its heartbeats go on: no monitoring will see it."""
-        whole = [a for a in self.live(now, ("queue_replay", "down")) if a.fault.scope.component == service]
+        whole = [a for a in self.live(now, lambda f: f.pauses_timers) if a.fault.scope.component == service]
         pausing = [a for a in whole if not (a.fault.scope.actor or a.fault.scope.eori or a.fault.scope.topic)]
         return bool(pausing) and all(getattr(a.fault, "alert_suppressed", False) for a in pausing)
 
     def on_incoming(self, service: str, incoming: Incoming, now: datetime) -> Verdict:
-        for a in self.live(now, ("down", "error", "queue_replay")):
+        for a in self.live(now, lambda f: f.consumes):
             if self._spares(a.fault, incoming.topic, receiving=True):
                 continue
             actor = a.fault.scope.actor
-            if a.fault.kind == "down" and actor is not None and not actor.startswith(f"{service}:"):
+            if a.fault.system_down and actor is not None and not actor.startswith(f"{service}:"):
                 continue  # one actor's system is down: only the service hosting it stops reading for it
             if self.matches_incoming(a.fault.scope, service, incoming) and a.triggered():
-                kind = a.fault.kind
-                if kind == "error":
-                    return Verdict("error", a.fault.id)
-                if kind == "down" and self.catalog.spec_for(incoming.topic).when_down == "refuse":
-                    return Verdict("drop", a.fault.id)  # e.g. an AS4 push: no receipt, the sender retries
-                return Verdict("hold", a.fault.id)  # kept, and processed once the component is back
+                # drop: refused (e.g. an AS4 push: no receipt, the sender retries); error: answered
+                # with a technical error; hold: kept, and processed once the component is back
+                action: ConsumeAction = a.fault.on_consume(self.catalog.spec_for(incoming.topic).when_down)
+                return Verdict(action, a.fault.id)
         return Verdict("process")
 
     # --- publish side ----------------------------------------------------------------------------
@@ -216,19 +215,11 @@ class FaultController:
         form is "as_is" or "corrupt"; an empty list means dropped. Several faults compose: a
         held record is released when the last of them ends, a duplicated one is sent twice.
         """
-        release = now
-        copies = 1
-        form = "as_is"
+        effect = PublishEffect(release=now)
         fault_ids: list[str] = []
-        for a in self.live(now):
+        for a in self.live(now, lambda f: f.publishes):
             f = a.fault
-            if f.kind in ("crash", "broker_pause", "broker_kill", "network", "error"):
-                continue
-            if (
-                f.kind == "queue_replay"
-                or self._spares(f, out.topic)
-                or not self.matches_outgoing(f.scope, service, out)
-            ):
+            if self._spares(f, out.topic) or not self.matches_outgoing(f.scope, service, out):
                 continue
             if not a.triggered():
                 continue
@@ -236,23 +227,16 @@ class FaultController:
             if p < 1.0 and draw(f.seed, f.id, out.id) >= p:
                 continue
             fault_ids.append(f.id)
-            if f.kind == "drop":
+            f.on_publish(effect, a.until or now + _OPEN_ENDED, now, out.id)
+            if effect.dropped:
                 return []
-            if f.kind in ("down", "link_cut"):
-                release = max(release, a.until or now + _OPEN_ENDED)
-            elif f.kind == "latency":
-                jitter = getattr(f, "jitter_s", 0.0) * (2 * draw(f.seed, f.id, "jitter", out.id) - 1)
-                release = max(release, now + timedelta(seconds=max(0.0, getattr(f, "delay_s", 0.0) + jitter)))
-            elif f.kind == "duplicate":
-                copies = 2
-            elif f.kind == "corrupt":
-                form = "corrupt"
         tag = ",".join(fault_ids)
-        return [(release, form, tag)] * copies
+        return [(effect.release, effect.form, tag)] * effect.copies
 
     def reorder_window(self, service: str, out: Outgoing, now: datetime) -> tuple[str, int, int] | None:
         """(fault id, window, seed) when a reorder fault applies to this record."""
-        for a in self.live(now, ("reorder",)):
-            if self.matches_outgoing(a.fault.scope, service, out):
-                return a.fault.id, getattr(a.fault, "window", 2), a.fault.seed
+        for a in self.live(now):
+            window = a.fault.reorder_window()
+            if window is not None and self.matches_outgoing(a.fault.scope, service, out):
+                return a.fault.id, window, a.fault.seed
         return None

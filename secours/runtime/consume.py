@@ -29,6 +29,7 @@ from secours.clock import parse_sim, sleep_wall
 from secours.cloudevents import DEFECT, DLQ, check_headers
 from secours.effects import Incoming, Outgoing
 from secours.errors import BrokerUnavailable, CodecError, DecodeError, SecoursError
+from secours.faults.consume import ConsumeGate
 from secours.faults.gate import Release
 from secours.runtime.base import PAUSE_POLL_S, RECONNECT_S, Logic, Part
 from secours.wire import DeadLetter
@@ -44,7 +45,9 @@ class Consumer(Part):
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx)
-        self._held_in: list[tuple[str, Incoming]] = []  # (fault id, input): held until that fault ends
+        # Faults on the way in (secours.faults.consume): refused, answered with an error, or held
+        # until the fault that holds it ends.
+        self.gate = ConsumeGate(ctx.name, ctx.faults)
 
     # --- the loop ----------------------------------------------------------------------------------
 
@@ -129,17 +132,15 @@ class Consumer(Part):
         except CodecError as exc:
             await self.dead_letter(record, str(exc), now)
             return
-        if self.faults is not None:
-            verdict = self.faults.on_incoming(self.name, incoming, now)
-            if verdict.action == "drop":
-                self.ctx.refused += 1  # down: refused, the sender has to try again
-                return
-            if verdict.action == "error":
-                await self.dead_letter(record, f"fault {verdict.fault_id}: {self.name} answered with an error", now)
-                return
-            if verdict.action == "hold":
-                self._held_in.append((verdict.fault_id, incoming))
-                return
+        verdict = self.gate.admit(incoming, now)
+        if verdict.action == "drop":
+            self.ctx.refused += 1  # down: refused, the sender has to try again
+            return
+        if verdict.action == "error":
+            await self.dead_letter(record, f"fault {verdict.fault_id}: {self.name} answered with an error", now)
+            return
+        if verdict.action == "hold":
+            return  # kept by the consume gate until its fault ends
         if self.ctx._recovery.read_again(incoming):
             await self.ctx._recovery.replay(logic, incoming, record)
             return
@@ -190,13 +191,11 @@ class Consumer(Part):
 
     def _paused(self, now: datetime | None = None) -> datetime | None:
         """Until when the whole component's input waits (queue-and-replay), if it does at ``now``."""
-        if self.faults is None:
-            return None
-        return self.faults.paused_until(self.name, self.clock.now() if now is None else now)
+        return self.gate.paused_until(self.clock.now() if now is None else now)
 
     async def _replay_held(self, logic: Logic, now: datetime | None = None) -> None:
         """Input held by a scoped queue-and-replay fault is processed once that fault has ended."""
-        if not self._held_in or self.faults is None:
+        if not self.gate.held:
             return
         if self.ctx.stepper is None:
             await self._handle_held(logic, self.clock.now())
@@ -206,16 +205,9 @@ class Consumer(Part):
             await self._handle_held(logic, self.clock.now() if now is None else now)
 
     async def _handle_held(self, logic: Logic, now: datetime) -> None:
-        assert self.faults is not None
-        live = {a.fault.id for a in self.faults.live(now)}
-        due = [inc for fid, inc in self._held_in if fid not in live]
-        self._held_in = [(fid, inc) for fid, inc in self._held_in if fid in live]
-        for incoming in due:
+        for incoming in self.gate.released(now):
             await self._process(logic, incoming, None, now)
 
     def held_until(self) -> datetime | None:
         """When the first input held by a fault may be handled: the earliest end of those faults."""
-        if not self._held_in or self.faults is None:
-            return None
-        ends = [a.until for fid in {fid for fid, _ in self._held_in} if (a := self.faults.faults.get(fid)) and a.until]
-        return min(ends) if ends else None
+        return self.gate.held_until()

@@ -26,6 +26,7 @@ from secours.cloudevents import headers_for
 from secours.codec import Codec
 from secours.effects import Effects, Incoming, Outgoing, Timer
 from secours.errors import BrokerUnavailable
+from secours.faults.consume import ConsumeGate
 from secours.faults.controller import FaultController
 from secours.faults.gate import PublishGate, Release
 from secours.runtime.acks import AckChain
@@ -213,12 +214,9 @@ class ServiceContext:
         self._timer_loop.heap = timers
 
     @property
-    def _held_in(self) -> list[tuple[str, Incoming]]:
-        return self._consumer._held_in
-
-    @_held_in.setter
-    def _held_in(self, held: list[tuple[str, Incoming]]) -> None:
-        self._consumer._held_in = held
+    def consume_gate(self) -> ConsumeGate:
+        """Faults on the way in: what is refused, answered with an error, or held (and until when)."""
+        return self._consumer.gate
 
     @property
     def _unacked(self) -> list[Awaitable[object]]:

@@ -61,7 +61,7 @@ class Recovery(Part):
         return {
             "logic": dict(vars(logic)),
             "timers": list(ctx._timer_loop.heap),
-            "held_in": list(ctx._consumer._held_in),
+            "held_in": ctx.consume_gate.state(),
             "gate": ctx.gate.state(),
         }
 
@@ -109,7 +109,7 @@ class Recovery(Part):
         vars(logic).update(state["logic"])
         ctx._timer_loop.heap = list(state["timers"])
         heapq.heapify(ctx._timer_loop.heap)
-        ctx._consumer._held_in = list(state["held_in"])
+        ctx.consume_gate.restore(state["held_in"])
         ctx.gate.restore(state["gate"])
         self.resume_at = dict(found.positions)
         self.replay_before = self.clock.now()

@@ -52,7 +52,7 @@ class TimerLoop(Part):
     def paused(self, now: datetime | None = None) -> bool:
         """Whether a fault keeps this component's timers from running at ``now`` (down or queuing)."""
         at = self.clock.now() if now is None else now
-        return self.faults is not None and self.faults.timers_paused_until(self.name, at) is not None
+        return self.ctx.consume_gate.timers_paused(at)
 
     def next_wake(self) -> datetime | None:
         candidates = [t for t in (self.heap[0].at if self.heap else None, self.ctx.gate.next_due()) if t]
@@ -107,7 +107,7 @@ class TimerLoop(Part):
         in every instance and whatever the load.
         """
         due = heapq.heappop(self.heap)
-        at = self.faults.timers_resume(self.name, due.at) if self.faults is not None else due.at
+        at = self.ctx.consume_gate.timer_at(due.at)
         await self.ctx.apply(logic.on_timer(due, max(due.at, min(at, now))))
 
     def own_outage(self, active: ActiveFault) -> None:

@@ -1,4 +1,4 @@
-"""Fault decisions without a broker: scopes, windows (TTL revert), triggers, and the publish gate."""
+"""Fault decisions without a broker: scopes, windows (TTL revert), triggers, the publish and consume gates."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pydantic import ValidationError
 from secours.codec import Codec
 from secours.effects import Incoming, Outgoing
 from secours.errors import CodecError
+from secours.faults.consume import ConsumeGate
 from secours.faults.controller import FaultController
 from secours.faults.gate import PublishGate
-from secours.faults.model import parse_fault, parse_offset
+from secours.faults.model import FAULT_KINDS, kind_class, parse_fault, parse_offset
 from secours.topics import TopicCatalog
 from tests.samples import samples
 
@@ -199,3 +200,39 @@ def test_a_web_portal_works_for_users_whose_system_is_down_not_when_the_system_s
     assert operator_down.on_outgoing("lu_operator", sent, at(1))[0][0] == at(1)  # sent now, by hand
     b2g = Outgoing("lu.b2g", "LU12345678", "b1", "lu_operator:LU12345678", lodging, "D1")
     assert operator_down.on_outgoing("lu_operator", b2g, at(1))[0][0] > at(1)  # its own B2G system: held
+
+
+def test_consume_gate_holds_what_a_fault_holds_and_hands_it_back_once_it_ends() -> None:
+    c = controller(
+        {"id": "d", "kind": "down", "scope": {"component": "ics2_sti"}, "start": "1h", "duration": "1h"},
+        {"id": "q", "kind": "queue_replay", "scope": {"component": "ics2_cr"}, "start": "1h", "duration": "2h"},
+    )
+    queued = Incoming("ics2.cr.out", R01, "x", "", None)
+    sti, cr, none = ConsumeGate("ics2_sti", c), ConsumeGate("ics2_cr", c), ConsumeGate("ics2_sti", None)
+    assert sti.admit(queued, at(1.5)).action == "hold" and sti.held_until() == at(2)
+    assert sti.released(at(1.9)) == [] and sti.state() == [("d", queued)]
+    assert sti.released(at(2)) == [queued] and not sti.held and sti.held_until() is None
+    assert sti.timers_paused(at(1.5)) and not sti.timers_paused(at(2)) and sti.timer_at(at(1.2)) == at(2)
+    assert sti.paused_until(at(1.5)) is None  # down: input is read (and refused or held), not left in Kafka
+    assert cr.paused_until(at(1.5)) == at(3)  # queuing: nothing is read
+    assert none.admit(queued, at(1.5)).action == "process" and none.timer_at(at(1.2)) == at(1.2)
+
+
+def test_every_kind_is_one_registered_class_that_answers_for_itself() -> None:
+    assert all(kind_class(k) is not None for k in FAULT_KINDS)
+    assert len(set(FAULT_KINDS)) == 13 and kind_class("nonsense") is None
+    assert {k for k in FAULT_KINDS if (cls := kind_class(k)) and cls.simulator} == {
+        "crash",
+        "broker_pause",
+        "broker_kill",
+    }
+    assert {k for k in FAULT_KINDS if (cls := kind_class(k)) and cls.wall_time} == {
+        "broker_pause",
+        "broker_kill",
+        "network",
+    }
+    crash = parse_fault({"id": "c", "kind": "crash", "scope": {"actor": "trader:FR1"}})
+    assert crash.scope_problem() == "fault c: a crash needs scope.component (the service that dies)"
+    kill = parse_fault({"id": "k", "kind": "broker_kill"})
+    assert kill.unsupported("kafka", False) is None and "Apache Kafka" in (kill.unsupported("tansu", True) or "")
+    assert "not --bootstrap" in (kill.unsupported(None, True) or "")

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from secours.clock import parse_sim
 from secours.drills.journal import Entry
+from secours.faults.model import kind_class
 from secours.wire import WireModel
 
 __all__ = [
@@ -24,10 +25,10 @@ __all__ = [
     "CHANGE_TYPES",
     "ENS_FILINGS",
     "PUSH_TYPES",
-    "SIMULATOR_FAULT_KINDS",
     "FaultWindow",
     "JournalIndex",
     "Record",
+    "simulator_fault",
 ]
 
 M = TypeVar("M", bound=WireModel)
@@ -58,7 +59,10 @@ class FaultWindow:
     start_entry: Entry | None = None
 
 
-SIMULATOR_FAULT_KINDS = frozenset({"crash", "broker_pause", "broker_kill"})
+def simulator_fault(kind: str) -> bool:
+    """A fault of the simulator itself (its kind's class says so): no procedure reacts to it."""
+    cls = kind_class(kind)
+    return cls is not None and cls.simulator
 
 
 @dataclass
@@ -136,7 +140,7 @@ class JournalIndex:
 
     def _fault(self, e: Entry) -> None:
         d = e.data
-        windows = self.simulator_faults if d["kind"] in SIMULATOR_FAULT_KINDS else self.faults
+        windows = self.simulator_faults if simulator_fault(d["kind"]) else self.faults
         w = windows.setdefault(d["fault_id"], FaultWindow(d["fault_id"], d["kind"], d["component"]))
         at = parse_sim(d["at"]) if isinstance(d["at"], str) else e.time
         w.fault_json = d.get("fault_json", "")
