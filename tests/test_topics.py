@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import services
 from secours.codec import Codec
 from secours.errors import ContractError
 from secours.topics import TopicCatalog
@@ -48,3 +51,10 @@ def test_templated_names_resolve() -> None:
     assert CATALOG.spec_for("edi.to_trader.P001").name == "edi.to_trader.{provider}"
     with pytest.raises(ContractError, match="not declared"):
         CATALOG.spec_for("ics2.c2t")
+
+
+def test_every_service_folder_is_registered() -> None:
+    """A new service's folder that the registry does not list would never run: caught here."""
+    root = Path(services.__file__).parent
+    folders = {p.parent.name for p in root.glob("*/service.py")}
+    assert folders == set(REGISTRY)
