@@ -19,12 +19,14 @@ from secours.drills.oracle import Context, JournalIndex, evaluate
 from secours.drills.oracle.timings import timings
 from secours.drills.reportdata import CheckOutcome, FaultSpan, Mark, ReportData, Series
 from secours.drills.summary import summarise
+from secours.wire import MODELS
 from secours.world import World
 from services import REGISTRY
 
 __all__ = ["Outcome", "judge"]
 
-_DETECTION_LANES = {"olga.da": "assistance", "meteo.alert": "alerts", "customs.notice": "alerts", "eu.notice": "alerts"}
+# The timeline's marks: the record types that name a lane of their own (secours.wire: ``timeline_lane``).
+_DETECTION_LANES = {m.ce_type: m.timeline_lane for m in MODELS if m.timeline_lane is not None}
 
 
 @dataclass

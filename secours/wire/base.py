@@ -9,7 +9,7 @@ it. :func:`classes_of` and :func:`records_of` read that registry back, module by
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,6 +25,12 @@ class WireModel(BaseModel):
 
     schema_name: ClassVar[str]
     ce_type: ClassVar[str]
+    # What a drill's timings and report read this record as, declared by the record type itself so
+    # that a new scenario's evidence is counted without a list elsewhere to keep up to date:
+    # "detection" (someone noticed the outage and said so: time_to_detect_s) or "fallback" (a
+    # fallback action: time_to_fall_back_s); ``timeline_lane`` puts it on the report's timeline.
+    timing_mark: ClassVar[Literal["detection", "fallback"] | None] = None
+    timeline_lane: ClassVar[str | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -140,6 +140,7 @@ class FallbackUsed(WireModel):
 
     schema_name = "secours.sim.FallbackUsed"
     ce_type = "fallback.used"
+    timing_mark = "fallback"
     fallback_id: str
     by: str
     office: str

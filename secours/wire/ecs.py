@@ -74,6 +74,7 @@ class EadPresented(WireModel):
 
     schema_name = "secours.sim.EadPresented"
     ce_type = "ead.presented"
+    timing_mark = "fallback"
     presentation_id: str
     mrn: str
     office: str

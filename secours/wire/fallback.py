@@ -21,6 +21,8 @@ class Heartbeat(WireModel):
 class MeteoAlert(WireModel):
     schema_name = "secours.sim.MeteoAlert"
     ce_type = "meteo.alert"
+    timing_mark = "detection"
+    timeline_lane = "alerts"
     alert_id: str
     phase: Literal["open", "bip", "end"]
     services: tuple[str, ...]
@@ -36,6 +38,8 @@ class MeteoAlert(WireModel):
 class CustomsNotice(WireModel):
     schema_name = "secours.sim.CustomsNotice"
     ce_type = "customs.notice"
+    timing_mark = "detection"
+    timeline_lane = "alerts"
     notice_id: str
     to: str
     kind: Literal["outage", "recovery"]
@@ -47,6 +51,8 @@ class CustomsNotice(WireModel):
 class EuNotice(WireModel):
     schema_name = "secours.sim.EuNotice"
     ce_type = "eu.notice"
+    timing_mark = "detection"
+    timeline_lane = "alerts"
     notice_id: str
     component: str
     kind: Literal["start", "end"]
@@ -94,6 +100,8 @@ class OlgaDa(WireModel):
 
     schema_name = "secours.sim.OlgaDa"
     ce_type = "olga.da"
+    timing_mark = "detection"
+    timeline_lane = "assistance"
     da_id: str
     filer: str  # actor id: EORI of a trader, or provider id
     filer_role: Literal["trader", "provider"]

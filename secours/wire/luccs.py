@@ -29,6 +29,7 @@ class LuDecl(WireModel):
 
     schema_name = "secours.sim.LuDecl"
     ce_type = "lu.decl"
+    timing_mark = "fallback"
     record_id: str
     message_id: str  # the lodging it answers
     decl_id: str
@@ -44,6 +45,7 @@ class LuServicedesk(WireModel):
 
     schema_name = "secours.sim.LuServicedesk"
     ce_type = "lu.servicedesk"
+    timing_mark = "detection"
     notice_id: str
     action: Literal["eo_outage", "eo_restored", "fallback_open", "fallback_close", "eo_notice"]
     eo: str  # the operator concerned ("" for the fallback itself)

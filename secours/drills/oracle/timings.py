@@ -17,12 +17,13 @@ from datetime import datetime
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.faults.model import parse_fault_json
 from secours.topics import TopicCatalog
+from secours.wire import MODELS
 from services import REGISTRY
 
 __all__ = ["timings"]
 
-_DETECTION = frozenset({"olga.da", "meteo.alert", "customs.notice", "eu.notice", "lu.servicedesk"})
-_FALLBACK = frozenset({"fallback.used", "ead.presented", "lu.decl"})
+_DETECTION = frozenset(m.ce_type for m in MODELS if m.timing_mark == "detection")  # alerts, notices, requests
+_FALLBACK = frozenset(m.ce_type for m in MODELS if m.timing_mark == "fallback")  # fallback actions
 
 
 def _seconds(a: datetime | None, b: datetime | None) -> float | None:
