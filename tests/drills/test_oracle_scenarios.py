@@ -7,6 +7,7 @@ from typing import Any
 
 from secours.drills.journal import Entry
 from secours.drills.oracle import REGISTRY, Context, JournalIndex
+from secours.drills.oracle.common import longest_gap, pending_spans
 from secours.drills.procedure import ProcedureParams
 from secours.wire import EnsAbsence, OlgaDa
 from secours.world import RunConfig, Traffic, World
@@ -431,3 +432,36 @@ def test_luccs_down_paper_declarations_follow_the_bureaus_recommendation() -> No
     assert run("LUCCS-FULL-DOWN#3", [*down, contact, rec, paper])[0] == "pass"
     assert run("LUCCS-FULL-DOWN#2", [*down, unadvised])[0] == "fail"  # paper with no contact
     assert run("LUCCS-FULL-DOWN#3", [*down, contact, rec, unadvised])[0] == "fail"
+
+
+def test_s2_a_rejected_ens_is_not_pending_until_its_filer_sends_it_again() -> None:
+    """ICS2-FR-S2-AS-DOWN#6 follows pending ENS: receipted then rejected (IE3N99), an ENS waits for its
+    filer's correction, and only the corrected filing is pending again, from its first push."""
+    ready = (C1.ready - T0).total_seconds() / 60
+    down = fault("queue_replay", "ics2_nes_fr", ready - 10, ready + 60)
+    rejected = [
+        *receipted(C1, "m1", ready + 1),
+        e(f"ics2.c2t.{C1.trader}", "IE3N99", ready + 3, ce_id="m1-n99", ref_message_id="m1", lrn=C1.lrn),
+    ]
+    corrected = receipted(C1, "m2", ready + 11)  # eight minutes later: more than t.retry_max_gap
+    check = "ICS2-FR-S2-AS-DOWN#6"
+    assert run(check, [*down, *rejected, *corrected])[0] == "pass"
+    # The corrected filing is pending from its first push: pushed again after eight minutes, it fails.
+    m2 = e("ics2.t2c", "IE3F10", ready + 11, ce_id="m2-push", message_id="m2", lrn=C1.lrn)
+    m2_again = e("ics2.t2c", "IE3F10", ready + 19, ce_id="m2-again", message_id="m2", lrn=C1.lrn)
+    m2_receipt = e("ics2.receipt", "as4.receipt", ready + 20, ce_id="m2-r", ref_message_id="m2", action="IE3F10",
+                   eori=C1.trader, lrn=C1.lrn)  # fmt: skip
+    status, message = run(check, [*down, *rejected, m2, m2_again, m2_receipt])
+    assert status == "fail" and message.startswith("1 pending ENS")
+    # Never receipted, pushed with an eight-minute gap: the retries were too sparse.
+    sparse = [e("ics2.t2c", "IE3F10", ready + m, ce_id=f"m1-{m}", message_id="m1", lrn=C1.lrn) for m in (1, 9)]
+    assert run(check, [*down, *sparse, *receipted(C1, "m1", ready + 12)])[0] == "fail"
+
+
+def test_pending_spans_stop_at_a_receipt_and_restart_at_a_corrected_filing() -> None:
+    t = [T0 + timedelta(minutes=m) for m in range(40)]
+    messages = [(t[2], t[3], [t[2]]), (t[11], t[12], [t[11]])]
+    assert pending_spans(messages, t[0], t[30]) == [(t[0], t[3]), (t[11], t[12])]
+    assert pending_spans([(t[2], None, [t[2], t[5]])], t[0], t[30]) == [(t[0], t[30])]
+    assert pending_spans([(t[2], t[3], [t[2]])], t[5], t[30]) == []  # receipted before it was due
+    assert longest_gap((t[0], t[30]), [t[2], t[5]]) == timedelta(minutes=25)

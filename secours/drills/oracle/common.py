@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -21,13 +22,16 @@ __all__ = [
     "covered",
     "das_of",
     "down_fault",
+    "ens_messages",
     "entry_time",
     "fault_on_path",
     "first",
     "first_fault",
     "held_pushed_in_time",
+    "longest_gap",
     "outage_da_in_time",
     "outage_das",
+    "pending_spans",
     "provider_case",
     "receipts_by_lrn",
     "record_time",
@@ -135,6 +139,51 @@ def verdict(found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> 
     """Pass with ``ok``, or fail (warn) with ``bad`` formatted with the number of findings ``{n}``."""
     status: Status = ("warn" if warn else "fail") if found else "pass"
     return outcome(status, bad.format(n=len(found)) if found else ok, found)
+
+
+def ens_messages(ix: JournalIndex) -> dict[str, list[tuple[datetime, datetime | None, list[datetime]]]]:
+    """Each ENS filing message (IE3F10/IE3F51) by LRN, in the order first pushed: its first push, its
+    first receipt (None: never receipted) and every push of it."""
+    out: dict[str, list[tuple[datetime, datetime | None, list[datetime]]]] = {}
+    for msg_id, entries in ix.pushes.items():
+        times = sorted(e.time for e in entries if e.ce_type in ENS_FILINGS and e.time is not None)
+        if not times:
+            continue
+        receipts = [e.time for e in ix.receipts.get(msg_id, []) if e.time is not None]
+        out.setdefault(entries[0].data["lrn"], []).append((times[0], min(receipts, default=None), times))
+    return {lrn: sorted(v, key=lambda m: m[0]) for lrn, v in out.items()}
+
+
+def pending_spans(
+    messages: list[tuple[datetime, datetime | None, list[datetime]]], begin: datetime, until: datetime
+) -> list[tuple[datetime, datetime]]:
+    """When an ENS due from ``begin`` was pending up to ``until``: not yet lodged, or pushed and not yet
+    receipted. Once a message is receipted the ENS is not pending, even if it is then rejected
+    (IE3N99): its filer has to correct it first, and nobody retries a rejected message. The corrected
+    filing, a new message, is pending from its first push to its receipt."""
+    cuts = sorted({begin, until, *(t for first, got, _ in messages for t in (first, got) if t is not None)})
+    cuts = [t for t in cuts if begin <= t <= until]
+
+    def pending_at(t: datetime) -> bool:
+        latest = [(first, got) for first, got, _ in messages if first <= t]
+        return not latest or latest[-1][1] is None or latest[-1][1] > t
+
+    spans: list[tuple[datetime, datetime]] = []
+    for a, b in itertools.pairwise(cuts):
+        if not pending_at(a):
+            continue
+        if spans and spans[-1][1] == a:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return spans
+
+
+def longest_gap(span: tuple[datetime, datetime], pushes: Iterable[datetime]) -> timedelta:
+    """The longest time without a push within ``span``, its ends included."""
+    a, b = span
+    marks = [a, *sorted(t for t in pushes if a <= t <= b), b]
+    return max((y - x for x, y in itertools.pairwise(marks)), default=timedelta(0))
 
 
 def receipts_by_lrn(ix: JournalIndex) -> dict[str, datetime]:

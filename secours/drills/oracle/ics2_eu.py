@@ -16,11 +16,14 @@ from secours.components import ICS2_COMPONENTS
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
     closed_in_time,
+    ens_messages,
     first,
     first_fault,
     held_pushed_in_time,
+    longest_gap,
     outage_da_in_time,
     outage_das,
+    pending_spans,
     provider_case,
     receipts_by_lrn,
     retries_under_own_lrn,
@@ -273,19 +276,19 @@ def sti_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _sti_fault(ix)
     if f is None or f.start is None or f.end is None:
         return outcome("not_exercised", "no STI outage that ended in this drill")
-    pushes, receipts = _ens_pushes(ix), receipts_by_lrn(ix)
+    messages = ens_messages(ix)
     gap, late = seconds(ctx, "t_retry_max_gap"), f.end + seconds(ctx, "t_backlog_max")
     found: list[Evidence] = []
     pending = 0
     for c in ctx.world.consignments:
         begin = max(f.start, c.ready)
-        got = receipts.get(c.lrn)
-        if begin >= f.end or (got is not None and got <= begin):
+        mine = messages.get(c.lrn, [])
+        spans = pending_spans(mine, begin, f.end)  # a receipted (even rejected) ENS is not pending
+        if not spans:
             continue
         pending += 1
-        times = [p.time for p in pushes.get(c.lrn, []) if p.time is not None]
-        marks = [begin, *(t for t in times if begin <= t <= f.end), f.end]
-        kept_trying = all(b - a <= gap for a, b in itertools.pairwise(marks))
+        times = sorted(t for _, _, pushed in mine for t in pushed)
+        kept_trying = all(longest_gap(s, times) <= gap for s in spans)
         after = [t for t in times if t >= f.end]
         if not kept_trying and not (after and min(after) <= late):
             found.append(Evidence(c.lrn, "ics2.t2c", begin, f"{c.lrn}: neither kept pushing nor lodged after the end"))

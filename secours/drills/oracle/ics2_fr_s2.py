@@ -7,12 +7,21 @@ until the means of transport arrives, and tells its clients when the system is b
 
 from __future__ import annotations
 
-import itertools
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import at_fault, first, first_fault, seconds, typed, verdict
+from secours.drills.oracle.common import (
+    at_fault,
+    ens_messages,
+    first,
+    first_fault,
+    longest_gap,
+    pending_spans,
+    seconds,
+    typed,
+    verdict,
+)
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
 from secours.drills.reportdata import Evidence
@@ -117,39 +126,28 @@ def s2_5(ix: JournalIndex, ctx: Context) -> Finding:
     return _client_notices(ix, ctx, "recovery")
 
 
-def _pushes_by_lrn(ix: JournalIndex) -> dict[str, list[datetime]]:
-    out: dict[str, list[datetime]] = {}
-    for entries in ix.pushes.values():
-        for e in entries:
-            if e.ce_type in ("IE3F10", "IE3F51") and e.time is not None:
-                out.setdefault(e.data["lrn"], []).append(e.time)
-    return {k: sorted(v) for k, v in out.items()}
-
-
 @check(f"{S2}#6", S2, "Providers keep pushing each pending ENS, no gap over t.retry_max_gap, until receipt or arrival")
 def s2_6(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None or f.end is None:
         return _not_exercised()
-    pushes = _pushes_by_lrn(ix)
-    receipts = {e.data["lrn"]: e.time for r in ix.receipts.values() for e in r[:1]
-                if e.data.get("action") in ("IE3F10", "IE3F51") and e.time}  # fmt: skip
+    messages = ens_messages(ix)
     gap = seconds(ctx, "t_retry_max_gap")
     found: list[Evidence] = []
     pending = 0
     for c in ctx.world.consignments:
         arrival = ix.arrivals.get(c.transport_id)
-        begin = max(f.start, c.ready)
-        got = receipts.get(c.lrn)
-        if begin >= f.end or (got is not None and got <= begin) or (arrival and arrival.time and arrival.time <= begin):
+        until = min(t for t in (arrival.time if arrival else None, ix.end) if t is not None)
+        mine = messages.get(c.lrn, [])
+        spans = [s for s in pending_spans(mine, max(f.start, c.ready), until) if s[0] < f.end]
+        if not spans:
             continue
         pending += 1
-        stop = min(t for t in (got, arrival.time if arrival else None, ix.end) if t is not None)
-        times = [t for t in pushes.get(c.lrn, []) if begin <= t <= stop]
-        marks = [begin, *times, stop]
-        worst = max((b - a for a, b in itertools.pairwise(marks)), default=timedelta(0))
+        pushes = [t for _, _, times in mine for t in times]
+        worst = max(longest_gap(s, pushes) for s in spans)
         if worst > gap:
-            found.append(Evidence(c.lrn, "ics2.t2c", begin, f"{c.lrn}: {int(worst.total_seconds())} s without a push"))
+            at = next(s[0] for s in spans if longest_gap(s, pushes) == worst)
+            found.append(Evidence(c.lrn, "ics2.t2c", at, f"{c.lrn}: {int(worst.total_seconds())} s without a push"))
     if not pending:
         return outcome("not_exercised", "no ENS was left without a receipt during the outage")
     return verdict(found, f"{pending} pending ENS pushed without a long gap until receipt or arrival",
