@@ -52,6 +52,18 @@ class World:
         """The trader files through its own STI connection, system to system (no EDI provider)."""
         return self.self_filer(eori) and not self.portal_filer(eori)
 
+    def ics2_path(self, eori: str) -> frozenset[str]:
+        """The ICS2 components this filer's ENS go through: TAPAS (AS4) for system-to-system filing,
+        UUM&DS (portal sign-in) for direct input, and TAPAS too for a portal filer with an EDI
+        provider to hand over to; then the STI, the CR and the national component for everyone. An
+        outage elsewhere does not stop this filer: it covers none of its consignments."""
+        tr = self.trader_by_eori.get(eori)
+        portal = tr is not None and self.provider_by_id[tr.provider].channel == "DTI"
+        way_in = (
+            {"ics2_uumds", *(("ics2_tapas",) if tr is not None and tr.backup else ())} if portal else {"ics2_tapas"}
+        )
+        return frozenset({*way_in, "ics2_sti", "ics2_cr", "ics2_nes_fr"})
+
     def portal_filer(self, eori: str) -> bool:
         """The trader lodges by direct input on the STI portal (DTI)."""
         tr = self.trader_by_eori.get(eori)

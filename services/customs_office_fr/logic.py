@@ -80,7 +80,8 @@ class CustomsOfficeLogic:
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         unit = timer.ref
         c = self.by_unit[unit]
-        alerts = [a for a, comp in self.alerts.items() if comp in ICS2_COMPONENTS]
+        path = self.world.ics2_path(c.trader)  # an outage off the unit's path does not cover it
+        alerts = [a for a, comp in self.alerts.items() if comp in path]
         # An assistance request is the smart-border fallback: it covers goods unloaded in France only (SC1).
         das = [d.da_id for d in self.das.values() if c.country_of_unloading == "FR"
                and (d.filer == c.provider or c.trader in {x.eori for x in d.clients})]  # fmt: skip

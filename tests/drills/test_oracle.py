@@ -150,6 +150,37 @@ def test_expected_failures_are_marked() -> None:
     assert g2.status == "fail" and g2.expected_failure
 
 
+def fault_event(phase: str, minutes: float, component: str, fault_id: str = "f") -> Entry:
+    at = (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+    return e("secours.faults", "fault.event", minutes, ce_id=f"{fault_id}-{phase}", source="harness",
+             fault_id=fault_id, phase=phase, kind="down", component=component, at=at, fault_json="{}")  # fmt: skip
+
+
+def test_g3_excuses_an_open_request_only_while_its_own_fault_lasts() -> None:
+    da = e("olga", "olga.da", 10, da_id="DA-1", filer="P001", filer_eori="FR1", clients=[])
+    ack = e("olga", "olga.ack", 11, da_id="DA-1")
+    own = [fault_event("START", 5, "edi_provider:P001")]  # its filer still down at drill end
+    assert status([*own, da, ack], "G3")[0] == "pass"
+    other = [fault_event("START", 5, "edi_provider:P002", "g")]  # another provider's outage
+    assert status([*other, da, ack], "G3")[0] == "fail"
+    later = [fault_event("START", 50, "ics2_sti", "h")]  # a customs outage begun after the request
+    assert status([*later, da, ack], "G3")[0] == "fail"
+    assert status([fault_event("START", 5, "ics2_sti", "h"), da, ack], "G3")[0] == "pass"
+
+
+def test_g4_excuses_an_open_alert_only_while_its_component_is_down() -> None:
+    opened = e("meteo", "meteo.alert", 10, alert_id="A1", phase="open", component="ics2_sti")
+    assert status([fault_event("START", 5, "ics2_sti"), opened], "G4")[0] == "pass"
+    assert status([fault_event("START", 5, "ics2_cr"), opened], "G4")[0] == "fail"
+
+
+def test_g7_coverage_only_by_an_outage_on_the_consignments_path() -> None:
+    late = filed(C1, "26FRA", 400) + filed(C2, "26FRB", 20) + [arrived(C1, 300), arrived(C2, 300)]
+    for component, ok in (("ics2_tapas", True), ("ics2_sti", True), ("ics2_uumds", False)):
+        opened = e("meteo", "meteo.alert", 100, alert_id="A1", phase="open", component=component)
+        assert (status([*late, opened], "G7")[0] == "pass") is ok, component  # C1 files system to system
+
+
 def test_g7_accepts_a_consignment_covered_by_an_open_alert_when_it_arrived() -> None:
     opened = e("meteo", "meteo.alert", 100, alert_id="A1", phase="open", component="ics2_sti")
     ended = e("meteo", "meteo.alert", 250, alert_id="A1", phase="end", component="ics2_sti")

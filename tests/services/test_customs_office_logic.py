@@ -18,8 +18,8 @@ def without_ens() -> UnitDisembarked:
                            reason="ens_missing", disembarked_at=NOW)  # fmt: skip
 
 
-def alert(phase: str) -> MeteoAlert:
-    return MeteoAlert(alert_id="ALR-1", phase=phase, services=("ICS2",), modes=("EDI",), component="ics2_sti",
+def alert(phase: str, component: str = "ics2_sti") -> MeteoAlert:
+    return MeteoAlert(alert_id="ALR-1", phase=phase, services=("ICS2",), modes=("EDI",), component=component,
                       symptoms="s", instructions="i", publisher="CID", published_at=NOW)  # fmt: skip
 
 
@@ -58,3 +58,16 @@ def test_a_staged_office_records_without_checking() -> None:
     disembarked = without_ens().model_copy(update={"unit_id": c.unit_id, "transport_id": c.transport_id})
     fx = office.handle(incoming("sb.events", disembarked), NOW)
     assert sent(fx, "customs.ens_absence") and not sent(fx, "customs.system_check")
+
+
+def test_an_outage_off_the_units_path_does_not_cover_it() -> None:
+    """The unit's filer lodges system to system: the portal's sign-in (UUM&DS) being down stops it not."""
+    assert not WORLD.portal_filer(C.trader)
+    office = CustomsOfficeLogic(WORLD)
+    office.handle(incoming("meteo", alert("open", "ics2_uumds")), NOW)
+    (timer,) = office.handle(incoming("sb.events", without_ens()), NOW).timers
+    done = office.on_timer(timer, timer.at)
+    (check,) = sent(done, "customs.system_check")
+    (absence,) = sent(done, "customs.ens_absence")
+    assert isinstance(check, SystemCheck) and check.result == "up" and check.covering == ()
+    assert isinstance(absence, EnsAbsence) and not absence.covered_by_outage

@@ -7,12 +7,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from secours.clock import format_sim, parse_sim
-from secours.components import ICS2_COMPONENTS
 from secours.drills.journal import Entry
 from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, Finding, evidence, outcome
 from secours.drills.reportdata import Evidence, Status
-from secours.world import Consignment
+from secours.world import Consignment, World
 
 __all__ = [
     "ICS2_PATH",
@@ -105,20 +104,22 @@ def _open_at(opened: dict[str, datetime], ended: dict[str, datetime], t: datetim
     return [k for k, o in opened.items() if o <= t and not ((x := ended.get(k)) is not None and x <= t)]
 
 
-def covered(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
+def covered(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
     """covered(c, t), PROCEDURES.md §0: at ``t`` an alert or a customs outage notice about an ICS2
-    component (all on the path of a French first entry) is open, or an assistance request covering
-    the consignment (naming its filer, or filed by its provider or filer) is registered and open, for
-    goods unloaded in France (scope rule SC1)."""
+    component on the consignment's path (``World.ics2_path``: TAPAS for system-to-system filers,
+    UUM&DS for portal filers, and the STI, the CR and the national component for all) is open, or an
+    assistance request covering the consignment (naming its filer, or filed by its provider or filer)
+    is registered and open, for goods unloaded in France (scope rule SC1)."""
+    path = world.ics2_path(c.trader)
     alerts = typed(ix, "meteo.alert")
     opened = {e.data["alert_id"]: e.time for e in alerts
-              if e.time and e.data["phase"] == "open" and e.data["component"] in ICS2_COMPONENTS}  # fmt: skip
+              if e.time and e.data["phase"] == "open" and e.data["component"] in path}  # fmt: skip
     ended = {e.data["alert_id"]: e.time for e in alerts if e.time and e.data["phase"] == "end"}
     if _open_at(opened, ended, t):
         return True
     notices = sorted((e for e in typed(ix, "customs.notice") if e.data["to"] == c.provider and e.time and e.time <= t),
                      key=lambda e: e.time.timestamp() if e.time else 0.0)  # fmt: skip
-    if notices and notices[-1].data["kind"] == "outage" and notices[-1].data["component"] in ICS2_COMPONENTS:
+    if notices and notices[-1].data["kind"] == "outage" and notices[-1].data["component"] in path:
         return True
     if c.country_of_unloading != "FR":
         return False  # an assistance request is the smart-border fallback: goods unloaded in France (SC1)

@@ -80,8 +80,28 @@ def _events(ix: JournalIndex, ce_type: str) -> list[Entry]:
     return [e for e in ix.entries if e.ce_type == ce_type]
 
 
-def _fault_still_active(ix: JournalIndex) -> bool:
-    return any(w.start is not None and w.end is None for w in ix.faults.values())
+# Services whose actors are trade parties (a fault scoped "trader:EORI" hits that one filer): a
+# request filed by or for other parties is not about it. A fault on a customs system may be.
+_TRADE_SIDE = frozenset({"trader", "edi_provider", "delta_provider", "declarant", "exporter", "lu_operator"})
+
+
+def _da_fault_still_active(ix: JournalIndex, da: Entry) -> bool:
+    """Whether the fault an assistance request is about was still active at drill end: a fault that
+    had begun when the request was filed, on the filer, one of its clients, or a customs system."""
+    d = da.data
+    parties = {d.get("filer", ""), d.get("filer_eori", ""), *(c["eori"] for c in d.get("clients", ()))} - {""}
+    for w in ix.faults.values():
+        if w.start is None or w.end is not None or da.time is None or w.start > da.time:
+            continue
+        service, _, who = w.component.partition(":")
+        if service.split(".")[0] not in _TRADE_SIDE or who in parties:
+            return True
+    return False
+
+
+def _alert_fault_still_active(ix: JournalIndex, component: str) -> bool:
+    """Whether a fault on the component an alert is about was still active at drill end."""
+    return any(w.start is not None and w.end is None and component in w.component for w in ix.faults.values())
 
 
 @check("G3", "GLOBAL", "Every OLGA assistance request is acknowledged and closed by drill end")
@@ -92,10 +112,11 @@ def g3(ix: JournalIndex, ctx: Context) -> Finding:
     acked = {e.data["da_id"] for e in _events(ix, "olga.ack")}
     closed = {e.data["da_id"] for e in _events(ix, "olga.closed")}
     found = [evidence(e, f"DA {e.data['da_id']} never acknowledged") for e in das if e.data["da_id"] not in acked]
-    if not _fault_still_active(ix):
-        found += [
-            evidence(e, f"DA {e.data['da_id']} still open at drill end") for e in das if e.data["da_id"] not in closed
-        ]
+    found += [
+        evidence(e, f"DA {e.data['da_id']} still open at drill end")
+        for e in das
+        if e.data["da_id"] not in closed and not _da_fault_still_active(ix, e)
+    ]
     if found:
         return outcome("fail", f"{len(found)} assistance requests not acknowledged or not closed", found)
     return outcome("pass", f"all {len(das)} assistance requests acknowledged and closed")
@@ -117,7 +138,7 @@ def g4(ix: JournalIndex, ctx: Context) -> Finding:
             if w.start is not None and alert.time and w.start <= alert.time and component and component in w.component
         ]
         if end is None:
-            if not _fault_still_active(ix):
+            if not (component and _alert_fault_still_active(ix, component)):
                 found.append(evidence(alert, f"alert {alert.data['alert_id']} never ended"))
             continue
         early = [w for w in covered if w.end is not None and end.time is not None and end.time < w.end]
@@ -195,7 +216,7 @@ def g7(ix: JournalIndex, ctx: Context) -> Finding:
         arrived += 1
         r01 = ix.first_r01((c.trader, c.lrn))
         if r01 is None or r01.time is None or r01.time >= arrival.time:
-            if covered(ix, c, arrival.time):
+            if covered(ix, ctx.world, c, arrival.time):
                 continue  # an alert, a customs notice or an assistance request covered it when it arrived
             when = f"only at {format_sim(r01.time)}" if r01 is not None and r01.time else "never"
             note = f"{c.lrn} ({c.unit_id}) arrived at {format_sim(arrival.time)}, MRN {when}, no coverage"

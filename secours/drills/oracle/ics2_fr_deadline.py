@@ -94,7 +94,12 @@ def dm_3(ix: JournalIndex, ctx: Context) -> Finding:
     found = []
     for a in absences:
         c = _unit(ctx, a.data["unit_id"])
-        if c is not None and a.time is not None and not a.data["covered_by_outage"] and covered(ix, c, a.time):
+        if (
+            c is not None
+            and a.time is not None
+            and not a.data["covered_by_outage"]
+            and covered(ix, ctx.world, c, a.time)
+        ):
             found.append(evidence(a, f"unit {a.data['unit_id']} treated as an infringement, yet covered"))
     return verdict(found, f"no covered unit among {len(absences)} records treated as an infringement",
                    "{n} covered units treated as infringements")  # fmt: skip
@@ -137,7 +142,7 @@ def dm_5(ix: JournalIndex, ctx: Context) -> Finding:
         if dis is None or dis.time is None:
             continue
         got = receipts.get(c.lrn)
-        if (got is not None and got < dis.time) or covered(ix, c, dis.time):
+        if (got is not None and got < dis.time) or covered(ix, ctx.world, c, dis.time):
             continue
         uncovered += 1
         if c.unit_id not in recorded:

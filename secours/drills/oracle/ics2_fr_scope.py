@@ -44,7 +44,7 @@ def sc_1(ix: JournalIndex, ctx: Context) -> Finding:
     for a in absences:
         c = units[a.body.unit_id]
         at = a.entry.time
-        if a.body.covered_by_outage and at is not None and not covered(ix, c, at):
+        if a.body.covered_by_outage and at is not None and not covered(ix, ctx.world, c, at):
             note = (f"unit {c.unit_id} ({c.lrn}, unloaded in {c.country_of_unloading}) recorded as covered by "
                     "the French fallback, with no outage alert open")  # fmt: skip
             found.append(evidence(a.entry, note))
