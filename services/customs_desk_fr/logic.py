@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from secours.components import REPORTED_NAMES
 from secours.effects import Effects, Incoming, Timer
 from secours.errors import RejectedInput
 from secours.ids import derive_id
@@ -43,8 +44,6 @@ __all__ = ["MONITORED_BY_CID", "CustomsDeskLogic"]
 
 METEO, NOTICES, OLGA_STATUS = "meteo", "customs.notices", "olga.status"
 
-# How filers name, in an assistance request, what they cannot reach.
-_REPORTED = {"ICS2 STI": "ics2_sti", "ICS2 CR": "ics2_cr", "ICS2 national component": "ics2_nes_fr"}
 SOURCE = "customs_desk_fr"
 COMMISSION = "EU_COMMISSION"
 
@@ -182,7 +181,7 @@ class CustomsDeskLogic:
         """A provider reports customs unavailable: the CID publishes the alert its monitoring missed."""
         if da.kind == "provider_outage" and da.service.startswith("DELTA"):
             return self._delta_report(da, now)
-        component = _REPORTED.get(da.component)
+        component = REPORTED_NAMES.get(da.component)
         if da.kind != "customs_unavailable" or component is None:
             return Effects()
         if component in self.open:

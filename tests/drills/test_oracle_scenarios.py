@@ -255,7 +255,8 @@ def test_operator_down_the_direct_filer_requests_completely_reports_and_gets_clo
     tr = world.transport_by_id[mine[0].transport_id]
 
     def request(minutes: float, **content: Any) -> Entry:
-        d: dict[str, Any] = {"symptom": "connection down", "text": "t", "estimated_duration": "about 2 hours",
+        d: dict[str, Any] = {"component": "our connection to the STI", "symptom": "connection down", "text": "t",
+                             "estimated_duration": "about 2 hours",
                              "entry_office": tr.entry_office, "declarations": [c.lrn for c in mine],
                              "transports": [tr.id]} | content  # fmt: skip
         return e("olga.requests", "olga.da", minutes, ce_id="DA-OP", source=f"trader:{op}", da_id="DA-OP",
@@ -271,6 +272,9 @@ def test_operator_down_the_direct_filer_requests_completely_reports_and_gets_clo
     assert judge("2", request(80)) == "pass"
     assert judge("2", request(80, estimated_duration="")) == "fail"
     assert judge("2", request(80, transports=[])) == "fail"
+    assert judge("2", request(80, symptom="")) == "fail"  # no reason: what shows is not said
+    assert judge("2", request(80, component="")) == "fail"  # nor what failed
+    assert judge("2", request(80, component="ICS2 STI")) == "fail"  # its own outage blamed on customs
     report = e("sau.contacts", "sau.contact", 200, source=f"trader:{op}", da_id="DA-OP", purpose="report")
     closed = e("olga.status", "olga.closed", 230, da_id="DA-OP")
     assert judge("4", request(80), report, closed) == "pass"

@@ -9,6 +9,7 @@ is closed. EU-C3, EU-C4 and EU-C7 (``ics2_eu``) apply as well.
 from __future__ import annotations
 
 from secours.clock import format_sim
+from secours.components import REPORTED_NAMES
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
     affected,
@@ -67,6 +68,13 @@ def op_1(ix: JournalIndex, ctx: Context) -> Finding:
                    f"by {format_sim(limit)}", [evidence(da, "the operator's request")])  # fmt: skip
 
 
+def _reason_given(d: dict[str, object]) -> bool:
+    """The reason is what failed and how it shows: the system named (the operator's own: a request
+    naming a customs component blames customs for the operator's outage) and the symptom."""
+    component, symptom = str(d["component"]).strip(), str(d["symptom"]).strip()
+    return bool(component and symptom) and component not in REPORTED_NAMES
+
+
 @check(f"{OP}#2", OP, "The DA gives the reason, estimated duration, entry office, LRNs and transport details")
 def op_2(ix: JournalIndex, ctx: Context) -> Finding:
     case = _case(ix, ctx)
@@ -82,7 +90,7 @@ def op_2(ix: JournalIndex, ctx: Context) -> Finding:
     offices = {ctx.world.transport_by_id[c.transport_id].entry_office for c in ctx.world.consignments
                if c.lrn in listed}  # fmt: skip
     missing = [what for what, ok in (
-        ("the reason", bool(d["symptom"] or d["text"])),
+        ("the reason", _reason_given(d)),
         ("an estimated duration", d["estimated_duration"] not in ("", "unknown")),
         ("the entry office", bool(d["entry_office"]) and (not offices or d["entry_office"] in offices)),
         ("the LRNs concerned", bool(listed) and wanted <= listed),
