@@ -32,9 +32,14 @@ def run(check: str, entries: list[Entry], *scenarios: str) -> tuple[str, str]:
     return result.status, result.message
 
 
+def name(eori: str) -> str:
+    trader = WORLD.trader_by_eori.get(eori)
+    return trader.name if trader is not None else "n"
+
+
 def da(minutes: float, kind: str, clients: list[str], da_id: str = "DA-1", **extra: Any) -> Entry:
     return e("olga.requests", "olga.da", minutes, ce_id=da_id, source=f"edi_provider:{PROVIDER}", da_id=da_id,
-             kind=kind, filer=PROVIDER, clients=[{"eori": c, "name": "n"} for c in clients],
+             kind=kind, filer=PROVIDER, clients=[{"eori": c, "name": name(c)} for c in clients],
              declarations=[], **extra)  # fmt: skip
 
 
@@ -46,6 +51,15 @@ def test_trader_down_the_provider_files_a_da_naming_the_client_in_time() -> None
     status, message = run(check, [*down, call, da(100, "client_outage", [TRADER.eori])])  # 35 min after the call
     assert status == "fail" and "limit" in message
     assert run(check, [*down, call, da(80, "client_outage", ["FR0"])])[0] == "fail"  # names someone else
+    misnamed = e("olga.requests", "olga.da", 80, ce_id="DA-2", source=f"edi_provider:{PROVIDER}", da_id="DA-2",
+                 kind="client_outage", filer=PROVIDER, clients=[{"eori": TRADER.eori, "name": "Someone Else"}],
+                 declarations=[])  # fmt: skip
+    status, message = run(check, [*down, call, misnamed])  # the right EORI, another company's name
+    assert status == "fail" and "names the client wrongly" in message
+    shouted = [{"eori": TRADER.eori, "name": f" {TRADER.name.upper()} "}]
+    spaced = e("olga.requests", "olga.da", 80, ce_id="DA-3", source=f"edi_provider:{PROVIDER}", da_id="DA-3",
+               kind="client_outage", filer=PROVIDER, clients=shouted, declarations=[])  # fmt: skip
+    assert run(check, [*down, call, spaced])[0] == "pass"  # case and spacing are no mistake
     assert run(check, [call])[0] == "not_exercised"
 
 

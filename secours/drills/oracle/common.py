@@ -28,6 +28,7 @@ __all__ = [
     "first_fault",
     "held_pushed_in_time",
     "longest_gap",
+    "misnamed",
     "outage_da_in_time",
     "outage_das",
     "pending_spans",
@@ -134,6 +135,22 @@ def covered(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool
         if mine and d["da_id"] in _open_at(registered, closed, t):
             return True
     return False
+
+
+def misnamed(world: World, clients: Iterable[dict[str, str]]) -> list[str]:
+    """The clients an assistance request names wrongly: a request identifies each client by its EORI
+    and its name (seed 000), so that the help desk can tell who is meant when one of the two is
+    mistyped. Names are compared without regard to case or spacing."""
+
+    def norm(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+    wrong = []
+    for client in clients:
+        trader = world.trader_by_eori.get(client["eori"])
+        if trader is not None and norm(client.get("name", "")) != norm(trader.name):
+            wrong.append(f"{client['eori']} named {client.get('name', '')!r}, not {trader.name!r}")
+    return wrong
 
 
 def verdict(found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> Finding:

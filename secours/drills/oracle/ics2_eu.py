@@ -21,6 +21,7 @@ from secours.drills.oracle.common import (
     first_fault,
     held_pushed_in_time,
     longest_gap,
+    misnamed,
     outage_da_in_time,
     outage_das,
     pending_spans,
@@ -462,6 +463,10 @@ def provider_1(ix: JournalIndex, ctx: Context) -> Finding:
     if listed != want:
         return outcome("fail", f"{da.data['da_id']} lists {len(listed)} of {len(want)} clients "
                        f"(missing {sorted(want - listed)})", [evidence(da, "incomplete client list")])  # fmt: skip
+    wrong = misnamed(ctx.world, da.data["clients"])
+    if wrong:
+        return outcome("fail", f"{da.data['da_id']} names {len(wrong)} clients wrongly, e.g. {wrong[0]}",
+                       [evidence(da, w) for w in wrong])  # fmt: skip
     return outcome("pass", f"{provider} filed {da.data['da_id']} at {format_sim(da.time)}, listing "
                    f"all {len(want)} clients", [evidence(da, "olga.da provider_outage")])  # fmt: skip
 

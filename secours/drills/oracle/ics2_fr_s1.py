@@ -22,6 +22,7 @@ from secours.drills.oracle.common import (
     first,
     first_fault,
     held_pushed_in_time,
+    misnamed,
     outage_da_in_time,
     outage_das,
     provider_case,
@@ -128,6 +129,10 @@ def trader_1(ix: JournalIndex, ctx: Context) -> Finding:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
         note = f"{provider} filed a DA naming {eori} {when} (limit {format_sim(limit)})"
         return outcome("fail", note, [evidence(da, note) if da is not None else at_fault(f, note)])
+    wrong = misnamed(ctx.world, (c for c in da.data["clients"] if c["eori"] == eori))
+    if wrong:
+        note = f"{da.data['da_id']} names the client wrongly: {wrong[0]}"
+        return outcome("fail", note, [evidence(da, note)])
     return outcome("pass", f"{provider} filed {da.data['da_id']} naming {eori} at {format_sim(da.time)}",
                    [evidence(da, "olga.da client_outage")])  # fmt: skip
 
@@ -260,6 +265,7 @@ def provider_2(ix: JournalIndex, ctx: Context) -> Finding:
         if listed != want:
             missing, extra = sorted(want - listed), sorted(listed - want)
             found.append(evidence(da, f"DA {da.data['da_id']}: missing {missing}, not clients {extra}"))
+        found += [evidence(da, f"DA {da.data['da_id']}: {w}") for w in misnamed(ctx.world, da.data["clients"])]
     return verdict(found, f"the DA lists all {len(want)} clients",
                    "{n} DAs with a wrong client list")  # fmt: skip
 
