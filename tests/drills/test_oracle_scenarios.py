@@ -483,3 +483,23 @@ def test_pending_spans_stop_at_a_receipt_and_restart_at_a_corrected_filing() -> 
     assert pending_spans([(t[2], None, [t[2], t[5]])], t[0], t[30]) == [(t[0], t[30])]
     assert pending_spans([(t[2], t[3], [t[2]])], t[5], t[30]) == []  # receipted before it was due
     assert longest_gap((t[0], t[30]), [t[2], t[5]]) == timedelta(minutes=25)
+
+
+def test_trader_down_the_request_is_registered_before_the_deadlines_it_can_meet_or_at_once() -> None:
+    """S1-TRADER-DOWN#5: before the earliest deadline the procedure can meet; a deadline too close to
+    meet (or already past) asks for the request within t.da_max of the provider knowing."""
+    deadline = (C1.deadline - T0).total_seconds() / 60  # both consignments: 19:27:30
+    check = "ICS2-FR-S1-TRADER-DOWN#5"
+
+    def registered_at(start: float, at: float) -> str:
+        down = fault("down", f"trader:{TRADER.eori}", start, start + 120)
+        ack = e("olga", "olga.ack", at, da_id="DA-1")
+        arrived = e("sb.events", "transport.arrived", deadline + 120, transport_id=C1.transport_id)
+        return run(check, [*down, da(at - 1, "client_outage", [TRADER.eori]), ack, arrived])[0]
+
+    far = deadline - 90  # the deadline can be met: it is the limit
+    assert registered_at(far, deadline - 5) == "pass" and registered_at(far, deadline + 5) == "fail"
+    close = deadline - 10  # too close to meet: within detect.self + t.da_max of the start
+    assert registered_at(close, close + 30) == "pass" and registered_at(close, close + 40) == "fail"
+    past = deadline + 30  # past when the fault began (the unit not arrived yet): at once, too
+    assert registered_at(past, past + 30) == "pass" and registered_at(past, past + 40) == "fail"

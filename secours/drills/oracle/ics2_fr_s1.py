@@ -172,8 +172,9 @@ def trader_4(ix: JournalIndex, ctx: Context) -> Finding:
 @check(f"{TRADER}#5", TRADER, "The DA is registered before the legal deadlines it could still meet")
 def trader_5(ix: JournalIndex, ctx: Context) -> Finding:
     """Deadlines the procedure could meet: those later than F.start + detect.self + t.da_max (the client
-    noticing, then its provider filing, each within its allowance). Earlier ones are #1's business.
-    If every deadline had passed when the fault began, the DA is due within t.da_max of aware(P)."""
+    noticing, then its provider filing, each within its allowance): the DA is registered before the
+    earliest. A deadline already past when the fault began, or too close to it to be met, calls for
+    the DA as soon as the procedure allows: within t.da_max of aware(P)."""
     case = _trader_case(ix, ctx)
     if case is None:
         return _not_exercised("trader's system down")
@@ -182,14 +183,13 @@ def trader_5(ix: JournalIndex, ctx: Context) -> Finding:
     da = first(_client_das(ix, f, eori, provider))
     registered = _registered(ix, da) if da is not None else None
     cons = affected(ix, ctx, f, lambda c: c.trader == eori)
+    if not cons:
+        return outcome("not_exercised", "no consignment of the client was affected")
     reachable = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
-    deadlines = [c.deadline for c in cons if c.deadline >= reachable]
-    if deadlines:
-        limit, why = min(deadlines), "the earliest legal deadline it could meet"
-    elif any(c.deadline >= f.start for c in cons):
-        return outcome("not_exercised", "every affected deadline fell within the procedure's allowance")
-    else:
-        limit, why = _aware(ix, ctx, f, eori) + seconds(ctx, "t_da_max"), "t.da_max after the provider knew"
+    limits = [(c.deadline, "the earliest legal deadline it could meet") for c in cons if c.deadline >= reachable]
+    if any(c.deadline < reachable for c in cons):  # past, or too close to meet: as soon as allowed
+        limits.append((_aware(ix, ctx, f, eori) + seconds(ctx, "t_da_max"), "t.da_max after the provider knew"))
+    limit, why = min(limits)
     if registered is None:
         note = f"no DA registered; one was due before {why} ({format_sim(limit)})"
         return outcome("fail", note, [at_fault(f, note)])
