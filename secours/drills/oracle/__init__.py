@@ -18,7 +18,8 @@ Layout:
     luccs.py          LUCCS-B2G-EO-DOWN, -B2G-ADA-DOWN, -FULL-DOWN (seed 004, Luxembourg's import system)
     delta/            DELTA-ALERT-PUBLISHED, -SELF-TRIGGER, -EDI-PROVIDER-DOWN, -NOT-TECHNICAL (seed 002, Delta G/X/H7):
                       one module per scenario, and common.py for what they share
-    ecs.py            E1-E12, O1-O5, K1-K8 and ECS-BS-REINTEGRATION (seed 003, the ECS-BS fallback at the exit office)
+    ecs/              E1-E12, O1-O5, K1-K8 and ECS-BS-REINTEGRATION (seed 003, the ECS-BS fallback at the exit office):
+                      one module per family of checks, and movements.py, alerts.py for what they share
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
 Importing this package registers every check module: every module and package of this folder is
