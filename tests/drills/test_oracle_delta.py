@@ -9,7 +9,7 @@ from typing import Any
 
 from secours.drills.journal import Entry
 from secours.drills.oracle import REGISTRY, Context, JournalIndex
-from secours.drills.oracle.delta import SELF_WORDS
+from secours.drills.oracle.delta.self_trigger import SELF_WORDS
 from secours.drills.procedure import ProcedureParams
 from secours.drills.reportdata import CheckOutcome
 from secours.world import DeltaDeclarant, RunConfig, Traffic, World

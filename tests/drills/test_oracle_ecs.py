@@ -14,7 +14,7 @@ from typing import Any
 
 from secours.drills.journal import Entry
 from secours.drills.oracle import REGISTRY, Context, JournalIndex, evaluate
-from secours.drills.oracle.ecs import (
+from secours.drills.oracle.ecs.movements import (
     C1D,
     C1I,
     C2D,

@@ -16,13 +16,15 @@ Layout:
     ics2_eu_uumds.py  ICS2-EU-UUMDS-DOWN #1-#2 (seed 001, sign-in to the STI portal down)
     ics2_eu_operator.py ICS2-EU-OPERATOR-DOWN #1-#4 (seed 001, a direct filer's own system down)
     luccs.py          LUCCS-B2G-EO-DOWN, -B2G-ADA-DOWN, -FULL-DOWN (seed 004, Luxembourg's import system)
-    delta.py          DELTA-ALERT-PUBLISHED, -SELF-TRIGGER, -EDI-PROVIDER-DOWN, -NOT-TECHNICAL (seed 002, Delta G/X/H7)
-    ecs.py            E1-E12, O1-O5, K1-K8 and ECS-BS-REINTEGRATION (seed 003, the ECS-BS fallback at the exit office)
+    delta/            DELTA-ALERT-PUBLISHED, -SELF-TRIGGER, -EDI-PROVIDER-DOWN, -NOT-TECHNICAL (seed 002, Delta G/X/H7):
+                      one module per scenario, and common.py for what they share
+    ecs/              E1-E12, O1-O5, K1-K8 and ECS-BS-REINTEGRATION (seed 003, the ECS-BS fallback at the exit office):
+                      one module per family of checks, and movements.py, alerts.py for what they share
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
-Importing this package registers every check module: every module of this folder is imported, so
-a new scenario's checks are found by being here (a module someone forgot to import cannot silently
-drop its checks).
+Importing this package registers every check module: every module and package of this folder is
+imported (a package imports every module of its own folder), so a new scenario's checks are found
+by being here (a module someone forgot to import cannot silently drop its checks).
 """
 
 from __future__ import annotations
