@@ -178,7 +178,7 @@ def test_alert_fallback_only_on_an_alert_covering_service_and_mode() -> None:
 
 
 def test_alert_covered_declarants_do_not_self_trigger_warn() -> None:
-    assert status(f"{ALERT}#6", ON_ALERT) == "pass"
+    assert status(f"{ALERT}#6", ON_ALERT) == "not_exercised"  # no self-trigger DA: nothing judged
     assert status(f"{ALERT}#6", [*ON_ALERT, self_da(100, OTHER_EDI, "DELTA_G", ())]) == "warn"
     assert status(f"{ALERT}#6", [*ON_ALERT, self_da(100, OTHER_EDI, "DELTA_H7", ())]) == "pass"  # not covered
     assert status(f"{ALERT}#6", OUTAGE) == "not_exercised"
@@ -462,9 +462,10 @@ WRONG_DA = self_da(550, decls=(NO1, NO2))
 
 
 def test_not_technical_no_da_over_released_or_held_declarations() -> None:
-    assert status(f"{HELD}#1", [*STATES, *LOOKED]) == "pass"
+    assert status(f"{HELD}#1", [*STATES, *LOOKED]) == "not_exercised"  # no DA: nothing judged
+    assert status(f"{HELD}#1", [*STATES, *LOOKED, self_da(550, decls=(NO1,))]) == "pass"  # NO1 held, not BAE
     assert status(f"{HELD}#1", [*STATES, *LOOKED, WRONG_DA]) == "fail"  # NO2 released
-    assert status(f"{HELD}#2", [*STATES, *LOOKED]) == "pass"
+    assert status(f"{HELD}#2", [*STATES, *LOOKED]) == "not_exercised"
     assert status(f"{HELD}#2", [*STATES, *LOOKED, self_da(550, decls=(NO1,))]) == "fail"  # NO1 held
     assert status(f"{HELD}#2", [*STATES, *LOOKED, self_da(550, decls=(NO1, "DLT9"))]) == "pass"  # case (a) too
     for n in ("1", "2", "4"):
@@ -481,7 +482,7 @@ def test_not_technical_a_da_decision_follows_aubette_and_the_office() -> None:
 
 
 def test_not_technical_no_fallback_while_the_office_holds_the_declaration() -> None:
-    assert status(f"{HELD}#4", STATES) == "pass"
+    assert status(f"{HELD}#4", STATES) == "not_exercised"  # no fallback declaration: nothing judged
     assert status(f"{HELD}#4", [*STATES, used(560, DTI, "DELTA_G", "DA-1", decl_no=NO1)]) == "fail"
     released = [*STATES, decl(590, NO1, "BAE"), used(600, DTI, "DELTA_G", "DA-1", decl_no=NO1)]
     assert status(f"{HELD}#4", released) == "pass"

@@ -154,8 +154,9 @@ def alert_6(ix: JournalIndex, ctx: Context) -> Finding:
         a = _covering(alerts, service, mode, _at(da))
         return None if a is None else f"{da.data['filer']}: self-triggered on {service}/{mode} under {a.alert_id}"
 
-    return _each(_self_das(ix), judge, "no declarant self-triggered under a matching alert",
-                 "{n} self-trigger DAs filed while a matching alert was open", warn=True)  # fmt: skip
+    return _each(_self_das(ix), judge, "no declarant self-triggered under a matching alert ({n} DAs filed)",
+                 "{n} self-trigger DAs filed while a matching alert was open", warn=True,
+                 nothing="no self-trigger DA was filed: nothing to judge")  # fmt: skip
 
 
 @check(f"{ALERT}#7", ALERT, "End of alert published after F.end, within t.end_alert_max, with instructions")

@@ -14,7 +14,7 @@ from secours.drills.journal import Entry
 from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.common import typed, verdict
 from secours.drills.oracle.index import FaultWindow, JournalIndex
-from secours.drills.oracle.registry import Context, Finding, evidence
+from secours.drills.oracle.registry import Context, Finding, evidence, outcome
 from secours.world import DELTA_SERVICES, office_open
 
 NON_TECHNICAL = frozenset({"SOUS_CONTROLE", "CREDIT_EN_ATTENTE", "PAIEMENT_COMPTANT"})  # only the office says so
@@ -30,9 +30,18 @@ def _open_hours(ctx: Context, t: datetime) -> bool:
 
 
 def _each(
-    items: list[Entry], judge: Callable[[Entry], str | None], ok: str, bad: str, *, warn: bool = False
+    items: list[Entry],
+    judge: Callable[[Entry], str | None],
+    ok: str,
+    bad: str,
+    *,
+    warn: bool = False,
+    nothing: str | None = None,
 ) -> Finding:
-    """Judge every item: ``judge`` returns what is wrong with one (a finding on it), or None."""
+    """Judge every item: ``judge`` returns what is wrong with one (a finding on it), or None. With no
+    item and ``nothing`` said, the check is not exercised (a pass must have judged something)."""
+    if not items and nothing is not None:
+        return outcome("not_exercised", nothing)
     found = [evidence(x, note) for x in items if (note := judge(x)) is not None]
     return verdict(found, ok.format(n=len(items)), bad, warn=warn)
 

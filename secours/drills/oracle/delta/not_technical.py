@@ -32,6 +32,9 @@ def _held(ix: JournalIndex) -> tuple[dict[str, list[Entry]], set[str]]:
     return history, {d for d, recs in history.items() if any(r.data["state"] in NON_TECHNICAL for r in recs)}
 
 
+_NO_DA = "no self-trigger DA was filed: nothing to judge"
+
+
 def _none_held() -> Finding:
     return outcome("not_exercised", "the office held no declaration in this drill")
 
@@ -47,7 +50,7 @@ def held_1(ix: JournalIndex, ctx: Context) -> Finding:
         return f"DA {da.data['da_id']} cites {', '.join(released)}, released (BAE)" if released else None
 
     return _each(_self_das(ix), judge, "no self-trigger DA ({n} filed) cites a released declaration",
-                 "{n} DAs citing released declarations")  # fmt: skip
+                 "{n} DAs citing released declarations", nothing=_NO_DA)  # fmt: skip
 
 
 @check(f"{HELD}#2", HELD, "No self-trigger DA when every declaration not released is held by the office")
@@ -66,7 +69,7 @@ def held_2(ix: JournalIndex, ctx: Context) -> Finding:
         return f"DA {da.data['da_id']}: every declaration not released is held ({pending})"
 
     return _each(_self_das(ix), judge, "no self-trigger DA ({n} filed) over held declarations only",
-                 "{n} DAs over declarations the office held, no technical block")  # fmt: skip
+                 "{n} DAs over declarations the office held, no technical block", nothing=_NO_DA)  # fmt: skip
 
 
 @check(f"{HELD}#3", HELD, "Every DA decision follows an Aubette look-up and, in office hours, a question to the "
@@ -100,4 +103,5 @@ def held_4(ix: JournalIndex, ctx: Context) -> Finding:
         return f"{e.data['fallback_id']}: {no} is {state}, held by the office" if state in NON_TECHNICAL else None
 
     return _each(used, judge, f"no fallback declaration ({len(used)}) for the {len(held)} held "
-                 "declarations", "{n} fallback declarations for held declarations")  # fmt: skip
+                 "declarations", "{n} fallback declarations for held declarations",
+                 nothing="no fallback declaration was made: nothing to judge")  # fmt: skip
