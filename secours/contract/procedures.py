@@ -441,7 +441,8 @@ PARAMETERS: dict[str, str] = {
     "t_reintegration": "ECS-BS: from the end of alert to the reintegration of the movements handled in fallback",
     "t_ie599_max": "from IE518 to the IE599 the exporter receives",
     "t_realtime": "from the goods' arrival at the exit office (or before their exit) to the presentation of the EAD",
-    "mrn_latency": "longest normal time from a system-to-system ENS to its MRN (IE3R01)",
+    "mrn_latency": "longest normal time from a system-to-system ENS to its MRN (IE3R01); the checks add the "
+    "run's own transit (`transit_s`) for the three hops from the receipt to the queue",
 }
 
 _INTRODUCTION = """\

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from secours.clock import format_sim
@@ -108,7 +108,7 @@ def judge(
     external: Sequence[str] = (),
 ) -> Outcome:
     ix = JournalIndex.build(entries)
-    ctx = Context(world, drill.procedure, drill.scenarios, end)
+    ctx = Context(world, drill.procedure, drill.scenarios, end, timedelta(seconds=drill.transit_s))
     checks = evaluate(ix, ctx, frozenset(drill.expect_fail))
     failed = {c.id for c in checks if c.status == "fail"}
     verdict = "fail" if failed else "pass"

@@ -503,3 +503,22 @@ def test_trader_down_the_request_is_registered_before_the_deadlines_it_can_meet_
     assert registered_at(close, close + 30) == "pass" and registered_at(close, close + 40) == "fail"
     past = deadline + 30  # past when the fault began (the unit not arrived yet): at once, too
     assert registered_at(past, past + 30) == "pass" and registered_at(past, past + 40) == "fail"
+
+
+def test_national_down_each_filing_and_arrival_is_answered_within_mrn_latency() -> None:
+    """ICS2-EU-NATIONAL-DOWN#1 judges every message: one answered filing does not cover another."""
+    queued = fault("queue_replay", "ics2_nes_fr", 60, 180)
+    check = "ICS2-EU-NATIONAL-DOWN#1"
+    r01_a = r01(C1, "a", 70.5, "26FRA")
+    r01_b = r01(C2, "b", 80.5, "26FRB")
+    n06 = e("ics2.t2c", "IE3N06", 90, ce_id="n06", message_id="n06", lrn="", mrn="26FRA")
+    n06_receipt = e("ics2.receipt", "as4.receipt", 90, ce_id="n06-r", ref_message_id="n06", action="IE3N06", lrn="")
+    r04 = e(f"ics2.c2t.{C1.trader}", "IE3R04", 90.5, ce_id="r04", ref_message_id="n06", mrn="26FRA")
+    both = [*queued, *receipted(C1, "a", 70), r01_a, *receipted(C2, "b", 80), r01_b, n06, n06_receipt, r04]
+    assert run(check, both, "ICS2-EU-NATIONAL-DOWN")[0] == "pass"
+    status, message = run(check, [x for x in both if x is not r01_b], "ICS2-EU-NATIONAL-DOWN")
+    assert status == "fail" and message.startswith("1 answered late")  # C2's filing never answered
+    late = r01(C2, "b", 83, "26FRB")  # three minutes after its receipt: more than mrn_latency
+    assert run(check, [*(x for x in both if x is not r01_b), late], "ICS2-EU-NATIONAL-DOWN")[0] == "fail"
+    assert run(check, [x for x in both if x not in (r04,)], "ICS2-EU-NATIONAL-DOWN")[0] == "fail"  # no IE3R04
+    assert run(check, queued, "ICS2-EU-NATIONAL-DOWN")[0] == "not_exercised"

@@ -16,6 +16,7 @@ from secours.world import Consignment, World
 __all__ = [
     "ICS2_PATH",
     "affected",
+    "answer_latency",
     "at_fault",
     "closed_in_time",
     "covered",
@@ -151,6 +152,13 @@ def misnamed(world: World, clients: Iterable[dict[str, str]]) -> list[str]:
         if trader is not None and norm(client.get("name", "")) != norm(trader.name):
             wrong.append(f"{client['eori']} named {client.get('name', '')!r}, not {trader.name!r}")
     return wrong
+
+
+def answer_latency(ctx: Context) -> timedelta:
+    """How long after its receipt an ENS filing may wait for its answer: mrn_latency (the domain's
+    normal time from the STI to the IE3R01), plus the run's own transit over the three hops from the
+    receipt to the answer in the filer's queue (STI -> CR -> STI -> TAPAS)."""
+    return seconds(ctx, "mrn_latency") + 3 * ctx.hop
 
 
 def verdict(found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> Finding:

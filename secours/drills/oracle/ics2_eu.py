@@ -15,6 +15,7 @@ from secours.clock import format_sim
 from secours.components import ICS2_COMPONENTS
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
+    answer_latency,
     closed_in_time,
     ens_messages,
     first,
@@ -32,6 +33,7 @@ from secours.drills.oracle.common import (
     typed,
     verdict,
 )
+from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
 from secours.drills.reportdata import Evidence
@@ -377,21 +379,30 @@ def _national_fault(ix: JournalIndex) -> FaultWindow | None:
 
 @check(f"{NATIONAL}#1", NATIONAL, "IE3R01 and IE3R04 keep being delivered during the fault")
 def national_1(ix: JournalIndex, ctx: Context) -> Finding:
+    """Each ENS filing (IE3F10, IE3F51) and each arrival notification (IE3N06) receipted during the
+    fault gets its answer (IE3R01, IE3R04, or a rejection) within mrn_latency of its receipt: the
+    national component's outage must not stop the EU answers, message by message."""
     f = _national_fault(ix)
     if f is None or f.start is None:
         return outcome("not_exercised", "no national component queue-and-replay fault in this drill")
-    end = f.end or ctx.end
-    during = {ty: [e for e in ix.queue if e.ce_type == ty and e.time is not None and f.start <= e.time < end]
-              for ty in ("IE3R01", "IE3R04")}  # fmt: skip
-    pushed = {ty: [e for entries in ix.pushes.values() for e in entries if e.ce_type == want and e.time is not None
-                   and f.start <= e.time < end - seconds(ctx, "detect_self")]
-              for ty, want in (("IE3R01", "IE3F10"), ("IE3R04", "IE3N06"))}  # fmt: skip
-    found = [Evidence(f.fault_id, "ics2.c2t", f.start, f"{len(pushed[ty])} requests during the fault, no {ty}")
-             for ty in during if pushed[ty] and not during[ty]]  # fmt: skip
-    if not any(pushed.values()):
-        return outcome("not_exercised", "no filing or arrival during the fault")
-    return verdict(found, f"{len(during['IE3R01'])} IE3R01 and {len(during['IE3R04'])} IE3R04 "
-                   "delivered during the fault", "{n} kinds of answer stopped during the fault")  # fmt: skip
+    end, latency = f.end or ctx.end, answer_latency(ctx)
+    found: list[Evidence] = []
+    judged = 0
+    for msg_id, pushes in ix.pushes.items():
+        push = first(p for p in pushes if p.ce_type in ENS_FILINGS | {"IE3N06"})
+        receipt = first(ix.receipts.get(msg_id, []))
+        if push is None or receipt is None or not f.start <= _at(receipt) < end:
+            continue  # not receipted during the fault (one never receipted is G2's)
+        judged += 1
+        answer = ix.answer_to(msg_id)
+        if answer is None or _at(answer) - _at(receipt) > latency:
+            when = f"only at {format_sim(_at(answer))}" if answer is not None else "never"
+            found.append(evidence(push, f"{push.ce_type} {push.data['lrn']} receipted at "
+                                        f"{format_sim(_at(receipt))}, answered {when}"))  # fmt: skip
+    if not judged:
+        return outcome("not_exercised", "no filing or arrival notification was receipted during the fault")
+    return verdict(found, f"all {judged} filings and arrival notifications receipted during the fault were "
+                   "answered within mrn_latency", "{n} answered late or never during the fault")  # fmt: skip
 
 
 @check(f"{NATIONAL}#2", NATIONAL, "Buffered presentations and IE3N08 are processed within t.backlog_max of the end")

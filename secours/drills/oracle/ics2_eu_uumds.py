@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.clock import format_sim
-from secours.drills.oracle.common import first, first_fault, seconds, verdict
+from secours.drills.oracle.common import answer_latency, first, first_fault, seconds, verdict
 from secours.drills.oracle.index import ENS_FILINGS, FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
 from secours.drills.reportdata import Evidence
@@ -36,7 +36,7 @@ def uu_1(ix: JournalIndex, ctx: Context) -> Finding:
     if f is None or f.start is None:
         return outcome("not_exercised", "no UUM&DS outage in this drill")
     end = f.end or ctx.end
-    limit = seconds(ctx, "mrn_latency")
+    limit = answer_latency(ctx)
     found: list[Evidence] = []
     checked = 0
     for msg_id, receipts in ix.receipts.items():

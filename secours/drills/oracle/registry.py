@@ -17,7 +17,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from secours.drills.journal import Entry
 from secours.drills.oracle.index import JournalIndex
@@ -36,6 +36,10 @@ class Context:
     params: ProcedureParams
     scenarios: tuple[str, ...]
     end: datetime  # end of the drill (simulated)
+    # The simulated time a record takes from its writer to its readers in this run (the drill's
+    # transit_s): a deadline the domain gives for a chain of hops (an MRN within mrn_latency) is
+    # stretched by the simulator's own hops, which the real systems do not have.
+    hop: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
