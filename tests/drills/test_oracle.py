@@ -111,6 +111,23 @@ def test_g5_fails_when_an_actor_refers_to_a_fault() -> None:
     assert status([*filed(C1, "26FRA", 10), fault, leak], "G5")[0] == "fail"
 
 
+def test_g5_follows_requests_acknowledgements_and_alerts() -> None:
+    da = e("olga.requests", "olga.da", 10, da_id="DA-1")
+    ack = e("olga.status", "olga.ack", 11, da_id="DA-1")
+    opened = e("meteo", "meteo.alert", 10, alert_id="A1", phase="open", component="ics2_sti")
+    ended = e("meteo", "meteo.alert", 50, alert_id="A1", phase="end", component="ics2_sti")
+    informed = e("office.events", "office.informed", 20, da_id="DA-1", attached_ack="DA-1")
+    fine = [da, ack, opened, ended, informed]
+    assert status(fine, "G5")[0] == "pass"
+    assert status([ack, da], "G5")[0] == "pass"  # journal order does not matter, time does
+    early_ack = e("olga.status", "olga.ack", 5, da_id="DA-1")
+    assert status([da, early_ack], "G5") == ("fail", 1)  # acknowledged before it was filed
+    assert status([ended], "G5") == ("fail", 1)  # ends an alert never opened
+    assert status([da, informed], "G5") == ("fail", 1)  # forwards an acknowledgement not yet given
+    notice = e("customs.notices", "customs.notice", 5, notice_id="N1", alert_id="A1", kind="outage")
+    assert status([opened, notice], "G5") == ("fail", 1)  # names an alert opened only later
+
+
 def test_g7_fails_when_the_mrn_comes_after_arrival() -> None:
     journal = [*filed(C1, "26FRA", 100), arrived(C1, 50)]
     result = REGISTRY["G7"].run(JournalIndex.build(journal), CTX)

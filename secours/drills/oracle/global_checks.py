@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import datetime
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
@@ -169,7 +170,42 @@ def g6(ix: JournalIndex, ctx: Context) -> Finding:
     return outcome("pass", f"all {len(das)} assistance requests registered at once, whatever the hour")
 
 
-@check("G5", "GLOBAL", "Causality: every id an event refers to was emitted earlier; no actor refers to a fault")
+_KIND_WORDS = {"da": "assistance request", "ack": "the acknowledgement of", "alert": "alert"}
+
+
+def _references(e: Entry) -> list[tuple[str, str]]:
+    """The ids of fallback records this record refers to: (kind, id), kind "da", "ack" or "alert"."""
+    d, ty = e.data, e.ce_type
+    refs: list[tuple[str, str]] = []
+    if ty in ("olga.ack", "olga.closed", "office.fallback_record", "sau.contact", "office.informed") and d["da_id"]:
+        refs.append(("da", d["da_id"]))
+    if ty == "office.informed" and d["attached_ack"]:
+        refs.append(("ack", d["attached_ack"]))
+    if (ty == "meteo.alert" and d["phase"] != "open") or (ty in ("customs.notice", "bs.relaxation") and d["alert_id"]):
+        refs.append(("alert", d["alert_id"]))
+    return refs
+
+
+def _births(ix: JournalIndex) -> dict[str, dict[str, datetime]]:
+    """When each assistance request was filed, acknowledged, and each alert opened."""
+    births: dict[str, dict[str, datetime]] = {"da": {}, "ack": {}, "alert": {}}
+    for ty, kind, key in (
+        ("olga.da", "da", "da_id"),
+        ("olga.ack", "ack", "da_id"),
+        ("meteo.alert", "alert", "alert_id"),
+    ):
+        for e in ix.by_type.get(ty, ()):
+            if e.time is not None and (ty != "meteo.alert" or e.data["phase"] == "open"):
+                births[kind].setdefault(e.data[key], e.time)
+    return births
+
+
+@check(
+    "G5",
+    "GLOBAL",
+    "Causality: every id an event refers to (message, MRN, DA, acknowledgement, alert) was emitted "
+    "earlier; no actor refers to a fault",
+)
 def g5(ix: JournalIndex, ctx: Context) -> Finding:
     found: list[Evidence] = []
     mrn_born: dict[str, object] = {}
@@ -189,6 +225,13 @@ def g5(ix: JournalIndex, ctx: Context) -> Finding:
             born_at = mrn_born.get(mrn)
             if born_at is None or (e.time is not None and e.time < born_at):  # type: ignore[operator]
                 found.append(evidence(e, f"{e.ce_type} refers to MRN {mrn} before it existed"))
+    births = _births(ix)
+    for e in ix.entries:
+        for kind, ref in _references(e):
+            checked += 1
+            born = births[kind].get(ref)
+            if born is None or (e.time is not None and e.time < born):
+                found.append(evidence(e, f"{e.ce_type} refers to {_KIND_WORDS[kind]} {ref} before it existed"))
     fault_ids = set(ix.faults) | set(ix.simulator_faults)
     if fault_ids:
         for e in ix.entries:
