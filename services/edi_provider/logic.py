@@ -84,6 +84,7 @@ class Pending:
 class EdiProviderLogic:
     def __init__(self, world: World, params: Params, outside: frozenset[str] = frozenset()) -> None:
         self.world = world
+        self._unloading = {c.lrn: c.country_of_unloading for c in world.consignments}
         self.params = params
         self.outside = outside  # providers an outside system plays: what concerns them is not ours
         self.pending: dict[str, Pending] = {}  # pushed, no receipt yet (by message id)
@@ -233,18 +234,23 @@ class EdiProviderLogic:
 
     def holding(self, provider: str) -> dict[str, list[str]]:
         """LRNs not yet receipted that the French fallback covers, per client of ``provider``: an
-        assistance request lists only goods unloaded in France (scope rule SC1)."""
+        assistance request lists only goods unloaded in France (scope rule SC1), whatever the message
+        held: a filing, or an answer to a referral, an amendment or an invalidation of an ENS."""
         held: dict[str, list[str]] = {}
         for p in self.pending.values():
             msg = p.message
-            if p.provider == provider and (not isinstance(msg, EnsFiling) or self._smart_border(provider, msg)):
+            if p.provider == provider and self._smart_border(provider, msg):
                 held.setdefault(self._filer(msg), []).append(msg.lrn)
         return held
 
-    def _smart_border(self, provider: str, msg: EnsFiling) -> bool:
+    def _smart_border(self, provider: str, msg: Order) -> bool:
         """Under the smart-border fallback (SC1): goods unloaded in France. Staged
         ``scope_blind_providers`` apply it to every consignment."""
-        return msg.country_of_unloading == "FR" or provider in self.params.scope_blind_providers
+        if provider in self.params.scope_blind_providers:
+            return True
+        if isinstance(msg, EnsFiling):
+            return msg.country_of_unloading == "FR"
+        return self._unloading.get(msg.lrn, "FR") == "FR"  # a message about an ENS: its goods' country
 
     @staticmethod
     def _filer(msg: Order) -> str:
