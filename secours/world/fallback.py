@@ -70,3 +70,9 @@ class FallbackParams(_Strict):
         False, description="non-compliant shipping company (staged): its loading lists leave out one trailer"
     )
     silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
+    lodging_window_s: float = Field(
+        3600.0,
+        ge=0,
+        description="after an alert ends, how long a unit whose ENS the outage held stays covered: its "
+        "lodging window (recovery + t.backlog_max)",
+    )

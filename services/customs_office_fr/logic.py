@@ -9,7 +9,9 @@ that check (``customs.system_check``), then, if the ENS really is missing, recor
 infringement while its lodging window is open.
 
 A drill may stage the office as non-compliant (``unchecking_office``): it then records missing ENS
-without any check, every one as an infringement.
+without checking the system's state (no ``customs.system_check``), every one as an infringement. It
+still looks, like any officer, whether ICS2 has the ENS: a unit whose ENS was receipted is not
+missing one, whatever the office thinks of the system.
 """
 
 from __future__ import annotations
@@ -46,9 +48,12 @@ class CustomsOfficeLogic:
         self.params = world.config.params
         self.by_unit = {c.unit_id: c for c in world.consignments}
         self.alerts: dict[str, str] = {}  # open alert id -> component
+        # Ended alerts: (component, end). A unit whose ENS that outage held is still covered during its
+        # lodging window after the end (S2: recovery + backlog), not an infringement.
+        self.ended: dict[str, tuple[str, datetime]] = {}
         self.das: dict[str, OlgaDa] = {}  # open assistance requests
         self.seen: set[str] = set()
-        self.receipted: set[str] = set()  # LRNs ICS2 has receipted (what the office sees in the system)
+        self.receipted: dict[str, datetime] = {}  # LRN -> when ICS2 receipted it (what the office sees)
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -58,7 +63,9 @@ class CustomsOfficeLogic:
         fx = Effects()
         if isinstance(msg, MeteoAlert):
             if msg.phase == "end" or "ICS2" not in msg.services:  # an alert on Delta or ECS-BS covers no ENS
-                self.alerts.pop(msg.alert_id, None)
+                component = self.alerts.pop(msg.alert_id, None)
+                if component is not None:
+                    self.ended[msg.alert_id] = (component, msg.published_at)
             else:
                 self.alerts[msg.alert_id] = msg.component
         elif isinstance(msg, OlgaDa):
@@ -66,12 +73,10 @@ class CustomsOfficeLogic:
         elif isinstance(msg, OlgaClosed):
             self.das.pop(msg.da_id, None)
         elif isinstance(msg, As4Receipt):
-            self.receipted.add(msg.lrn)
+            self.receipted.setdefault(msg.lrn, msg.received_at)
         elif isinstance(msg, UnitDisembarked):
             if msg.reason == "ens_missing" and msg.unit_id in self.by_unit and msg.unit_id not in self.seen:
                 self.seen.add(msg.unit_id)
-                if self.params.unchecking_office:
-                    return self._record(msg.unit_id, "", covered=False, now=now)  # staged: no check
                 fx.after(now + _CHECK_AFTER, "check", msg.unit_id)
         elif not isinstance(msg, OlgaAck | TransportArrived):
             raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
@@ -80,16 +85,22 @@ class CustomsOfficeLogic:
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         unit = timer.ref
         c = self.by_unit[unit]
+        if self.params.unchecking_office:  # staged: no look at the météo or OLGA, every absence an infringement
+            return Effects() if c.lrn in self.receipted else self._record(unit, "", covered=False, now=now)
         path = self.world.ics2_path(c.trader)  # an outage off the unit's path does not cover it
         alerts = [a for a, comp in self.alerts.items() if comp in path]
+        window = timedelta(seconds=self.params.lodging_window_s)
+        got = self.receipted.get(c.lrn)
+        held = [a for a, (comp, end) in self.ended.items()  # ended, but this unit's window still open
+                if comp in path and end <= now <= end + window and (got is None or got > end)]  # fmt: skip
         # An assistance request is the smart-border fallback: it covers goods unloaded in France only (SC1).
         das = [d.da_id for d in self.das.values() if c.country_of_unloading == "FR"
                and (d.filer == c.provider or c.trader in {x.eori for x in d.clients})]  # fmt: skip
-        covering = tuple(sorted(alerts + das))
+        covering = tuple(sorted(alerts + das + held))
         check = SystemCheck(
             check_id=derive_id(unit, "system-check"), office=self.office(c.transport_id), unit_ids=(unit,),
             components=(*ICS2_COMPONENTS, f"OLGA:{c.trader}", f"OLGA:{c.provider}", f"ENS:{c.lrn}"),
-            result="down" if covering else "up", covering=covering, checked_at=now,
+            result="down" if alerts or das else "up", covering=covering, checked_at=now,
         )  # fmt: skip
         fx = Effects()
         fx.send(EVENTS, unit, check.check_id, SOURCE, check, subject=unit)

@@ -203,7 +203,12 @@ def test_g7_accepts_a_consignment_covered_by_an_open_alert_when_it_arrived() -> 
     ended = e("meteo", "meteo.alert", 250, alert_id="A1", phase="end", component="ics2_sti")
     late = filed(C1, "26FRA", 400) + filed(C2, "26FRB", 20) + [arrived(C1, 300), arrived(C2, 300)]
     assert status([*late, opened], "G7")[0] == "pass"  # the alert was open when C1 arrived
-    assert status([*late, opened, ended], "G7") == ("fail", 1)  # ended before: C1 arrived uncovered
+    # Ended 50 minutes before C1 arrived, its ENS still held: within its lodging window, covered.
+    assert status([*late, opened, ended], "G7")[0] == "pass"
+    gone = [*filed(C1, "26FRA", 400), *filed(C2, "26FRB", 20), arrived(C1, 320), arrived(C2, 300)]
+    early = e("meteo", "meteo.alert", 10, alert_id="A1", phase="open", component="ics2_sti")
+    ended_long_before = e("meteo", "meteo.alert", 200, alert_id="A1", phase="end", component="ics2_sti")
+    assert status([*gone, early, ended_long_before], "G7") == ("fail", 1)  # window closed: C1 arrived uncovered
 
 
 def test_a_check_that_raises_fails_alone_with_its_traceback(monkeypatch: Any) -> None:

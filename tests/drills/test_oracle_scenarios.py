@@ -178,9 +178,31 @@ def test_deadline_missed_the_office_checks_before_recording_and_spares_covered_u
     assert run("ICS2-FR-DEADLINE-MISSED#2", [*sti, opened, check, covered])[0] == "pass"
     said_up = e("customs.office.events", "customs.system_check", 95, unit_ids=[C1.unit_id], result="up",
                 components=check.data["components"])  # fmt: skip
-    assert run("ICS2-FR-DEADLINE-MISSED#2", [*sti, said_up])[0] == "fail"  # the STI was down
+    assert run("ICS2-FR-DEADLINE-MISSED#2", [*sti, opened, said_up])[0] == "fail"  # the météo showed it down
+    assert run("ICS2-FR-DEADLINE-MISSED#2", [*sti, said_up])[0] == "pass"  # down, but nothing showed it yet
     assert run("ICS2-FR-DEADLINE-MISSED#3", [*sti, opened, check, covered])[0] == "pass"
     assert run("ICS2-FR-DEADLINE-MISSED#3", [*sti, opened, check, wrong])[0] == "fail"  # covered, yet an infringement
+
+
+def test_deadline_missed_the_office_is_judged_on_what_the_meteo_and_olga_show() -> None:
+    """The check is right to say "down" while the météo still shows the alert, even once the outage
+    has ended (the end is published later); "up" is wrong only once the alert has been shown for a hop."""
+    sti = fault("down", "ics2_sti", 60, 120)
+    opened = e("meteo", "meteo.alert", 70, alert_id="A", phase="open", component="ics2_sti")
+    ended = e("meteo", "meteo.alert", 121.5, alert_id="A", phase="end", component="ics2_sti")
+    parts = ["ics2_sti", "ics2_cr", "ics2_nes_fr", f"OLGA:{C1.trader}", f"OLGA:{C1.provider}"]
+
+    def checked(minutes: float, result: str) -> str:
+        k = e("customs.office.events", "customs.system_check", minutes, ce_id=f"k{minutes}", unit_ids=[C1.unit_id],
+              result=result, components=parts)  # fmt: skip
+        ctx = Context(WORLD, ProcedureParams(), (), T0 + timedelta(hours=24), timedelta(seconds=5))
+        return REGISTRY["ICS2-FR-DEADLINE-MISSED#2"].run(JournalIndex.build([*sti, opened, ended, k]), ctx).status
+
+    assert checked(120.5, "down") == "pass"  # the outage ended 30 s before; the météo still shows it
+    assert checked(123, "down") == "fail"  # ended and its end published: nothing left to see
+    assert checked(123.05, "up") == "pass"
+    assert checked(70.05, "up") == "pass"  # the alert 3 s old: not seen yet, one hop is 5 s
+    assert checked(71, "up") == "fail"
 
 
 def test_unaccompanied_trailers_need_a_complete_list_from_the_shipping_company_before_arrival() -> None:

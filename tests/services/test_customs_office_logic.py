@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from secours.wire import EnsAbsence, MeteoAlert, SystemCheck, UnitDisembarked
+from secours.wire import As4Receipt, EnsAbsence, MeteoAlert, SystemCheck, UnitDisembarked
 from secours.world import RunConfig, World
 from services.customs_office_fr.logic import CustomsOfficeLogic
 from tests.samples import NOW, WORLD
@@ -40,8 +40,9 @@ def test_the_office_checks_then_records_a_covered_unit_as_covered() -> None:
 
 def test_without_an_outage_the_missing_ens_is_an_infringement() -> None:
     office = CustomsOfficeLogic(WORLD)
-    office.handle(incoming("meteo", alert("open")), NOW)
-    office.handle(incoming("meteo", alert("end")), NOW)
+    office.handle(incoming("meteo", alert("open")), NOW - timedelta(hours=3))
+    ended = alert("end").model_copy(update={"published_at": NOW - timedelta(hours=2)})  # its lodging window over
+    office.handle(incoming("meteo", ended), NOW - timedelta(hours=2))
     (timer,) = office.handle(incoming("sb.events", without_ens()), NOW).timers
     done = office.on_timer(timer, timer.at + timedelta(minutes=1))
     (check,) = sent(done, "customs.system_check")
@@ -56,8 +57,19 @@ def test_a_staged_office_records_without_checking() -> None:
     office = CustomsOfficeLogic(staged)
     c = staged.consignments[0]
     disembarked = without_ens().model_copy(update={"unit_id": c.unit_id, "transport_id": c.transport_id})
-    fx = office.handle(incoming("sb.events", disembarked), NOW)
-    assert sent(fx, "customs.ens_absence") and not sent(fx, "customs.system_check")
+    office.handle(incoming("meteo", alert("open")), NOW)  # an outage it will not look at
+    (timer,) = office.handle(incoming("sb.events", disembarked), NOW).timers
+    done = office.on_timer(timer, timer.at)
+    (absence,) = sent(done, "customs.ens_absence")
+    assert isinstance(absence, EnsAbsence) and not absence.covered_by_outage and not sent(done, "customs.system_check")
+    # Whether ICS2 has the ENS it still sees: a receipted ENS is not missing.
+    other = staged.consignments[1]
+    receipt = As4Receipt(receipt_id="R", ref_message_id="M", action="IE3F10", eori=other.trader, lrn=other.lrn,
+                         received_at=NOW)  # fmt: skip
+    office.handle(incoming("ics2.receipt", receipt), NOW)
+    late = without_ens().model_copy(update={"unit_id": other.unit_id, "transport_id": other.transport_id})
+    (timer,) = office.handle(incoming("sb.events", late), NOW).timers
+    assert office.on_timer(timer, timer.at).out == []
 
 
 def test_an_outage_off_the_units_path_does_not_cover_it() -> None:
@@ -71,3 +83,17 @@ def test_an_outage_off_the_units_path_does_not_cover_it() -> None:
     (absence,) = sent(done, "customs.ens_absence")
     assert isinstance(check, SystemCheck) and check.result == "up" and check.covering == ()
     assert isinstance(absence, EnsAbsence) and not absence.covered_by_outage
+
+
+def test_a_unit_whose_ens_the_outage_held_stays_covered_after_the_alert_ends() -> None:
+    """Its lodging window (recovery + backlog) is still open: the office records it as covered."""
+    office = CustomsOfficeLogic(WORLD)
+    office.handle(incoming("meteo", alert("open")), NOW - timedelta(hours=2))
+    ended = alert("end").model_copy(update={"published_at": NOW - timedelta(minutes=1)})
+    office.handle(incoming("meteo", ended), NOW - timedelta(minutes=1))
+    (timer,) = office.handle(incoming("sb.events", without_ens()), NOW).timers
+    done = office.on_timer(timer, timer.at)
+    (check,) = sent(done, "customs.system_check")
+    (absence,) = sent(done, "customs.ens_absence")
+    assert isinstance(check, SystemCheck) and check.result == "up" and check.covering == ("ALR-1",)
+    assert isinstance(absence, EnsAbsence) and absence.covered_by_outage

@@ -16,6 +16,7 @@ from secours.world import Consignment, World
 __all__ = [
     "ICS2_PATH",
     "affected",
+    "alert_on_path",
     "answer_latency",
     "at_fault",
     "closed_in_time",
@@ -106,18 +107,44 @@ def _open_at(opened: dict[str, datetime], ended: dict[str, datetime], t: datetim
     return [k for k, o in opened.items() if o <= t and not ((x := ended.get(k)) is not None and x <= t)]
 
 
-def covered(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
-    """covered(c, t), PROCEDURES.md §0: at ``t`` an alert or a customs outage notice about an ICS2
-    component on the consignment's path (``World.ics2_path``: TAPAS for system-to-system filers,
-    UUM&DS for portal filers, and the STI, the CR and the national component for all) is open, or an
-    assistance request covering the consignment (naming its filer, or filed by its provider or filer)
-    is registered and open, for goods unloaded in France (scope rule SC1)."""
+def alert_on_path(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
+    """At ``t`` the météo shows an alert open about an ICS2 component on the consignment's path."""
     path = world.ics2_path(c.trader)
     alerts = typed(ix, "meteo.alert")
     opened = {e.data["alert_id"]: e.time for e in alerts
               if e.time and e.data["phase"] == "open" and e.data["component"] in path}  # fmt: skip
     ended = {e.data["alert_id"]: e.time for e in alerts if e.time and e.data["phase"] == "end"}
-    if _open_at(opened, ended, t):
+    return bool(_open_at(opened, ended, t))
+
+
+def _held_by_ended_alert(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
+    path = world.ics2_path(c.trader)
+    window = timedelta(seconds=world.config.params.lodging_window_s)
+    opened = {e.data["alert_id"] for e in typed(ix, "meteo.alert")
+              if e.data["phase"] == "open" and e.data["component"] in path}  # fmt: skip
+    got = receipts_by_lrn(ix).get(c.lrn)
+    for e in typed(ix, "meteo.alert"):
+        end = e.time
+        if e.data["phase"] != "end" or e.data["alert_id"] not in opened or end is None:
+            continue
+        if end <= t <= end + window and (got is None or got > end):
+            return True
+    return False
+
+
+def covered(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
+    """covered(c, t), PROCEDURES.md §0: at ``t`` an alert or a customs outage notice about an ICS2
+    component on the consignment's path (``World.ics2_path``: TAPAS for system-to-system filers,
+    UUM&DS for portal filers, and the STI, the CR and the national component for all) is open, or an
+    assistance request covering the consignment (naming its filer, or filed by its provider or filer)
+    is registered and open, for goods unloaded in France (scope rule SC1).
+
+    And, once such an alert has ended, for the lodging window that follows (recovery + backlog,
+    the world's ``lodging_window_s``, which the office of first entry applies too): a consignment
+    whose ENS the outage held (no receipt when the alert ended) is still covered. A unit arriving a
+    minute after the recovery cannot have its MRN yet; the procedure does not make it an offence."""
+    path = world.ics2_path(c.trader)
+    if alert_on_path(ix, world, c, t) or _held_by_ended_alert(ix, world, c, t):
         return True
     notices = sorted((e for e in typed(ix, "customs.notice") if e.data["to"] == c.provider and e.time and e.time <= t),
                      key=lambda e: e.time.timestamp() if e.time else 0.0)  # fmt: skip

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import ICS2_PATH, covered, fault_on_path, receipts_by_lrn, seconds, typed, verdict
+from secours.drills.oracle.common import (
+    ICS2_PATH,
+    alert_on_path,
+    covered,
+    fault_on_path,
+    receipts_by_lrn,
+    seconds,
+    typed,
+    verdict,
+)
 from secours.drills.oracle.index import JournalIndex
 from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
 from secours.drills.reportdata import Evidence
@@ -41,6 +50,22 @@ def _open_da(ix: JournalIndex, c: Consignment, t: datetime) -> bool:
         if da.data["filer"] in (c.provider, c.trader) or c.trader in {x["eori"] for x in da.data["clients"]}:
             return True
     return False
+
+
+def _wrong_result(ix: JournalIndex, ctx: Context, c: Consignment, t: datetime, result: str) -> str:
+    """What is wrong with a check's result at ``t`` ("" if nothing). The office knows what the météo
+    and OLGA show, one hop after they show it: "down" is right while they show an outage on the
+    unit's path (or one really is under way), "up" is wrong once they have shown one for a hop."""
+
+    def shown(at: datetime) -> bool:
+        return alert_on_path(ix, ctx.world, c, at) or _open_da(ix, c, at)
+
+    seen = shown(t - ctx.hop)
+    if result == "down" and not (seen or shown(t) or fault_on_path(ix, c, t) is not None):
+        return "yet neither the météo nor OLGA showed an outage and none was under way"
+    if result == "up" and seen and shown(t):
+        return "yet the météo or OLGA showed an outage on its path"
+    return ""
 
 
 def _unit(ctx: Context, unit_id: str) -> Consignment | None:
@@ -77,11 +102,12 @@ def dm_2(ix: JournalIndex, ctx: Context) -> Finding:
             if c is None or k.time is None:
                 continue
             missing = [x for x in (*ICS2_PATH, f"OLGA:{c.trader}", f"OLGA:{c.provider}") if x not in looked]
-            truth = "down" if fault_on_path(ix, c, k.time) is not None or _open_da(ix, c, k.time) else "up"
             if missing:
                 found.append(evidence(k, f"check of {unit} did not look at {', '.join(missing)}"))
-            elif k.data["result"] != truth:
-                found.append(evidence(k, f"check of {unit} said {k.data['result']}, the system was {truth}"))
+                continue
+            wrong = _wrong_result(ix, ctx, c, k.time, k.data["result"])
+            if wrong:
+                found.append(evidence(k, f"check of {unit} said {k.data['result']}, {wrong}"))
     return verdict(found, f"all {len(checks)} system checks complete and right",
                    "{n} system checks incomplete or wrong")  # fmt: skip
 
