@@ -8,9 +8,12 @@ shipping company to send customs the loading list of the trailers concerned, to 
 What the company sees is its own check-in: which trailers booked on a sailing have an ELO paired
 with an MRN (``sb.elo``, the smart border's pairing the check-in reads). It never knows what the
 fault is. ``loading_list_after_s`` after a ferry's ENS deadline (2 h before arrival), it looks at
-its unaccompanied trailers: those not paired missed the deadline, and go on one loading list for
-that sailing, with the ferry's IMO number and voyage, each trailer's TRN, and the ENS LRN and
-filer it has from the booking. A sailing whose trailers are all paired needs no list.
+its unaccompanied trailers: those not paired by the deadline (each pairing says when it was made)
+missed it - the seed's rule, "the ENS not sent within the regulatory deadlines", which the oracle
+applies too - and go on one loading list for that sailing, with the ferry's IMO number and voyage,
+each trailer's TRN, and the ENS LRN and filer it has from the booking. A trailer paired in the
+minutes between the deadline and the look is late all the same. A sailing whose trailers were all
+paired in time needs no list.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class ShippingCompanyLogic:
         p = world.config.params
         self.after = timedelta(seconds=p.loading_list_after_s)
         self.late, self.partial = p.late_loading_lists, p.partial_loading_lists
-        self.paired: set[str] = set()
+        self.paired: dict[str, datetime] = {}  # unit -> when its ELO was paired with an MRN
         self.listed: dict[str, LoadingList] = {}  # by sailing, once the check is made
 
     def start(self, now: datetime) -> Effects:
@@ -50,7 +53,7 @@ class ShippingCompanyLogic:
         msg = incoming.message
         if not isinstance(msg, EloPairing):
             raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
-        self.paired.add(msg.unit_id)
+        self.paired.setdefault(msg.unit_id, msg.paired_at)
         return Effects()
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
@@ -61,7 +64,8 @@ class ShippingCompanyLogic:
             return self._send(tr, listing.model_copy(update={"sent_at": now}))
         if tr.id in self.listed:
             return fx  # the same check fired again after a restart: one list per sailing
-        late = [c for c in self.world.units_on(tr.id) if c.unit_type == "TRAILER" and c.unit_id not in self.paired]
+        late = [c for c in self.world.units_on(tr.id)
+                if c.unit_type == "TRAILER" and not self._paired_by(c.unit_id, c.deadline)]  # fmt: skip
         if self.partial and len(late) > 1:
             late = late[:-1]  # staged (partial_loading_lists): one trailer left off
         if not late:
@@ -72,6 +76,10 @@ class ShippingCompanyLogic:
             fx.after(tr.arrival + timedelta(minutes=15), "send", tr.id)
             return fx
         return self._send(tr, listing)
+
+    def _paired_by(self, unit: str, deadline: datetime) -> bool:
+        at = self.paired.get(unit)
+        return at is not None and at <= deadline
 
     @staticmethod
     def _send(tr: Transport, listing: LoadingList) -> Effects:

@@ -74,3 +74,20 @@ def test_staged_company_leaves_a_trailer_off_and_sends_after_the_arrival() -> No
     assert isinstance(listing, LoadingList) and listing.sent_at == send.at
     trailers = sum(c.unit_type == "TRAILER" for c in w.units_on(tr.id))
     assert len(listing.trailers) == trailers - 1
+
+
+def test_a_trailer_paired_after_its_deadline_is_late_all_the_same() -> None:
+    """The rule of the seed: the ENS not lodged by the deadline. Paired between the deadline and the
+    company's look, a trailer still goes on the list; paired by the deadline, it does not."""
+    w = world()
+    logic = ShippingCompanyLogic(w)
+    tr = w.transport_by_id[ferry_with_trailers(w)]
+    timer = check_timer(logic, tr.id)
+    trailers = [c for c in w.units_on(tr.id) if c.unit_type == "TRAILER"]
+    deadline = trailers[0].deadline
+    for c in trailers:
+        at = deadline - timedelta(minutes=1) if c is trailers[0] else deadline + timedelta(minutes=6)
+        logic.handle(incoming("sb.elo", pair(c.unit_id).model_copy(update={"paired_at": at})), at)
+    (listing,) = sent(logic.on_timer(timer, timer.at), "loading_list.sent")
+    assert isinstance(listing, LoadingList)
+    assert {t.trn for t in listing.trailers} == {c.unit_id for c in trailers[1:]}
