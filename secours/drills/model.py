@@ -14,7 +14,8 @@ from secours.drills.procedure import ProcedureParams
 from secours.drills.scenarios import SCENARIOS
 from secours.errors import DrillFileError
 from secours.faults.model import Fault
-from secours.world import Params, RunConfig, Traffic
+from secours.world import Params, RunConfig, Traffic, World
+from secours.world.actors import is_selector, resolve_actor
 from services import REGISTRY
 
 __all__ = ["Drill", "check_targets", "load_drill"]
@@ -138,4 +139,36 @@ def load_drill(path: Path) -> Drill:
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         what = f"field {field}: " if field else ""
         raise DrillFileError(f"{path}{f':{line}' if line else ''}: {what}{message}{more}") from None
-    return drill
+    return _resolve_actors(drill, path, text)
+
+
+def _resolve_actors(drill: Drill, path: Path, text: str) -> Drill:
+    """Actor references made concrete against the drill's world (secours.world.actors): a selector
+    (``trader:#3[direct]``) becomes the actor's id, an id the world does not have is an input error.
+    Fault scopes take ``service:id``; staged parameters that list actors take the bare id."""
+    world = World(drill.run_config())
+
+    def fail(loc: tuple[int | str, ...], exc: ValueError) -> DrillFileError:
+        line, field = _where(text, loc, str(exc))
+        return DrillFileError(f"{path}{f':{line}' if line else ''}: field {field}: {exc}")
+
+    faults = []
+    for i, fault in enumerate(drill.faults):
+        if fault.scope.actor is None:
+            faults.append(fault)
+            continue
+        try:
+            actor = resolve_actor(fault.scope.actor, world)
+        except ValueError as exc:
+            raise fail(("faults", i, "scope", "actor"), exc) from None
+        faults.append(fault.model_copy(update={"scope": fault.scope.model_copy(update={"actor": actor})}))
+    params: dict[str, object] = {}
+    for name, value in drill.params:
+        if isinstance(value, tuple) and any(isinstance(v, str) and is_selector(v) for v in value):
+            try:
+                params[name] = tuple(resolve_actor(v, world).partition(":")[2] if is_selector(v) else v for v in value)
+            except ValueError as exc:
+                raise fail(("params", name), exc) from None
+    if params:
+        drill = drill.model_copy(update={"params": drill.params.model_copy(update=params)})
+    return drill.model_copy(update={"faults": tuple(faults)})

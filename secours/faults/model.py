@@ -82,7 +82,11 @@ class Scope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     component: str | None = Field(None, description="a service name, e.g. ics2_nes_fr")
-    actor: str | None = Field(None, description="one actor of a service, e.g. edi_provider:P001 or trader:FR...")
+    actor: str | None = Field(
+        None,
+        description="one actor of a service, e.g. edi_provider:P001 or trader:FR...; in a drill file also by "
+        "rank, which holds on any seed: trader:#3, trader:#1[direct] (secours.world.actors)",
+    )
     eori: str | None = Field(None, description="only records for or from this EORI")
     topic: str | None = Field(None, description="only records of this logical topic (templates allowed)")
     link: tuple[str, str] | None = Field(None, description="(from component, to component)")

@@ -81,6 +81,16 @@ class ExportMovement:
     land: bool  # officers do the formalities from the driver's EAD (land exit)
 
 
+def _quota(n: int, share: float) -> int:
+    """How many of ``n`` have a property drawn with ``share``: the nearest count, but at least one
+    when the share is not zero and at most n - 1 when it is not one (both kinds exist if n >= 2)."""
+    if n == 0 or share <= 0:
+        return 0
+    if share >= 1:
+        return n
+    return min(max(round(n * share), 1), n - 1) if n >= 2 else int(share >= 0.5)
+
+
 def draw_ecs(config: RunConfig, rng: random.Random) -> tuple[tuple[Exporter, ...], tuple[ExportMovement, ...]]:
     """Exporters and their export movements: validated in Delta G/X (MRN/EAD) some hours before
     the goods reach a French exit office, where they leave at once or, deferred, hours later."""
@@ -88,6 +98,13 @@ def draw_ecs(config: RunConfig, rng: random.Random) -> tuple[tuple[Exporter, ...
     if not t.exporters:
         return (), ()
     edi = round(t.exporters * t.exporter_edi_share)
+    # The shares are quotas, not coin tosses: every seed's world has its EDI exporters with and
+    # without a prodouane account, and in each group some with a substitute and some without, so
+    # that a drill naming "the first EDI exporter with no account but a substitute" finds one.
+    account = set(rng.sample(range(edi), _quota(edi, t.prodouane_share))) | set(range(edi, t.exporters))
+    groups = ([i for i in range(edi) if i in account], [i for i in range(edi) if i not in account],
+              list(range(edi, t.exporters)))  # fmt: skip
+    backed = {i for g in groups for i in rng.sample(g, _quota(len(g), t.substitute_share))}
     people = tuple(
         Exporter(
             eori=f"FR{rng.randrange(10**13, 10**14):014d}",
@@ -95,8 +112,8 @@ def draw_ecs(config: RunConfig, rng: random.Random) -> tuple[tuple[Exporter, ...
             address=f"{rng.randint(1, 200)} avenue de l'Export, Marseille",
             phone=f"+33 4 {rng.randrange(10**7, 10**8):08d}",
             mode="EDI" if i < edi else "DTI",
-            has_prodouane=i >= edi or rng.random() < t.prodouane_share,
-            substitute=f"FR{rng.randrange(10**13, 10**14):014d}" if rng.random() < t.substitute_share else "",
+            has_prodouane=i in account,
+            substitute=f"FR{rng.randrange(10**13, 10**14):014d}" if i in backed else "",
         )
         for i in range(t.exporters)
     )

@@ -1,0 +1,88 @@
+"""Shipped drills on seeds other than their own end as they declare: cases where a seed once broke a
+verdict, each run as a user runs it (``secours drill run-all``) on the session's real broker.
+
+- ics2-fr-s2-as-down, seed 911, 300 consignments: a rejected ENS (IE3N99) was counted as pending
+  until its corrected filing (ICS2-FR-S2-AS-DOWN#6); seeds 6435439 and (silent provider) 16179469 too;
+- ics2-fr-deadline-missed, seeds 4669 and 15127886: the office's check judged against the fault's
+  real state rather than what the météo showed it (DEADLINE-MISSED#2), and units arriving just after
+  the recovery (G7); the unchecking office, seed 5431402 (#4 beside its staged #1 and #3);
+- ics2-fr-unaccompanied-trailers, seed 1380: the shipping company's rule for a late trailer;
+- ics2-fr-scope, seed 13931978: the France-only rule (SC1) for every message a provider holds;
+- the drills that fault one actor, on a seed of their own: actors named by rank (trader:#3[edi]).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SessionBroker, settings_for
+
+VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
+    ("ics2-fr-s2-as-down", 911, {"consignments": 300}),
+    ("ics2-fr-s2-as-down", 6435439, {}),
+    ("ics2-fr-s2-as-down-silent-provider", 16179469, {}),
+    ("ics2-fr-deadline-missed", 4669, {}),
+    ("ics2-fr-deadline-missed", 15127886, {}),
+    ("ics2-fr-deadline-missed-unchecking-office", 5431402, {}),
+    ("ics2-fr-unaccompanied-trailers", 1380, {}),
+    ("ics2-fr-scope", 13931978, {}),
+    ("ics2-fr-s1-trader-down", 2997, {}),
+    ("ics2-eu-operator-down-vague-request", 2997, {}),
+    ("ecs-operator-down-switching", 2997, {}),
+    ("luccs-b2g-eo-down", 2997, {}),
+)
+
+
+def _name(drill: str, seed: int, traffic: dict[str, int]) -> str:
+    return f"{drill}-s{seed}" + "".join(f"-{k}{v}" for k, v in traffic.items())
+
+
+def _variant(source: Path, name: str, seed: int, traffic: dict[str, int]) -> str:
+    text = source.read_text()
+    text = re.sub(r"(?m)^drill: .*$", f"drill: {name}", text)
+    text = re.sub(r"(?m)^seed: .*$", f"seed: {seed}", text)
+    for key, value in traffic.items():
+        text = re.sub(rf"(?m)^(  {key}:) *[0-9.]+", rf"\g<1> {value}", text)
+    return text
+
+
+@pytest.fixture(scope="module")
+def variants(broker: SessionBroker, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("variants")
+    files = []
+    for drill, seed, traffic in VARIANTS:
+        path = out / f"{_name(drill, seed, traffic)}.yaml"
+        path.write_text(_variant(Path("drills") / f"{drill}.yaml", path.stem, seed, traffic))
+        files.append(str(path))
+    settings = settings_for(broker, f"t{uuid.uuid4().hex[:10]}.")
+    command = [
+        sys.executable, "-m", "secours.cli.main", "drill", "run-all", *files, "--jobs", "2",
+        "--bootstrap", settings.bootstrap, "--prefix", settings.prefix, "--out", str(out / "runs"),
+        "--json", str(out / "variants.json"),
+    ]  # fmt: skip
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=1800,
+                          env={**os.environ, **settings.env()})  # fmt: skip
+    assert (out / "variants.json").exists(), done.stdout + done.stderr
+    runs = json.loads((out / "variants.json").read_text())["runs"]
+    return {Path(r["file"]).stem: r for r in runs}
+
+
+@pytest.mark.parametrize(("drill", "seed", "traffic"), VARIANTS, ids=str)
+def test_the_drill_ends_as_it_declares_on_another_seed(
+    drill: str, seed: int, traffic: dict[str, int], variants: dict[str, dict[str, Any]]
+) -> None:
+    run = variants[_name(drill, seed, traffic)]
+    assert not run["error"], run["error"]
+    summary = json.loads((Path(run["out"]) / "summary.json").read_text())
+    failed = sorted(c["id"] for c in summary["checks"] if c["status"] == "fail")
+    assert summary["expectation_met"], (failed, summary["expect_fail"], summary["problems"][:3])
+    assert failed == sorted(summary["expect_fail"])
