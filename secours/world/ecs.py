@@ -4,7 +4,8 @@ ECS-BS, the exit office and the exporters (seed 003)."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -81,14 +82,39 @@ class ExportMovement:
     land: bool  # officers do the formalities from the driver's EAD (land exit)
 
 
-def _quota(n: int, share: float) -> int:
-    """How many of ``n`` have a property drawn with ``share``: the nearest count, but at least one
-    when the share is not zero and at most n - 1 when it is not one (both kinds exist if n >= 2)."""
-    if n == 0 or share <= 0:
-        return 0
-    if share >= 1:
-        return n
-    return min(max(round(n * share), 1), n - 1) if n >= 2 else int(share >= 0.5)
+def _every_kind(people: list[Exporter], edi: int, prodouane: float, substitute: float, rng: random.Random) -> None:
+    """Make sure a world whose shares ask for both kinds of exporter has both: EDI exporters with
+    and without a prodouane account, and in each group (with an account, without, on the portal)
+    some with a substitute and some without. A drill that names "the first EDI exporter with no
+    account but a substitute" then finds one on any seed. Drawn worlds that have every kind already
+    are left as they are; otherwise one exporter of the group is changed (from its own random
+    stream, so the movements drawn after are the same)."""
+
+    def flip(group: list[int], has: Callable[[Exporter], bool], change: Callable[[Exporter], Exporter]) -> None:
+        if group and not any(has(people[i]) for i in group):
+            i = group[-1]
+            people[i] = change(people[i])
+
+    def both(group: list[int], share: float, has: Callable[[Exporter], bool],
+             on: Callable[[Exporter], Exporter], off: Callable[[Exporter], Exporter]) -> None:  # fmt: skip
+        if share <= 0 or not group:
+            return
+        if len(group) == 1:
+            if share >= 0.5:
+                flip(group, has, on)
+            return
+        flip(group, has, on)
+        if share < 1:
+            flip(group, lambda x: not has(x), off)
+
+    with_account: Callable[[Exporter], bool] = lambda x: x.has_prodouane  # noqa: E731
+    both(list(range(edi)), prodouane, with_account,
+         lambda x: replace(x, has_prodouane=True), lambda x: replace(x, has_prodouane=False))  # fmt: skip
+    for group in ([i for i in range(edi) if people[i].has_prodouane],
+                  [i for i in range(edi) if not people[i].has_prodouane], list(range(edi, len(people)))):  # fmt: skip
+        both(group, substitute, lambda x: bool(x.substitute),
+             lambda x: replace(x, substitute=f"FR{rng.randrange(10**13, 10**14):014d}"),
+             lambda x: replace(x, substitute=""))  # fmt: skip
 
 
 def draw_ecs(config: RunConfig, rng: random.Random) -> tuple[tuple[Exporter, ...], tuple[ExportMovement, ...]]:
@@ -98,25 +124,19 @@ def draw_ecs(config: RunConfig, rng: random.Random) -> tuple[tuple[Exporter, ...
     if not t.exporters:
         return (), ()
     edi = round(t.exporters * t.exporter_edi_share)
-    # The shares are quotas, not coin tosses: every seed's world has its EDI exporters with and
-    # without a prodouane account, and in each group some with a substitute and some without, so
-    # that a drill naming "the first EDI exporter with no account but a substitute" finds one.
-    account = set(rng.sample(range(edi), _quota(edi, t.prodouane_share))) | set(range(edi, t.exporters))
-    groups = ([i for i in range(edi) if i in account], [i for i in range(edi) if i not in account],
-              list(range(edi, t.exporters)))  # fmt: skip
-    backed = {i for g in groups for i in rng.sample(g, _quota(len(g), t.substitute_share))}
-    people = tuple(
+    people = [
         Exporter(
             eori=f"FR{rng.randrange(10**13, 10**14):014d}",
             name=f"Exportateur {i + 1:03d} SA",
             address=f"{rng.randint(1, 200)} avenue de l'Export, Marseille",
             phone=f"+33 4 {rng.randrange(10**7, 10**8):08d}",
             mode="EDI" if i < edi else "DTI",
-            has_prodouane=i in account,
-            substitute=f"FR{rng.randrange(10**13, 10**14):014d}" if i in backed else "",
+            has_prodouane=i >= edi or rng.random() < t.prodouane_share,
+            substitute=f"FR{rng.randrange(10**13, 10**14):014d}" if rng.random() < t.substitute_share else "",
         )
         for i in range(t.exporters)
-    )
+    ]
+    _every_kind(people, edi, t.prodouane_share, t.substitute_share, random.Random(f"ecs-kinds/{cfg.seed}"))
     span = (t.exports_until_hour or cfg.duration_hours * 0.6) * 3600
     moves = []
     for i in range(t.exports):
@@ -137,4 +157,4 @@ def draw_ecs(config: RunConfig, rng: random.Random) -> tuple[tuple[Exporter, ...
                 land=land,
             )
         )
-    return people, tuple(sorted(moves, key=lambda m: m.validated))
+    return tuple(people), tuple(sorted(moves, key=lambda m: m.validated))

@@ -33,6 +33,7 @@ __all__ = [
     "misnamed",
     "outage_da_in_time",
     "outage_das",
+    "pending_ens",
     "pending_spans",
     "provider_case",
     "receipts_by_lrn",
@@ -230,6 +231,27 @@ def pending_spans(
         else:
             spans.append((a, b))
     return spans
+
+
+Span = tuple[datetime, datetime]
+
+
+def pending_ens(
+    ix: JournalIndex, ctx: Context, f: FaultWindow, until: Callable[[Consignment], datetime]
+) -> list[tuple[Consignment, list[Span], list[datetime]]]:
+    """The consignments whose ENS was pending during fault ``f`` (followed from the later of the
+    fault's start and its readiness, up to ``until(c)``): each with its pending spans that began
+    during the fault, and every push of it, in time order."""
+    assert f.start is not None
+    assert f.end is not None
+    messages = ens_messages(ix)
+    found = []
+    for c in ctx.world.consignments:
+        mine = messages.get(c.lrn, [])
+        spans = [s for s in pending_spans(mine, max(f.start, c.ready), until(c)) if s[0] < f.end]
+        if spans:
+            found.append((c, spans, sorted(t for _, _, pushed in mine for t in pushed)))
+    return found
 
 
 def longest_gap(span: tuple[datetime, datetime], pushes: Iterable[datetime]) -> timedelta:

@@ -17,7 +17,6 @@ from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
     answer_latency,
     closed_in_time,
-    ens_messages,
     first,
     first_fault,
     held_pushed_in_time,
@@ -25,7 +24,7 @@ from secours.drills.oracle.common import (
     misnamed,
     outage_da_in_time,
     outage_das,
-    pending_spans,
+    pending_ens,
     provider_case,
     receipts_by_lrn,
     retries_under_own_lrn,
@@ -279,25 +278,18 @@ def sti_1(ix: JournalIndex, ctx: Context) -> Finding:
     f = _sti_fault(ix)
     if f is None or f.start is None or f.end is None:
         return outcome("not_exercised", "no STI outage that ended in this drill")
-    messages = ens_messages(ix)
     gap, late = seconds(ctx, "t_retry_max_gap"), f.end + seconds(ctx, "t_backlog_max")
     found: list[Evidence] = []
-    pending = 0
-    for c in ctx.world.consignments:
-        begin = max(f.start, c.ready)
-        mine = messages.get(c.lrn, [])
-        spans = pending_spans(mine, begin, f.end)  # a receipted (even rejected) ENS is not pending
-        if not spans:
-            continue
-        pending += 1
-        times = sorted(t for _, _, pushed in mine for t in pushed)
+    pending = pending_ens(ix, ctx, f, lambda c: f.end or ctx.end)  # receipted, even rejected: not pending
+    for c, spans, times in pending:
         kept_trying = all(longest_gap(s, times) <= gap for s in spans)
         after = [t for t in times if t >= f.end]
         if not kept_trying and not (after and min(after) <= late):
-            found.append(Evidence(c.lrn, "ics2.t2c", begin, f"{c.lrn}: neither kept pushing nor lodged after the end"))
+            note = f"{c.lrn}: neither kept pushing nor lodged after the end"
+            found.append(Evidence(c.lrn, "ics2.t2c", spans[0][0], note))
     if not pending:
         return outcome("not_exercised", "no ENS pending during the outage")
-    return verdict(found, f"all {pending} pending ENS kept being pushed or were lodged after the end",
+    return verdict(found, f"all {len(pending)} pending ENS kept being pushed or were lodged after the end",
                    "{n} pending ENS neither retried nor lodged in time")  # fmt: skip
 
 

@@ -13,11 +13,10 @@ from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import (
     at_fault,
-    ens_messages,
     first,
     first_fault,
     longest_gap,
-    pending_spans,
+    pending_ens,
     seconds,
     typed,
     verdict,
@@ -25,6 +24,7 @@ from secours.drills.oracle.common import (
 from secours.drills.oracle.index import FaultWindow, JournalIndex
 from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
 from secours.drills.reportdata import Evidence
+from secours.world import Consignment
 
 __all__: list[str] = []
 
@@ -131,26 +131,22 @@ def s2_6(ix: JournalIndex, ctx: Context) -> Finding:
     f = _fault(ix)
     if f is None or f.start is None or f.end is None:
         return _not_exercised()
-    messages = ens_messages(ix)
     gap = seconds(ctx, "t_retry_max_gap")
     found: list[Evidence] = []
-    pending = 0
-    for c in ctx.world.consignments:
+
+    def until(c: Consignment) -> datetime:  # until its receipt (in the spans) or its transport's arrival
         arrival = ix.arrivals.get(c.transport_id)
-        until = min(t for t in (arrival.time if arrival else None, ix.end) if t is not None)
-        mine = messages.get(c.lrn, [])
-        spans = [s for s in pending_spans(mine, max(f.start, c.ready), until) if s[0] < f.end]
-        if not spans:
-            continue
-        pending += 1
-        pushes = [t for _, _, times in mine for t in times]
+        return min(t for t in (arrival.time if arrival else None, ix.end) if t is not None)
+
+    pending = pending_ens(ix, ctx, f, until)
+    for c, spans, pushes in pending:
         worst = max(longest_gap(s, pushes) for s in spans)
         if worst > gap:
             at = next(s[0] for s in spans if longest_gap(s, pushes) == worst)
             found.append(Evidence(c.lrn, "ics2.t2c", at, f"{c.lrn}: {int(worst.total_seconds())} s without a push"))
     if not pending:
         return outcome("not_exercised", "no ENS was left without a receipt during the outage")
-    return verdict(found, f"{pending} pending ENS pushed without a long gap until receipt or arrival",
+    return verdict(found, f"{len(pending)} pending ENS pushed without a long gap until receipt or arrival",
                     "{n} pending ENS left unpushed longer than t.retry_max_gap")  # fmt: skip
 
 
