@@ -4,10 +4,16 @@ A seed draws the parties: a trader's EORI on one seed is nobody on another. A dr
 actor by id (``trader:FR74527585712576``) runs on its own seed only. A *selector* names it by role
 and rank instead, and is resolved against the drill's world when the drill is loaded:
 
-    trader:#3                the third trader of the world, in the world's order
-    trader:#1[direct]        the first trader with its own STI connection
-    exporter:#2[edi,no-prodouane]  the second EDI exporter without a prodouane account
+    trader:#1                the busiest trader of the world (the most consignments)
+    trader:#1[P003]          the busiest client of provider P003
+    trader:#2[direct]        the second busiest trader with its own STI connection
+    exporter:#1[edi,no-prodouane]  the busiest EDI exporter without a prodouane account
     edi_provider:#2          the second EDI provider (P002)
+
+Ranks count from the busiest: traders by consignments, exporters by export movements, declarants
+by Delta declarations, Luxembourg operators by declarations (ties in the world's order; providers
+in theirs). A drill that faults "the busiest client of P003" faults one with traffic to disturb on
+any seed, which the n-th drawn trader need not have.
 
 Each service has its tags (:func:`actor_catalogue`): ``trader`` (``edi``, ``direct``, ``portal``,
 and its provider's id, e.g. ``P003``), ``exporter`` (``edi``/``dti``, ``prodouane``/``no-prodouane``,
@@ -20,9 +26,11 @@ world does not have, is an input error naming what exists.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from secours.world.core import World
+from secours.world.delta import DeltaDeclarant
 from secours.world.ecs import Exporter
 
 __all__ = ["ActorRef", "actor_catalogue", "is_selector", "resolve_actor"]
@@ -39,8 +47,15 @@ class ActorRef:
 
 
 def actor_catalogue(world: World) -> dict[str, tuple[ActorRef, ...]]:
-    """The actors of each service whose actors a fault may hit, in the world's order."""
+    """The actors of each service whose actors a fault may hit, busiest first (ties in the world's order)."""
     providers = world.provider_by_id
+    traffic = Counter(c.trader for c in world.consignments)
+    traffic.update(m.exporter for m in world.exports)
+    traffic.update(d.declarant for d in world.delta_declarations)
+    traffic.update(d.eo for d in world.lu_declarations)
+
+    def busiest(refs: list[ActorRef]) -> tuple[ActorRef, ...]:
+        return tuple(sorted(refs, key=lambda a: -traffic[a.id]))  # sorted() is stable: ties keep their order
 
     def trader_tags(provider: str) -> frozenset[str]:
         p = providers[provider]
@@ -48,18 +63,19 @@ def actor_catalogue(world: World) -> dict[str, tuple[ActorRef, ...]]:
         return frozenset({way, provider})
 
     return {
-        "trader": tuple(ActorRef(t.eori, trader_tags(t.provider)) for t in world.traders),
+        "trader": busiest([ActorRef(t.eori, trader_tags(t.provider)) for t in world.traders]),
         "edi_provider": tuple(
             ActorRef(p.id, frozenset({p.channel.lower()})) for p in world.providers if not p.own_connection
         ),
-        "exporter": tuple(ActorRef(x.eori, _exporter_tags(x)) for x in world.exporters),
-        "declarant": tuple(
-            ActorRef(d.eori, frozenset({d.mode.lower(), *d.services, *((d.provider,) if d.provider else ())}))
-            for d in world.delta_declarants
-        ),
+        "exporter": busiest([ActorRef(x.eori, _exporter_tags(x)) for x in world.exporters]),
+        "declarant": busiest([ActorRef(d.eori, _declarant_tags(d)) for d in world.delta_declarants]),
         "delta_provider": tuple(ActorRef(p.id, frozenset()) for p in world.connection_providers),
-        "lu_operator": tuple(ActorRef(o.eori, frozenset()) for o in world.lu_operators),
+        "lu_operator": busiest([ActorRef(o.eori, frozenset()) for o in world.lu_operators]),
     }
+
+
+def _declarant_tags(d: DeltaDeclarant) -> frozenset[str]:
+    return frozenset({d.mode.lower(), *d.services, *((d.provider,) if d.provider else ())})
 
 
 def _exporter_tags(x: Exporter) -> frozenset[str]:

@@ -8,7 +8,7 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   the recovery (G7); the unchecking office, seed 5431402 (#4 beside its staged #1 and #3);
 - ics2-fr-unaccompanied-trailers, seed 1380: the shipping company's rule for a late trailer;
 - ics2-fr-scope, seed 13931978: the France-only rule (SC1) for every message a provider holds;
-- the drills that fault one actor, on a seed of their own: actors named by rank (trader:#3[edi]).
+- the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
 from __future__ import annotations
