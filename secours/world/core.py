@@ -58,10 +58,10 @@ class World:
         provider to hand over to; then the STI, the CR and the national component for everyone. An
         outage elsewhere does not stop this filer: it covers none of its consignments."""
         tr = self.trader_by_eori.get(eori)
-        portal = tr is not None and self.provider_by_id[tr.provider].channel == "DTI"
-        way_in = (
-            {"ics2_uumds", *(("ics2_tapas",) if tr is not None and tr.backup else ())} if portal else {"ics2_tapas"}
-        )
+        if not self.portal_filer(eori):
+            way_in = {"ics2_tapas"}
+        else:
+            way_in = {"ics2_uumds", "ics2_tapas"} if tr is not None and tr.backup else {"ics2_uumds"}
         return frozenset({*way_in, "ics2_sti", "ics2_cr", "ics2_nes_fr"})
 
     def portal_filer(self, eori: str) -> bool:
@@ -82,6 +82,10 @@ class World:
     @cached_property
     def trader_by_eori(self) -> dict[str, Trader]:
         return {tr.eori: tr for tr in self.traders}
+
+    @cached_property
+    def consignment_by_lrn(self) -> dict[str, Consignment]:
+        return {c.lrn: c for c in self.consignments}
 
     @cached_property
     def carrier_by_eori(self) -> dict[str, Carrier]:

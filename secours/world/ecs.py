@@ -90,31 +90,26 @@ def _every_kind(people: list[Exporter], edi: int, prodouane: float, substitute: 
     are left as they are; otherwise one exporter of the group is changed (from its own random
     stream, so the movements drawn after are the same)."""
 
-    def flip(group: list[int], has: Callable[[Exporter], bool], change: Callable[[Exporter], Exporter]) -> None:
-        if group and not any(has(people[i]) for i in group):
-            i = group[-1]
-            people[i] = change(people[i])
-
     def both(group: list[int], share: float, has: Callable[[Exporter], bool],
-             on: Callable[[Exporter], Exporter], off: Callable[[Exporter], Exporter]) -> None:  # fmt: skip
+             give: Callable[[Exporter, bool], Exporter]) -> None:  # fmt: skip
+        """Both kinds in ``group`` (a lone exporter gets the property when the share is half or more)."""
+        flags = [has(people[i]) for i in group]
         if share <= 0 or not group:
             return
-        if len(group) == 1:
-            if share >= 0.5:
-                flip(group, has, on)
-            return
-        flip(group, has, on)
-        if share < 1:
-            flip(group, lambda x: not has(x), off)
+        if not any(flags) and (len(group) > 1 or share >= 0.5):
+            people[group[-1]] = give(people[group[-1]], True)
+        elif all(flags) and len(group) > 1 and share < 1:
+            people[group[-1]] = give(people[group[-1]], False)
 
-    with_account: Callable[[Exporter], bool] = lambda x: x.has_prodouane  # noqa: E731
-    both(list(range(edi)), prodouane, with_account,
-         lambda x: replace(x, has_prodouane=True), lambda x: replace(x, has_prodouane=False))  # fmt: skip
+    both(list(range(edi)), prodouane, lambda x: x.has_prodouane, lambda x, on: replace(x, has_prodouane=on))
     for group in ([i for i in range(edi) if people[i].has_prodouane],
                   [i for i in range(edi) if not people[i].has_prodouane], list(range(edi, len(people)))):  # fmt: skip
-        both(group, substitute, lambda x: bool(x.substitute),
-             lambda x: replace(x, substitute=f"FR{rng.randrange(10**13, 10**14):014d}"),
-             lambda x: replace(x, substitute=""))  # fmt: skip
+        both(
+            group,
+            substitute,
+            lambda x: bool(x.substitute),
+            lambda x, on: replace(x, substitute=f"FR{rng.randrange(10**13, 10**14):014d}" if on else ""),
+        )
 
 
 def draw_ecs(config: RunConfig, rng: random.Random) -> tuple[tuple[Exporter, ...], tuple[ExportMovement, ...]]:

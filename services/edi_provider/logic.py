@@ -84,7 +84,6 @@ class Pending:
 class EdiProviderLogic:
     def __init__(self, world: World, params: Params, outside: frozenset[str] = frozenset()) -> None:
         self.world = world
-        self._unloading = {c.lrn: c.country_of_unloading for c in world.consignments}
         self.params = params
         self.outside = outside  # providers an outside system plays: what concerns them is not ours
         self.pending: dict[str, Pending] = {}  # pushed, no receipt yet (by message id)
@@ -250,7 +249,8 @@ class EdiProviderLogic:
             return True
         if isinstance(msg, EnsFiling):
             return msg.country_of_unloading == "FR"
-        return self._unloading.get(msg.lrn, "FR") == "FR"  # a message about an ENS: its goods' country
+        c = self.world.consignment_by_lrn.get(msg.lrn)  # a message about an ENS: its goods' country
+        return c is None or c.country_of_unloading == "FR"
 
     @staticmethod
     def _filer(msg: Order) -> str:

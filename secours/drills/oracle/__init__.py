@@ -22,9 +22,9 @@ Layout:
                       one module per family of checks, and movements.py, alerts.py for what they share
     timings.py        time to detect, fall back, recover, reconcile; backlog drained
 
-Importing this package registers every check module: every module and package of this folder is
-imported (a package imports every module of its own folder), so a new scenario's checks are found
-by being here (a module someone forgot to import cannot silently drop its checks).
+Importing this package registers every check module: every module of this folder and of its
+packages is imported, so a new scenario's checks are found by being here (a module someone forgot
+to import cannot silently drop its checks).
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ from secours.drills.reportdata import CheckOutcome
 
 __all__ = ["REGISTRY", "Context", "JournalIndex", "evaluate"]
 
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
+# Every module of the folder and of its packages (delta/, ecs/): walk_packages imports each package
+# to look inside it, and importing a module registers its checks.
+for _module in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
+    importlib.import_module(_module.name)
 
 
 def _natural(check_id: str) -> tuple[str, int]:

@@ -108,29 +108,30 @@ def _open_at(opened: dict[str, datetime], ended: dict[str, datetime], t: datetim
     return [k for k, o in opened.items() if o <= t and not ((x := ended.get(k)) is not None and x <= t)]
 
 
-def alert_on_path(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
-    """At ``t`` the météo shows an alert open about an ICS2 component on the consignment's path."""
+def _path_alerts(ix: JournalIndex, world: World, c: Consignment) -> tuple[dict[str, datetime], dict[str, datetime]]:
+    """The météo alerts about an ICS2 component on the consignment's path: when each opened, and
+    when those that ended did."""
     path = world.ics2_path(c.trader)
     alerts = typed(ix, "meteo.alert")
     opened = {e.data["alert_id"]: e.time for e in alerts
               if e.time and e.data["phase"] == "open" and e.data["component"] in path}  # fmt: skip
     ended = {e.data["alert_id"]: e.time for e in alerts if e.time and e.data["phase"] == "end"}
-    return bool(_open_at(opened, ended, t))
+    return opened, {k: t for k, t in ended.items() if k in opened}
+
+
+def alert_on_path(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
+    """At ``t`` the météo shows an alert open about an ICS2 component on the consignment's path."""
+    return bool(_open_at(*_path_alerts(ix, world, c), t))
 
 
 def _held_by_ended_alert(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
-    path = world.ics2_path(c.trader)
+    """An alert on the path ended within the lodging window before ``t``, the ENS not yet receipted."""
     window = timedelta(seconds=world.config.params.lodging_window_s)
-    opened = {e.data["alert_id"] for e in typed(ix, "meteo.alert")
-              if e.data["phase"] == "open" and e.data["component"] in path}  # fmt: skip
+    ends = [end for end in _path_alerts(ix, world, c)[1].values() if end <= t <= end + window]
+    if not ends:
+        return False
     got = receipts_by_lrn(ix).get(c.lrn)
-    for e in typed(ix, "meteo.alert"):
-        end = e.time
-        if e.data["phase"] != "end" or e.data["alert_id"] not in opened or end is None:
-            continue
-        if end <= t <= end + window and (got is None or got > end):
-            return True
-    return False
+    return any(got is None or got > end for end in ends)
 
 
 def covered(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
@@ -195,10 +196,14 @@ def verdict(found: list[Evidence], ok: str, bad: str, *, warn: bool = False) -> 
     return outcome(status, bad.format(n=len(found)) if found else ok, found)
 
 
-def ens_messages(ix: JournalIndex) -> dict[str, list[tuple[datetime, datetime | None, list[datetime]]]]:
+Span = tuple[datetime, datetime]
+Message = tuple[datetime, datetime | None, list[datetime]]  # first push, first receipt (or None), every push
+
+
+def ens_messages(ix: JournalIndex) -> dict[str, list[Message]]:
     """Each ENS filing message (IE3F10/IE3F51) by LRN, in the order first pushed: its first push, its
     first receipt (None: never receipted) and every push of it."""
-    out: dict[str, list[tuple[datetime, datetime | None, list[datetime]]]] = {}
+    out: dict[str, list[Message]] = {}
     for msg_id, entries in ix.pushes.items():
         times = sorted(e.time for e in entries if e.ce_type in ENS_FILINGS and e.time is not None)
         if not times:
@@ -208,9 +213,7 @@ def ens_messages(ix: JournalIndex) -> dict[str, list[tuple[datetime, datetime | 
     return {lrn: sorted(v, key=lambda m: m[0]) for lrn, v in out.items()}
 
 
-def pending_spans(
-    messages: list[tuple[datetime, datetime | None, list[datetime]]], begin: datetime, until: datetime
-) -> list[tuple[datetime, datetime]]:
+def pending_spans(messages: list[Message], begin: datetime, until: datetime) -> list[Span]:
     """When an ENS due from ``begin`` was pending up to ``until``: not yet lodged, or pushed and not yet
     receipted. Once a message is receipted the ENS is not pending, even if it is then rejected
     (IE3N99): its filer has to correct it first, and nobody retries a rejected message. The corrected
@@ -222,7 +225,7 @@ def pending_spans(
         latest = [(first, got) for first, got, _ in messages if first <= t]
         return not latest or latest[-1][1] is None or latest[-1][1] > t
 
-    spans: list[tuple[datetime, datetime]] = []
+    spans: list[Span] = []
     for a, b in itertools.pairwise(cuts):
         if not pending_at(a):
             continue
@@ -231,9 +234,6 @@ def pending_spans(
         else:
             spans.append((a, b))
     return spans
-
-
-Span = tuple[datetime, datetime]
 
 
 def pending_ens(
@@ -254,7 +254,7 @@ def pending_ens(
     return found
 
 
-def longest_gap(span: tuple[datetime, datetime], pushes: Iterable[datetime]) -> timedelta:
+def longest_gap(span: Span, pushes: Iterable[datetime]) -> timedelta:
     """The longest time without a push within ``span``, its ends included."""
     a, b = span
     marks = [a, *sorted(t for t in pushes if a <= t <= b), b]

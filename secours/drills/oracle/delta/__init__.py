@@ -16,16 +16,10 @@ Layout:
     edi_provider_down.py  DELTA-EDI-PROVIDER-DOWN #1-#9
     not_technical.py      DELTA-NOT-TECHNICAL #1-#4
 
-Importing this package registers their checks: every module of this folder is imported, as in the
-oracle's own package.
+The oracle's package imports every module of this folder (``pkgutil.walk_packages``), which
+registers their checks.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 __all__: list[str] = []
-
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
