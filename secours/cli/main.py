@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from secours.cli import bench, broker, contract, drill, fault, procedures, run, topics, world
+from secours.cli import bench, broker, checks, contract, drill, fault, procedures, run, topics, world
 from secours.errors import SecoursError, UsageError
 
 __all__ = ["main"]
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{drill,run,fault,bench,broker,topics,world,contract,procedures}",
+        metavar="{drill,run,fault,bench,broker,topics,world,contract,procedures,checks}",
         parser_class=_Parser,
     )
     drill.register(sub)
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     world.register(sub)
     contract.register(sub)
     procedures.register(sub)
+    checks.register(sub)
     return parser
 
 

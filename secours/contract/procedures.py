@@ -28,9 +28,11 @@ __all__ = [
     "REGENERATE",
     "SCENARIO_DOCS",
     "SEEDS",
+    "CheckEntry",
     "ProceduresDocError",
     "ScenarioDoc",
     "Seed",
+    "check_entries",
     "procedures_markdown",
 ]
 
@@ -533,8 +535,18 @@ def _names(drills: Iterable[Drill]) -> str:
     return ", ".join(f"`{d.drill}`" for d in drills) or "none"
 
 
+def _judging(c: Check, drills: Sequence[Drill]) -> list[Drill]:
+    """The drills that evaluate the check and expect it to pass."""
+    return [d for d in drills if c.applies(d.scenarios) and c.id not in d.expect_fail]
+
+
+def _staging(c: Check, drills: Sequence[Drill]) -> list[Drill]:
+    """The drills that stage the check's failure (name it in ``expect_fail``)."""
+    return [d for d in drills if c.id in d.expect_fail]
+
+
 def _judged_in(c: Check, drills: Sequence[Drill]) -> str:
-    judged = [d for d in drills if c.applies(d.scenarios) and c.id not in d.expect_fail]
+    judged = _judging(c, drills)
     if c.scenario != GLOBAL:
         return _names(judged)
     others = [d for d in drills if d not in judged]
@@ -542,7 +554,44 @@ def _judged_in(c: Check, drills: Sequence[Drill]) -> str:
 
 
 def _staged_in(c: Check, drills: Sequence[Drill]) -> str:
-    return _names(d for d in drills if c.id in d.expect_fail)
+    return _names(_staging(c, drills))
+
+
+@dataclass(frozen=True)
+class CheckEntry:
+    """One registered check as ``secours checks`` and the coverage table show it."""
+
+    id: str
+    scenario: str  # its scenario, GLOBAL, or the group of shared checks it belongs to
+    applies_to: tuple[str, ...]  # a shared check: the scenarios that apply it
+    title: str
+    seed: str | None  # the procedure sheet it comes from; None for the global checks
+    judged_in: tuple[str, ...]  # drills that evaluate it and expect it to pass
+    staged_in: tuple[str, ...]  # drills that stage its failure
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id, "scenario": self.scenario, "applies_to": list(self.applies_to), "title": self.title,
+            "seed": self.seed, "judged_in": list(self.judged_in), "staged_in": list(self.staged_in),
+        }  # fmt: skip
+
+
+def _sorted_checks() -> list[Check]:
+    return sorted(REGISTRY.values(), key=lambda c: _natural(c.id))
+
+
+def check_entries(drills_dir: Path = DRILLS_DIR) -> list[CheckEntry]:
+    """Every registered check with its seed and the shipped drills that judge it and stage its failure."""
+    drills = _load_drills(drills_dir)
+    return [_entry(c, drills) for c in _sorted_checks()]
+
+
+def _entry(c: Check, drills: Sequence[Drill]) -> CheckEntry:
+    doc = SCENARIO_DOCS.get(c.scenario)
+    return CheckEntry(
+        c.id, c.scenario, tuple(sorted(c.applies_to)), c.title, doc.seed if doc else None,
+        tuple(d.drill for d in _judging(c, drills)), tuple(d.drill for d in _staging(c, drills)),
+    )  # fmt: skip
 
 
 def _cell(text: str) -> str:
@@ -581,6 +630,31 @@ def _seed_section(seed: Seed, docs: Mapping[str, ScenarioDoc], checks: Sequence[
     parts = [f"## Seed {number} — {seed.title}", f"Source: `{seed.file}`.", _wrap(seed.text)]
     parts += [_scenario_section(s, d, checks, drills) for s, d in docs.items() if d.seed == seed.file]
     return "\n\n".join(parts)
+
+
+def _ids(checks: Iterable[Check]) -> str:
+    return ", ".join(f"`{c.id}`" for c in checks)
+
+
+def _coverage(checks: Sequence[Check], drills: Sequence[Drill]) -> str:
+    """How many checks a shipped drill judges, and how many it proves able to fail."""
+    unstaged = [c for c in checks if not _staging(c, drills)]
+    unjudged = [c for c in checks if not _judging(c, drills)]
+    lines = [
+        "## Coverage",
+        "",
+        _wrap(
+            f"{len(checks)} checks. {len(checks) - len(unjudged)} are judged (expected to pass) by at least one "
+            f"shipped drill; {len(checks) - len(unstaged)} are proven able to fail: a shipped negative drill "
+            "stages a breach of the procedure and fails exactly its declared checks. `secours checks` prints "
+            "this table, `secours checks --json` gives it as JSON."
+        ),
+    ]
+    if unstaged:
+        lines += ["", _wrap(f"No shipped drill stages the failure of: {_ids(unstaged)}.")]
+    if unjudged:
+        lines += ["", _wrap(f"No shipped drill judges: {_ids(unjudged)}.")]
+    return "\n".join(lines)
 
 
 def _parameters() -> str:
@@ -625,11 +699,11 @@ def _header() -> str:
 
 def procedures_markdown(drills_dir: Path = DRILLS_DIR) -> str:
     """The whole of docs/procedures.md, from the registry, the drills and the descriptions above."""
-    checks = sorted(REGISTRY.values(), key=lambda c: _natural(c.id))
+    checks = _sorted_checks()
     _validate(checks, SCENARIO_DOCS)
     _validate_parameters()
     drills = _load_drills(drills_dir)
-    parts = [_header(), _contents(SCENARIO_DOCS), _INTRODUCTION, _parameters()]
+    parts = [_header(), _contents(SCENARIO_DOCS), _INTRODUCTION, _coverage(checks, drills), _parameters()]
     parts.append("## Checks on every drill\n\n" + _scenario_section(GLOBAL, SCENARIO_DOCS[GLOBAL], checks, drills))
     parts += [_seed_section(seed, SCENARIO_DOCS, checks, drills) for seed in SEEDS.values()]
     return "\n\n".join(parts) + "\n"
