@@ -13,20 +13,28 @@ import uuid
 from datetime import datetime
 
 __all__ = [
+    "DA_ID_RE",
     "EORI_RE",
     "LRN_RE",
     "MRN_RE",
     "OFFICE_RE",
     "derive_id",
     "is_valid_mrn",
+    "make_da_id",
     "make_lrn",
     "make_mrn",
     "mrn_check_char",
 ]
 
 LRN_RE = re.compile(r"^[A-Za-z0-9]{1,22}$")
-MRN_RE = re.compile(r"^[0-9]{2}[A-Z]{2}[A-Z0-9]{13}[0-9]$")
-EORI_RE = re.compile(r"^[A-Z]{2}[A-Za-z0-9]{1,15}$")
+# The check character is a digit, or F: the pattern of the specifications (NCTS-P5 XSD, same
+# family as ICS2) allows it, so an MRN ending in F is well formed and is taken as given.
+MRN_RE = re.compile(r"^[0-9]{2}[A-Z]{2}[A-Z0-9]{13}[0-9F]$")
+# Upper case only, everywhere: an EORI is compared as written (queues, filer identities, duplicate
+# filings), so "fr123" and "FR123" must not pass for two filers; the STI refuses a lower-case one.
+EORI_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,15}$")
+# OLGA assistance request numbers (DOMAIN.md §3): DA-<YYYYMMDD>-<6 digits>.
+DA_ID_RE = re.compile(r"^DA-[0-9]{8}-[0-9]{6}$")
 OFFICE_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{6}$")
 IMO_RE = re.compile(r"^[0-9]{7}$")
 
@@ -65,12 +73,21 @@ def make_mrn(year: int, country: str, seed: str) -> str:
 
 
 def is_valid_mrn(mrn: str) -> bool:
-    return bool(MRN_RE.match(mrn)) and mrn_check_char(mrn[:17]) == mrn[17]
+    return bool(MRN_RE.match(mrn)) and mrn[17] in ("F", mrn_check_char(mrn[:17]))
 
 
 def make_lrn(provider_code: str, day: datetime, seq: int) -> str:
     """LRN an..22: ``<provider code 4><YYMMDD><seq 6>``."""
     return f"{provider_code[:4]:<4}{day:%y%m%d}{seq:06d}".replace(" ", "X")
+
+
+def make_da_id(day: datetime, key: str) -> str:
+    """An OLGA assistance request number ``DA-<YYYYMMDD>-<6 digits>``, the digits fixed by ``key``
+    (who files it, about what, since when): the same request filed again after a restart keeps its
+    number. Filers number their own requests here, so two of one day could meet; with a million
+    numbers a day and a few dozen requests a drill, about one drill in two thousand would see it."""
+    digits = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") % 1_000_000
+    return f"DA-{day:%Y%m%d}-{digits:06d}"
 
 
 _NAMESPACE = uuid.UUID("6f1c1a8e-3d0b-4f55-9a53-7b6a2c6e0d11")

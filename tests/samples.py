@@ -53,9 +53,8 @@ def samples() -> list[wire.WireModel]:
             actual_arrival=NOW,
             mrns=(MRN,),
         ),
-        wire.IE3R04(
-            **common, ref_message_id="m2", arrival_mrn=MRN, mrns_arrived=(MRN,), mrns_not_matched=(), registered_at=NOW
-        ),
+        wire.IE3R04(**common, ref_message_id="m2", arrival_mrn=MRN, mrns_arrived=(MRN,), registered_at=NOW),
+        wire.IE3N07(**common, ref_message_id="m2", mrn=MRN, reason="ARRIVED", notified_at=NOW),
         wire.IE3N08(**common, mrn=MRN, office="FR000001", control_type="PHYSICAL", notified_at=NOW),
         wire.LuImportDeclaration(
             message_id="l1", decl_id="D1", eo="LU12345678", decl_type="H1", channel="B2G", ref="", lodged_at=NOW

@@ -31,6 +31,7 @@ to show that the drills catch it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import heapq
 import io
 import json
@@ -40,6 +41,7 @@ import signal
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -181,6 +183,12 @@ def headers(ce_id: str, schema: str, source: str, subject: str, now: datetime) -
 _ID_SPACE = uuid.UUID("8a3c9e52-52f4-4c1e-9d0e-5e7a1f3b2c64")
 
 
+def make_da_id(day: datetime, key: str) -> str:
+    """An OLGA request number as the contract gives it: DA-<YYYYMMDD>-<6 digits>, fixed by ``key``."""
+    digits = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") % 1_000_000
+    return f"DA-{day:%Y%m%d}-{digits:06d}"
+
+
 def derive_id(parent: str, purpose: str) -> str:
     return str(uuid.uuid5(_ID_SPACE, f"{parent}/{purpose}"))
 
@@ -261,7 +269,6 @@ FILINGS = {"IE3F10", "IE3F51"}
 # What edi.to_trader carries (topics.yaml): a client queue's IE3R04 (an arrival's answer, for the
 # carrier that pushed it) is not relayed, or the client's system would have to refuse it.
 TO_TRADER = {"IE3R01", "IE3N99", "IE3N01", "IE3N03", "IE3Q02", "IE3N08", "IE3N10", "IE3R07"}
-SMART_BORDER_OFFICE = "FR620001"  # Calais, office of first entry of the smart border
 
 PROCEDURE_INFO = (
     "Customs' ICS system is unavailable. Fallback (smart border, fiche n°9): we keep transmitting your ENS "
@@ -628,6 +635,15 @@ class Provider:
                 held.setdefault(p.filer, []).append(p.lrn)
         return held
 
+    def _entry_office(self, provider: str, clients: list[str]) -> str:
+        """The office of first entry of the held goods the request is about (the most frequent one)."""
+        offices = Counter(
+            p.body["office_of_first_entry"]
+            for p in [*self.pending.values(), *(q for qs in self.queued.values() for q in qs)]
+            if p.provider == provider and p.filer in clients and p.body.get("office_of_first_entry")
+        )
+        return offices.most_common(1)[0][0] if offices else ""
+
     def _file(self, key: str, now: datetime) -> None:
         if key not in self.to_file:
             return  # cancelled meanwhile
@@ -647,12 +663,12 @@ class Provider:
             kind, component = "client_outage", f"IT system of {info.clients[subject]}"
             symptom = "no ENS data can be passed on for the clients listed"
             text = CLIENT_DOWN_TEXT.format(name=info.clients[subject], eori=subject, since=f"{since:%H:%M}")
-        da_id = f"DA-{provider}-{now:%Y%m%d%H%M%S}-{derive_id(key, since.isoformat())[:4]}"
+        da_id = make_da_id(now, f"{key}|{since.isoformat()}")
         da = {
             "da_id": da_id, "filer": provider, "filer_role": "provider", "filer_eori": info.eori,
             "company": info.name, "phone": "+33 3 21 00 00 00", "kind": kind, "service": "ICS2", "mode": "EDI",
             "component": component, "symptom": symptom, "since": since, "estimated_duration": "unknown",
-            "entry_office": SMART_BORDER_OFFICE,
+            "entry_office": self._entry_office(provider, clients),
             "clients": [{"eori": e, "name": info.clients[e]} for e in clients],
             "declarations": [lrn for e in clients for lrn in holding.get(e, [])],
             "transports": [], "text": text, "filed_at": now, "address": "", "reasons": "",

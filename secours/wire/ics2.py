@@ -185,9 +185,19 @@ class IE3R04(C2TMessage):
     ce_type = "IE3R04"
     ref_message_id: str
     arrival_mrn: str
-    mrns_arrived: tuple[str, ...]
-    mrns_not_matched: tuple[str, ...]
+    mrns_arrived: tuple[str, ...]  # the MRNs listed that are in a wrong state get an IE3N07 each
     registered_at: datetime
+
+
+class IE3N07(C2TMessage):
+    """An MRN of an arrival notification is unknown, or in a state where it cannot arrive."""
+
+    schema_name = "eu.ics2.IE3N07"
+    ce_type = "IE3N07"
+    ref_message_id: str
+    mrn: str
+    reason: Literal["UNKNOWN", "ARRIVED", "INVALIDATED"]
+    notified_at: datetime
 
 
 class IE3N08(C2TMessage):

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
 from secours.errors import RejectedInput
-from secours.ids import derive_id
+from secours.ids import derive_id, make_da_id
 from secours.rand import uniform
 from secours.wire import (
     AubetteQuery,
@@ -397,7 +397,7 @@ class DeclarantLogic:
         reasons = "; ".join(x for x in (unvalidated, case) if x)
         since = inc.noticed_at or now
         da = OlgaDa(
-            da_id=derive_id(f"{inc.eori}|{inc.service}", f"self-trigger/{since.isoformat()}"), filer=inc.eori,
+            da_id=make_da_id(now, f"{inc.eori}|{inc.service}|self-trigger/{since.isoformat()}"), filer=inc.eori,
             filer_role="trader", filer_eori=inc.eori, company=who.name, phone=who.phone, kind="self_trigger",
             service=inc.service, mode=who.mode, component="own system", symptom=reasons, since=since,
             estimated_duration="unknown", entry_office=who.office, clients=(), declarations=cited, transports=(),

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
 from secours.errors import RejectedInput
-from secours.ids import derive_id
+from secours.ids import derive_id, make_da_id
 from secours.rand import uniform
 from secours.wire import (
     ClientNotice,
@@ -145,7 +145,7 @@ class DeltaProviderLogic:
         clients = p.clients[:-1] if p.info.id in self.params.delta_partial_report_providers else p.clients
         services = ", ".join(p.services)
         da = OlgaDa(
-            da_id=derive_id(p.info.id, f"delta-da/{p.down_since.isoformat()}"), filer=p.info.id,
+            da_id=make_da_id(now, f"{p.info.id}|delta-da/{p.down_since.isoformat()}"), filer=p.info.id,
             filer_role="provider", filer_eori=p.info.eori, company=p.info.name, phone="+33 1 00000000",
             kind="provider_outage", service=",".join(p.services), mode="EDI", component=f"{p.info.name} EDI platform",
             symptom="declarations sent by EDI reach neither Delta nor the clients' answers",

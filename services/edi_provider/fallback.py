@@ -14,20 +14,21 @@ not stop them (``out_of_band`` topics).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from secours.effects import Effects, Timer
 from secours.errors import RejectedInput
-from secours.ids import derive_id
+from secours.ids import derive_id, make_da_id
 from secours.rand import uniform
 from secours.wire import DaClient, OlgaDa, ProviderContact, SauContact
-from secours.world import Params, World
+from secours.world import Params, Trader, World
 
 __all__ = ["ProviderDesk"]
 
 OLGA, SAU = "olga.requests", "sau.contacts"
-SMART_BORDER_OFFICE = "FR620001"  # Calais smart border, office of first entry
 
 _CLIENT_DOWN = (
     "Our client {name} ({eori}) cannot send us its ENS data: its own system has been down since {since}. "
@@ -160,14 +161,14 @@ class ProviderDesk:
         else:
             clients = [self.world.trader_by_eori[subject]]
             kind, text, component = "client_outage", _CLIENT_DOWN, f"IT system of {clients[0].name}"
+        declarations = tuple(lrn for c in clients for lrn in holding.get(c.eori, []))
         da = OlgaDa(
-            da_id=f"DA-{provider}-{now:%Y%m%d%H%M%S}-{derive_id(key, since.isoformat())[:4]}",
+            da_id=make_da_id(now, f"{key}|{since.isoformat()}"),
             filer=provider, filer_role="provider", filer_eori=p.eori, company=p.name, phone="+33 3 21 00 00 00",
             kind=kind, service="ICS2", mode="EDI", component=component, symptom=symptom, since=since,
-            estimated_duration="unknown", entry_office=SMART_BORDER_OFFICE,
+            estimated_duration="unknown", entry_office=self._entry_office(clients, declarations),
             clients=tuple(DaClient(eori=c.eori, name=c.name) for c in clients),
-            declarations=tuple(lrn for c in clients for lrn in holding.get(c.eori, [])),
-            transports=(),
+            declarations=declarations, transports=(),
             text=text.format(name=clients[0].name if clients else "", eori=clients[0].eori if clients else "",
                              since=f"{since:%H:%M}"),
             filed_at=now,
@@ -175,6 +176,17 @@ class ProviderDesk:
         self.das[key] = OpenDa(da.da_id, provider, kind, tuple(c.eori for c in clients))
         fx.send(OLGA, da.da_id, derive_id(da.da_id, "filed"), self.source(provider), da, subject=da.da_id)
         return fx
+
+    def _entry_office(self, clients: Sequence[Trader], declarations: Sequence[str]) -> str:
+        """The office of first entry the request names: that of the declarations it lists, or, when it
+        lists none (an outage with nothing held yet), the one its clients' goods enter through most."""
+        by_lrn = self.world.consignment_by_lrn
+        goods = [by_lrn[lrn] for lrn in declarations if lrn in by_lrn]
+        if not goods:
+            eoris = {c.eori for c in clients}
+            goods = [c for c in self.world.consignments if c.trader in eoris]
+        offices = Counter(self.world.transport_by_id[c.transport_id].entry_office for c in goods)
+        return offices.most_common(1)[0][0] if offices else ""
 
     def _report(self, key: str, now: datetime) -> Effects:
         fx = Effects()

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Timer
 from secours.errors import RejectedInput
-from secours.ids import derive_id
+from secours.ids import derive_id, make_da_id
 from secours.wire import (
     BsControl,
     BsReintegrationNotice,
@@ -229,8 +229,8 @@ class ExporterLogic:
         mrns = tuple(m for m, _ in firm.queued)
         since = now - timedelta(seconds=self.params.detect_self_s)
         da = OlgaDa(
-            da_id=derive_id(e.eori, f"ecs-da/{now.isoformat()}"), filer=e.eori, filer_role="trader", filer_eori=e.eori,
-            company=e.name, phone=e.phone, kind="self_trigger", service="ECS-BS", mode="EDI",
+            da_id=make_da_id(now, f"{e.eori}|ecs-da/{now.isoformat()}"), filer=e.eori, filer_role="trader",
+            filer_eori=e.eori, company=e.name, phone=e.phone, kind="self_trigger", service="ECS-BS", mode="EDI",
             component="own EDI system", symptom="exit formalities cannot be sent to ECS-BS", since=since,
             estimated_duration="unknown", entry_office="", clients=(), declarations=mrns, transports=(),
             text=f"Objet : auto-déclenchement de la procédure de secours ECS-BS. {e.name}, EORI {e.eori}, {e.address}, "

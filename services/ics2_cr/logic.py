@@ -5,8 +5,8 @@
 - an accepted filing is REGISTERED at once (so a duplicate arriving meanwhile is caught), and its
   IE3R01 and the distribution to the national component of the office of first entry leave after
   the CR's processing time;
-- an arrival (IE3N06) moves each listed ENS to ARRIVED once; unknown or already arrived MRNs are
-  reported back as not matched in IE3R04;
+- an arrival (IE3N06) moves each listed ENS to ARRIVED once (IE3R04); an MRN unknown, already
+  arrived or invalidated is answered IE3N07, one per MRN;
 - national results (IE3N03, IE3Q02, IE3N08) update the flags and go to the filer's queue;
   referral answers (IE3R02) go to the national component that asked;
 - an amendment (IE3Axx) is answered IE3N10, an invalidation (IE3Q04) IE3R07 (the ENS becomes
@@ -33,6 +33,7 @@ from secours.wire import (
     IE3N01,
     IE3N03,
     IE3N06,
+    IE3N07,
     IE3N08,
     IE3N10,
     IE3Q02,
@@ -240,11 +241,19 @@ class CrLogic:
 
     def arrival(self, n06: IE3N06, now: datetime) -> Effects:
         fx = Effects()
-        arrived, not_matched = [], []
+        arrived: list[str] = []
         for mrn in n06.mrns:
             rec = self.by_mrn.get(mrn)
             if rec is None or rec.state in ("ARRIVED", "INVALIDATED"):
-                not_matched.append(mrn)
+                # DOMAIN.md §4: an ENS in the wrong state at arrival is answered IE3N07, one per MRN,
+                # in the carrier's queue beside the IE3R04 of the rest.
+                n07 = IE3N07(
+                    message_id=derive_id(n06.message_id, f"IE3N07/{mrn}"), ref_message_id=n06.message_id,
+                    eori=n06.carrier.eori, lrn=n06.lrn, mrn=mrn,
+                    reason="UNKNOWN" if rec is None else "ARRIVED" if rec.state == "ARRIVED" else "INVALIDATED",
+                    notified_at=now,
+                )  # fmt: skip
+                fx.send(CR_OUT, n07.eori, n07.message_id, SOURCE, n07, subject=mrn)
             else:
                 rec.state = "ARRIVED"
                 arrived.append(mrn)
@@ -256,7 +265,6 @@ class CrLogic:
             lrn=n06.lrn,
             arrival_mrn=arrival_mrn,
             mrns_arrived=tuple(arrived),
-            mrns_not_matched=tuple(not_matched),
             registered_at=now,
         )
         fx.send(CR_OUT, r04.eori, r04.message_id, SOURCE, r04, subject=arrival_mrn)

@@ -33,8 +33,12 @@ def _ens(msg: EnsFiling) -> list[ValidationError]:
 
     if not LRN_RE.match(msg.lrn):
         fail("R0101", "lrn", "LRN must be 1 to 22 alphanumeric characters")
-    if not EORI_RE.match(msg.declarant.eori):
-        fail("R0102", "declarant.eori", "declarant EORI must be a country code followed by up to 15 characters")
+    # EORIs in upper case only (secours.ids.EORI_RE): the CR tells filers apart by their EORI as written.
+    for role in ("declarant", "carrier"):
+        if not EORI_RE.match(getattr(msg, role).eori):
+            fail(
+                "R0102", f"{role}.eori", f"{role} EORI must be a country code and up to 15 upper-case letters or digits"
+            )
     if not OFFICE_RE.match(msg.office_of_first_entry):
         fail("R0201", "office_of_first_entry", "office of first entry must be an8: 2 letters then 6 alphanumerics")
     if not _COUNTRY.match(msg.country_of_unloading):
@@ -68,6 +72,8 @@ def validate(msg: WireModel) -> list[ValidationError]:
         return []
     if isinstance(msg, IE3N06):
         out = []
+        if not EORI_RE.match(msg.carrier.eori):
+            out.append(ValidationError(rule_id="R0102", pointer="carrier.eori", description="carrier EORI malformed"))
         if not OFFICE_RE.match(msg.office_of_first_entry):
             out.append(
                 ValidationError(rule_id="R0201", pointer="office_of_first_entry", description="office must be an8")

@@ -18,6 +18,7 @@ from secours.rand import uniform
 from secours.wire import (
     IE3N03,
     IE3N06,
+    IE3N07,
     IE3N08,
     IE3Q02,
     IE3R04,
@@ -42,6 +43,7 @@ class SmartBorderLogic:
         self.paired: dict[str, set[str]] = {}
         self.controlled: set[str] = set()
         self.registered_arrivals: dict[str, IE3R04] = {}
+        self.wrong_state: dict[str, IE3N07] = {}
         self.unit_consignment = {c.unit_id: c for c in world.consignments}
 
     def start(self, now: datetime) -> Effects:
@@ -58,6 +60,10 @@ class SmartBorderLogic:
             self.controlled.add(msg.mrn)
         elif isinstance(msg, IE3R04):
             self.registered_arrivals[msg.lrn] = msg
+        elif isinstance(msg, IE3N07):
+            # A unit listed whose ENS cannot arrive (unknown, arrived already, invalidated): the
+            # carrier's system notes it; the unit is handled at the border like any without an MRN.
+            self.wrong_state[msg.mrn] = msg
         elif not isinstance(msg, IE3N03 | IE3Q02):
             raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return Effects()

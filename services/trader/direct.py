@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from secours.effects import Effects
-from secours.ids import derive_id
+from secours.ids import derive_id, make_da_id
 from secours.rand import uniform
 from secours.wire import DaClient, OlgaDa, SauContact
 from secours.world import Consignment, Params, Trader, World
@@ -88,8 +88,9 @@ class DirectFilerDesk:
         details = [self._transport(t) for t in transports]
         offices = sorted({self.world.transport_by_id[t].entry_office for t in transports})
         da = OlgaDa(
-            da_id=f"DA-{trader.eori}-{now:%Y%m%d%H%M%S}", filer=trader.eori, filer_role="trader",
-            filer_eori=trader.eori, company=trader.name, phone="+33 3 21 00 00 01", kind="client_outage",
+            da_id=make_da_id(now, f"{trader.eori}|ics2-direct|{incident.since.isoformat()}"), filer=trader.eori,
+            filer_role="trader", filer_eori=trader.eori, company=trader.name, phone="+33 3 21 00 00 01",
+            kind="client_outage",
             service="ICS2", mode="EDI", component=f"ICS2 connection of {trader.name}",
             symptom="our system cannot send ENS to the shared trader interface", since=incident.since,
             estimated_duration="" if vague else self.params.own_outage_estimate,

@@ -24,6 +24,7 @@ from secours.cli.drill import shipped_drills
 from secours.drills.checking import check_journal
 from secours.drills.model import load_drill
 from secours.drills.runner import run_drill
+from secours.ids import DA_ID_RE, OFFICE_RE, is_valid_mrn
 from tests.conftest import SessionBroker, settings_for
 
 DRILLS = shipped_drills()
@@ -81,6 +82,8 @@ def test_shipped_drill(path: Path, catalogue: tuple[Path, dict[str, Any]]) -> No
     assert again["timings"] == s["timings"] and again["counts"] == s["counts"]
     assert again["run"]["clock"] == s["run"]["clock"] == "stepped"
 
+    _identifiers_as_specified(tmp_path / "journal.jsonl")
+
     # junit.xml: one testcase per check, failures and skips counted as the summary says.
     suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
     assert suite is not None
@@ -91,6 +94,21 @@ def test_shipped_drill(path: Path, catalogue: tuple[Path, dict[str, Any]]) -> No
     html = (tmp_path / "report.html").read_text()
     assert 'id="timeline"' in html and 'id="checklist"' in html
     assert json.loads((tmp_path / "summary.json").read_text())["drill"] == drill.drill
+
+
+def _identifiers_as_specified(journal: Path) -> None:
+    """DA numbers, MRNs and the offices the simulated actors write have the forms of DOMAIN.md §3."""
+    with journal.open(encoding="utf-8") as lines:
+        for line in lines:
+            if '"olga.da"' not in line and '"IE3R01"' not in line:
+                continue
+            record = json.loads(line)
+            data = record["data"]
+            if record["ce_type"] == "olga.da":
+                assert DA_ID_RE.match(data["da_id"]), data["da_id"]
+                assert data["entry_office"] == "" or OFFICE_RE.match(data["entry_office"]), data["entry_office"]
+            elif record["ce_type"] == "IE3R01":
+                assert is_valid_mrn(data["mrn"]), data["mrn"]
 
 
 async def test_faults_start_and_end_are_recorded(settings: ClientSettings, tmp_path: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from secours.effects import Effects, Timer
+from secours.ids import DA_ID_RE
 from secours.wire import (
     As4Receipt,
     MeteoAlert,
@@ -58,6 +60,11 @@ def test_provider_files_a_da_naming_the_client_then_reports_its_recovery() -> No
     assert isinstance(da, OlgaDa)
     assert da.kind == "client_outage" and da.filer == TRADER.provider and da.filer_role == "provider"
     assert [(c.eori, c.name) for c in da.clients] == [(TRADER.eori, TRADER.name)]
+    assert DA_ID_RE.match(da.da_id)
+    # The office of first entry its goods enter through, one of the world's (not a fixed one).
+    goods = [c for c in WORLD.consignments if c.trader == TRADER.eori]
+    offices = Counter(WORLD.transport_by_id[c.transport_id].entry_office for c in goods)
+    assert offices[da.entry_office] == max(offices.values())
     assert da.since == NOW and filed.out[0].source == f"edi_provider:{TRADER.provider}"
     delay = (da.filed_at - NOW).total_seconds()
     lo, hi = WORLD.config.params.da_delay_s

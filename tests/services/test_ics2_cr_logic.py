@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from secours.wire import IE3N01, IE3N06, IE3R01, IE3R04, CrFiling
+from secours.ids import make_mrn
+from secours.wire import IE3N01, IE3N06, IE3N07, IE3R01, IE3R04, CrFiling
 from services.ics2_cr.logic import CrLogic
 from tests.samples import MRN, NOW, samples
 from tests.services.helpers import incoming, sent
@@ -54,15 +55,24 @@ def test_redelivered_record_changes_nothing() -> None:
     assert logic.handle(incoming("ics2.cr.in", FILING), NOW).out == []
 
 
-def test_arrival_once_then_not_matched() -> None:
+def test_arrival_once_then_ie3n07_for_an_mrn_in_the_wrong_state() -> None:
     logic = cr()
     logic.handle(incoming("ics2.cr.in", FILING), NOW)
     fx = logic.handle(incoming("ics2.cr.in", ARRIVAL), NOW)
     (r04,) = sent(fx, "IE3R04")
     assert isinstance(r04, IE3R04) and r04.mrns_arrived == (MRN,)
-    again = ARRIVAL.model_copy(update={"message_id": "m3"})
-    (r04b,) = sent(logic.handle(incoming("ics2.cr.in", again), NOW), "IE3R04")
-    assert isinstance(r04b, IE3R04) and r04b.mrns_not_matched == (MRN,) and not r04b.mrns_arrived
+    assert not sent(fx, "IE3N07")
+    unknown = make_mrn(2026, "FR", "never filed")
+    again = ARRIVAL.model_copy(update={"message_id": "m3", "mrns": (MRN, unknown)})
+    fx = logic.handle(incoming("ics2.cr.in", again), NOW)
+    (r04b,) = sent(fx, "IE3R04")
+    assert isinstance(r04b, IE3R04) and not r04b.mrns_arrived
+    n07s = sent(fx, "IE3N07")
+    assert all(isinstance(n, IE3N07) for n in n07s)
+    assert {(n.mrn, n.reason, n.eori) for n in n07s if isinstance(n, IE3N07)} == {
+        (MRN, "ARRIVED", ARRIVAL.carrier.eori),
+        (unknown, "UNKNOWN", ARRIVAL.carrier.eori),
+    }
 
 
 def test_an_ens_older_than_the_retention_is_archived() -> None:

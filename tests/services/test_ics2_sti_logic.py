@@ -8,6 +8,7 @@ from secours.errors import RejectedInput
 from secours.ids import is_valid_mrn
 from secours.wire import IE3N99, IE3R01, CrFiling
 from services.ics2_sti.logic import StiLogic
+from services.ics2_sti.rules import validate
 from tests.samples import MRN, NOW, WORLD, ens
 from tests.services.helpers import incoming, sent
 
@@ -57,3 +58,13 @@ def test_answers_from_cr_go_to_the_filers_queue() -> None:
     r01 = IE3R01(message_id="m", ref_message_id="x", eori=f.declarant.eori, lrn=f.lrn, mrn=MRN, registered_at=NOW)
     fx = STI().handle(incoming("ics2.cr.out", r01), NOW)
     assert [(o.topic, o.message) for o in fx.out] == [("ics2.sti.out", r01)]
+
+
+def test_a_lower_case_eori_breaks_r0102_for_the_declarant_and_the_carrier() -> None:
+    f = ens(0)
+    assert not [e for e in validate(f) if e.rule_id == "R0102"]
+    lower = f.declarant.eori[:2] + "ab" + f.declarant.eori[4:]
+    bad = f.model_copy(update={"declarant": f.declarant.model_copy(update={"eori": lower})})
+    assert [e.pointer for e in validate(bad) if e.rule_id == "R0102"] == ["declarant.eori"]
+    bad = f.model_copy(update={"carrier": f.carrier.model_copy(update={"eori": lower})})
+    assert [e.pointer for e in validate(bad) if e.rule_id == "R0102"] == ["carrier.eori"]
