@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
@@ -139,7 +140,39 @@ def load_drill(path: Path) -> Drill:
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         what = f"field {field}: " if field else ""
         raise DrillFileError(f"{path}{f':{line}' if line else ''}: {what}{message}{more}") from None
-    return _resolve_actors(drill, path, text)
+    drill = _resolve_actors(drill, path, text)
+    _check_faults_happen(drill, path, text)
+    return drill
+
+
+def _check_faults_happen(drill: Drill, path: Path, text: str) -> None:
+    """A fault must be able to happen in the drill: start before its end, and hit something that runs
+    in it. Otherwise the drill would pass without its outage ever happening, which proves nothing."""
+    config = drill.run_config()
+    origin = config.start
+    end = origin + timedelta(hours=drill.duration_hours)
+
+    def fail(loc: tuple[int | str, ...], message: str) -> DrillFileError:
+        line, field = _where(text, loc, message)
+        return DrillFileError(f"{path}{f':{line}' if line else ''}: field {field}: {message}")
+
+    for i, fault in enumerate(drill.faults):
+        start, _ = fault.span(origin)
+        if start >= end:
+            raise fail(("faults", i, "start"), f"fault {fault.id} starts at {fault.start}, at or after the end of the "
+                       f"drill ({_hours(drill.duration_hours)}): it would never happen")  # fmt: skip
+        names = [(("scope", "component"), fault.scope.component)]
+        names += [(("scope", "link"), name) for name in fault.scope.link or ()]
+        if fault.scope.actor is not None:
+            names.append((("scope", "actor"), fault.scope.actor.partition(":")[0]))
+        for loc, name in names:
+            if name is not None and name in REGISTRY and not REGISTRY[name].needed(config):
+                raise fail(("faults", i, *loc), f"fault {fault.id}: {name} does not run in this drill (its traffic "
+                           "does not use it), so the fault would hit nothing")  # fmt: skip
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:g}h"
 
 
 def _resolve_actors(drill: Drill, path: Path, text: str) -> Drill:

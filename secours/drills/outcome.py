@@ -15,6 +15,7 @@ from secours.clock import format_sim
 from secours.drills.attribution import ExternalShare, attribute
 from secours.drills.journal import Entry
 from secours.drills.model import Drill
+from secours.drills.oracle import REGISTRY as CHECKS
 from secours.drills.oracle import Context, JournalIndex, evaluate
 from secours.drills.oracle.timings import timings
 from secours.drills.reportdata import CheckOutcome, FaultSpan, Mark, ReportData, Series
@@ -23,7 +24,7 @@ from secours.wire import MODELS
 from secours.world import World
 from services import REGISTRY
 
-__all__ = ["Outcome", "judge"]
+__all__ = ["Outcome", "idle_scenarios", "judge"]
 
 # The timeline's marks: the record types that name a lane of their own (secours.wire: ``timeline_lane``).
 _DETECTION_LANES = {m.ce_type: m.timeline_lane for m in MODELS if m.timeline_lane is not None}
@@ -77,7 +78,9 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.verdict == "pass" else 1
+        # A drill that passed without doing what it declares (its scenarios never came about, or the
+        # breach it stages failed nothing) proved nothing: never green.
+        return 0 if self.verdict == "pass" and self.expectation_met else 1
 
 
 def _series(ix: JournalIndex) -> tuple[Series, ...]:
@@ -96,6 +99,20 @@ def _series(ix: JournalIndex) -> tuple[Series, ...]:
             ("assessed (IE3N03)", assessed),
         )
     )
+
+
+def idle_scenarios(scenarios: Sequence[str], checks: Sequence[CheckOutcome]) -> list[str]:
+    """The declared scenarios none of whose own checks was exercised (a scenario with no checks of
+    its own, as the ECS exit cases, is judged by the shared checks it applies)."""
+    idle = []
+    for scenario in scenarios:
+        own = [c for c in checks if c.scenario == scenario]
+        if not own:
+            applied = {c.id for c in CHECKS.values() if scenario in c.applies_to}
+            own = [c for c in checks if c.id in applied]
+        if own and all(c.status == "not_exercised" for c in own):
+            idle.append(scenario)
+    return idle
 
 
 def judge(
@@ -121,6 +138,11 @@ def judge(
         basic.problems.insert(0, f"{len(broken)} checks raised instead of judging, e.g. {broken[0].id}: "
                                  f"{broken[0].message}")  # fmt: skip
         verdict, expectation_met = "fail", False
+    idle = idle_scenarios(drill.scenarios, checks)
+    if idle:  # the drill never produced what it is about: whatever else passed, it proved nothing
+        basic.problems.insert(0, f"scenario {idle[0]} never came about: none of its own checks was exercised"
+                                 + (f" (nor those of {', '.join(idle[1:])})" if idle[1:] else ""))  # fmt: skip
+        expectation_met = False
     share = attribute(external, entries, checks, ctx) if external else None
     if share is not None and share.dead_letters:
         # Records the services could not take: the contract was broken, whatever the checks say.

@@ -12,6 +12,7 @@ from secours.drills.oracle.delta.common import (
     _cited,
     _each,
     _history,
+    _lookups,
     _open_hours,
     _self_das,
     _state,
@@ -76,18 +77,27 @@ def held_2(ix: JournalIndex, ctx: Context) -> Finding:
        "office")  # fmt: skip
 def held_3(ix: JournalIndex, ctx: Context) -> Finding:
     held = _held(ix)[1]
-    das = _self_das(ix)
-    if not held or not das:
-        return outcome("not_exercised", "no declaration held, or no DA decision to judge")
+    if not held:
+        return _none_held()
+    # A decision is made either way: a DA filed, or a question to the office about a held
+    # declaration, whose answer (held, not a technical block) ends the search without a DA. The
+    # sheet puts the Aubette look-up before both.
+    decisions = [*_self_das(ix), *(q for q in typed(ix, "office.query") if q.data["decl_no"] in held)]
 
-    def judge(da: Entry) -> str | None:
-        gaps = [f"not looked up in Aubette: {d}" for d in _unlooked(ix, da)]
-        if _open_hours(ctx, _at(da)):
-            gaps += [f"office not asked about {d}" for d in _unasked(ix, da)]
-        return f"DA {da.data['da_id']}: {'; '.join(gaps)}" if gaps else None
+    def judge(e: Entry) -> str | None:
+        if e.ce_type == "office.query":
+            d, who = e.data["decl_no"], e.data["by"]
+            if _lookups(ix, "delta.aubette", who, d, _at(e)):
+                return None
+            return f"{who} asked the office about {d} without looking it up in Aubette first"
+        gaps = [f"not looked up in Aubette: {d}" for d in _unlooked(ix, e)]
+        if _open_hours(ctx, _at(e)):
+            gaps += [f"office not asked about {d}" for d in _unasked(ix, e)]
+        return f"DA {e.data['da_id']}: {'; '.join(gaps)}" if gaps else None
 
-    return _each(das, judge, "all {n} DAs follow the look-ups the sheet asks for",
-                 "{n} DAs filed without the look-ups first")  # fmt: skip
+    return _each(decisions, judge, "all {n} decisions (DAs, questions to the office) follow the look-ups the "
+                 "sheet asks for", "{n} decisions without the look-ups first",
+                 nothing="no declarant looked into a held declaration: no decision to judge")  # fmt: skip
 
 
 @check(f"{HELD}#4", HELD, "No fallback declaration for a declaration while the office holds it")

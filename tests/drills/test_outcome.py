@@ -1,0 +1,48 @@
+"""A drill that never produces what it is about proves nothing: it does not meet its expectation and
+is never green. No broker needed: an empty journal is a run where nothing came about."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from secours.drills.model import Drill
+from secours.drills.outcome import idle_scenarios, judge
+from secours.drills.reportdata import CheckOutcome
+from secours.world import World
+
+
+def _c(check_id: str, scenario: str, status: str) -> CheckOutcome:
+    return CheckOutcome(check_id, scenario, "title", status, "message")  # type: ignore[arg-type]
+
+
+def test_a_scenario_is_idle_when_none_of_its_own_checks_was_exercised() -> None:
+    checks = [
+        _c("ICS2-EU-STI-DOWN#1", "ICS2-EU-STI-DOWN", "not_exercised"),
+        _c("ICS2-EU-STI-DOWN#2", "ICS2-EU-STI-DOWN", "not_exercised"),
+        _c("G1", "GLOBAL", "pass"),
+        _c("ICS2-EU-CR-DOWN#1", "ICS2-EU-CR-DOWN", "pass"),
+        _c("ICS2-EU-CR-DOWN#2", "ICS2-EU-CR-DOWN", "not_exercised"),
+    ]
+    assert idle_scenarios(["ICS2-EU-STI-DOWN", "ICS2-EU-CR-DOWN"], checks) == ["ICS2-EU-STI-DOWN"]
+    checks[0] = _c("ICS2-EU-STI-DOWN#1", "ICS2-EU-STI-DOWN", "fail")
+    assert idle_scenarios(["ICS2-EU-STI-DOWN"], checks) == []
+
+
+def test_a_scenario_without_checks_of_its_own_is_judged_by_the_shared_checks_it_applies() -> None:
+    case = "ECS-BS-CASE1-ECSBS-DOWN-IMMEDIATE"
+    assert idle_scenarios([case], [_c("E1", "ECS-BS", "not_exercised"), _c("K3", "ECS-BS", "not_exercised")]) == [case]
+    assert idle_scenarios([case], [_c("E1", "ECS-BS", "pass"), _c("K3", "ECS-BS", "not_exercised")]) == []
+
+
+def test_a_drill_whose_scenario_never_came_about_is_not_green() -> None:
+    drill = Drill.model_validate(
+        {"drill": "idle", "title": "t", "scenarios": ["ICS2-FR-S2-AS-DOWN"], "duration_hours": 1,
+         "traffic": {"consignments": 5, "providers": 1, "traders": 2}}
+    )  # fmt: skip
+    world = World(drill.run_config())
+    end = world.config.start + timedelta(hours=1)
+    outcome = judge(drill, world, [], 1.0, end, "stepped")
+    assert outcome.verdict == "pass"  # nothing failed...
+    assert outcome.expectation_met is False  # ...but nothing it is about happened
+    assert outcome.exit_code == 1
+    assert outcome.problems[0].startswith("scenario ICS2-FR-S2-AS-DOWN never came about")
