@@ -20,6 +20,7 @@ import fastavro.schema
 from pydantic import ValidationError as PydanticValidationError
 
 from secours.errors import ContractError, DecodeError, UnknownSchemaError
+from secours.resources import schemas_dir
 from secours.wire import MODELS, WireModel
 
 __all__ = ["MAGIC", "Codec", "SchemaEntry", "crc64_avro", "default_schema_dir"]
@@ -50,7 +51,7 @@ def crc64_avro(data: bytes) -> int:
 
 
 def default_schema_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return schemas_dir()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from secours.errors import ContractError
+from secours.resources import topics_file
 
 __all__ = ["TopicCatalog", "TopicSpec", "default_topics_file"]
 
@@ -23,7 +24,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def default_topics_file() -> Path:
-    return Path(__file__).resolve().parent.parent / "topics.yaml"
+    return topics_file()
 
 
 class TopicSpec(BaseModel):

@@ -32,7 +32,7 @@ def secours(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("drill", "run", "no/such/file.yaml"), "cannot read drill file"),
+        (("drill", "run", "no/such/file.yaml"), "no such drill file"),
         (("drill", "validate", "pyproject.toml"), "invalid YAML"),
         (("run", "--only", "customs_teleporter"), "unknown service 'customs_teleporter'"),
         (("drill", "sing"), "invalid choice"),

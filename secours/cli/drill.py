@@ -19,19 +19,16 @@ from secours.drills.oracle.registry import REGISTRY
 from secours.drills.runner import run_drill
 from secours.errors import UsageError
 from secours.external import ExternalActor, external_speed, parse_external, refuse_unplayable
+from secours.resources import drill_file, shipped_drills
 
 __all__ = ["register", "shipped_drills"]
-
-
-def shipped_drills() -> list[Path]:
-    return sorted((Path(__file__).resolve().parents[2] / "drills").glob("*.yaml"))
 
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser("drill", help="run, check, validate or list drills")
     dsub = p.add_subparsers(dest="drill_command", required=True, metavar="{run,run-all,check,validate,list}")
     r = dsub.add_parser("run", help="run a drill and write its report folder")
-    r.add_argument("file", type=Path)
+    r.add_argument("file", type=drill_file, metavar="FILE|NAME", help="a drill file, or a shipped drill's name")
     r.add_argument("--out", type=Path, default=None, help="report folder (default: out/<drill id>)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     r.add_argument(
@@ -60,7 +57,13 @@ def register(sub: Subcommands) -> None:
     add_broker_options(r)
     r.set_defaults(func=run)
     a = dsub.add_parser("run-all", help="run many drills at once on one broker (default: every shipped drill)")
-    a.add_argument("files", type=Path, nargs="*", help="drill files (default: every drill in drills/)")
+    a.add_argument(
+        "files",
+        type=drill_file,
+        nargs="*",
+        metavar="FILE|NAME",
+        help="drill files or names (default: every shipped drill)",
+    )
     a.add_argument(
         "--jobs",
         type=int,
@@ -78,7 +81,7 @@ def register(sub: Subcommands) -> None:
     c.add_argument("--out", type=Path, default=None, help="write summary.json, junit.xml, report.html here")
     c.set_defaults(func=check)
     v = dsub.add_parser("validate", help="check a drill file")
-    v.add_argument("file", type=Path)
+    v.add_argument("file", type=drill_file, metavar="FILE|NAME")
     v.set_defaults(func=validate)
     ls = dsub.add_parser("list", help="list the shipped drills")
     ls.add_argument("--json", action="store_true")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from secours.cli import bench, broker, checks, contract, drill, fault, procedures, run, topics, world
 from secours.errors import SecoursError, UsageError
+from secours.resources import package_version
 
 __all__ = ["main"]
 
@@ -26,6 +27,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="secours", description="Simulator of EU customs IT systems and their fallback procedures.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument("--version", action="version", version=f"secours {package_version() or '(not installed)'}")
     sub = parser.add_subparsers(
         dest="command",
         required=True,

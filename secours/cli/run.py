@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import signal
 import sys
-from pathlib import Path
 
 from secours.bus.brokers import RunningBroker
 from secours.bus.settings import ClientSettings
@@ -20,6 +19,7 @@ from secours.clock import WallClock, format_sim
 from secours.drills.engine import Simulation, select_services, wait_for_announcement
 from secours.drills.model import load_drill
 from secours.drills.runner import lifecycle_hook
+from secours.resources import drill_file
 from secours.world import RunConfig
 
 __all__ = ["register"]
@@ -33,7 +33,12 @@ def register(sub: Subcommands) -> None:
     p = sub.add_parser("run", help="run the simulated actors until interrupted")
     p.add_argument("--only", type=_names, default=[], metavar="A,B", help="run only these services")
     p.add_argument("--without", type=_names, default=[], metavar="A,B", help="run all services but these")
-    p.add_argument("--drill", type=Path, help="take world, traffic and speed from this drill file")
+    p.add_argument(
+        "--drill",
+        type=drill_file,
+        metavar="FILE|NAME",
+        help="take world, traffic and speed from this drill (file or name)",
+    )
     p.add_argument("--speed", type=float, help="simulated seconds per wall second (overrides the drill)")
     p.add_argument("--hours", type=float, help="stop after this many simulated hours (default: run until Ctrl-C)")
     p.add_argument("--join", action="store_true", help="use the clock and world announced by another process")

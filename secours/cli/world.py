@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from secours.cli.common import Subcommands
 from secours.clock import format_sim
 from secours.drills.model import Drill, load_drill
 from secours.external import EXTERNAL_SPEED_MAX, ExternalActor
+from secours.resources import drill_file
 from secours.topics import TopicCatalog
 from secours.world import World
 from services import REGISTRY
@@ -26,7 +26,7 @@ __all__ = ["register", "world_document"]
 
 def register(sub: Subcommands) -> None:
     p = sub.add_parser("world", help="the parties, topics and timeouts of a drill's world (for an outside relay)")
-    p.add_argument("--drill", type=Path, required=True, help="the drill file")
+    p.add_argument("--drill", type=drill_file, required=True, metavar="FILE|NAME", help="the drill (file or name)")
     p.add_argument("--json", action="store_true", help="the whole document as JSON")
     p.set_defaults(func=main)
 

@@ -12,7 +12,6 @@ from :class:`secours.drills.journal.Entry`.
 from __future__ import annotations
 
 import dataclasses
-import importlib.metadata
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,6 +29,7 @@ from secours.codec import MAGIC, Codec, SchemaEntry
 from secours.drills.journal import Entry
 from secours.effects import Outgoing
 from secours.errors import ContractError
+from secours.resources import package_version
 from secours.topics import TopicCatalog, TopicSpec
 from secours.wire import As4Receipt, ClientNotice, CustomsNotice, FaultEvent, RunAnnouncement, WireModel
 from secours.world import Params, RunConfig
@@ -442,10 +442,7 @@ def record_types_markdown(catalog: TopicCatalog | None = None, codec: Codec | No
 
 
 def _version() -> str:
-    try:
-        return importlib.metadata.version("secours")
-    except importlib.metadata.PackageNotFoundError:
-        return "0.0.0"
+    return package_version() or "0.0.0"
 
 
 def _control_topic(catalog: TopicCatalog) -> str:

@@ -21,6 +21,7 @@ from secours.drills.oracle.registry import Check
 from secours.drills.procedure import ProcedureParams
 from secours.drills.scenarios import SCENARIOS
 from secours.errors import SecoursError
+from secours.resources import drills_dir
 
 __all__ = [
     "DRILLS_DIR",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 REGENERATE = "secours procedures --out docs/procedures.md"
-DRILLS_DIR = Path(__file__).resolve().parents[2] / "drills"
+DRILLS_DIR = drills_dir()
 GLOBAL = "GLOBAL"
 _WIDTH = 100
 
