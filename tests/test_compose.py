@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from pathlib import Path
 
 import yaml
+from jsonschema import Draft201909Validator
 
 from secours.cli.main import build_parser
 from services import REGISTRY
@@ -52,3 +55,24 @@ def test_image_contains_the_data_files_the_code_reads() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     for needed in ("topics.yaml", "schemas", "drills", "secours", "services"):
         assert needed in dockerfile
+
+
+def _compose_errors(doc: object) -> list[str]:
+    schema = json.loads((Path(__file__).resolve().parent / "data" / "compose-spec.json").read_text())
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in Draft201909Validator(schema).iter_errors(doc)
+    ]
+
+
+def test_the_compose_file_fits_the_compose_specification() -> None:
+    assert _compose_errors(COMPOSE) == []
+
+
+def test_the_specification_check_catches_a_broken_compose_file() -> None:
+    name = next(n for n, s in SERVICES.items() if "command" in s)
+    typo = copy.deepcopy(COMPOSE)
+    typo["services"][name]["comand"] = typo["services"][name].pop("command")
+    assert any("comand" in e for e in _compose_errors(typo))
+    bad = copy.deepcopy(COMPOSE)
+    bad["services"][name]["depends_on"] = 3
+    assert any(e.startswith(f"services/{name}/depends_on") for e in _compose_errors(bad))
