@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from secours.drills.journal import journal_lines
 from tests.conftest import SessionBroker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +107,7 @@ def test_drill_run_writes_summary_and_exits_0(tmp_path: Path, broker: SessionBro
     assert summary["wall_seconds"] > 0
     assert summary["run"]["clock"] == "stepped" and summary["run"]["steps"] > 0
     assert "<dt>Clock</dt><dd>stepped:" in (tmp_path / "out" / "report.html").read_text()
-    lines = (tmp_path / "out" / "journal.jsonl").read_text().splitlines()
+    lines = journal_lines(tmp_path / "out")
     assert len(lines) == summary["records"]
 
 

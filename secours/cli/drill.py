@@ -52,6 +52,9 @@ def register(sub: Subcommands) -> None:
         metavar="SECONDS",
         help="with --external: wall seconds the outside system gets to subscribe or say it is ready (default 60)",
     )
+    r.add_argument(
+        "--plain-journal", action="store_true", help="write journal.jsonl uncompressed (default: journal.jsonl.gz)"
+    )
     add_clock_options(r)
     add_crash_options(r)
     add_broker_options(r)
@@ -75,9 +78,10 @@ def register(sub: Subcommands) -> None:
     add_clock_options(a)
     add_crash_options(a)
     add_broker_options(a)
+    a.add_argument("--plain-journal", action="store_true", help="each run's journal uncompressed (journal.jsonl)")
     a.set_defaults(func=run_all)
     c = dsub.add_parser("check", help="run the oracle again on a saved journal (no broker needed)")
-    c.add_argument("journal", type=Path)
+    c.add_argument("journal", type=Path, help="journal.jsonl.gz or journal.jsonl, or the run folder holding it")
     c.add_argument("--out", type=Path, default=None, help="write summary.json, junit.xml, report.html here")
     c.set_defaults(func=check)
     v = dsub.add_parser("validate", help="check a drill file")
@@ -206,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
                 drill, settings, out, broker=choice.kind, launched=choice.broker, proxy_port=choice.proxy_port,
                 progress=not args.no_progress, clock=args.clock or "auto",
                 external=external, external_timeout_s=args.external_timeout,
+                compress_journal=not args.plain_journal,
             )
         )  # fmt: skip
     s = result.summary
@@ -241,7 +246,7 @@ def run_all(args: argparse.Namespace) -> int:
                 settings,
                 args.jobs,
                 own or ["--bootstrap", choice.bootstrap],
-                [*_clock_args(args), *_crash_args(args)],
+                [*_clock_args(args), *_crash_args(args), *(["--plain-journal"] if args.plain_journal else [])],
             )
         )
     met = sum(r.expectation_met for r in runs)

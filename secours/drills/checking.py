@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from secours.drills.journal import read_journal
+from secours.drills.journal import journal_in, read_journal
 from secours.drills.model import Drill
 from secours.drills.outcome import judge
 from secours.drills.report import write_reports
@@ -22,6 +22,7 @@ __all__ = ["check_journal"]
 
 
 def check_journal(path: Path, out_dir: Path | None) -> tuple[dict[str, Any], int]:
+    path = journal_in(path)
     entries = list(read_journal(path))
     announcement = next((e for e in entries if e.ce_type == "run.announced"), None)
     if announcement is None:

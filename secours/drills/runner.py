@@ -1,7 +1,7 @@
 """Runs a drill: start the actors and the faults, record every topic, let the day play out, judge.
 
-Writes into the output folder: ``journal.jsonl`` (every record), ``summary.json`` (verdict,
-expectation, checks with evidence, counts, timings), ``junit.xml`` and ``report.html``.
+Writes into the output folder: ``journal.jsonl.gz`` (every record; ``--plain-journal``: ``journal.jsonl``),
+``summary.json`` (verdict, expectation, checks with evidence, counts, timings), ``junit.xml`` and ``report.html``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from secours.bus.settings import ClientSettings
 from secours.clock import Clock, ClockKind, WallClock, format_sim, sleep_wall, wall_now
 from secours.drills.brokerwatch import BrokerWatch
 from secours.drills.engine import CONTROL, Simulation, select_services
-from secours.drills.journal import Recorder
+from secours.drills.journal import Recorder, open_journal
 from secours.drills.model import Drill
 from secours.drills.outcome import Outcome, judge
 from secours.drills.report import write_reports
@@ -171,6 +171,7 @@ async def run_drill(
     clock: ClockChoice = "auto",
     external: Sequence[ExternalActor] = (),
     external_timeout_s: float = 60.0,
+    compress_journal: bool = True,
 ) -> DrillResult:
     """Run ``drill``. With ``proxy_port`` (the port ``launched`` advertises), services reach the
     broker through a loopback proxy that network faults disturb. Services named in ``elsewhere``
@@ -186,6 +187,7 @@ async def run_drill(
     try:
         outside = _Outside(external, external_timeout_s)
         play = _Play(drill, settings, broker, launched, proxy, progress, elsewhere, kind == "stepped", outside)
+        play.compress_journal = compress_journal
         return await play.run(out_dir)
     finally:
         if proxy is not None:
@@ -209,6 +211,7 @@ class _Play:
     ) -> None:
         self.drill, self.settings, self.broker = drill, settings, broker
         self.launched, self.proxy, self.progress = launched, proxy, progress
+        self.compress_journal = True
         self.config = drill.run_config()
         gone = {*elsewhere, *(a.service for a in outside.actors if a.instance is None)}
         services = [s for s in select_services(for_config=self.config) if s not in gone]
@@ -227,7 +230,7 @@ class _Play:
             raise UsageError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
         sim, config = self.sim, self.config
         wall_start = wall_now()
-        with (out_dir / "journal.jsonl").open("w", encoding="utf-8") as journal:
+        with open_journal(out_dir, compress=self.compress_journal) as journal:
             try:
                 clock = await sim.start(self.drill.faults)
             except BaseException:

@@ -24,6 +24,7 @@ from typing import Any
 from secours.bus.brokers import start_broker
 from secours.bus.settings import ClientSettings
 from secours.cli.drill import shipped_drills
+from secours.drills.journal import journal_lines
 from secours.drills.model import load_drill
 from secours.drills.runner import run_drill
 
@@ -44,7 +45,7 @@ def verdicts(summary: dict[str, Any]) -> dict[str, Any]:
 
 def journal(folder: Path) -> list[str]:
     out = []
-    for line in (folder / "journal.jsonl").read_text().splitlines():
+    for line in journal_lines(folder):
         entry = json.loads(line)
         if entry["ce_type"] in _PER_RUN:
             continue

@@ -112,7 +112,7 @@ async def test_an_outside_provider_is_waited_for_judged_and_charged_with_its_bad
     assert 0 < s["counts"]["ens_lodged"] < drill.traffic.consignments
 
     # The saved journal gives the same share when judged again.
-    code = main(["drill", "check", str(tmp_path / "journal.jsonl"), "--out", str(tmp_path / "again")])
+    code = main(["drill", "check", str(tmp_path / "journal.jsonl.gz"), "--out", str(tmp_path / "again")])
     again = json.loads((tmp_path / "again" / "summary.json").read_text())
     assert code == 1 and again["external"] == share
 

@@ -191,7 +191,7 @@ def test_junit_edge_cases() -> None:
     case = _validate_junit(junit_xml(data)).find("testsuite/testcase")
     assert case is not None and case.attrib["name"] == "G7: bell\ufffd in title"  # XML 1.0 cannot carry \x07
     body = (case.findtext("failure") or "").splitlines()
-    assert len(body) == MAX_EVIDENCE_LINES + 1 and body[-1] == "... and 50 more (see journal.jsonl)"
+    assert len(body) == MAX_EVIDENCE_LINES + 1 and body[-1] == "... and 50 more (see the journal)"
 
 
 # ---------------------------------------------------------------- report.html

@@ -22,6 +22,7 @@ import pytest
 from secours.bus.settings import ClientSettings
 from secours.cli.drill import shipped_drills
 from secours.drills.checking import check_journal
+from secours.drills.journal import journal_lines
 from secours.drills.model import load_drill
 from secours.drills.runner import run_drill
 from secours.ids import DA_ID_RE, OFFICE_RE, is_valid_mrn
@@ -76,13 +77,13 @@ def test_shipped_drill(path: Path, catalogue: tuple[Path, dict[str, Any]]) -> No
             assert c["expected_failure"]
 
     # The same verdicts from the journal alone.
-    again, code = check_journal(tmp_path / "journal.jsonl", tmp_path / "check")
+    again, code = check_journal(tmp_path, tmp_path / "check")  # the run folder: its journal.jsonl.gz
     assert code == run["exit_code"]
     assert [(c["id"], c["status"]) for c in again["checks"]] == [(c["id"], c["status"]) for c in s["checks"]]
     assert again["timings"] == s["timings"] and again["counts"] == s["counts"]
     assert again["run"]["clock"] == s["run"]["clock"] == "stepped"
 
-    _identifiers_as_specified(tmp_path / "journal.jsonl")
+    _identifiers_as_specified(tmp_path / "journal.jsonl.gz")
 
     # junit.xml: one testcase per check, failures and skips counted as the summary says.
     suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
@@ -98,17 +99,16 @@ def test_shipped_drill(path: Path, catalogue: tuple[Path, dict[str, Any]]) -> No
 
 def _identifiers_as_specified(journal: Path) -> None:
     """DA numbers, MRNs and the offices the simulated actors write have the forms of DOMAIN.md §3."""
-    with journal.open(encoding="utf-8") as lines:
-        for line in lines:
-            if '"olga.da"' not in line and '"IE3R01"' not in line:
-                continue
-            record = json.loads(line)
-            data = record["data"]
-            if record["ce_type"] == "olga.da":
-                assert DA_ID_RE.match(data["da_id"]), data["da_id"]
-                assert data["entry_office"] == "" or OFFICE_RE.match(data["entry_office"]), data["entry_office"]
-            elif record["ce_type"] == "IE3R01":
-                assert is_valid_mrn(data["mrn"]), data["mrn"]
+    for line in journal_lines(journal):
+        if '"olga.da"' not in line and '"IE3R01"' not in line:
+            continue
+        record = json.loads(line)
+        data = record["data"]
+        if record["ce_type"] == "olga.da":
+            assert DA_ID_RE.match(data["da_id"]), data["da_id"]
+            assert data["entry_office"] == "" or OFFICE_RE.match(data["entry_office"]), data["entry_office"]
+        elif record["ce_type"] == "IE3R01":
+            assert is_valid_mrn(data["mrn"]), data["mrn"]
 
 
 async def test_faults_start_and_end_are_recorded(settings: ClientSettings, tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ async def test_faults_start_and_end_are_recorded(settings: ClientSettings, tmp_p
     result = await run_drill(drill, settings, tmp_path, progress=False)
     assert result.summary["timings"]["time_to_recover_s"] == 3600.0
     assert result.summary["timings"]["backlog_drained_s"] is not None
-    lines = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in journal_lines(tmp_path)]
     phases = {(x["data"]["fault_id"], x["data"]["phase"]) for x in lines if x["ce_type"] == "fault.event"}
     assert phases == {("national-queue", "START"), ("national-queue", "END")}
     nes_times = [x["time"] for x in lines if x["source"] == "ics2_nes_fr"]

@@ -100,7 +100,7 @@ def _evidence(evidence: tuple[Evidence, ...]) -> str:
         for e in evidence[:MAX_EVIDENCE_ROWS]
     )
     hidden = len(evidence) - MAX_EVIDENCE_ROWS
-    more = f'<p class="more">… and {hidden:,} more (see journal.jsonl)</p>' if hidden > 0 else ""
+    more = f'<p class="more">… and {hidden:,} more (see the journal)</p>' if hidden > 0 else ""
     noun = "record" if len(evidence) == 1 else "records"
     return (
         f"<details><summary>Evidence: {len(evidence):,} {noun}</summary><table class='ev'><tr><th>CloudEvent id</th>"

@@ -41,7 +41,7 @@ def _evidence_line(e: Evidence) -> str:
 def _evidence_body(evidence: tuple[Evidence, ...]) -> str:
     lines = [_evidence_line(e) for e in evidence[:MAX_EVIDENCE_LINES]]
     if len(evidence) > MAX_EVIDENCE_LINES:
-        lines.append(f"... and {len(evidence) - MAX_EVIDENCE_LINES} more (see journal.jsonl)")
+        lines.append(f"... and {len(evidence) - MAX_EVIDENCE_LINES} more (see the journal)")
     return _clean("\n".join(lines))
 
 
