@@ -311,6 +311,7 @@ class Pending:
     body: dict[str, Any]
     give_up_at: datetime
     french: bool  # goods unloaded in France (smart-border fallback), or not a filing
+    arrives: datetime | None  # smart-border goods: after this, pushed again at the slower pace
     attempts: int = 0
     pushed_at: list[datetime] = field(default_factory=list)
 
@@ -334,6 +335,7 @@ class Provider:
         p = world.params
         self.receipt_timeout_s = float(p["receipt_timeout_s"])
         self.retry_gap_s = float(p["retry_gap_s"])
+        self.after_arrival_retry_s = float(p.get("after_arrival_retry_s", 900.0))
         self.keep_s = float(p["dedupe_keep_s"])
         self.detect_pushes = int(p["detect_no_receipt"])
         self.detect_span_s = float(p["detect_no_receipt_span_s"])
@@ -427,13 +429,12 @@ class Provider:
         code = schema.removeprefix("eu.ics2.")
         filer = body["declarant"]["eori"] if code in FILINGS else body["eori"]
         french = code not in FILINGS or body["country_of_unloading"] == "FR"
-        if code in FILINGS and french and not self._portal(provider):
-            # Goods unloaded in France: once the transport arrives, the smart-border fallback takes over.
-            give_up = body["estimated_arrival"]
-        else:  # EU rules: what could not be sent is lodged once ICS2 is back
-            give_up = now + timedelta(hours=24)
+        # Goods unloaded in France are pushed every few minutes until their transport arrives; an ENS
+        # still not receipted then is not dropped: it is lodged once customs is back (seed 000 S2, seed
+        # 001), tried again at a slower pace, for a day at most.
+        arrives = body["estimated_arrival"] if code in FILINGS and french and not self._portal(provider) else None
         self.stats["orders"] += 1
-        p = Pending(provider, msg_id, lrn, filer, schema, value, body, give_up, french)
+        p = Pending(provider, msg_id, lrn, filer, schema, value, body, now + timedelta(hours=24), french, arrives)
         if lrn in self.in_flight:
             self.queued.setdefault(lrn, []).append(p)  # after the one being pushed: an ENS's messages keep their order
             return
@@ -455,6 +456,8 @@ class Provider:
         log.debug("push %s %s %s (attempt %d) at %s", p.schema, p.lrn, p.msg_id, p.attempts, format_sim(now))
         # The first wait is the AS4 receipt timeout; later attempts are spaced by the retry gap.
         wait = self.receipt_timeout_s if p.attempts == 1 else self.retry_gap_s
+        if p.arrives is not None and now >= p.arrives:
+            wait = max(wait, self.after_arrival_retry_s)
         self.after(now + timedelta(seconds=wait), "retry", p.msg_id)
 
     def _finish(self, msg_id: str, now: datetime) -> Pending | None:

@@ -364,8 +364,8 @@ def _tags(catalog: TopicCatalog, registry: Mapping[str, ServiceDef]) -> Json:
 _TIMING_MEANING = {  # what each means for a provider (str.format with the parameters); else the field's description
     "receipt_timeout_s": "after a first push, wait this long for its AS4 receipt (ics2.receipt), then push it again",
     "retry_gap_s": (
-        "then push again every this long, until the receipt comes or the means of transport arrives "
-        "(estimated_arrival of an ENS unloaded in France; 24 simulated hours otherwise)"
+        "then push again every this long, until the receipt comes (an ENS of goods unloaded in France: until its "
+        "means of transport arrives, then at the after-arrival pace; 24 simulated hours at most)"
     ),
     "dedupe_keep_s": "how long the ids of messages acted on are kept: one redelivered within it is dropped",
     "detect_self_s": "the provider's staff notice their own platform is down this long after it failed",

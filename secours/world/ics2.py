@@ -37,6 +37,12 @@ class Ics2Params(_Strict):
     lead_time_h: tuple[float, float] = (2.5, 8.0)
     receipt_timeout_s: float = Field(180.0, gt=0)
     retry_gap_s: float = Field(180.0, gt=0)
+    after_arrival_retry_s: float = Field(
+        900.0,
+        gt=0,
+        description="an ENS still without a receipt when its transport arrives (customs down): pushed again at "
+        "this slower pace until it is receipted, so that it is lodged once customs is back",
+    )
     disembark_delay_min: tuple[float, float] = (10.0, 40.0)
 
 

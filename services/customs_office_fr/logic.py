@@ -6,7 +6,10 @@ météo's open alerts about ICS2, and the OLGA assistance requests open for the 
 provider, and whether ICS2 has the ENS after all (receipted, not yet paired with the unit) - records
 that check (``customs.system_check``), then, if the ENS really is missing, records it
 (``customs.ens_absence``), saying whether an outage covers it: a covered unit is not treated as an
-infringement while its lodging window is open.
+infringement while its lodging window is open. Under a customs-side outage (S2: an alert on the
+unit's ICS2 path) that window runs until the recovery plus the backlog, and the filer keeps trying to
+lodge meanwhile: the office then decides only once the window has closed - an ENS lodged in it is
+not missing - looking at the system again before it records anything.
 
 A drill may stage the office as non-compliant (``unchecking_office``): it then records missing ENS
 without checking the system's state (no ``customs.system_check``), every one as an infringement. It
@@ -16,6 +19,7 @@ missing one, whatever the office thinks of the system.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from secours.components import ICS2_COMPONENTS
@@ -40,6 +44,30 @@ __all__ = ["CustomsOfficeLogic"]
 EVENTS = "customs.office.events"
 SOURCE = "customs_office_fr"
 _CHECK_AFTER = timedelta(minutes=5)  # an officer looks at the météo and OLGA before recording
+_RECHECK = timedelta(minutes=15)  # while a customs outage is on, how often the office looks again
+
+
+@dataclass(frozen=True)
+class _Look:
+    """What the office saw: open alerts on the unit's path, open requests covering it, and ended
+    alerts whose lodging window is still open (with the instant each window closes)."""
+
+    alerts: list[str]
+    das: list[str]
+    held: dict[str, datetime]
+
+    @property
+    def covering(self) -> tuple[str, ...]:
+        return tuple(sorted([*self.alerts, *self.das, *self.held]))
+
+    @property
+    def customs(self) -> bool:
+        """A customs-side outage covers it: the lodging window runs to the recovery plus the backlog."""
+        return bool(self.alerts or self.held)
+
+    @staticmethod
+    def check_id(unit: str, purpose: str) -> str:
+        return derive_id(unit, purpose)
 
 
 class CustomsOfficeLogic:
@@ -83,29 +111,68 @@ class CustomsOfficeLogic:
         return fx
 
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        if timer.kind == "decide":
+            return self._decide(timer.ref, now)
         unit = timer.ref
         c = self.by_unit[unit]
         if self.params.unchecking_office:  # staged: no look at the météo or OLGA, every absence an infringement
             return Effects() if c.lrn in self.receipted else self._record(unit, "", covered=False, now=now)
+        look = self._look(unit, now)
+        fx = self._check(unit, look, now, "system-check")
+        if c.lrn in self.receipted:  # lodged after all (just not paired yet): nothing is missing
+            return fx
+        if look.customs:
+            # A customs-side outage (S2) holds the ENS: its lodging window runs until the recovery plus
+            # the backlog, and an ENS lodged in it is not missing [A, PROCEDURES.md DEADLINE-MISSED
+            # #4]. The office decides once that window has closed.
+            fx.after(self._reconsider(look, now), "decide", unit)
+            return fx
+        fx.extend(self._record(unit, look.check_id(unit, "system-check"), covered=bool(look.covering), now=now))
+        return fx
+
+    def _decide(self, unit: str, now: datetime) -> Effects:
+        """The unit's lodging window may have closed: lodged meanwhile, nothing missing; still covered by
+        the customs outage, look again later; else check the system again and record the absence."""
+        c = self.by_unit[unit]
+        if c.lrn in self.receipted:
+            return Effects()
+        look = self._look(unit, now)
+        if look.customs:
+            fx = Effects()
+            fx.after(self._reconsider(look, now), "decide", unit)
+            return fx
+        purpose = f"system-check/{now.isoformat()}"
+        fx = self._check(unit, look, now, purpose)
+        fx.extend(self._record(unit, look.check_id(unit, purpose), covered=bool(look.covering), now=now))
+        return fx
+
+    def _look(self, unit: str, now: datetime) -> _Look:
+        """What the office can see about the unit's ENS: the météo, OLGA, and whether ICS2 has it."""
+        c = self.by_unit[unit]
         path = self.world.ics2_path(c.trader)  # an outage off the unit's path does not cover it
         alerts = [a for a, comp in self.alerts.items() if comp in path]
         window = timedelta(seconds=self.params.lodging_window_s)
         got = self.receipted.get(c.lrn)
-        held = [a for a, (comp, end) in self.ended.items()  # ended, but this unit's window still open
-                if comp in path and end <= now <= end + window and (got is None or got > end)]  # fmt: skip
+        held = {a: end + window for a, (comp, end) in self.ended.items()  # ended, but this unit's window still open
+                if comp in path and end <= now <= end + window and (got is None or got > end)}  # fmt: skip
         # An assistance request is the smart-border fallback: it covers goods unloaded in France only (SC1).
         das = [d.da_id for d in self.das.values() if c.country_of_unloading == "FR"
                and (d.filer == c.provider or c.trader in {x.eori for x in d.clients})]  # fmt: skip
-        covering = tuple(sorted(alerts + das + held))
+        return _Look(alerts, das, held)
+
+    def _reconsider(self, look: _Look, now: datetime) -> datetime:
+        # While an alert is open its end is unknown: look again in a while; after it, when the window closes.
+        return now + _RECHECK if look.alerts else max(look.held.values()) + timedelta(seconds=1)
+
+    def _check(self, unit: str, look: _Look, now: datetime, purpose: str) -> Effects:
+        c = self.by_unit[unit]
         check = SystemCheck(
-            check_id=derive_id(unit, "system-check"), office=self.office(c.transport_id), unit_ids=(unit,),
+            check_id=look.check_id(unit, purpose), office=self.office(c.transport_id), unit_ids=(unit,),
             components=(*ICS2_COMPONENTS, f"OLGA:{c.trader}", f"OLGA:{c.provider}", f"ENS:{c.lrn}"),
-            result="down" if alerts or das else "up", covering=covering, checked_at=now,
+            result="down" if look.alerts or look.das else "up", covering=look.covering, checked_at=now,
         )  # fmt: skip
         fx = Effects()
         fx.send(EVENTS, unit, check.check_id, SOURCE, check, subject=unit)
-        if c.lrn not in self.receipted:  # lodged after all (just not paired yet): nothing is missing
-            fx.extend(self._record(unit, check.check_id, covered=bool(covering), now=now))
         return fx
 
     def office(self, transport_id: str) -> str:

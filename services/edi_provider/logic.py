@@ -77,6 +77,9 @@ class Pending:
     message: Order
     give_up_at: datetime
     seq: int = 0  # the order the client handed it over in
+    # Goods for the smart border: pushed every few minutes until their transport arrives, then at
+    # the slower after-arrival pace (None: EU rules, the same pace throughout).
+    arrives: datetime | None = None
     attempts: int = 0
     pushed_at: list[datetime] = field(default_factory=list)
 
@@ -133,12 +136,21 @@ class EdiProviderLogic:
     def order(self, provider: str, msg: Order, now: datetime) -> Effects:
         if msg.message_id in self.pending or msg.message_id in self.receipted or self._is_queued(msg):
             return Effects()  # redelivered order
+        # Seed 000 S2: the provider tries to transmit the ENS until the transport arrives at the point
+        # of entry, and when the AS works again "les ENS sont transmises"; seed 001: what could not be
+        # sent is lodged once ICS2 is back. So an ENS never receipted is not dropped at the arrival:
+        # after it, the provider stops pushing every few minutes and tries at a slower pace until
+        # customs takes it, for a day at most.
+        arrives = None
+        give_up = now + timedelta(hours=24)
         if isinstance(msg, EnsFiling) and self._smart_border(provider, msg) and not self._portal(provider):
-            give_up = msg.estimated_arrival
-        else:  # EU rules (seed 001): what could not be sent is lodged once ICS2 is back
-            give_up = now + timedelta(hours=24)
+            arrives = msg.estimated_arrival
+            if msg.country_of_unloading != "FR":
+                # Staged (scope_blind_providers): goods unloaded elsewhere taken for the smart border's,
+                # whose office records the missing ENS: given up at the arrival, never lodged afterwards.
+                give_up = msg.estimated_arrival
         self.received += 1
-        p = Pending(provider, msg, give_up, self.received)
+        p = Pending(provider, msg, give_up, self.received, arrives=arrives)
         if msg.lrn in self.in_flight:
             self.queued.setdefault(msg.lrn, []).append(p)  # after the one being pushed
             return Effects()
@@ -176,8 +188,11 @@ class EdiProviderLogic:
         p.pushed_at.append(now)
         msg = p.message
         fx.send(PORTAL if self._portal(p.provider) else T2C, msg.lrn, msg_id, self.source(p.provider), msg)
-        # The first wait is the AS4 receipt timeout; later attempts are spaced by the retry gap.
+        # The first wait is the AS4 receipt timeout; later attempts are spaced by the retry gap (the
+        # slower after-arrival pace once the transport has arrived).
         wait = self.params.receipt_timeout_s if p.attempts == 1 else self.params.retry_gap_s
+        if p.arrives is not None and now >= p.arrives:
+            wait = max(wait, self.params.after_arrival_retry_s)
         fx.after(now + timedelta(seconds=wait), "retry", msg_id)
         return fx
 

@@ -23,7 +23,8 @@ def alert(phase: str, component: str = "ics2_sti") -> MeteoAlert:
                       symptoms="s", instructions="i", publisher="CID", published_at=NOW)  # fmt: skip
 
 
-def test_the_office_checks_then_records_a_covered_unit_as_covered() -> None:
+def test_under_a_customs_outage_the_office_checks_then_waits_for_the_lodging_window() -> None:
+    """S2: the ENS may still be lodged until the recovery plus the backlog; lodged in time, nothing is missing."""
     office = CustomsOfficeLogic(WORLD)
     office.handle(incoming("meteo", alert("open")), NOW)
     fx = office.handle(incoming("sb.events", without_ens()), NOW)
@@ -31,11 +32,41 @@ def test_the_office_checks_then_records_a_covered_unit_as_covered() -> None:
     (timer,) = fx.timers
     done = office.on_timer(timer, timer.at)
     (check,) = sent(done, "customs.system_check")
-    (absence,) = sent(done, "customs.ens_absence")
     assert isinstance(check, SystemCheck) and check.result == "down" and check.covering == ("ALR-1",)
     assert {"ics2_sti", "ics2_cr", "ics2_nes_fr", f"OLGA:{C.trader}"} <= set(check.components)
-    assert isinstance(absence, EnsAbsence) and absence.covered_by_outage and absence.check_id == check.check_id
-    assert office.handle(incoming("sb.events", without_ens()), NOW).timers == []  # recorded once
+    assert not sent(done, "customs.ens_absence")  # the window is open: no absence yet
+    (again,) = done.timers
+    assert again.kind == "decide" and again.at > timer.at
+    # The alert still open: it looks again later; then the outage ends and the ENS is lodged.
+    later = office.on_timer(again, again.at)
+    assert later.out == [] and [t.kind for t in later.timers] == ["decide"]
+    ended = alert("end").model_copy(update={"published_at": later.timers[0].at})
+    office.handle(incoming("meteo", ended), later.timers[0].at)
+    receipt = As4Receipt(receipt_id="R", ref_message_id="M", action="IE3F10", eori=C.trader, lrn=C.lrn,
+                         received_at=later.timers[0].at + timedelta(minutes=10))  # fmt: skip
+    office.handle(incoming("ics2.receipt", receipt), receipt.received_at)
+    assert office.on_timer(later.timers[0], later.timers[0].at + timedelta(minutes=20)).out == []
+    assert office.handle(incoming("sb.events", without_ens()), NOW).timers == []  # looked at once
+
+
+def test_an_ens_still_missing_when_the_window_closes_is_recorded_after_a_new_check() -> None:
+    office = CustomsOfficeLogic(WORLD)
+    office.handle(incoming("meteo", alert("open")), NOW - timedelta(hours=2))
+    end = NOW - timedelta(minutes=1)
+    office.handle(incoming("meteo", alert("end").model_copy(update={"published_at": end})), end)
+    (timer,) = office.handle(incoming("sb.events", without_ens()), NOW).timers
+    done = office.on_timer(timer, timer.at)
+    (check,) = sent(done, "customs.system_check")
+    assert isinstance(check, SystemCheck) and check.result == "up" and check.covering == ("ALR-1",)
+    assert not sent(done, "customs.ens_absence")
+    (decide,) = done.timers
+    window = timedelta(seconds=WORLD.config.params.lodging_window_s)
+    assert decide.at == end + window + timedelta(seconds=1)  # when its lodging window closes
+    last = office.on_timer(decide, decide.at)
+    (recheck,) = sent(last, "customs.system_check")
+    (absence,) = sent(last, "customs.ens_absence")
+    assert isinstance(recheck, SystemCheck) and recheck.result == "up" and recheck.covering == ()
+    assert isinstance(absence, EnsAbsence) and not absence.covered_by_outage and absence.check_id == recheck.check_id
 
 
 def test_without_an_outage_the_missing_ens_is_an_infringement() -> None:
@@ -83,17 +114,3 @@ def test_an_outage_off_the_units_path_does_not_cover_it() -> None:
     (absence,) = sent(done, "customs.ens_absence")
     assert isinstance(check, SystemCheck) and check.result == "up" and check.covering == ()
     assert isinstance(absence, EnsAbsence) and not absence.covered_by_outage
-
-
-def test_a_unit_whose_ens_the_outage_held_stays_covered_after_the_alert_ends() -> None:
-    """Its lodging window (recovery + backlog) is still open: the office records it as covered."""
-    office = CustomsOfficeLogic(WORLD)
-    office.handle(incoming("meteo", alert("open")), NOW - timedelta(hours=2))
-    ended = alert("end").model_copy(update={"published_at": NOW - timedelta(minutes=1)})
-    office.handle(incoming("meteo", ended), NOW - timedelta(minutes=1))
-    (timer,) = office.handle(incoming("sb.events", without_ens()), NOW).timers
-    done = office.on_timer(timer, timer.at)
-    (check,) = sent(done, "customs.system_check")
-    (absence,) = sent(done, "customs.ens_absence")
-    assert isinstance(check, SystemCheck) and check.result == "up" and check.covering == ("ALR-1",)
-    assert isinstance(absence, EnsAbsence) and absence.covered_by_outage

@@ -28,27 +28,27 @@ def test_push_then_receipt_stops_retries() -> None:
     assert logic.on_timer(timer, timer.at).out == []
 
 
-def test_keeps_retrying_with_the_same_message_until_arrival() -> None:
+def test_keeps_retrying_with_the_same_message_then_slower_after_the_arrival() -> None:
+    """Until the transport arrives, every retry gap; after it, the slower after-arrival pace, until
+    customs takes the ENS (it is lodged once customs is back) or a day has passed."""
     logic, f = provider(), ens(0)
+    params = WORLD.config.params
     now = f.issued_at
     fx = logic.handle(incoming(f"edi.to_provider.{WORLD.consignments[0].provider}", f), now)
-    pushes = 1
     timer = fx.timers[0]
-    gaps = []
+    before, after = [], []
     while True:
         fx = logic.on_timer(timer, timer.at)
         pushed = [o for o in fx.out if o.topic == "ics2.t2c"]
         if not pushed:
             break
         assert pushed[0].message == f and pushed[0].id == f.message_id  # AS4 retry: same message id
-        pushes += 1
         retry = next(t for t in fx.timers if t.kind == "retry")
-        gaps.append((retry.at - timer.at).total_seconds())
+        (before if timer.at < f.estimated_arrival else after).append((retry.at - timer.at).total_seconds())
         timer = retry
-    assert timer.at >= f.estimated_arrival  # gave up only once the transport arrived
-    assert pushes > 2
-    assert max(gaps) <= WORLD.config.params.retry_gap_s
-    assert timer.at - f.issued_at > timedelta(minutes=30)
+    assert len(before) > 2 and max(before) <= params.retry_gap_s
+    assert after and min(after) == max(after) == params.after_arrival_retry_s
+    assert timer.at >= now + timedelta(hours=24)  # given up only after a day
 
 
 def test_relays_queue_messages_to_the_client_once() -> None:
@@ -62,22 +62,30 @@ def test_relays_queue_messages_to_the_client_once() -> None:
     assert logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), r01.registered_at).out == []
 
 
-def retried_until(logic: EdiProviderLogic, f: EnsFiling) -> datetime:
-    """Push ``f`` with no receipt ever coming; when the provider stops trying."""
+def retried_until(logic: EdiProviderLogic, f: EnsFiling) -> tuple[datetime, set[float]]:
+    """Push ``f`` with no receipt ever coming: when the provider stops trying, and the gaps between its
+    pushes once the transport has arrived."""
     timer = logic.handle(incoming(f"edi.to_provider.{WORLD.consignments[0].provider}", f), f.issued_at).timers[0]
+    after: set[float] = set()
     while True:
         fx = logic.on_timer(timer, timer.at)
         retry = [t for t in fx.timers if t.kind == "retry"]
         if not retry:
-            return timer.at
+            return timer.at, after
+        if timer.at >= f.estimated_arrival:
+            after.add((retry[0].at - timer.at).total_seconds())
         timer = retry[0]
 
 
 def test_goods_unloaded_elsewhere_are_sent_again_past_the_arrival_and_left_out_of_requests() -> None:
-    """Scope rule SC1: the smart-border rules (stop at arrival, French DA) are for goods unloaded in France."""
+    """Scope rule SC1: the smart-border rules (pushed every few minutes until the arrival, French DA) are for
+    goods unloaded in France; either is lodged once customs is back, the French at the after-arrival pace."""
+    params = WORLD.config.params
     french, elsewhere = ens(0), ens(0).model_copy(update={"country_of_unloading": "BE"})
-    assert retried_until(provider(), french) < french.estimated_arrival + timedelta(minutes=10)
-    assert retried_until(provider(), elsewhere) > elsewhere.estimated_arrival + timedelta(hours=12)
+    until, gaps = retried_until(provider(), french)
+    assert until > french.estimated_arrival + timedelta(hours=12) and gaps == {params.after_arrival_retry_s}
+    until, gaps = retried_until(provider(), elsewhere)
+    assert until > elsewhere.estimated_arrival + timedelta(hours=12) and gaps == {params.retry_gap_s}
     logic = provider()
     owner = WORLD.consignments[0].provider
     logic.handle(incoming(f"edi.to_provider.{owner}", elsewhere), elsewhere.issued_at)

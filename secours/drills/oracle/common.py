@@ -125,12 +125,15 @@ def alert_on_path(ix: JournalIndex, world: World, c: Consignment, t: datetime) -
 
 
 def _held_by_ended_alert(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool:
-    """An alert on the path ended within the lodging window before ``t``, the ENS not yet receipted."""
+    """An alert on the path ended within the lodging window before ``t``, the ENS without its MRN when
+    it ended. Its MRN, not its receipt: an ENS receipted in the last seconds of the outage, or queued
+    by a component that took it but processed nothing, gets its MRN only after the recovery."""
     window = timedelta(seconds=world.config.params.lodging_window_s)
     ends = [end for end in _path_alerts(ix, world, c)[1].values() if end <= t <= end + window]
     if not ends:
         return False
-    got = receipts_by_lrn(ix).get(c.lrn)
+    r01 = ix.first_r01((c.trader, c.lrn))
+    got = r01.time if r01 is not None else None
     return any(got is None or got > end for end in ends)
 
 
@@ -143,7 +146,7 @@ def covered(ix: JournalIndex, world: World, c: Consignment, t: datetime) -> bool
 
     And, once such an alert has ended, for the lodging window that follows (recovery + backlog,
     the world's ``lodging_window_s``, which the office of first entry applies too): a consignment
-    whose ENS the outage held (no receipt when the alert ended) is still covered. A unit arriving a
+    whose ENS the outage held (no MRN yet when the alert ended) is still covered. A unit arriving a
     minute after the recovery cannot have its MRN yet; the procedure does not make it an offence."""
     path = world.ics2_path(c.trader)
     if alert_on_path(ix, world, c, t) or _held_by_ended_alert(ix, world, c, t):
