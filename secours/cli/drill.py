@@ -186,7 +186,7 @@ def _expecting(drill: Drill, text: str) -> Drill:
     unknown = [i for i in ids if i not in REGISTRY]
     if unknown:
         raise UsageError(f"--expect-fail: unknown check {unknown[0]!r} (secours procedures lists them)")
-    return drill.model_copy(update={"expect_fail": ids})
+    return drill.model_copy(update={"expect_fail": ids, "may_fail": {}})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -283,6 +283,7 @@ def _listing(path: Path, d: Drill) -> dict[str, object]:
         "scenarios": list(d.scenarios),
         "faults": [f"{f.kind} {f.target}" for f in d.faults],
         "expect_fail": list(d.expect_fail),
+        "may_fail": dict(d.may_fail),
         "expectation": "fails exactly the staged checks" if d.expect_fail else "every check passes",
     }
 
@@ -294,5 +295,6 @@ def list_drills(args: argparse.Namespace) -> int:
     else:
         for path, d in drills:
             expect = f"  expect_fail: {', '.join(d.expect_fail)}" if d.expect_fail else ""
+            expect += f" (may also fail: {', '.join(d.may_fail)})" if d.may_fail else ""
             print(f"{d.drill:<28} {d.title}  ({path.name}){expect}")
     return 0

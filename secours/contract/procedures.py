@@ -537,8 +537,8 @@ def _names(drills: Iterable[Drill]) -> str:
 
 
 def _judging(c: Check, drills: Sequence[Drill]) -> list[Drill]:
-    """The drills that evaluate the check and expect it to pass."""
-    return [d for d in drills if c.applies(d.scenarios) and c.id not in d.expect_fail]
+    """The drills that evaluate the check and expect it to pass (not those where it may fail)."""
+    return [d for d in drills if c.applies(d.scenarios) and c.id not in d.expect_fail and c.id not in d.may_fail]
 
 
 def _staging(c: Check, drills: Sequence[Drill]) -> list[Drill]:

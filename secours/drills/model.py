@@ -46,6 +46,11 @@ class Drill(BaseModel):
     procedure: ProcedureParams = ProcedureParams()
     faults: tuple[Fault, ...] = ()
     expect_fail: tuple[str, ...] = Field((), description="check ids this drill stages to fail")
+    may_fail: dict[str, str] = Field(
+        default_factory=dict,
+        description="check ids the staged breach fails on some days and not on others, each with the reason "
+        "(the day's traffic decides): the expectation holds whether they fail or not",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Drill:
@@ -58,10 +63,22 @@ class Drill(BaseModel):
             raise ValueError(f"fault id {dup!r} is used twice")
         for f in self.faults:
             check_targets(f)
-        unknown_checks = [c for c in self.expect_fail if c not in CHECKS]
+        unknown_checks = [c for c in (*self.expect_fail, *self.may_fail) if c not in CHECKS]
         if unknown_checks:
-            raise ValueError(f"expect_fail names unknown check {unknown_checks[0]!r}")
+            raise ValueError(f"expect_fail or may_fail names unknown check {unknown_checks[0]!r}")
+        both = sorted(set(self.expect_fail) & set(self.may_fail))
+        if both:
+            raise ValueError(f"check {both[0]!r} is in expect_fail and in may_fail: it must fail, or it may")
+        if self.may_fail and not self.expect_fail:
+            raise ValueError("may_fail without expect_fail: only a staged breach may fail a check on some days")
+        unexplained = [c for c, why in self.may_fail.items() if not why.strip()]
+        if unexplained:
+            raise ValueError(f"may_fail: say why {unexplained[0]!r} fails only on some days")
         return self
+
+    def meets(self, failed: set[str]) -> bool:
+        """The drill did what it declares: every staged check failed, and nothing else but what may."""
+        return set(self.expect_fail) <= failed <= set(self.expect_fail) | set(self.may_fail)
 
     def run_config(self) -> RunConfig:
         return RunConfig.model_validate(

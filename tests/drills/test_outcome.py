@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from secours.drills.model import Drill
 from secours.drills.outcome import idle_scenarios, judge
 from secours.drills.reportdata import CheckOutcome
@@ -46,3 +48,18 @@ def test_a_drill_whose_scenario_never_came_about_is_not_green() -> None:
     assert outcome.expectation_met is False  # ...but nothing it is about happened
     assert outcome.exit_code == 1
     assert outcome.problems[0].startswith("scenario ICS2-FR-S2-AS-DOWN never came about")
+
+
+def test_a_check_that_may_fail_is_met_either_way_and_must_say_why() -> None:
+    base = {"drill": "d", "title": "t", "expect_fail": ["EU-C3"]}
+    drill = Drill.model_validate({**base, "may_fail": {"G7": "only goods arriving after the window"}})
+    assert drill.meets({"EU-C3"}) and drill.meets({"EU-C3", "G7"})
+    assert not drill.meets({"G7"}) and not drill.meets({"EU-C3", "G1"}) and not drill.meets(set())
+    for bad, said in (
+        ({**base, "may_fail": {"G7": " "}}, "say why 'G7'"),
+        ({**base, "may_fail": {"EU-C3": "x"}}, "in expect_fail and in may_fail"),
+        ({"drill": "d", "title": "t", "may_fail": {"G7": "x"}}, "may_fail without expect_fail"),
+        ({**base, "may_fail": {"G99": "x"}}, "unknown check 'G99'"),
+    ):
+        with pytest.raises(ValueError, match=said):
+            Drill.model_validate(bad)

@@ -85,4 +85,4 @@ def test_the_drill_ends_as_it_declares_on_another_seed(
     summary = json.loads((Path(run["out"]) / "summary.json").read_text())
     failed = sorted(c["id"] for c in summary["checks"] if c["status"] == "fail")
     assert summary["expectation_met"], (failed, summary["expect_fail"], summary["problems"][:3])
-    assert failed == sorted(summary["expect_fail"])
+    assert set(summary["expect_fail"]) <= set(failed) <= {*summary["expect_fail"], *summary.get("may_fail", {})}

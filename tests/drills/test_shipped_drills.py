@@ -65,9 +65,9 @@ def test_shipped_drill(path: Path, catalogue: tuple[Path, dict[str, Any]]) -> No
     unexpected = [
         f"{c['id']}: {c['message']} [" + "; ".join(f"{e.get('time')} {e.get('note')}" for e in c["evidence"][:3]) + "]"
         for c in s["checks"]
-        if c["status"] == "fail" and c["id"] not in drill.expect_fail
+        if c["status"] == "fail" and c["id"] not in (*drill.expect_fail, *drill.may_fail)
     ]
-    assert failed == set(drill.expect_fail), (unexpected, s.get("problems"))
+    assert drill.meets(failed), (unexpected, s.get("problems"))
     assert s["expectation_met"] is True
     assert s["verdict"] == ("fail" if drill.expect_fail else "pass")
     assert run["exit_code"] == (1 if drill.expect_fail else 0)

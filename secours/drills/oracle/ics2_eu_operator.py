@@ -89,12 +89,15 @@ def op_2(ix: JournalIndex, ctx: Context) -> Finding:
     listed = set(d["declarations"])
     offices = {ctx.world.transport_by_id[c.transport_id].entry_office for c in ctx.world.consignments
                if c.lrn in listed}  # fmt: skip
+    # Goods concerned: those the outage affects, and whatever else the request lists. With none (the
+    # operator had nothing to lodge around the outage) there is no office, LRN or transport to give.
+    goods = bool(wanted or listed)
     missing = [what for what, ok in (
         ("the reason", _reason_given(d)),
         ("an estimated duration", d["estimated_duration"] not in ("", "unknown")),
-        ("the entry office", bool(d["entry_office"]) and (not offices or d["entry_office"] in offices)),
-        ("the LRNs concerned", bool(listed) and wanted <= listed),
-        ("transport details", bool(d["transports"])),
+        ("the entry office", not goods or (bool(d["entry_office"]) and (not offices or d["entry_office"] in offices))),
+        ("the LRNs concerned", wanted <= listed),
+        ("transport details", not goods or bool(d["transports"])),
     ) if not ok]  # fmt: skip
     if missing:
         return outcome("fail", f"{d['da_id']} lacks {', '.join(missing)}",
