@@ -176,13 +176,20 @@ def eu_c4(ix: JournalIndex, ctx: Context) -> Finding:
 def _pushed_again(
     ix: JournalIndex, since: datetime, until: datetime, lrns: set[str] | None = None
 ) -> tuple[int, list[Evidence]]:
-    """ENS receipted in [since, until) then pushed again as a new message (not after a rejection, which
-    asks for a new filing). Returns how many receipted ENS were looked at, and the re-pushes."""
+    """ENS receipted in [since, until) then pushed again as a new message while its filer was still
+    waiting for the MRN (not after a rejection, which asks for a new filing). Once the MRN is in the
+    filer's queue, sending the ENS again is another mistake, a duplicate filing the CR refuses (G1),
+    not a re-push for want of an answer. Returns how many receipted ENS were looked at, and the
+    re-pushes."""
     receipts = receipts_by_lrn(ix)
     rejections: dict[str, list[datetime]] = {}
+    answered: dict[str, datetime] = {}  # LRN -> its IE3R01 first in the filer's pull queue
     for e in ix.queue:
         if e.ce_type == "IE3N99" and e.time is not None:
             rejections.setdefault(e.data["lrn"], []).append(e.time)
+        elif e.ce_type == "IE3R01" and e.time is not None and e.topic.startswith("ics2.c2t."):
+            lrn = e.data["lrn"]
+            answered[lrn] = min(answered.get(lrn, e.time), e.time)
     found: list[Evidence] = []
     checked = 0
     for lrn, pushes in _ens_pushes(ix).items():
@@ -194,6 +201,8 @@ def _pushed_again(
         for p in pushes:
             if p.time is None or p.time <= got or p.data["message_id"] == first_id:
                 continue  # before the receipt, or the same message retried (the STI keeps it one message)
+            if lrn in answered and p.time > answered[lrn]:
+                continue  # its MRN was in the filer's queue: a duplicate filing, not a re-push
             if any(got <= r <= p.time for r in rejections.get(lrn, [])):
                 continue
             found.append(evidence(p, f"{lrn} pushed again at {format_sim(p.time)} after its receipt"))
@@ -281,9 +290,12 @@ def sti_1(ix: JournalIndex, ctx: Context) -> Finding:
     gap, late = seconds(ctx, "t_retry_max_gap"), f.end + seconds(ctx, "t_backlog_max")
     found: list[Evidence] = []
     pending = pending_ens(ix, ctx, f, lambda c: f.end or ctx.end)  # receipted, even rejected: not pending
+    receipts = receipts_by_lrn(ix)
     for c, spans, times in pending:
         kept_trying = all(longest_gap(s, times) <= gap for s in spans)
-        after = [t for t in times if t >= f.end]
+        # Lodged after the end: pushed again after it, or taken by the STI once back (a push made in
+        # the last seconds of the outage is received when the STI returns).
+        after = [t for t in (*times, receipts.get(c.lrn)) if t is not None and t >= f.end]
         if not kept_trying and not (after and min(after) <= late):
             note = f"{c.lrn}: neither kept pushing nor lodged after the end"
             found.append(Evidence(c.lrn, "ics2.t2c", spans[0][0], note))
