@@ -29,6 +29,7 @@ __all__ = [
     "first",
     "first_fault",
     "held_pushed_in_time",
+    "lodgeable_before",
     "longest_gap",
     "misnamed",
     "outage_da_in_time",
@@ -361,6 +362,14 @@ def outage_da_in_time(
     return da, None
 
 
+def lodgeable_before(dis: datetime, f: FaultWindow, ctx: Context) -> bool:
+    """A unit disembarking at ``dis`` could have had its ENS receipted first despite a trade-side outage
+    ending at ``f.end``: seed 000 lets the ENS be lodged "jusqu'au débarquement", once the system is back.
+    One disembarking during the outage, or before the data can travel client -> provider -> STI -> receipt
+    (three hops) after it, could not: the assistance request covers it instead."""
+    return f.end is None or dis >= f.end + 3 * ctx.hop
+
+
 def held_pushed_in_time(
     ix: JournalIndex, ctx: Context, f: FaultWindow, provider: str, *, before_disembarking: bool
 ) -> Finding:
@@ -383,6 +392,8 @@ def held_pushed_in_time(
         if not after and receipts.get(c.lrn) is not None and receipts[c.lrn] < f.end:
             continue  # receipted before the outage took hold: nothing held
         dis = ix.disembarked.get(c.unit_id) if before_disembarking else None
+        if dis is not None and dis.time is not None and not lodgeable_before(dis.time, f, ctx):
+            dis = None  # disembarked while it could not be lodged: only the backlog limit applies
         pushed = min(after) if after else None
         if pushed is None or pushed > limit or (dis is not None and dis.time is not None and pushed >= dis.time):
             when = f"at {format_sim(pushed)}" if pushed else "never"

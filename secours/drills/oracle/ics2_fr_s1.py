@@ -22,6 +22,7 @@ from secours.drills.oracle.common import (
     first,
     first_fault,
     held_pushed_in_time,
+    lodgeable_before,
     misnamed,
     outage_da_in_time,
     outage_das,
@@ -52,7 +53,7 @@ def _registered(ix: JournalIndex, da: Entry) -> datetime | None:
     return ack.time if ack is not None else None
 
 
-def _lodged_before_disembarking(ix: JournalIndex, cons: list[Consignment]) -> Finding:
+def _lodged_before_disembarking(ix: JournalIndex, ctx: Context, f: FaultWindow, cons: list[Consignment]) -> Finding:
     receipts = receipts_by_lrn(ix)
     found: list[Evidence] = []
     checked = 0
@@ -60,6 +61,8 @@ def _lodged_before_disembarking(ix: JournalIndex, cons: list[Consignment]) -> Fi
         dis = ix.disembarked.get(c.unit_id)
         if dis is None or dis.time is None:
             continue  # not disembarked by drill end: #MRN-by-end covers it
+        if not lodgeable_before(dis.time, f, ctx):
+            continue  # disembarked while the system was down: the request covers it, lodging could not
         checked += 1
         got = receipts.get(c.lrn)
         if got is None or got >= dis.time:
@@ -155,10 +158,11 @@ def _trader_affected(ix: JournalIndex, ctx: Context) -> list[Consignment] | None
 
 @check(f"{TRADER}#3", TRADER, "Every affected ENS of the client is receipted before its unit disembarks")
 def trader_3(ix: JournalIndex, ctx: Context) -> Finding:
-    cons = _trader_affected(ix, ctx)
-    if cons is None:
+    case = _trader_case(ix, ctx)
+    if case is None:
         return _not_exercised("trader's system down")
-    return _lodged_before_disembarking(ix, cons)
+    f, eori, _ = case
+    return _lodged_before_disembarking(ix, ctx, f, affected(ix, ctx, f, lambda c: c.trader == eori))
 
 
 @check(f"{TRADER}#4", TRADER, "Every affected ENS of the client gets its MRN by drill end")
@@ -283,7 +287,7 @@ def provider_3(ix: JournalIndex, ctx: Context) -> Finding:
     found = _provider_affected(ix, ctx)
     if found is None:
         return _not_exercised("provider platform down")
-    return _lodged_before_disembarking(ix, found[1])
+    return _lodged_before_disembarking(ix, ctx, *found)
 
 
 @check(f"{PROVIDER}#4", PROVIDER, "Every held ENS is pushed within t.backlog_max of the recovery, before disembarking")
