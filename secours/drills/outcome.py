@@ -139,6 +139,10 @@ def judge(
         basic.problems.insert(0, f"{len(broken)} checks raised instead of judging, e.g. {broken[0].id}: "
                                  f"{broken[0].message}")  # fmt: skip
         verdict, expectation_met = "fail", False
+    unshown = [c for c in checks if c.id in drill.expect_fail and c.status != "fail"]
+    if unshown:  # the staged breach did not show on this day: the drill proved nothing about it
+        said = ", ".join(f"{c.id} ({c.status.replace('_', ' ')}: {c.message})" for c in unshown[:3])
+        basic.problems.insert(0, f"{len(unshown)} staged checks did not fail, the breach never showed: {said}")
     idle = idle_scenarios(drill.scenarios, checks)
     if idle:  # the drill never produced what it is about: whatever else passed, it proved nothing
         basic.problems.insert(0, f"scenario {idle[0]} never came about: none of its own checks was exercised"

@@ -63,3 +63,14 @@ def test_a_check_that_may_fail_is_met_either_way_and_must_say_why() -> None:
     ):
         with pytest.raises(ValueError, match=said):
             Drill.model_validate(bad)
+
+
+def test_a_negative_drill_whose_breach_never_showed_says_so_and_is_not_green() -> None:
+    drill = Drill.model_validate(
+        {"drill": "neg", "title": "t", "duration_hours": 1, "expect_fail": ["G2"],
+         "traffic": {"consignments": 5, "providers": 1, "traders": 2}}
+    )  # fmt: skip
+    world = World(drill.run_config())
+    outcome = judge(drill, world, [], 1.0, world.config.start + timedelta(hours=1), "stepped")
+    assert outcome.verdict == "pass" and outcome.expectation_met is False and outcome.exit_code == 1
+    assert outcome.problems[0].startswith("1 staged checks did not fail, the breach never showed: G2 (")
