@@ -44,6 +44,11 @@ class Ics2Params(_Strict):
         "this slower pace until it is receipted, so that it is lodged once customs is back",
     )
     disembark_delay_min: tuple[float, float] = (10.0, 40.0)
+    open_border: bool = Field(
+        False,
+        description="non-compliant smart border (staged): a unit with no MRN on its ELO goes through the green "
+        "lane, its goods presented as if its ENS were lodged",
+    )
 
 
 @dataclass(frozen=True, slots=True)

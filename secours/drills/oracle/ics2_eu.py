@@ -155,22 +155,33 @@ def eu_c3(ix: JournalIndex, ctx: Context) -> Finding:
 
 @check("EU-C4", EU, "No goods presented for a consignment without an MRN at presentation time", applies_to=ALL)
 def eu_c4(ix: JournalIndex, ctx: Context) -> Finding:
-    presented = [e for e in ix.entries if e.ce_type == "IE3N06" and e.topic == "ics2.t2c" and e.time is not None]
+    """Goods are presented at the smart border when their unit leaves by the green lane (the ORANGE
+    lane holds a unit with no ENS), and to ICS2 in the arrival notification (IE3N06). Either needs the
+    consignment's MRN issued by then: seed 001, goods "cannot be presented or declared before the ENS
+    is lodged", outage or not."""
     if _fault(ix) is None and first_fault(ix, lambda w: w.kind == "down") is None:
         return _not_exercised()
-    if not presented:
-        return outcome("not_exercised", "no goods presented (IE3N06) in this drill")
+    arrivals = [e for e in ix.entries if e.ce_type == "IE3N06" and e.topic == "ics2.t2c" and e.time is not None]
+    green = [e for e in ix.disembarked.values() if e.data["lane"] == "GREEN" and e.time is not None]
+    if not arrivals and not green:
+        return outcome("not_exercised", "no goods presented in this drill")
     issued: dict[str, datetime] = {}
     for entries in ix.r01_by_key.values():
         for e in entries:
             if e.time is not None:
                 issued[e.data["mrn"]] = min(issued.get(e.data["mrn"], e.time), e.time)
+    by_unit = {c.unit_id: c for c in ctx.world.consignments}
     found = [evidence(p, f"MRN {m} presented before it was issued")
-             for p in presented for m in p.data["mrns"]
+             for p in arrivals for m in p.data["mrns"]
              if m not in issued or (p.time and issued[m] > p.time)]  # fmt: skip
-    n = sum(len(p.data["mrns"]) for p in presented)
-    return verdict(found, f"all {n} presented consignments had their MRN",
-                   "{n} consignments presented without an MRN")  # fmt: skip
+    for d in green:
+        c = by_unit.get(d.data["unit_id"])
+        r01 = ix.first_r01((c.trader, c.lrn)) if c is not None else None
+        if c is not None and (r01 is None or r01.time is None or d.time is None or r01.time > d.time):
+            found.append(evidence(d, f"{c.lrn}: unit {c.unit_id} through the green lane with no MRN issued"))
+    n = sum(len(p.data["mrns"]) for p in arrivals) + len(green)
+    return verdict(found, f"all {n} presentations (arrival notifications, green lanes) had their MRN",
+                   "{n} goods presented without an MRN")  # fmt: skip
 
 
 def _pushed_again(
