@@ -6,6 +6,7 @@ the order of an operator's options, the land exit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from secours.clock import format_sim
 from secours.drills.oracle.common import at_fault, first, seconds
@@ -42,10 +43,12 @@ from secours.drills.reportdata import Evidence
 __all__: list[str] = []
 
 
-def _ground_gaps(x: _Exit) -> list[Evidence]:
-    """K1 for one movement: the states at the instant its case was read, and ECS-BS silent while down."""
+def _ground_gaps(x: _Exit, hop: timedelta) -> list[Evidence]:
+    """K1 for one movement: the states at the instant its case was read, and ECS-BS silent while down.
+    Delta G/X hears of an AER one hop after ECS-BS records it: an AER recorded in the last seconds
+    before the fault is in Delta's state one hop later, not yet at the fault's start."""
     f, t = x.fault, x.trail
-    leaving = "EN_COURS_DE_SORTIE" in t.state("DELTA", x.read_at)
+    leaving = "EN_COURS_DE_SORTIE" in t.state("DELTA", x.read_at + hop)
     found: list[Evidence] = []
     if x.case == 1 and leaving:
         found.append(at_fault(f, f"{x.mrn}: case 1, yet Delta G/X shows it « en cours de sortie »"))
@@ -62,9 +65,9 @@ def _ground_gaps(x: _Exit) -> list[Evidence]:
 @check("K1", GROUP, "Ground truth at F.start matches the case (a mismatch invalidates the drill)",
        applies_to=FALLBACKS)  # fmt: skip
 def k1(ix: JournalIndex, ctx: Context) -> Finding:
-    return _over(_judged(ix, ctx, "K1"), _ground_gaps, "the states of all {n} movements match their case",
-                 "{n} movements whose states do not match their case", "no movement of these scenarios was caught "
-                 "by the fault")  # fmt: skip
+    return _over(_judged(ix, ctx, "K1"), lambda x: _ground_gaps(x, ctx.hop),
+                 "the states of all {n} movements match their case", "{n} movements whose states do not match "
+                 "their case", "no movement of these scenarios was caught by the fault")  # fmt: skip
 
 
 @check("K2", GROUP, "Case 1: after F.end, ECS-BS loads the movement itself (IE501) before any reintegrated message",
