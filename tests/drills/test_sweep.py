@@ -7,6 +7,7 @@ variations themselves (volume, fault start) are checked without a broker.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -40,7 +41,9 @@ def _sweep(args: list[str], settings: ClientSettings | None = None) -> subproces
         ["--bootstrap", settings.bootstrap, "--prefix", settings.prefix] if settings else ["--bootstrap", "127.0.0.1:1"]
     )
     command = [sys.executable, "-m", "secours.cli.main", "drill", "sweep", *args, *broker]
-    return subprocess.run(command, check=False, capture_output=True, text=True, timeout=900)
+    # The child reads the broker as the session's settings say (tansu: fetch on demand), not as for an unknown cluster.
+    env = {**os.environ, **(settings.env() if settings else {})}
+    return subprocess.run(command, check=False, capture_output=True, text=True, timeout=900, env=env)
 
 
 def _doc(path: Path) -> dict[str, Any]:
