@@ -106,4 +106,6 @@ async def run_catalogue(
 def _progress(r: DrillRun) -> None:
     met = "as expected" if r.expectation_met else "NOT as expected"
     detail = f": {r.error}" if r.error else ""
-    print(f"{r.drill}: {r.verdict.upper()} ({met}, exit {r.exit_code}) in {r.wall_seconds:.1f} s{detail}", flush=True)
+    # Runs of one drill on several seeds (drill sweep) are told apart by their file.
+    name = r.drill if Path(r.file).stem == r.drill else f"{r.drill} ({Path(r.file).name})"
+    print(f"{name}: {r.verdict.upper()} ({met}, exit {r.exit_code}) in {r.wall_seconds:.1f} s{detail}", flush=True)
