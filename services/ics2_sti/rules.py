@@ -8,6 +8,7 @@ from the formats of DOMAIN.md §3 and the smart-border constraints of DOMAIN.md 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from secours.ids import EORI_RE, IMO_RE, LRN_RE, OFFICE_RE, is_valid_mrn
 from secours.wire import IE3F10, IE3F51, IE3N06, IE3Q04, IE3R02, EnsAmendment, EnsFiling, ValidationError, WireModel
@@ -16,6 +17,7 @@ __all__ = ["validate"]
 
 _HS = re.compile(r"^[0-9]{6}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_LATE_LODGING = timedelta(days=1)  # R0501: how long after the arrival an ENS may still be lodged
 
 
 def _imo_ok(imo: str) -> bool:
@@ -57,8 +59,11 @@ def _ens(msg: EnsFiling) -> list[ValidationError]:
             fail("R0401", f"goods[{i}]", "gross mass and number of packages must be positive")
         if not _HS.match(item.hs_code):
             fail("R0402", f"goods[{i}].hs_code", "commodity code must be 6 digits")
-    if msg.estimated_arrival < msg.issued_at:
-        fail("R0501", "estimated_arrival", "estimated arrival cannot be before the issue date")
+    # An ENS lodged after its transport arrived is lawful in a fallback (seed 001: "what could not be
+    # sent is lodged afterwards"), so an arrival a few hours before the issue date is no error; one a
+    # day or more before it cannot be this voyage's.
+    if msg.estimated_arrival < msg.issued_at - _LATE_LODGING:
+        fail("R0501", "estimated_arrival", "estimated arrival over a day before the issue date")
     return errors
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from secours.errors import RejectedInput
@@ -68,3 +70,12 @@ def test_a_lower_case_eori_breaks_r0102_for_the_declarant_and_the_carrier() -> N
     assert [e.pointer for e in validate(bad) if e.rule_id == "R0102"] == ["declarant.eori"]
     bad = f.model_copy(update={"carrier": f.carrier.model_copy(update={"eori": lower})})
     assert [e.pointer for e in validate(bad) if e.rule_id == "R0102"] == ["carrier.eori"]
+
+
+def test_an_ens_lodged_after_its_arrival_is_lawful_but_not_a_day_after() -> None:
+    """A fallback lodges what could not be sent once ICS2 is back, after the transport arrived (seed 001)."""
+    f = ens(0)
+    late = f.model_copy(update={"issued_at": f.estimated_arrival + timedelta(hours=3)})
+    assert not [e for e in validate(late) if e.rule_id == "R0501"]
+    stale = f.model_copy(update={"issued_at": f.estimated_arrival + timedelta(days=2)})
+    assert [e.rule_id for e in validate(stale)] == ["R0501"]
