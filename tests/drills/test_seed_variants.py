@@ -41,8 +41,6 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     ("luccs-b2g-eo-down", 2997, {}),
     # Its premise (a B2G lodging failing before the operators are told) happens on every day now.
     ("luccs-b2g-ada-down-replaying-operators", 6234485, {}),
-    # Faults an hour earlier than shipped, heavier traffic: a corrected ENS lodged after the arrival.
-    ("ics2-fr-scope", 1001, {"consignments": 560}),
 )
 
 
