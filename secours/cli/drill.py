@@ -27,6 +27,19 @@ from secours.resources import drill_file, shipped_drills
 __all__ = ["register", "shipped_drills"]
 
 
+def _add_child_run_options(p: argparse.ArgumentParser) -> None:
+    """The options of a command that runs drills as child ``drill run`` processes (run-all, sweep)."""
+    add_clock_options(p)
+    add_crash_options(p)
+    add_broker_options(p)
+    p.add_argument("--plain-journal", action="store_true", help="each run's journal uncompressed (journal.jsonl)")
+
+
+def _child_run_args(args: argparse.Namespace) -> list[str]:
+    """What each child ``drill run`` is given of those options (the broker goes its own way)."""
+    return [*_clock_args(args), *_crash_args(args), *(["--plain-journal"] if args.plain_journal else [])]
+
+
 def register(sub: Subcommands) -> None:
     p = sub.add_parser("drill", help="run, check, validate or list drills")
     dsub = p.add_subparsers(dest="drill_command", required=True, metavar="{run,run-all,sweep,check,validate,list}")
@@ -78,10 +91,7 @@ def register(sub: Subcommands) -> None:
     )
     a.add_argument("--out", type=Path, default=Path("out/catalogue"), help="one report folder per drill in here")
     a.add_argument("--json", type=Path, metavar="FILE", help="also write the runs and the total wall time as JSON")
-    add_clock_options(a)
-    add_crash_options(a)
-    add_broker_options(a)
-    a.add_argument("--plain-journal", action="store_true", help="each run's journal uncompressed (journal.jsonl)")
+    _add_child_run_options(a)
     a.set_defaults(func=run_all)
     w = dsub.add_parser(
         "sweep",
@@ -113,10 +123,7 @@ def register(sub: Subcommands) -> None:
     )
     w.add_argument("--out", type=Path, default=None, help="variant files and run folders (default: out/sweep/<drill>)")
     w.add_argument("--json", type=Path, metavar="FILE", help="write the rows here (default: OUT/sweep.json)")
-    add_clock_options(w)
-    add_crash_options(w)
-    add_broker_options(w)
-    w.add_argument("--plain-journal", action="store_true", help="each run's journal uncompressed (journal.jsonl)")
+    _add_child_run_options(w)
     w.set_defaults(func=sweep)
     c = dsub.add_parser("check", help="run the oracle again on a saved journal (no broker needed)")
     c.add_argument("journal", type=Path, help="journal.jsonl.gz or journal.jsonl, or the run folder holding it")
@@ -284,7 +291,7 @@ def run_all(args: argparse.Namespace) -> int:
                 settings,
                 args.jobs,
                 own or ["--bootstrap", choice.bootstrap],
-                [*_clock_args(args), *_crash_args(args), *(["--plain-journal"] if args.plain_journal else [])],
+                _child_run_args(args),
             )
         )
     met = sum(r.expectation_met for r in runs)
@@ -346,7 +353,7 @@ def sweep(args: argparse.Namespace) -> int:
     runs_dir = out / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     variations, invalid = _variants(args.file, drill, seeds, vary, runs_dir)
-    extra = [*_clock_args(args), *_crash_args(args), *(["--plain-journal"] if args.plain_journal else [])]
+    extra = _child_run_args(args)
     files = [path for seed, (_, path) in variations.items() if seed not in invalid]
     with broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
