@@ -38,6 +38,9 @@ def secours(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
         (("run", "--only", "customs_teleporter"), "unknown service 'customs_teleporter'"),
         (("drill", "sing"), "invalid choice"),
         (("broker", "start", "--kind", "zookeeper"), "invalid choice"),
+        (("run", "--metrics", "nine"), "expected [HOST:]PORT"),
+        (("drill", "run", "baseline", "--metrics", "70000"), "port must be between 1 and 65535"),
+        (("drill", "run", "baseline", "--metrics", ":9100"), "a host is needed"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:

@@ -22,6 +22,7 @@ from secours.drills.runner import run_drill
 from secours.drills.sweep import SweepRow, Variation, failed_checks, parse_vary, table, variant_text, variation
 from secours.errors import DrillFileError, UsageError
 from secours.external import ExternalActor, external_speed, parse_external, refuse_unplayable
+from secours.metrics import address, served
 from secours.resources import drill_file, shipped_drills
 
 __all__ = ["register", "shipped_drills"]
@@ -46,6 +47,12 @@ def register(sub: Subcommands) -> None:
     r = dsub.add_parser("run", help="run a drill and write its report folder")
     r.add_argument("file", type=drill_file, metavar="FILE|NAME", help="a drill file, or a shipped drill's name")
     r.add_argument("--out", type=Path, default=None, help="report folder (default: out/<drill id>)")
+    r.add_argument(
+        "--metrics",
+        type=address,
+        metavar="[HOST:]PORT",
+        help="serve Prometheus metrics here for the run (host 127.0.0.1 by default)",
+    )
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     r.add_argument(
         "--external",
@@ -248,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--restart-after: {exc}") from None
     out = args.out or Path("out") / drill.drill
     network = any(f.through_proxy for f in drill.faults)
-    with broker_session(args, behind_proxy=network) as choice:
+    with served(args.metrics), broker_session(args, behind_proxy=network) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
         result = asyncio.run(
             run_drill(

@@ -19,6 +19,7 @@ from secours.clock import WallClock, format_sim
 from secours.drills.engine import Simulation, select_services, wait_for_announcement
 from secours.drills.model import load_drill
 from secours.drills.runner import lifecycle_hook
+from secours.metrics import Metrics, address, served
 from secours.resources import drill_file
 from secours.world import RunConfig
 
@@ -41,6 +42,12 @@ def register(sub: Subcommands) -> None:
     )
     p.add_argument("--speed", type=float, help="simulated seconds per wall second (overrides the drill)")
     p.add_argument("--hours", type=float, help="stop after this many simulated hours (default: run until Ctrl-C)")
+    p.add_argument(
+        "--metrics",
+        type=address,
+        metavar="[HOST:]PORT",
+        help="serve Prometheus metrics here for the run (host 127.0.0.1 by default)",
+    )
     p.add_argument("--join", action="store_true", help="use the clock and world announced by another process")
     p.add_argument(
         "--announce-only",
@@ -57,9 +64,9 @@ def main(args: argparse.Namespace) -> int:
     config = load_drill(args.drill).run_config() if args.drill else RunConfig()
     if args.speed is not None:
         config = config.model_copy(update={"speed": args.speed})
-    with broker_session(args) as choice:
+    with served(args.metrics) as metrics, broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
-        return asyncio.run(_run(settings, config, names, hours, args.join, choice.broker))
+        return asyncio.run(_run(settings, config, names, hours, args.join, choice.broker, metrics))
 
 
 async def _run(
@@ -69,6 +76,7 @@ async def _run(
     hours: float | None,
     join: bool,
     broker: RunningBroker | None,
+    metrics: Metrics | None = None,
 ) -> int:
     joined: WallClock | None = None
     run_id = None
@@ -89,6 +97,8 @@ async def _run(
     )
     try:
         while not stop.is_set() and not sim.failed():
+            if metrics is not None:
+                metrics.clock(clock.now())
             if hours is not None and (clock.now() - config.start).total_seconds() >= hours * 3600:
                 break
             with contextlib.suppress(TimeoutError):
