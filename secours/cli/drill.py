@@ -255,14 +255,14 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--restart-after: {exc}") from None
     out = args.out or Path("out") / drill.drill
     network = any(f.through_proxy for f in drill.faults)
-    with served(args.metrics), broker_session(args, behind_proxy=network) as choice:
+    with served(args.metrics) as metrics, broker_session(args, behind_proxy=network) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
         result = asyncio.run(
             run_drill(
                 drill, settings, out, broker=choice.kind, launched=choice.broker, proxy_port=choice.proxy_port,
                 progress=not args.no_progress, clock=args.clock or "auto",
                 external=external, external_timeout_s=args.external_timeout,
-                compress_journal=not args.plain_journal,
+                compress_journal=not args.plain_journal, metrics=metrics,
             )
         )  # fmt: skip
     s = result.summary
