@@ -96,6 +96,7 @@ class Agenda:
             self._sub = sub = await ctx.bus.subscribe(
                 ctx.name, self.topics, start=self._resume_at, tracked=True, shared=not ctx.commits
             )
+            ctx.subscription = sub
             self._read_to = await sub.positions()
             if ctx.store is not None and not restored:
                 # The first checkpoint, before anything is read: a restart never falls back on the
@@ -108,6 +109,7 @@ class Agenda:
             await reader
         finally:
             self.stepper.leave(self.name)
+            ctx.subscription = None
             ctx.forget_own_outages()
             if reader is not None:
                 reader.cancel()

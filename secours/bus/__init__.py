@@ -65,6 +65,9 @@ class Subscription(Protocol):
         """The end offset of every partition read as the subscription began: reading what was
         already written then stops there."""
 
+    def lag(self) -> dict[tuple[str, int], int]:
+        """Records written and not yet read, per partition this subscription knows the end of."""
+
     async def caught_up(self) -> None:
         """Tracked: return once every record the ledger knows of in these topics has been read."""
 

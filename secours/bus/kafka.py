@@ -149,6 +149,19 @@ class KafkaSubscription:
     async def ends(self) -> dict[tuple[str, int], int]:
         return dict(self._ends)
 
+    def lag(self) -> dict[tuple[str, int], int]:
+        if self.reader is not None and self._ledger is not None:  # tracked: the ledger knows every end
+            ends = self._ledger.ends
+            return {tp: max(0, ends.get(tp, 0) - at) for tp, at in self.reader.read_to.items()}
+        # Else the broker's high watermark, as the last fetch reported it, against what was read:
+        # known for the partitions read from at least once.
+        cut, lag = len(self._prefix), {}
+        for tp in self._consumer.assignment():
+            high, key = self._consumer.highwater(tp), (tp.topic[cut:], tp.partition)
+            if high is not None and key in self._consumed:
+                lag[key] = max(0, high - self._consumed[key])
+        return lag
+
     async def caught_up(self) -> None:
         if self.reader is not None:
             await self.reader.caught_up.wait()

@@ -99,6 +99,10 @@ class SharedSubscription:
     async def ends(self) -> dict[TP, int]:
         return {}
 
+    def lag(self) -> dict[TP, int]:
+        ends = self._shared.ledger.ends
+        return {tp: max(0, ends.get(tp, 0) - at) for tp, at in self._next.items()}
+
     async def caught_up(self) -> None:
         if self.reader is not None:
             await self.reader.caught_up.wait()

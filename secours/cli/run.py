@@ -83,6 +83,7 @@ async def _run(
     if join:
         config, joined, run_id = await wait_for_announcement(settings)
     sim = Simulation(settings, config, names, run_id=run_id, clock=joined, harness=not join, live=True)
+    sim.metrics = metrics
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -97,8 +98,6 @@ async def _run(
     )
     try:
         while not stop.is_set() and not sim.failed():
-            if metrics is not None:
-                metrics.clock(clock.now())
             if hours is not None and (clock.now() - config.start).total_seconds() >= hours * 3600:
                 break
             with contextlib.suppress(TimeoutError):

@@ -30,7 +30,9 @@ from secours.faults.controller import FaultController
 from secours.faults.model import Fault
 from secours.faults.plane import FaultPlane, FaultTimeline, command
 from secours.faults.signing import control_key
+from secours.metrics import Metrics
 from secours.runtime import ServiceContext
+from secours.runtime.stats import ServiceStats
 from secours.stepper import Stepper
 from secours.topics import TopicCatalog
 from secours.wire import AubetteQuery, DeltaLodging, DeltaRelease, RunAnnouncement
@@ -109,6 +111,9 @@ class Simulation:
         self.faults = FaultController(config.start, self.catalog, actors_of(self.world))
         self.plane: FaultPlane | None = None
         self.contexts: dict[str, ServiceContext] = {}
+        # Each service's counts, kept across a crash's restart; and the metrics served, if any.
+        self.stats: dict[str, ServiceStats] = {}
+        self.metrics: Metrics | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._background: list[asyncio.Task[None]] = []
         self.crashes: list[tuple[str, str]] = []  # (service, "crashed" | "restarted")
@@ -167,6 +172,8 @@ class Simulation:
                 self._background.append(asyncio.create_task(self.plane.run_harness(), name="fault-harness"))
         for name in self.services:
             self._launch(name, fresh=announce)
+        if self.metrics is not None:
+            self._background.append(asyncio.create_task(self.metrics.follow(self), name="metrics"))
         return self.clock
 
     async def ready(self) -> None:
@@ -197,6 +204,9 @@ class Simulation:
         ctx.order = list(REGISTRY).index(name)
         ctx.played_outside = frozenset(a.name for a in self.external if a.service == name)
         ctx.died_at = self._died.get(name)
+        ctx.stats = self.stats.setdefault(name, ctx.stats)
+        if self.metrics is not None:
+            ctx.observe = self.metrics.ledger.note
         if name in self.checkpointed and self.settings.checkpoint_s is not None:
             ctx.store = StateStore(
                 self.bus, self.codec, name, self.run_id, {"world": self.world}, control_key(),

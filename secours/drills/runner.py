@@ -69,19 +69,14 @@ class DrillResult:
 class _Progress:
     """A progress bar of simulated time on stderr (a line every 10 % when not a terminal)."""
 
-    def __init__(
-        self, clock: Clock, drill: Drill, stream: TextIO, enabled: bool, metrics: Metrics | None = None
-    ) -> None:
+    def __init__(self, clock: Clock, drill: Drill, stream: TextIO, enabled: bool) -> None:
         self.clock, self.drill, self.stream, self.enabled = clock, drill, stream, enabled
-        self.metrics = metrics  # the bar already follows simulated time: metrics piggyback on it
         self.config = drill.run_config()
         self.total = drill.duration_hours * 3600
         self.last_decile = -1
         self.last_shown = 0.0
 
     def show(self, records: int, faults: int) -> None:
-        if self.metrics is not None:
-            self.metrics.clock(self.clock.now())
         if not self.enabled or wall_now() - self.last_shown < _SHOW_EVERY_S:
             return
         self.last_shown = wall_now()
@@ -195,7 +190,7 @@ async def run_drill(
         outside = _Outside(external, external_timeout_s)
         play = _Play(drill, settings, broker, launched, proxy, progress, elsewhere, kind == "stepped", outside)
         play.compress_journal = compress_journal
-        play.metrics = metrics
+        play.sim.metrics = metrics
         return await play.run(out_dir)
     finally:
         if proxy is not None:
@@ -220,7 +215,6 @@ class _Play:
         self.drill, self.settings, self.broker = drill, settings, broker
         self.launched, self.proxy, self.progress = launched, proxy, progress
         self.compress_journal = True
-        self.metrics: Metrics | None = None
         self.config = drill.run_config()
         gone = {*elsewhere, *(a.service for a in outside.actors if a.instance is None)}
         services = [s for s in select_services(for_config=self.config) if s not in gone]
@@ -249,7 +243,7 @@ class _Play:
             assert sim.plane is not None
             sim.plane.observers.append(recorder.note_fault)
             sim.plane.hooks.append(lifecycle_hook(self.launched, self.proxy))
-            bar = _Progress(clock, self.drill, sys.stderr, self.progress, self.metrics)
+            bar = _Progress(clock, self.drill, sys.stderr, self.progress)
             watch = BrokerWatch(sim.bus, CONTROL, self.launched, lambda: _broker_fault_live(sim, clock))
             try:
                 if sim.stepper is not None:

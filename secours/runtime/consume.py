@@ -20,6 +20,7 @@ Invariants:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -63,6 +64,7 @@ class Consumer(Part):
             sub: Subscription | None = None
             try:
                 sub = await self.ctx.bus.subscribe(self.name, topics, start=recovery.resume_at)
+                self.ctx.subscription = sub
                 await recovery.start_reading(logic, sub)
                 await self._consume_from(logic, sub)
             except BrokerUnavailable as exc:
@@ -70,6 +72,7 @@ class Consumer(Part):
                 acks.lost()
                 await sleep_wall(RECONNECT_S)
             finally:
+                self.ctx.subscription = None
                 await acks.close(sub)
 
     async def _consume_from(self, logic: Logic, sub: Subscription) -> None:
@@ -132,21 +135,27 @@ class Consumer(Part):
         except CodecError as exc:
             await self.dead_letter(record, str(exc), now)
             return
+        if self.ctx.observe is not None:
+            key = (record.key or b"").decode("utf-8", "replace")
+            self.ctx.observe(record.topic, key, incoming.ce_id, incoming.message)
         verdict = self.gate.admit(incoming, now)
         if verdict.action == "drop":
-            self.ctx.refused += 1  # down: refused, the sender has to try again
+            self.ctx.stats.count(record.topic, "refused")  # down: refused, the sender has to try again
             return
         if verdict.action == "error":
             await self.dead_letter(record, f"fault {verdict.fault_id}: {self.name} answered with an error", now)
             return
         if verdict.action == "hold":
-            return  # kept by the consume gate until its fault ends
+            self.ctx.stats.count(record.topic, "held")  # kept by the consume gate until its fault ends
+            return
         if self.ctx._recovery.read_again(incoming):
+            self.ctx.stats.count(record.topic, "replayed")
             await self.ctx._recovery.replay(logic, incoming, record)
             return
         await self._process(logic, incoming, record, now)
 
     async def _process(self, logic: Logic, incoming: Incoming, record: Record | None, now: datetime) -> None:
+        began = time.perf_counter()
         try:
             effects = logic.handle(incoming, now)
         except SecoursError as exc:
@@ -163,13 +172,14 @@ class Consumer(Part):
                 reason = f"{DEFECT} {self.name} handling {incoming.message.ce_type}: {type(exc).__name__}: {exc}"
                 await self.dead_letter(record, reason, now)
             return
-        self.ctx.handled += 1
+        self.ctx.stats.timed(time.perf_counter() - began)
+        self.ctx.stats.count(incoming.topic, "handled")
         # Stepped: what the input causes happens at its instant. Wall: it is sent now, also when the
         # input is read again after a restart at the instant it was first sent (see Recovery.replay).
         await self.ctx.apply(effects, now if self.ctx.stepper is not None else None)
 
     async def dead_letter(self, record: Record, reason: str, now: datetime) -> None:
-        self.ctx.dead_lettered += 1
+        self.ctx.stats.count(record.topic, "dead_lettered")
         self.log.info(
             "%s: dead-lettered %s/%s@%s: %s", self.name, record.topic, record.partition, record.offset, reason
         )

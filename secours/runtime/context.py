@@ -33,6 +33,7 @@ from secours.runtime.acks import AckChain
 from secours.runtime.base import Logic
 from secours.runtime.consume import Consumer
 from secours.runtime.recovery import Recovery
+from secours.runtime.stats import Observer, ServiceStats
 from secours.runtime.timers import TimerLoop
 from secours.stepper import Stepper
 from secours.topics import TopicCatalog
@@ -73,9 +74,11 @@ class ServiceContext:
         self.ready = asyncio.Event()  # started or restored, and caught up with its input: in the run
         self.gate = PublishGate(name, faults)
         self.log = logging.getLogger(f"services.{name}")
-        self.handled = 0
-        self.dead_lettered = 0
-        self.refused = 0
+        # What it has done (records per topic and outcome, handler time), for the metrics: the
+        # simulation hands a restarted instance its predecessor's, so counts go on.
+        self.stats = ServiceStats()
+        self.observe: Observer | None = None  # told of every record read and published (the metrics)
+        self.subscription: Subscription | None = None  # what it reads now (the metrics' consumer lag)
         # Checkpoints (None: a restarted instance starts afresh and reads on from the group's commits).
         self.store: StateStore | None = None
         self.restored_from: int | None = None  # the checkpoint this instance came back from
@@ -86,6 +89,18 @@ class ServiceContext:
         self._acks = AckChain(self)
         self._recovery = Recovery(self)
         self._consumer = Consumer(self)
+
+    @property
+    def handled(self) -> int:
+        return self.stats.total("handled")
+
+    @property
+    def dead_lettered(self) -> int:
+        return self.stats.total("dead_lettered")
+
+    @property
+    def refused(self) -> int:
+        return self.stats.total("refused")
 
     # --- publishing ---------------------------------------------------------------------------
 
@@ -107,6 +122,9 @@ class ServiceContext:
             if rel.corrupt:
                 value = PublishGate.corrupt(value)
             fut = await self.bus.publish(out.topic, out.key.encode(), value, headers_for(out, now))
+            self.stats.published[out.topic] += 1
+            if self.observe is not None:
+                self.observe(out.topic, out.key, out.id, out.message)
             if self.stepper is None:  # a stepped run's ledger counts acknowledgements for everyone
                 self._acks.unacked.append(fut)
 
