@@ -8,6 +8,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   the recovery (G7); the unchecking office, seed 5431402 (#4 beside its staged #1 and #3);
 - ics2-fr-unaccompanied-trailers, seed 1380: the shipping company's rule for a late trailer;
 - ics2-fr-scope, seed 13931978: the France-only rule (SC1) for every message a provider holds;
+- ecs-operator-down-hasty-exporter, seed 186262, fault at 07:30: an arrival stocked during the
+  exporter's outage left its exit due then (case 3 of O3/O4);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -41,6 +43,9 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     ("luccs-b2g-eo-down", 2997, {}),
     # Its premise (a B2G lodging failing before the operators are told) happens on every day now.
     ("luccs-b2g-ada-down-replaying-operators", 6234485, {}),
+    # An arrival notified 4 s before the exporter's system went down, stocked during it: its exit fell
+    # due in the outage (case 3), and the hasty exporter's presentation then must fail O3 and O4.
+    ("ecs-operator-down-hasty-exporter", 186262, {"consignments": 30, "exports": 45, "fault_start_s": 5400}),
 )
 
 
@@ -53,7 +58,10 @@ def _variant(source: Path, name: str, seed: int, traffic: dict[str, int]) -> str
     text = re.sub(r"(?m)^drill: .*$", f"drill: {name}", text)
     text = re.sub(r"(?m)^seed: .*$", f"seed: {seed}", text)
     for key, value in traffic.items():
-        text = re.sub(rf"(?m)^(  {key}:) *[0-9.]+", rf"\g<1> {value}", text)
+        if key == "fault_start_s":  # the start of every fault of the drill
+            text = re.sub(r"(?m)^(    start:) *\S+", rf"\g<1> {value}s", text)
+        else:
+            text = re.sub(rf"(?m)^(  {key}:) *[0-9.]+", rf"\g<1> {value}", text)
     return text
 
 

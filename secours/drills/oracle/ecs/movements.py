@@ -70,6 +70,10 @@ class _Trail:
         """The states one system had given the movement by ``t``."""
         return {e.data["state"] for e in self.states if e.data["system"] == system and _at(e) <= t}
 
+    def reached(self, system: str, state: str) -> datetime | None:
+        """When one system first gave the movement ``state`` (None: never)."""
+        return next((_at(e) for e in self.states if e.data["system"] == system and e.data["state"] == state), None)
+
     def authorising(self) -> list[Entry]:
         """Stamps that let the goods go: « sortie autorisée » and « sortie autorisée le … »."""
         return [s for s in self.stamps if str(s.data["mention"]).startswith(AUTHORISED)]
@@ -195,8 +199,14 @@ def _case(f: FaultWindow, m: ExportMovement, trail: _Trail, until: datetime) -> 
         if "AER_ARRIVE" not in seen:
             return 1, read_at
         return (2, read_at) if "ETAT_STOCKE" not in seen else None
-    seen = trail.state("ECSBS", f.start)
-    if arrival < f.start <= _leaving(m, trail) < until and "ETAT_STOCKE" in seen and "SORTIE_CONFIRMEE" not in seen:
+    # The exit can be notified only once the arrival is stocked: an arrival notified just before the
+    # fault and stocked during it leaves its exit due during the fault (case 3), on any schedule.
+    leaving, looked = _leaving(m, trail), f.start
+    stocked = trail.reached("ECSBS", "ETAT_STOCKE")
+    if stocked is not None and arrival < f.start < stocked:
+        leaving, looked = max(leaving, stocked), stocked
+    seen = trail.state("ECSBS", looked)
+    if arrival < f.start <= leaving < until and "ETAT_STOCKE" in seen and "SORTIE_CONFIRMEE" not in seen:
         return 3, f.start
     return None
 
