@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from secours.world.config import RunConfig
 
 
+# Steps of the alert sheet a staged careless declarant skips (DeltaParams.delta_careless_declarants).
+DeltaLapse = Literal["meteo", "provider", "words", "early", "sau_call", "end_office", "regularise"]
+
+
 class DeltaParams(_Strict):
     """Customs offices' opening hours (every office keeps them), Delta's timings, and the declarants' and
     connection providers' staged breaches."""
@@ -46,6 +50,14 @@ class DeltaParams(_Strict):
     )
     delta_impatient_declarants: bool = Field(
         False, description="non-compliant declarants (staged): no BAE in Aubette is enough; they ask no office"
+    )
+    delta_careless_declarants: tuple[DeltaLapse, ...] = Field(
+        (),
+        description="non-compliant declarants (staged): the steps of the alert sheet they skip: meteo (no look at "
+        "the météo), provider (EDI: no call to the provider), words (a DA without « auto-déclenchement de la "
+        "procédure de secours »), early (paper declarations as soon as the DA is filed), sau_call (no call to the "
+        "SAU for a DA registered out of hours), end_office (the office not told of the end), regularise (nothing "
+        "regularised)",
     )
     delta_partial_report_providers: tuple[str, ...] = Field(
         (), description="non-compliant connection providers (staged): their report to the CID omits one client"

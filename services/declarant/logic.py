@@ -18,7 +18,8 @@ not validated within ``delta_answer_timeout_s`` (case (a)), or validated but wit
 
 Each step takes a person ``delta_step_s``. Staged breaches: ``delta_blind_declarants`` fall back on
 any open Delta alert; ``delta_skipping_declarants`` never look in Aubette; ``delta_impatient_declarants``
-take "no BAE in Aubette" for a technical block without asking the office.
+take "no BAE in Aubette" for a technical block without asking the office; ``delta_careless_declarants``
+skip the steps it names (``lapses`` below), each one on its own.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class DeclarantLogic:
         self.incidents: dict[str, Incident] = {}
         self.own_down: set[str] = set()
         self.alerts: dict[str, MeteoAlert] = {}  # open Delta alerts, as the météo shows them
+        self.lapses = frozenset(self.params.delta_careless_declarants)  # staged: steps they skip
 
     @staticmethod
     def source(eori: str) -> str:
@@ -259,6 +261,8 @@ class DeclarantLogic:
     def _regularised(self, decl: Decl, decl_no: str, now: datetime) -> Effects:
         fx = Effects()
         decl.regularised = True
+        if "regularise" in self.lapses:  # staged: the paper declaration is never tied to the electronic one
+            return fx
         r = Regularised(fallback_id=decl.fallback_id, by=decl.d.declarant, ref=decl.d.ref, decl_no=decl_no, at=now)
         fx.send("delta.office", decl.d.declarant, derive_id(decl.fallback_id, "regularised"),
                 self.source(decl.d.declarant), r, subject=decl.d.ref)  # fmt: skip
@@ -314,18 +318,20 @@ class DeclarantLogic:
 
     def _consult(self, inc: Incident, who: DeltaDeclarant, now: datetime) -> Effects:
         fx = Effects()
-        seen = MeteoConsulted(
-            consultation_id=derive_id(f"{inc.eori}|{inc.service}", f"meteo/{now.isoformat()}"), by=inc.eori,
-            channel="web", alert_ids=tuple(sorted(self.alerts)), consulted_at=now,
-        )  # fmt: skip
-        fx.send("meteo.consultations", inc.eori, seen.consultation_id, self.source(inc.eori), seen)
-        alert = self._matching(inc)
+        alert = None
+        if "meteo" not in self.lapses:  # staged: they never look, so no alert can tell them anything
+            seen = MeteoConsulted(
+                consultation_id=derive_id(f"{inc.eori}|{inc.service}", f"meteo/{now.isoformat()}"), by=inc.eori,
+                channel="web", alert_ids=tuple(sorted(self.alerts)), consulted_at=now,
+            )  # fmt: skip
+            fx.send("meteo.consultations", inc.eori, seen.consultation_id, self.source(inc.eori), seen)
+            alert = self._matching(inc)
         if alert is not None:
             inc.alert_id = alert.alert_id
             inc.phase = "alert"
             fx.extend(self._fall_back(inc, list(inc.refs), now))
             return fx
-        if who.mode == "EDI":
+        if who.mode == "EDI" and "provider" not in self.lapses:
             contact = ProviderContact(
                 contact_id=derive_id(f"{inc.eori}|{inc.service}", f"ask/{now.isoformat()}"), trader=inc.eori,
                 provider=who.provider, kind="question", channel="phone", since=inc.noticed_at or now, sent_at=now,
@@ -401,13 +407,16 @@ class DeclarantLogic:
             filer_role="trader", filer_eori=inc.eori, company=who.name, phone=who.phone, kind="self_trigger",
             service=inc.service, mode=who.mode, component="own system", symptom=reasons, since=since,
             estimated_duration="unknown", entry_office=who.office, clients=(), declarations=cited, transports=(),
-            text=f"Objet : {WORDS}. {who.name}, EORI {inc.eori}, {who.address}, {who.phone}; "
+            text=f"Objet : {'problème Delta' if 'words' in self.lapses else WORDS}. {who.name}, EORI {inc.eori}, "
+            f"{who.address}, {who.phone}; "
             f"service {inc.service} ({who.mode}); en alerte depuis le {since:%d/%m/%Y %H:%M} UTC; motifs : {reasons}.",
             filed_at=now, address=who.address, reasons=reasons,
         )  # fmt: skip
         inc.da_id = da.da_id
         inc.phase = "ack"
         fx.send("olga.requests", da.da_id, derive_id(da.da_id, "filed"), self.source(inc.eori), da, subject=da.da_id)
+        if "early" in self.lapses:  # staged: paper at once, before the DA is registered and the office told
+            fx.extend(self._fall_back(inc, technical, now, covering=da.da_id))
         return fx
 
     def _inform(self, inc: Incident, who: DeltaDeclarant, now: datetime) -> Effects:
@@ -417,7 +426,8 @@ class DeclarantLogic:
             attached_ack=inc.da_id, ack_registered_at=inc.ack_at, service=inc.service, at=now,
         )  # fmt: skip
         fx.send("delta.office", inc.eori, told.informed_id, self.source(inc.eori), told, subject=inc.da_id)
-        if inc.ack_at is not None and not office_open(inc.ack_at, self.params.office_hours):
+        out_of_hours = inc.ack_at is not None and not office_open(inc.ack_at, self.params.office_hours)
+        if out_of_hours and "sau_call" not in self.lapses:
             call = SauContact(contact_id=derive_id(inc.da_id, "on-call"), by=inc.eori, channel="phone",
                               purpose="on_call_check", da_id=inc.da_id, sent_at=now,
                               text=f"Self-triggered fallback for {inc.service}: DA {inc.da_id} filed.")  # fmt: skip
@@ -429,10 +439,10 @@ class DeclarantLogic:
             fx.extend(self._step(inc, now, "closing"))
         return fx
 
-    def _fall_back(self, inc: Incident, refs: list[str], now: datetime) -> Effects:
+    def _fall_back(self, inc: Incident, refs: list[str], now: datetime, covering: str = "") -> Effects:
         fx = Effects()
         who = self.people[inc.eori]
-        covering = inc.da_id if inc.phase == "open" else inc.alert_id
+        covering = covering or (inc.da_id if inc.phase == "open" else inc.alert_id)
         for ref in refs:
             decl = self.decls[ref]
             if decl.fallback_id or decl.released:
@@ -453,16 +463,19 @@ class DeclarantLogic:
                          purpose="close_request", da_id=inc.da_id, sent_at=now,
                          text=f"Our system works again: please close DA {inc.da_id} ({inc.service}).")  # fmt: skip
         fx.send("sau.contacts", inc.da_id, ask.contact_id, self.source(inc.eori), ask, subject=inc.da_id)
-        told = OfficeInformed(informed_id=derive_id(inc.da_id, "end"), by=inc.eori, office=who.office, kind="end",
-                              da_id=inc.da_id, attached_ack="", service=inc.service, at=now)  # fmt: skip
-        fx.send("delta.office", inc.eori, told.informed_id, self.source(inc.eori), told, subject=inc.da_id)
+        if "end_office" not in self.lapses:  # staged: the office never hears the fallback is over
+            told = OfficeInformed(
+                informed_id=derive_id(inc.da_id, "end"), by=inc.eori, office=who.office, kind="end",
+                da_id=inc.da_id, attached_ack="", service=inc.service, at=now,
+            )  # fmt: skip
+            fx.send("delta.office", inc.eori, told.informed_id, self.source(inc.eori), told, subject=inc.da_id)
         inc.phase = "closed"
         return fx
 
     def _regularise(self, inc: Incident, now: datetime) -> Effects:
         """The fallback is over: lodge electronically what was handled on paper and never validated."""
         fx = Effects()
-        for ref in inc.fallbacks:
+        for ref in inc.fallbacks if "regularise" not in self.lapses else ():  # staged: nothing lodged again
             decl = self.decls[ref]
             if not decl.regularised and not decl.regularising and not decl.decl_no:
                 decl.regularising = True
