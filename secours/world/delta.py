@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 # Steps of the alert sheet a staged careless declarant skips (DeltaParams.delta_careless_declarants).
-DeltaLapse = Literal["meteo", "provider", "words", "early", "sau_call", "end_office", "regularise"]
+DeltaLapse = Literal["meteo", "provider", "words", "early", "sau_call", "end_office", "regularise", "after_end"]
+
+# Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
+DeltaProviderLapse = Literal["bip_relay", "end_relay"]
 
 
 class DeltaParams(_Strict):
@@ -57,7 +60,12 @@ class DeltaParams(_Strict):
         "the météo), provider (EDI: no call to the provider), words (a DA without « auto-déclenchement de la "
         "procédure de secours »), early (paper declarations as soon as the DA is filed), sau_call (no call to the "
         "SAU for a DA registered out of hours), end_office (the office not told of the end), regularise (nothing "
-        "regularised)",
+        "regularised), after_end (they ignore the end of an alert: paper goes on under it, nothing regularised)",
+    )
+    delta_careless_providers: tuple[DeltaProviderLapse, ...] = Field(
+        (),
+        description="non-compliant connection providers (staged): the relays to their clients they leave out: "
+        "bip_relay (the CID's bulletins), end_relay (the end of the alert)",
     )
     delta_partial_report_providers: tuple[str, ...] = Field(
         (), description="non-compliant connection providers (staged): their report to the CID omits one client"

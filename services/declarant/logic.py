@@ -65,6 +65,7 @@ _ASK_FOR = timedelta(minutes=10)  # how long a declarant waits for Aubette or th
 class Decl:
     d: DeltaDeclaration
     lodged: bool = False
+    lodged_at: datetime | None = None  # its latest lodging: an answer is awaited delta_answer_timeout_s from then
     decl_no: str = ""
     validated_at: datetime | None = None
     released: bool = False  # BAE seen
@@ -134,11 +135,13 @@ class DeclarantLogic:
 
     # --- lodging ------------------------------------------------------------------------------
 
-    def _lodge(self, decl: Decl, now: datetime, regularises: str = "") -> Effects:
+    def _lodge(self, decl: Decl, now: datetime, regularises: str = "", again: bool = False) -> Effects:
         fx = Effects()
         who = self.people[decl.d.declarant]
+        decl.lodged_at = now
         msg = DeltaLodging(
-            message_id=derive_id(decl.d.ref, f"lodge/{regularises}"), ref=decl.d.ref, declarant=who.eori,
+            message_id=derive_id(decl.d.ref, f"lodge/{regularises}" + ("/again" if again else "")),
+            ref=decl.d.ref, declarant=who.eori,
             service=decl.d.service, mode=who.mode, provider=who.provider, regularises=regularises, lodged_at=now,
         )  # fmt: skip
         fx.send("delta.edi" if who.mode == "EDI" else "delta.in", decl.d.ref, msg.message_id, self.source(who.eori),
@@ -154,13 +157,21 @@ class DeclarantLogic:
             inc = self.incidents.get(f"{eori}|{service}")
             return self._advance(inc, phase, now) if inc is not None and inc.wake == timer.ref else fx
         decl = self.decls[timer.ref]
+        wait = timedelta(seconds=self.params.delta_answer_timeout_s)
         if timer.kind == "ready":
+            inc = self.incidents.get(f"{decl.d.declarant}|{decl.d.service}")
+            if inc is not None and inc.phase == "alert":
+                # Its service is under an alert it already falls back on: paper now, regularised after
+                # the end of the alert, rather than a lodging into a service known to be down.
+                return self._fall_back(inc, [decl.d.ref], now)
             if decl.d.declarant not in self.own_down:
                 decl.lodged = True
                 fx.extend(self._lodge(decl, now))
-            fx.after(now + timedelta(seconds=self.params.delta_answer_timeout_s), "check", decl.d.ref)
+            fx.after(now + wait, "check", decl.d.ref)
         elif timer.kind == "check" and not decl.fallback_id and not decl.released and not decl.held:
-            if decl.validated_at is None or now - decl.validated_at >= timedelta(
+            if decl.validated_at is None and decl.lodged_at is not None and now < decl.lodged_at + wait:
+                fx.after(decl.lodged_at + wait, "check", decl.d.ref)  # lodged again since: its answer may come
+            elif decl.validated_at is None or now - decl.validated_at >= timedelta(
                 seconds=self.params.delta_block_after_s
             ):
                 fx.extend(self._blocked(decl, now))
@@ -497,10 +508,25 @@ class DeclarantLogic:
             if alert.phase == "open" and self.params.delta_blind_declarants:
                 fx.extend(self._blind(now))
             return fx
+        if "after_end" in self.lapses:  # staged: for them the alert goes on, paper and all
+            return fx
         self.alerts.pop(alert.alert_id, None)
         for inc in self.incidents.values():
             if inc.phase == "alert" and inc.alert_id == alert.alert_id:
                 fx.extend(self._regularise(inc, now))
+        fx.extend(self._lodge_again(alert, now))
+        return fx
+
+    def _lodge_again(self, ended: MeteoAlert, now: datetime) -> Effects:
+        """The service is back: what was lodged into it during the alert and got no answer, and is
+        not on paper, is lodged again (the outage lost it; waiting on it would end in a DA)."""
+        fx = Effects()
+        for decl in self.decls.values():
+            who = self.people[decl.d.declarant]
+            if (decl.lodged and not decl.decl_no and not (decl.fallback_id or decl.released or decl.held)
+                    and decl.d.service in ended.services and who.mode in ended.modes
+                    and who.eori not in self.own_down):  # fmt: skip
+                fx.extend(self._lodge(decl, now, again=True))
         return fx
 
     def _blind(self, now: datetime) -> Effects:

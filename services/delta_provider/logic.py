@@ -10,7 +10,8 @@ platform fails (noticed ``detect_self_s`` after it stops), the provider:
   ``client_notice_delay_s``;
 - once the platform is back, reports it to the SAU, which ends the alert and closes the request.
 
-Staged breach: ``delta_partial_report_providers`` leave one client out of their report.
+Staged breaches: ``delta_partial_report_providers`` leave one client out of their report;
+``delta_careless_providers`` do not relay the kinds of notice it names (bulletins, end of alert).
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ class DeltaProviderLogic:
             return fx  # not about a connection provider's platform: the clients read the météo themselves
         kind = {"open": "alert_relay", "bip": "bip_relay", "end": "end_relay"}[alert.phase]
         ref = f"{alert.alert_id}#{alert.bip_number}" if alert.phase == "bip" else alert.alert_id
-        if f"{kind}|{ref}" in p.relayed:
+        if f"{kind}|{ref}" in p.relayed or kind in self.params.delta_careless_providers:
             return fx
         p.relayed.add(f"{kind}|{ref}")
         fx.after(now + self._delay("relay", provider, kind, ref), "relay", f"{provider}|{kind}|{ref}")
