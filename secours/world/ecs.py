@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from secours.world.config import RunConfig
 
 
+# What a staged careless exit office gets wrong (EcsParams.ecs_careless_office).
+EcsOfficeLapse = Literal["stamp", "notice", "event_time"]
+
+
 class EcsParams(_Strict):
     """ECS exit's timings and rates, and the exit office's and exporters' staged breaches."""
 
@@ -45,6 +49,12 @@ class EcsParams(_Strict):
     )
     ecs_unreturning_office: bool = Field(
         False, description="non-compliant exit office (staged): it keeps the original EAD instead of handing it back"
+    )
+    ecs_careless_office: tuple[EcsOfficeLapse, ...] = Field(
+        (),
+        description="non-compliant exit office (staged): what its officers get wrong: stamp (an ordinary office "
+        "stamp, not ND), notice (the operator never told the movement will be reintegrated), event_time "
+        "(reintegrated messages dated when they are sent, not by their stamp)",
     )
     ecs_hasty_exporters: bool = Field(
         False,

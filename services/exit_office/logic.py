@@ -13,7 +13,8 @@
   request) they reintegrate each fallback movement within ``ecs_reintegration_s``: the arrival
   (when they stamped it) and the exit, each with the stamp's date and time, once.
 
-Staged breaches: ``ecs_unreturning_office`` keeps the original EAD instead of handing it back;
+Staged breaches: ``ecs_careless_office`` gets what it names wrong (stamp, notice, event_time);
+``ecs_unreturning_office`` keeps the original EAD instead of handing it back;
 ``ecs_late_office`` reintegrates 30 hours after the end of the alert.
 """
 
@@ -80,6 +81,7 @@ class ExitOfficeLogic:
         # came back from a checkpoint) is seen by an officer once.
         self.taken: Recent[str] = Recent(self.params.dedupe_keep_s)
         self.ended: set[str] = set()  # alerts ended, and "da:<EORI>" for operators' closed requests
+        self.lapses = frozenset(self.params.ecs_careless_office)  # staged: what the officers get wrong
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -195,14 +197,15 @@ class ExitOfficeLogic:
             case.arrival_stamp = now
         if p.step in ("arrival_exit", "exit"):
             case.exit_stamp = now
-        stamped = EadStamped(mrn=p.mrn, office=p.office, stamp="ND", mention=mention, mention_date=date, at=now)
+        stamp = "CACHET DU BUREAU" if "stamp" in self.lapses else "ND"  # staged: the ordinary stamp
+        stamped = EadStamped(mrn=p.mrn, office=p.office, stamp=stamp, mention=mention, mention_date=date, at=now)
         fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "stamp"), SOURCE, stamped, subject=p.mrn)
         if not self.params.ecs_unreturning_office:
             fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "returned"), SOURCE,
                     EadReturned(mrn=p.mrn, office=p.office, at=now), subject=p.mrn)  # fmt: skip
         fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "copy"), SOURCE,
                 EadCopyKept(mrn=p.mrn, office=p.office, at=now), subject=p.mrn)  # fmt: skip
-        if "notice" not in case.sent:  # told once, at the first stamp
+        if "notice" not in case.sent and "notice" not in self.lapses:  # told once, at the first stamp
             case.sent.add("notice")
             told = BsReintegrationNotice(
                 mrn=p.mrn,
@@ -246,6 +249,8 @@ class ExitOfficeLogic:
             if ie in case.sent:
                 return fx  # reintegrated once
             case.sent.add(ie)
+        if reintegration and "event_time" in self.lapses:
+            event = now  # staged: dated when reintegrated, not by its stamp
         msg = EcsMsg(msg_id=derive_id(mrn, f"office/{ie}"), ie=ie, mrn=mrn, by="service", channel="SYSTEM",
                      reintegration=reintegration, event_time=event, office=office, sent_at=now)  # fmt: skip
         fx.send(TO_ECS, mrn, msg.msg_id, SOURCE, msg, subject=mrn)
