@@ -8,6 +8,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   the recovery (G7); the unchecking office, seed 5431402 (#4 beside its staged #1 and #3);
 - ics2-fr-unaccompanied-trailers, seed 1380: the shipping company's rule for a late trailer;
 - ics2-fr-scope, seed 13931978: the France-only rule (SC1) for every message a provider holds;
+- delta-alert-published, seed 5003, ×1.6 and the fault 15 min later: declarations due under an alert
+  their declarant already falls back on go to paper, and what the outage lost is lodged again;
 - ecs-operator-down-hasty-exporter, seed 186262, fault at 07:30: an arrival stocked during the
   exporter's outage left its exit due then (case 3 of O3/O4);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
@@ -45,6 +47,9 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     ("luccs-b2g-ada-down-replaying-operators", 6234485, {}),
     # An arrival notified 4 s before the exporter's system went down, stocked during it: its exit fell
     # due in the outage (case 3), and the hasty exporter's presentation then must fail O3 and O4.
+    # A declarant lodged into Delta G's EDI intake under an alert it already fell back on; the lodging
+    # was lost, and after the end of the alert it self-triggered a DA that nothing closed (G3).
+    ("delta-alert-published", 5003, {"consignments": 64, "delta_declarations": 480, "fault_start_s": 8100}),
     ("ecs-operator-down-hasty-exporter", 186262, {"consignments": 30, "exports": 45, "fault_start_s": 5400}),
 )
 
