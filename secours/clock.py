@@ -23,7 +23,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-__all__ = ["Clock", "ClockKind", "SteppedClock", "WallClock", "format_sim", "parse_sim", "sleep_wall", "wall_now"]
+__all__ = [
+    "Clock",
+    "ClockKind",
+    "SteppedClock",
+    "WallClock",
+    "format_sim",
+    "parse_sim",
+    "sleep_wall",
+    "wall_now",
+    "work_timer",
+]
 
 ClockKind = Literal["wall", "stepped"]
 
@@ -31,6 +41,11 @@ ClockKind = Literal["wall", "stepped"]
 def wall_now() -> float:
     """Wall time (unix seconds), for what the simulator itself takes: never for a deadline."""
     return time.time()
+
+
+def work_timer() -> float:
+    """A monotonic wall counter, in seconds, to measure what a piece of work took (metrics only)."""
+    return time.perf_counter()
 
 
 async def sleep_wall(seconds: float) -> None:

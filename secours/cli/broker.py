@@ -31,6 +31,8 @@ def main(args: argparse.Namespace) -> int:
         save_state(broker)
         _print(args, "started", broker.kind, broker.bootstrap, broker.pid)
         print(f"export SECOURS_BOOTSTRAP={broker.bootstrap}")
+        if broker.kind == "tansu":  # a cluster given only by its address is read as Apache Kafka's would be
+            print("export SECOURS_FETCH_ON_DEMAND=1")
         return 0
     if existing is None:
         if args.action == "stop":

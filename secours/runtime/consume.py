@@ -20,13 +20,12 @@ Invariants:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from secours.bus import Record, Subscription
-from secours.clock import parse_sim, sleep_wall
+from secours.clock import parse_sim, sleep_wall, work_timer
 from secours.cloudevents import DEFECT, DLQ, check_headers
 from secours.effects import Incoming, Outgoing
 from secours.errors import BrokerUnavailable, CodecError, DecodeError, SecoursError
@@ -155,7 +154,7 @@ class Consumer(Part):
         await self._process(logic, incoming, record, now)
 
     async def _process(self, logic: Logic, incoming: Incoming, record: Record | None, now: datetime) -> None:
-        began = time.perf_counter()
+        began = work_timer()
         try:
             effects = logic.handle(incoming, now)
         except SecoursError as exc:
@@ -172,7 +171,7 @@ class Consumer(Part):
                 reason = f"{DEFECT} {self.name} handling {incoming.message.ce_type}: {type(exc).__name__}: {exc}"
                 await self.dead_letter(record, reason, now)
             return
-        self.ctx.stats.timed(time.perf_counter() - began)
+        self.ctx.stats.timed(work_timer() - began)
         self.ctx.stats.count(incoming.topic, "handled")
         # Stepped: what the input causes happens at its instant. Wall: it is sent now, also when the
         # input is read again after a restart at the instant it was first sent (see Recovery.replay).
