@@ -43,6 +43,11 @@ class FallbackParams(_Strict):
         description="non-compliant providers (staged): they apply the French smart-border fallback to goods "
         "unloaded in another Member State (listed in DAs, given up when the ferry arrives)",
     )
+    hasty_reporting_providers: tuple[str, ...] = Field(
+        (),
+        description="non-compliant providers (staged): customs found unavailable, they report it without "
+        "looking at the météo, and their report gives no symptom",
+    )
     unordered_providers: tuple[str, ...] = Field(
         (),
         description="non-compliant providers (staged): with several messages of one ENS waiting, they push "

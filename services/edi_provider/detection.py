@@ -63,6 +63,8 @@ class CustomsWatch:
         self.detected[provider] = first_at
         if provider in self.told:
             return fx  # customs said so already
+        if provider in self.params.hasty_reporting_providers:  # staged: no look at the météo, a report at once
+            return self.desk.customs_unavailable(provider, first_at, now)
         consulted = MeteoConsulted(
             consultation_id=derive_id(provider, f"meteo/{now.isoformat()}"), by=self.desk.source(provider),
             channel="web", alert_ids=tuple(sorted(self.open_alerts)), consulted_at=now,
