@@ -43,6 +43,10 @@ class FallbackParams(_Strict):
         description="non-compliant providers (staged): they apply the French smart-border fallback to goods "
         "unloaded in another Member State (listed in DAs, given up when the ferry arrives)",
     )
+    terse_providers: tuple[str, ...] = Field(
+        (),
+        description="non-compliant providers (staged): their outage notices to clients give no fallback arrangements",
+    )
     hasty_reporting_providers: tuple[str, ...] = Field(
         (),
         description="non-compliant providers (staged): customs found unavailable, they report it without "

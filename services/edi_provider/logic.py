@@ -238,7 +238,8 @@ class EdiProviderLogic:
         fx = Effects()
         _, kind, ref = timer.kind.split(":", 2)
         provider, eori = timer.ref.split("|")
-        info = _PROCEDURE_INFO if kind == "outage" else ""
+        terse = provider in self.params.terse_providers  # staged: the outage and nothing about what to do
+        info = _PROCEDURE_INFO if kind == "outage" and not terse else ""
         notice = ClientNotice(
             notice_id=derive_id(ref, eori), provider=provider, to=eori, kind=kind,
             procedure_info=info, ref=ref, sent_at=now,
