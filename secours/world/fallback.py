@@ -78,6 +78,9 @@ class FallbackParams(_Strict):
     partial_loading_lists: bool = Field(
         False, description="non-compliant shipping company (staged): its loading lists leave out one trailer"
     )
+    vague_loading_lists: bool = Field(
+        False, description="non-compliant shipping company (staged): its loading lists name neither ship nor voyage"
+    )
     silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
     lodging_window_s: float = Field(
         3600.0,

@@ -38,6 +38,7 @@ class ShippingCompanyLogic:
         p = world.config.params
         self.after = timedelta(seconds=p.loading_list_after_s)
         self.late, self.partial = p.late_loading_lists, p.partial_loading_lists
+        self.vague = p.vague_loading_lists  # staged: lists that do not say which ferry, which voyage
         self.paired: dict[str, datetime] = {}  # unit -> when its ELO was paired with an MRN
         self.listed: dict[str, LoadingList] = {}  # by sailing, once the check is made
 
@@ -93,8 +94,8 @@ class ShippingCompanyLogic:
             carrier=tr.carrier,
             company=self.world.carrier_by_eori[tr.carrier].name,
             transport_id=tr.id,
-            ship_imo=tr.identification,
-            voyage=tr.conveyance_reference,
+            ship_imo="" if self.vague else tr.identification,
+            voyage="" if self.vague else tr.conveyance_reference,
             to=CLD_DU_HAVRE,
             trailers=tuple(trailers),
             sent_at=now,
