@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 DeltaLapse = Literal["meteo", "provider", "words", "early", "sau_call", "end_office", "regularise", "after_end"]
 
 # Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
-DeltaProviderLapse = Literal["bip_relay", "end_relay"]
+DeltaProviderLapse = Literal["answer", "bip_relay", "end_relay"]
 
 
 class DeltaParams(_Strict):
@@ -64,8 +64,8 @@ class DeltaParams(_Strict):
     )
     delta_careless_providers: tuple[DeltaProviderLapse, ...] = Field(
         (),
-        description="non-compliant connection providers (staged): the relays to their clients they leave out: "
-        "bip_relay (the CID's bulletins), end_relay (the end of the alert)",
+        description="non-compliant connection providers (staged): what they leave out: answer (their clients' "
+        "calls go unanswered), bip_relay (the CID's bulletins), end_relay (the end of the alert)",
     )
     delta_partial_report_providers: tuple[str, ...] = Field(
         (), description="non-compliant connection providers (staged): their report to the CID omits one client"

@@ -11,7 +11,8 @@ platform fails (noticed ``detect_self_s`` after it stops), the provider:
 - once the platform is back, reports it to the SAU, which ends the alert and closes the request.
 
 Staged breaches: ``delta_partial_report_providers`` leave one client out of their report;
-``delta_careless_providers`` do not relay the kinds of notice it names (bulletins, end of alert).
+``delta_careless_providers`` leave out what it names (answers to their clients' calls, the relays of
+bulletins and of the end of the alert).
 """
 
 from __future__ import annotations
@@ -105,8 +106,8 @@ class DeltaProviderLogic:
     def _answer(self, msg: ProviderContact, now: datetime) -> Effects:
         fx = Effects()
         p = self.platforms.get(msg.provider)
-        if p is None or msg.kind != "question":
-            return fx
+        if p is None or msg.kind != "question" or "answer" in self.params.delta_careless_providers:
+            return fx  # staged (answer): nobody picks up the phone
         answer = ProviderAnswer(contact_id=msg.contact_id, provider=msg.provider, to=msg.trader,
                                 origin_provider=p.down_since is not None, sent_at=now)  # fmt: skip
         fx.send(CONTACTS, msg.trader, derive_id(msg.contact_id, "answer"), self.source(msg.provider), answer)
