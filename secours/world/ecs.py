@@ -60,6 +60,9 @@ class EcsParams(_Strict):
         False,
         description="non-compliant exporters (staged): own system down, they present the EAD before telling the office",
     )
+    ecs_misaddressing_exporters: bool = Field(
+        False, description="non-compliant exporters (staged): they present their EADs to the export office"
+    )
     ecs_replaying_exporters: bool = Field(
         False, description="non-compliant exporters (staged): once back, they send their own notifications again"
     )

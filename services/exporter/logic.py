@@ -52,7 +52,7 @@ from secours.wire import (
     OlgaDa,
     SauContact,
 )
-from secours.world import Exporter, ExportMovement, World
+from secours.world import EXPORT_OFFICE, Exporter, ExportMovement, World
 
 __all__ = ["ExporterLogic"]
 
@@ -185,7 +185,9 @@ class ExporterLogic:
         firm = self.firms[mv.m.exporter]
         mv.fallback = True
         channel = "email" if firm.info.mode == "DTI" and not mv.m.land else "counter"
-        p = EadPresented(presentation_id=derive_id(mv.m.mrn, f"present/{step}"), mrn=mv.m.mrn, office=mv.m.exit_office,
+        # staged (ecs_misaddressing_exporters): to the office that cleared the export, not the exit office
+        office = EXPORT_OFFICE if self.params.ecs_misaddressing_exporters else mv.m.exit_office
+        p = EadPresented(presentation_id=derive_id(mv.m.mrn, f"present/{step}"), mrn=mv.m.mrn, office=office,
                          channel=channel, by=firm.info.eori, step=step, at=now)  # fmt: skip
         fx.send(COUNTER, mv.m.mrn, p.presentation_id, self.source(firm.info.eori), p, subject=mv.m.mrn)
         return fx
