@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 # What a staged careless exit office gets wrong (EcsParams.ecs_careless_office).
-EcsOfficeLapse = Literal["stamp", "notice", "event_time"]
+EcsOfficeLapse = Literal["stamp", "notice", "event_time", "relax"]
 
 
 class EcsParams(_Strict):
@@ -54,7 +54,8 @@ class EcsParams(_Strict):
         (),
         description="non-compliant exit office (staged): what its officers get wrong: stamp (an ordinary office "
         "stamp, not ND), notice (the operator never told the movement will be reintegrated), event_time "
-        "(reintegrated messages dated when they are sent, not by their stamp)",
+        "(reintegrated messages dated when they are sent, not by their stamp), relax (the 24-hour deadline "
+        "relaxed after any outage)",
     )
     ecs_hasty_exporters: bool = Field(
         False,

@@ -13,7 +13,7 @@
   request) they reintegrate each fallback movement within ``ecs_reintegration_s``: the arrival
   (when they stamped it) and the exit, each with the stamp's date and time, once.
 
-Staged breaches: ``ecs_careless_office`` gets what it names wrong (stamp, notice, event_time);
+Staged breaches: ``ecs_careless_office`` gets what it names wrong (stamp, notice, event_time, relax);
 ``ecs_unreturning_office`` keeps the original EAD instead of handing it back;
 ``ecs_late_office`` reintegrates 30 hours after the end of the alert.
 """
@@ -138,7 +138,8 @@ class ExitOfficeLogic:
             return Effects()
         opened, self.alert = self.alert, None
         fx = Effects()
-        if (now - opened.published_at).total_seconds() >= self.params.ecs_exceptional_outage_s:
+        long = (now - opened.published_at).total_seconds() >= self.params.ecs_exceptional_outage_s
+        if long or "relax" in self.lapses:  # staged (relax): any outage will do
             deadline = now + timedelta(hours=48)  # relaxed locally for an exceptionally long outage
             for office in sorted({c.office for c in self.cases.values() if c.covering == opened.alert_id}):
                 relax = BsRelaxation(alert_id=opened.alert_id, office=office, new_deadline=deadline, at=now)
