@@ -44,7 +44,7 @@ from secours.wire import IE3F10, IE3F51, IE3N99, IE3R01, MeteoAlert, OlgaClosed,
 if TYPE_CHECKING:
     from secours.drills.engine import Simulation
 
-__all__ = ["Address", "Metrics", "address", "served"]
+__all__ = ["Address", "Metrics", "add_metrics_option", "address", "served"]
 
 LOOPBACK = "127.0.0.1"
 SAMPLE_EVERY_S = 1.0  # wall seconds between two samples: a scrape sees figures at most this old
@@ -76,8 +76,18 @@ def address(text: str) -> Address:
     return Address(host, port)
 
 
+def add_metrics_option(p: argparse.ArgumentParser) -> None:
+    """``--metrics [HOST:]PORT``, the same for every command that runs services."""
+    p.add_argument(
+        "--metrics",
+        type=address,
+        metavar="[HOST:]PORT",
+        help="serve Prometheus metrics here for the run (host 127.0.0.1 by default)",
+    )
+
+
 @dataclass
-class Ledger:
+class Tally:
     """The procedure's figures, from every record the run's services read or publish.
 
     A record is seen by its publisher and by each reader in this process; sets of identifiers make
@@ -125,7 +135,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self._served = _Served()
         self.registry.register(self._served)
-        self.ledger = Ledger()
+        self.tally = Tally()
 
     # --- sampling, in the event loop ------------------------------------------------------------
 
@@ -193,7 +203,7 @@ class Metrics:
         return [state, faults]
 
     def _procedure_families(self) -> list[Metric]:
-        led = self.ledger
+        led = self.tally
         ens = CounterMetricFamily("secours_ens", "ENS filed, registered and rejected", labels=["event"])
         ens.add_metric(["filed"], len(led.filed))
         ens.add_metric(["registered"], len(led.registered))

@@ -48,6 +48,10 @@ def _total(samples: Samples, name: str, **labels: str) -> float:
     return sum(v for (n, ls), v in samples.items() if n == name and want <= set(ls))
 
 
+def _sti_is(state: str) -> Callable[[Samples], bool]:
+    return lambda m: _value(m, "secours_component_state", component="ics2_sti", state=state) == 1
+
+
 def _until(port: int, what: str, ok: Callable[[Samples], bool], proc: subprocess.Popen[str], wait_s: float) -> Samples:
     deadline = time.monotonic() + wait_s
     last: Samples | None = None
@@ -82,13 +86,7 @@ def test_a_live_run_serves_figures_that_follow_it(broker: SessionBroker, prefix:
 
         injected = secours("fault", "inject", "--kind", "down", "--component", "ics2_sti", "--duration", "20m", *where)
         assert injected.returncode == 0, injected.stderr
-        down = _until(
-            port,
-            "ics2_sti down",
-            lambda m: _value(m, "secours_component_state", component="ics2_sti", state="down") == 1,
-            proc,
-            30,
-        )
+        down = _until(port, "ics2_sti down", _sti_is("down"), proc, 30)
         assert _value(down, "secours_component_state", component="ics2_sti", state="up") == 0
         assert _total(down, "secours_fault_active", kind="down", target="ics2_sti") == 1
         refused = _until(
@@ -98,13 +96,7 @@ def test_a_live_run_serves_figures_that_follow_it(broker: SessionBroker, prefix:
             proc,
             60,
         )
-        back = _until(
-            port,
-            "ics2_sti up again",
-            lambda m: _value(m, "secours_component_state", component="ics2_sti", state="up") == 1,
-            proc,
-            60,
-        )
+        back = _until(port, "ics2_sti up again", _sti_is("up"), proc, 60)
         # Everything counted went on growing: simulated time, records, ENS registered, handler time.
         for name, labels in [
             ("secours_sim_time_seconds", {}),

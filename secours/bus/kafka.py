@@ -151,8 +151,7 @@ class KafkaSubscription:
 
     def lag(self) -> dict[tuple[str, int], int]:
         if self.reader is not None and self._ledger is not None:  # tracked: the ledger knows every end
-            ends = self._ledger.ends
-            return {tp: max(0, ends.get(tp, 0) - at) for tp, at in self.reader.read_to.items()}
+            return self._ledger.behind(self.reader.read_to)
         # Else the broker's high watermark, as the last fetch reported it, against what was read:
         # known for the partitions read from at least once.
         cut, lag = len(self._prefix), {}

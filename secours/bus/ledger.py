@@ -69,6 +69,10 @@ class Ledger:
     def quiet(self) -> bool:
         return self.pending == 0 and self._lagging == 0
 
+    def behind(self, positions: dict[TP, int]) -> dict[TP, int]:
+        """Records written and not yet read, for a reader at ``positions``."""
+        return {tp: max(0, self.ends.get(tp, 0) - at) for tp, at in positions.items()}
+
     def lagging(self) -> list[str]:
         """What keeps the run from being quiet, for a message: readers behind, sends unacknowledged."""
         out = [

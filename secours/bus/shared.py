@@ -100,8 +100,7 @@ class SharedSubscription:
         return {}
 
     def lag(self) -> dict[TP, int]:
-        ends = self._shared.ledger.ends
-        return {tp: max(0, ends.get(tp, 0) - at) for tp, at in self._next.items()}
+        return self._shared.ledger.behind(self._next)
 
     async def caught_up(self) -> None:
         if self.reader is not None:

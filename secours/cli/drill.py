@@ -22,7 +22,7 @@ from secours.drills.runner import run_drill
 from secours.drills.sweep import SweepRow, Variation, failed_checks, parse_vary, table, variant_text, variation
 from secours.errors import DrillFileError, UsageError
 from secours.external import ExternalActor, external_speed, parse_external, refuse_unplayable
-from secours.metrics import address, served
+from secours.metrics import add_metrics_option, served
 from secours.resources import drill_file, shipped_drills
 
 __all__ = ["register", "shipped_drills"]
@@ -47,12 +47,7 @@ def register(sub: Subcommands) -> None:
     r = dsub.add_parser("run", help="run a drill and write its report folder")
     r.add_argument("file", type=drill_file, metavar="FILE|NAME", help="a drill file, or a shipped drill's name")
     r.add_argument("--out", type=Path, default=None, help="report folder (default: out/<drill id>)")
-    r.add_argument(
-        "--metrics",
-        type=address,
-        metavar="[HOST:]PORT",
-        help="serve Prometheus metrics here for the run (host 127.0.0.1 by default)",
-    )
+    add_metrics_option(r)
     r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     r.add_argument(
         "--external",

@@ -19,7 +19,7 @@ from secours.clock import WallClock, format_sim
 from secours.drills.engine import Simulation, select_services, wait_for_announcement
 from secours.drills.model import load_drill
 from secours.drills.runner import lifecycle_hook
-from secours.metrics import Metrics, address, served
+from secours.metrics import Metrics, add_metrics_option, served
 from secours.resources import drill_file
 from secours.world import RunConfig
 
@@ -42,12 +42,7 @@ def register(sub: Subcommands) -> None:
     )
     p.add_argument("--speed", type=float, help="simulated seconds per wall second (overrides the drill)")
     p.add_argument("--hours", type=float, help="stop after this many simulated hours (default: run until Ctrl-C)")
-    p.add_argument(
-        "--metrics",
-        type=address,
-        metavar="[HOST:]PORT",
-        help="serve Prometheus metrics here for the run (host 127.0.0.1 by default)",
-    )
+    add_metrics_option(p)
     p.add_argument("--join", action="store_true", help="use the clock and world announced by another process")
     p.add_argument(
         "--announce-only",

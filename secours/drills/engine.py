@@ -206,7 +206,7 @@ class Simulation:
         ctx.died_at = self._died.get(name)
         ctx.stats = self.stats.setdefault(name, ctx.stats)
         if self.metrics is not None:
-            ctx.observe = self.metrics.ledger.note
+            ctx.observe = self.metrics.tally.note
         if name in self.checkpointed and self.settings.checkpoint_s is not None:
             ctx.store = StateStore(
                 self.bus, self.codec, name, self.run_id, {"world": self.world}, control_key(),
