@@ -45,7 +45,11 @@ class Drill(BaseModel):
     params: Params = Params()
     procedure: ProcedureParams = ProcedureParams()
     faults: tuple[Fault, ...] = ()
-    expect_fail: tuple[str, ...] = Field((), description="check ids this drill stages to fail")
+    expect_fail: tuple[str, ...] = Field(
+        (),
+        description="check ids this drill stages to fail; a warning-level check (its title says '(warn)') "
+        "is staged to warn",
+    )
     may_fail: dict[str, str] = Field(
         default_factory=dict,
         description="check ids the staged breach fails on some days and not on others, each with the reason "

@@ -24,7 +24,7 @@ from secours.wire import MODELS
 from secours.world import World
 from services import REGISTRY
 
-__all__ = ["Outcome", "idle_scenarios", "judge"]
+__all__ = ["Outcome", "idle_scenarios", "judge", "shown_checks"]
 
 # The timeline's marks: the record types that name a lane of their own (secours.wire: ``timeline_lane``).
 _DETECTION_LANES = {m.ce_type: m.timeline_lane for m in MODELS if m.timeline_lane is not None}
@@ -116,6 +116,13 @@ def idle_scenarios(scenarios: Sequence[str], checks: Sequence[CheckOutcome]) -> 
     return idle
 
 
+def shown_checks(drill: Drill, checks: Sequence[CheckOutcome]) -> set[str]:
+    """The checks that showed a breach: those that failed, and the warning-level checks the drill
+    stages that warned (the procedure advises them, the verdict does not turn on them, and the drill
+    still proves that the check sees the lapse)."""
+    return {c.id for c in checks if c.status == "fail" or (c.status == "warn" and c.id in drill.expect_fail)}
+
+
 def judge(
     drill: Drill,
     world: World,
@@ -130,7 +137,8 @@ def judge(
     checks = evaluate(ix, ctx, frozenset((*drill.expect_fail, *drill.may_fail)))
     failed = {c.id for c in checks if c.status == "fail"}
     verdict = "fail" if failed else "pass"
-    expectation_met = drill.meets(failed)
+    shown = shown_checks(drill, checks)
+    expectation_met = drill.meets(shown)
     basic = summarise(world, entries)
     if basic.defects:
         verdict, expectation_met = "fail", False  # a service failed on records by a defect of its own
@@ -139,7 +147,7 @@ def judge(
         basic.problems.insert(0, f"{len(broken)} checks raised instead of judging, e.g. {broken[0].id}: "
                                  f"{broken[0].message}")  # fmt: skip
         verdict, expectation_met = "fail", False
-    unshown = [c for c in checks if c.id in drill.expect_fail and c.status != "fail"]
+    unshown = [c for c in checks if c.id in drill.expect_fail and c.id not in shown]
     if unshown:  # the staged breach did not show on this day: the drill proved nothing about it
         said = ", ".join(f"{c.id} ({c.status.replace('_', ' ')}: {c.message})" for c in unshown[:3])
         basic.problems.insert(0, f"{len(unshown)} staged checks did not fail, the breach never showed: {said}")

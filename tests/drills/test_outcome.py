@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from secours.drills.model import Drill
-from secours.drills.outcome import idle_scenarios, judge
+from secours.drills.outcome import idle_scenarios, judge, shown_checks
 from secours.drills.reportdata import CheckOutcome
 from secours.world import World
 
@@ -74,3 +74,14 @@ def test_a_negative_drill_whose_breach_never_showed_says_so_and_is_not_green() -
     outcome = judge(drill, world, [], 1.0, world.config.start + timedelta(hours=1), "stepped")
     assert outcome.verdict == "pass" and outcome.expectation_met is False and outcome.exit_code == 1
     assert outcome.problems[0].startswith("1 staged checks did not fail, the breach never showed: G2 (")
+
+
+def test_a_staged_warning_level_check_shows_as_a_warning_and_only_when_staged() -> None:
+    scenario = "ICS2-FR-NO-ALERT"
+    checks = [_c(f"{scenario}#2", scenario, "warn"), _c(f"{scenario}#3", scenario, "warn"),
+              _c("G2", "GLOBAL", "fail"), _c("G1", "GLOBAL", "pass")]  # fmt: skip
+    staged = Drill.model_validate({"drill": "d", "title": "t", "expect_fail": ["ICS2-FR-NO-ALERT#2", "G2"]})
+    assert shown_checks(staged, checks) == {"ICS2-FR-NO-ALERT#2", "G2"}  # #3 warned but is not staged
+    assert staged.meets(shown_checks(staged, checks))
+    unstaged = Drill.model_validate({"drill": "d", "title": "t", "expect_fail": ["G2"]})
+    assert shown_checks(unstaged, checks) == {"G2"}
