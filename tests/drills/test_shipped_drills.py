@@ -72,7 +72,6 @@ def test_shipped_drill(path: Path, catalogue: tuple[Path, dict[str, Any]]) -> No
     assert drill.meets(failed | warned), (unexpected, s.get("problems"))
     assert s["expectation_met"] is True
     assert s["verdict"] == ("fail" if failed else "pass")
-    assert failed or not drill.expect_fail or warned == set(drill.expect_fail)
     assert run["exit_code"] == (1 if failed else 0)
     for c in s["checks"]:
         if c["status"] == "fail":
