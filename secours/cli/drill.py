@@ -13,6 +13,7 @@ from pathlib import Path
 
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session
+from secours.contract.drillfields import drill_fields_markdown
 from secours.drills.catalogue import run_catalogue
 from secours.drills.checking import check_journal
 from secours.drills.crashes import with_crashes
@@ -137,6 +138,9 @@ def register(sub: Subcommands) -> None:
     ls = dsub.add_parser("list", help="list the shipped drills")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=list_drills)
+    f = dsub.add_parser("fields", help="every field a drill file takes: type, default, meaning (Markdown)")
+    f.add_argument("--out", type=Path, default=None, metavar="FILE", help="write it here (docs/drill-fields.md)")
+    f.set_defaults(func=fields)
 
 
 def add_clock_options(p: argparse.ArgumentParser) -> None:
@@ -441,4 +445,17 @@ def list_drills(args: argparse.Namespace) -> int:
             expect = f"  expect_fail: {', '.join(d.expect_fail)}" if d.expect_fail else ""
             expect += f" (may also fail: {', '.join(d.may_fail)})" if d.may_fail else ""
             print(f"{d.drill:<28} {d.title}  ({path.name}){expect}")
+    return 0
+
+
+def fields(args: argparse.Namespace) -> int:
+    text = drill_fields_markdown()
+    if args.out is None:
+        print(text, end="")
+        return 0
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror}") from exc
+    print(f"wrote {args.out}")
     return 0

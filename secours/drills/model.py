@@ -26,10 +26,10 @@ class Drill(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     drill: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", description="short id, used in reports")
-    title: str
-    description: str = ""
-    scenarios: tuple[str, ...] = ()
-    seed: int = 1
+    title: str = Field(description="one line for people: the outage and who does what")
+    description: str = Field("", description="what the drill exercises, for the report and `drill list`")
+    scenarios: tuple[str, ...] = Field((), description="scenario ids of PROCEDURES.md §10 whose checks judge the run")
+    seed: int = Field(1, description="every random draw of the day's traffic (hauliers, timetable, timings)")
     speed: float = Field(
         1200.0, gt=0, description="simulated seconds per wall second, on the wall clock (--clock wall) only"
     )
@@ -39,12 +39,12 @@ class Drill(BaseModel):
         le=600,
         description="on the stepped clock, simulated seconds a record takes from its writer to its readers",
     )
-    start: str = "2026-03-02T00:00:00Z"
-    duration_hours: float = Field(24.0, gt=0)
+    start: str = Field("2026-03-02T00:00:00Z", description="simulated start of the run (UTC)")
+    duration_hours: float = Field(24.0, gt=0, description="simulated length of the run")
     traffic: Traffic = Traffic()
     params: Params = Params()
     procedure: ProcedureParams = ProcedureParams()
-    faults: tuple[Fault, ...] = ()
+    faults: tuple[Fault, ...] = Field((), description="the outages on the drill's timeline: see the README, Faults")
     expect_fail: tuple[str, ...] = Field(
         (),
         description="check ids this drill stages to fail; a warning-level check (its title says '(warn)') "

@@ -18,15 +18,17 @@ from secours.world.luccs import LuccsParams
 class Traffic(_Strict):
     """How much traffic, and of which kind (DOMAIN.md §6)."""
 
-    consignments: int = Field(1000, ge=1, le=2_000_000)
-    providers: int = Field(3, ge=1, le=50)
-    traders: int = Field(30, ge=1, le=5000)
-    ferry_share: float = Field(0.7, ge=0, le=1)
+    consignments: int = Field(1000, ge=1, le=2_000_000, description="ICS2 consignments (ENS) of the day")
+    providers: int = Field(3, ge=1, le=50, description="EDI providers filing ENS for traders (P001...)")
+    traders: int = Field(30, ge=1, le=5000, description="traders (EORI) whose goods enter, each with a provider")
+    ferry_share: float = Field(
+        0.7, ge=0, le=1, description="share of units crossing by ferry (else by the tunnel shuttle)"
+    )
     trailer_share: float = Field(0.25, ge=0, le=1, description="share of ferry units that are unaccompanied trailers")
     invalid_rate: float = Field(0.01, ge=0, le=1, description="first filing breaks a rule (IE3N99), then fixed")
     duplicate_rate: float = Field(0.005, ge=0, le=1, description="ENS accidentally sent twice (IE3N01)")
-    first_arrival_hour: float = Field(4.0, ge=0)
-    last_arrival_hour: float = Field(22.0, ge=0)
+    first_arrival_hour: float = Field(4.0, ge=0, description="first arrival, in hours after the start")
+    last_arrival_hour: float = Field(22.0, ge=0, description="last arrival, in hours after the start")
     direct_filers: int = Field(
         0, ge=0, le=1000, description="traders with their own STI connection, filing with no EDI provider"
     )
