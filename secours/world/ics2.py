@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from secours.world.config import RunConfig, Traffic
 
 
+# What a staged faulty common repository gets wrong (Ics2Params.faulty_cr).
+CrLapse = Literal["backlog_newest_first", "backlog_stalled", "mrn_after_assessment"]
+# What a staged faulty national component gets wrong (Ics2Params.faulty_nes).
+NesLapse = Literal["backlog_stalled"]
+
+
 class Ics2Params(_Strict):
     """ICS2's timings and rates: the CR's, the national components', the filers' and the smart border's."""
 
@@ -48,6 +54,21 @@ class Ics2Params(_Strict):
         False,
         description="non-compliant smart border (staged): a unit with no MRN on its ELO goes through the green "
         "lane, its goods presented as if its ENS were lodged",
+    )
+    faulty_cr: tuple[CrLapse, ...] = Field(
+        (),
+        description="faulty common repository (staged): backlog_newest_first (the backlog replayed after a "
+        "queue-and-replay outage is answered newest first, a stack not a queue), backlog_stalled (that backlog "
+        "is answered only after backlog_stall_s), mrn_after_assessment (an IE3R01 is held until the national "
+        "component of first entry has assessed or referred the ENS, IE3N03 or IE3Q02)",
+    )
+    faulty_nes: tuple[NesLapse, ...] = Field(
+        (),
+        description="faulty French national component (staged): backlog_stalled (presentations buffered by an "
+        "outage are processed only after backlog_stall_s)",
+    )
+    backlog_stall_s: float = Field(
+        5400.0, gt=0, description="how long a staged faulty system (backlog_stalled) sits on its backlog"
     )
 
 
