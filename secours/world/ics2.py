@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 CrLapse = Literal["backlog_newest_first", "backlog_stalled", "mrn_after_assessment"]
 # What a staged faulty national component gets wrong (Ics2Params.faulty_nes).
 NesLapse = Literal["backlog_stalled"]
+# What a staged careless EDI provider gets wrong under an EU-level outage (Ics2Params.eu_careless_providers).
+ProviderLapse = Literal["hold_back", "renumber", "late_replay", "double_replay"]
 
 
 class Ics2Params(_Strict):
@@ -68,7 +70,18 @@ class Ics2Params(_Strict):
         "outage are processed only after backlog_stall_s)",
     )
     backlog_stall_s: float = Field(
-        5400.0, gt=0, description="how long a staged faulty system (backlog_stalled) sits on its backlog"
+        5400.0,
+        gt=0,
+        description="how long a staged faulty system (backlog_stalled) or a provider (late_replay) sits on "
+        "what an outage held",
+    )
+    eu_careless_providers: dict[str, tuple[ProviderLapse, ...]] = Field(
+        {},
+        description="non-compliant EDI providers (staged), by id, with what each gets wrong: hold_back (an ENS "
+        "receipted with no MRN after no_mrn_after_s, it holds its clients' new ENS back until an MRN comes), "
+        "renumber (a push with no receipt is retried under a new LRN), late_replay (after its own outage it "
+        "replays the held messages only backlog_stall_s later), double_replay (after its own outage it "
+        "replays the held messages twice)",
     )
 
 
