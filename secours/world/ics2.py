@@ -72,8 +72,8 @@ class Ics2Params(_Strict):
     backlog_stall_s: float = Field(
         5400.0,
         gt=0,
-        description="how long a staged faulty system (backlog_stalled) or a provider (late_replay) sits on "
-        "what an outage held",
+        description="how long a staged faulty system (backlog_stalled), a provider (late_replay) or a filer "
+        "(late_lodging_traders) sits on what an outage held",
     )
     eu_careless_providers: dict[str, tuple[ProviderLapse, ...]] = Field(
         {},
@@ -82,6 +82,11 @@ class Ics2Params(_Strict):
         "renumber (a push with no receipt is retried under a new LRN), late_replay (after its own outage it "
         "replays the held messages only backlog_stall_s later), double_replay (after its own outage it "
         "replays the held messages twice)",
+    )
+    late_lodging_traders: tuple[str, ...] = Field(
+        (),
+        description="non-compliant filers (staged): back from their own system's outage, they lodge the ENS "
+        "it held only backlog_stall_s later",
     )
 
 
