@@ -375,6 +375,8 @@ _TIMING_MEANING = {  # what each means for a provider (str.format with the param
         "as down (look at the météo, then an OLGA request if no alert covers it)"
     ),
     "no_mrn_after_s": "staged breach only (resending_providers): sending a receipted ENS again when no MRN comes",
+    "backlog_stall_s": "staged breach only (eu_careless_providers: late_replay): after its own outage, leaving "
+    "what it held this long before replaying it",
 }
 
 

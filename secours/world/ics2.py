@@ -18,6 +18,14 @@ if TYPE_CHECKING:
     from secours.world.config import RunConfig, Traffic
 
 
+# What a staged faulty common repository gets wrong (Ics2Params.faulty_cr).
+CrLapse = Literal["backlog_newest_first", "backlog_stalled", "mrn_after_assessment"]
+# What a staged faulty national component gets wrong (Ics2Params.faulty_nes).
+NesLapse = Literal["backlog_stalled"]
+# What a staged careless EDI provider gets wrong under an EU-level outage (Ics2Params.eu_careless_providers).
+ProviderLapse = Literal["hold_back", "renumber", "late_replay", "double_replay"]
+
+
 class Ics2Params(_Strict):
     """ICS2's timings and rates: the CR's, the national components', the filers' and the smart border's."""
 
@@ -48,6 +56,37 @@ class Ics2Params(_Strict):
         False,
         description="non-compliant smart border (staged): a unit with no MRN on its ELO goes through the green "
         "lane, its goods presented as if its ENS were lodged",
+    )
+    faulty_cr: tuple[CrLapse, ...] = Field(
+        (),
+        description="faulty common repository (staged): backlog_newest_first (the backlog replayed after a "
+        "queue-and-replay outage is answered newest first, a stack not a queue), backlog_stalled (that backlog "
+        "is answered only after backlog_stall_s), mrn_after_assessment (an IE3R01 is held until the national "
+        "component of first entry has assessed or referred the ENS, IE3N03 or IE3Q02)",
+    )
+    faulty_nes: tuple[NesLapse, ...] = Field(
+        (),
+        description="faulty French national component (staged): backlog_stalled (presentations buffered by an "
+        "outage are processed only after backlog_stall_s)",
+    )
+    backlog_stall_s: float = Field(
+        5400.0,
+        gt=0,
+        description="how long a staged faulty system (backlog_stalled), a provider (late_replay) or a filer "
+        "(late_lodging_traders) sits on what an outage held",
+    )
+    eu_careless_providers: dict[str, tuple[ProviderLapse, ...]] = Field(
+        {},
+        description="non-compliant EDI providers (staged), by id, with what each gets wrong: hold_back (an ENS "
+        "receipted with no MRN after no_mrn_after_s, it holds its clients' new ENS back until an MRN comes), "
+        "renumber (a push with no receipt is retried under a new LRN), late_replay (after its own outage it "
+        "replays the held messages only backlog_stall_s later), double_replay (after its own outage it "
+        "replays the held messages twice)",
+    )
+    late_lodging_traders: tuple[str, ...] = Field(
+        (),
+        description="non-compliant filers (staged): back from their own system's outage, they lodge the ENS "
+        "it held only backlog_stall_s later",
     )
 
 

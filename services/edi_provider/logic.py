@@ -18,6 +18,11 @@ One instance simulates every provider of the run; each acts under its own id
   that does not (``silent_providers``);
 - when a client's system or its own platform is down, file an OLGA assistance request and report
   the recovery (seed 000, scenario 1: :mod:`services.edi_provider.fallback`).
+
+A drill may stage a provider as careless under EU-level outages (``eu_careless_providers``): it holds
+its clients' new ENS back while a receipted one waits for its MRN (``hold_back``), retries a push
+with no receipt under a new LRN (``renumber``), or, after its own outage, replays what it held only
+``backlog_stall_s`` later (``late_replay``) or twice (``double_replay``).
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ __all__ = ["EdiProviderLogic", "Pending"]
 
 T2C, RECEIPT, PORTAL = "ics2.t2c", "ics2.receipt", "ics2.portal"
 C2T_PREFIX = "ics2.c2t."
+# An order older than this when read waited through the provider's own outage: part of what it held.
+HELD_AGE = timedelta(minutes=5)
 
 
 def to_trader(provider: str) -> str:
@@ -82,6 +89,8 @@ class Pending:
     arrives: datetime | None = None
     attempts: int = 0
     pushed_at: list[datetime] = field(default_factory=list)
+    replayed: bool = False  # held through the provider's own outage, pushed once it was back
+    renumbered_from: str = ""  # staged renumber: the ENS's own LRN, the message now bearing another
 
 
 class EdiProviderLogic:
@@ -101,6 +110,11 @@ class EdiProviderLogic:
         self.desk = ProviderDesk(world, params)
         self.awaiting_mrn: dict[str, Pending] = {}  # by LRN, for staged resending providers only
         self.watch = CustomsWatch(params, self.desk)
+        # Staged careless providers (eu_careless_providers) only: who holds new ENS back, what it holds,
+        # and what a late replay waits to push (by message id).
+        self.holding_back: set[str] = set()
+        self.held_back: dict[str, list[EnsFiling]] = {}
+        self.deferred: dict[str, tuple[str, Order]] = {}
 
     def source(self, provider: str) -> str:
         return f"edi_provider:{provider}"
@@ -111,7 +125,8 @@ class EdiProviderLogic:
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if incoming.topic.startswith("edi.to_provider.") and isinstance(msg, Order):
-            return self.order(incoming.topic.rsplit(".", 1)[1], msg, now)
+            held = incoming.time is not None and now - incoming.time > HELD_AGE
+            return self.order(incoming.topic.rsplit(".", 1)[1], msg, now, held=held)
         if isinstance(msg, As4Receipt):
             return self.receipt(msg, now)
         if incoming.topic.startswith(C2T_PREFIX) and isinstance(msg, C2TMessage):
@@ -133,9 +148,24 @@ class EdiProviderLogic:
     def _outside(self, msg: CustomsNotice | ProviderContact) -> bool:
         return (msg.to if isinstance(msg, CustomsNotice) else msg.provider) in self.outside
 
-    def order(self, provider: str, msg: Order, now: datetime) -> Effects:
+    def _careless(self, provider: str, lapse: str) -> bool:
+        return lapse in self.params.eu_careless_providers.get(provider, ())
+
+    def order(self, provider: str, msg: Order, now: datetime, *, held: bool = False) -> Effects:
+        """A client hands over a message to lodge; ``held``: it waited through the provider's own outage."""
         if msg.message_id in self.pending or msg.message_id in self.receipted or self._is_queued(msg):
             return Effects()  # redelivered order
+        if msg.message_id in self.deferred:
+            return Effects()
+        if isinstance(msg, EnsFiling) and provider in self.holding_back:
+            self.held_back.setdefault(provider, []).append(msg)  # staged hold_back: kept until an MRN comes
+            return Effects()
+        if held and self._careless(provider, "late_replay"):
+            # Staged: back from its outage, the provider leaves what it held alone for a while.
+            fx = Effects()
+            self.deferred[msg.message_id] = (provider, msg)
+            fx.after(now + timedelta(seconds=self.params.backlog_stall_s), "replay", msg.message_id)
+            return fx
         # Seed 000 S2: the provider tries to transmit the ENS until the transport arrives at the point
         # of entry, and when the AS works again "les ENS sont transmises"; seed 001: what could not be
         # sent is lodged once ICS2 is back. So an ENS never receipted is not dropped at the arrival:
@@ -150,7 +180,7 @@ class EdiProviderLogic:
                 # whose office records the missing ENS: given up at the arrival, never lodged afterwards.
                 give_up = msg.estimated_arrival
         self.received += 1
-        p = Pending(provider, msg, give_up, self.received, arrives=arrives)
+        p = Pending(provider, msg, give_up, self.received, arrives=arrives, replayed=held)
         if msg.lrn in self.in_flight:
             self.queued.setdefault(msg.lrn, []).append(p)  # after the one being pushed
             return Effects()
@@ -170,7 +200,7 @@ class EdiProviderLogic:
         p = self.pending.pop(msg_id, None)
         if p is None:
             return None, Effects()
-        lrn = p.message.lrn
+        lrn = p.renumbered_from or p.message.lrn
         if self.in_flight.get(lrn) == msg_id:
             del self.in_flight[lrn]
         waiting = self.queued.get(lrn)
@@ -201,10 +231,16 @@ class EdiProviderLogic:
         if p is not None:
             self.receipted.add(r.ref_message_id, now)
             fx.extend(self.watch.receipt(p.provider, now))
-            if p.provider in self.params.resending_providers and isinstance(p.message, EnsFiling):
-                # Staged breach: not trusting the queue, it sends the ENS again if no MRN comes.
+            waits = p.provider in self.params.resending_providers or self._careless(p.provider, "hold_back")
+            if waits and isinstance(p.message, EnsFiling):
+                # Staged breaches: not trusting the queue, it sends the ENS again if no MRN comes, or
+                # holds its clients' next ENS back.
                 self.awaiting_mrn[p.message.lrn] = p
                 fx.after(now + timedelta(seconds=self.params.no_mrn_after_s), "no_mrn", p.message.lrn)
+            if p.replayed and self._careless(p.provider, "double_replay") and isinstance(p.message, EnsFiling):
+                # Staged: its replay of what it held runs twice; the second copy is a new message.
+                again = p.message.model_copy(update={"message_id": derive_id(p.message.message_id, "replayed")})
+                fx.send(T2C, again.lrn, again.message_id, self.source(p.provider), again)
         return fx
 
     def _resend(self, lrn: str, now: datetime) -> Effects:
@@ -212,6 +248,9 @@ class EdiProviderLogic:
         p = self.awaiting_mrn.pop(lrn, None)
         if p is None:
             return fx  # the MRN came
+        if self._careless(p.provider, "hold_back"):
+            self.holding_back.add(p.provider)  # staged: no new ENS until an MRN comes back
+            return fx
         again = p.message.model_copy(update={"message_id": derive_id(p.message.message_id, "resent")})
         fx.send(T2C, lrn, again.message_id, self.source(p.provider), again)
         return fx
@@ -283,6 +322,9 @@ class EdiProviderLogic:
             return self.desk.on_timer(timer, now, self.holding(timer.ref.split("|")[0]))
         if timer.kind == "no_mrn":
             return self._resend(timer.ref, now)
+        if timer.kind == "replay":
+            deferred = self.deferred.pop(timer.ref, None)
+            return self.order(*deferred, now) if deferred is not None else Effects()
         if timer.ref not in self.pending:
             return Effects()  # receipted meanwhile
         p = self.pending[timer.ref]
@@ -297,8 +339,19 @@ class EdiProviderLogic:
         if p.provider in self.params.unordered_providers and any(q.seq > p.seq for q in waiting):
             fx.extend(self._newest_first(p, now))
             return fx
+        if self._careless(p.provider, "renumber") and isinstance(p.message, EnsFiling):
+            self._renumber(p)
         fx.extend(self._push(timer.ref, now))
         return fx
+
+    @staticmethod
+    def _renumber(p: Pending) -> None:
+        """Staged breach: the push got no receipt, so the provider's system files the ENS again
+        under a new LRN (the attempt's number after the consignment's own). The MRN then comes
+        back under an LRN its client does not know: the consignment never gets one of its own."""
+        own = p.renumbered_from or p.message.lrn
+        p.renumbered_from = own
+        p.message = p.message.model_copy(update={"lrn": f"{own}R{p.attempts + 1}"})
 
     def _newest_first(self, p: Pending, now: datetime) -> Effects:
         """Staged breach: the push failed, so the provider tries the newest message of the ENS
@@ -310,6 +363,15 @@ class EdiProviderLogic:
         del self.pending[p.message.message_id]
         waiting.insert(0, p)
         return self._start(newest, now)
+
+    def _release(self, provider: str, now: datetime) -> Effects:
+        """Staged hold_back: an MRN came back, so the ENS held back leave, in the order handed over."""
+        fx = Effects()
+        if provider in self.holding_back:
+            self.holding_back.discard(provider)
+            for msg in self.held_back.pop(provider, []):
+                fx.extend(self.order(provider, msg, now))
+        return fx
 
     def _portal(self, provider: str) -> bool:
         return self.world.provider_by_id[provider].channel == "DTI"
@@ -334,5 +396,6 @@ class EdiProviderLogic:
         self.relayed.add(msg.message_id, now)
         if msg.ce_type == "IE3R01":
             self.awaiting_mrn.pop(msg.lrn, None)
+            fx.extend(self._release(provider, now))
         fx.send(to_trader(provider), msg.lrn, derive_id(msg.message_id, "relay"), self.source(provider), msg)
         return fx

@@ -16,6 +16,10 @@
   The CR does not see the national presentation: an amendment is refused once a control was
   notified, an invalidation once the goods have arrived (for sea and air, presentation needs the
   arrival first), the nearest states it knows [A].
+
+A drill may stage a faulty CR (``faulty_cr``): it answers the backlog a queue-and-replay outage left
+newest first, or only ``backlog_stall_s`` after its recovery, or holds each IE3R01 until the national
+component of first entry has assessed (or referred) the ENS, so that a national outage stops the MRNs.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ __all__ = ["CrLogic", "EnsRecord"]
 
 CR_IN, CR_OUT, DISTRIBUTION, NES_OUT = "ics2.cr.in", "ics2.cr.out", "ics2.cr.distribution", "ics2.nes.fr.out"
 SOURCE = "ics2_cr"
+# A record older than this when the CR reads it waited in a queue-and-replay outage: part of the backlog.
+BACKLOG_AGE = timedelta(minutes=5)
 
 
 @dataclass(slots=True)
@@ -71,6 +77,8 @@ class CrLogic:
         *,
         dedupe_keep_s: float = 172800.0,
         retention_s: float = 259200.0,
+        lapses: tuple[str, ...] = (),
+        stall_s: float = 0.0,
     ) -> None:
         self.seed = seed
         self.processing_s = processing_s
@@ -84,6 +92,9 @@ class CrLogic:
         self.seen: Recent[str] = Recent(dedupe_keep_s)
         self.filer_busy_until: dict[str, datetime] = {}
         self.changes: dict[str, EnsAmendment | IE3Q04] = {}  # accepted, answer not sent yet (by message id)
+        self.lapses = lapses  # staged faults of the CR itself (faulty_cr); () for the real one
+        self.stall = timedelta(seconds=stall_s)
+        self.unassessed: dict[str, IE3R01] = {}  # staged mrn_after_assessment: IE3R01 held, by MRN
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -94,8 +105,9 @@ class CrLogic:
             return Effects()  # redelivered record: already acted on
         self.seen.add(incoming.ce_id, now)
         self._archive(now)
+        waited = now - incoming.time if incoming.time is not None else timedelta(0)
         if isinstance(msg, CrFiling):
-            return self.filing(msg, now)
+            return self.filing(msg, now, waited)
         if isinstance(msg, IE3N06):
             return self.arrival(msg, now)
         if isinstance(msg, IE3R02):
@@ -103,10 +115,10 @@ class CrLogic:
         if isinstance(msg, IE3N03 | IE3Q02 | IE3N08):
             return self.national_result(msg)
         if isinstance(msg, EnsAmendment | IE3Q04):
-            return self.change(msg, now)
+            return self.change(msg, now, waited)
         raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
 
-    def filing(self, f: CrFiling, now: datetime) -> Effects:
+    def filing(self, f: CrFiling, now: datetime, waited: timedelta = timedelta(0)) -> Effects:
         fx = Effects()
         existing = self.by_lrn.get((f.eori, f.lrn))
         code, reason = "DUPLICATE_LRN", f"LRN {f.lrn} is already registered for filer {f.eori}"
@@ -131,8 +143,19 @@ class CrLogic:
         self.by_lrn[(f.eori, f.lrn)] = f.mrn
         self.by_document[(f.eori, f.transport_document_reference)] = f.mrn
         self.registered.append((now, f.mrn))
-        fx.after(self._next_slot(f.eori, f.mrn, now), "registered", f.mrn)
+        fx.after(self._slot(f.eori, f.mrn, now, waited), "registered", f.mrn)
         return fx
+
+    def _slot(self, eori: str, ref: str, now: datetime, waited: timedelta) -> datetime:
+        """When the CR answers a message that ``waited`` before reaching it: in receipt order, unless
+        the drill stages a CR that gets its backlog wrong."""
+        if waited > BACKLOG_AGE and "backlog_newest_first" in self.lapses:
+            # A stack, not a queue: the longer a message waited, the later it is answered (half its
+            # wait again, so the whole backlog is still answered within the backlog limit).
+            return now + waited / 2
+        if waited > BACKLOG_AGE and "backlog_stalled" in self.lapses:
+            return self._next_slot(eori, ref, now + self.stall)
+        return self._next_slot(eori, ref, now)
 
     def _archive(self, now: datetime) -> None:
         """Forget the ENS registered more than the retention ago (ICS2 archives them; drills are shorter)."""
@@ -159,7 +182,7 @@ class CrLogic:
         self.filer_busy_until[eori] = at
         return at
 
-    def change(self, msg: EnsAmendment | IE3Q04, now: datetime) -> Effects:
+    def change(self, msg: EnsAmendment | IE3Q04, now: datetime, waited: timedelta = timedelta(0)) -> Effects:
         fx = Effects()
         rec = self.by_mrn.get(msg.mrn)
         amend = isinstance(msg, EnsAmendment)
@@ -190,7 +213,7 @@ class CrLogic:
             rec.state = "INVALIDATED"
             self.by_document.pop((rec.filing.eori, rec.filing.transport_document_reference), None)
         self.changes[msg.message_id] = msg
-        fx.after(self._next_slot(msg.eori, msg.message_id, now), "changed", msg.message_id)
+        fx.after(self._slot(msg.eori, msg.message_id, now, waited), "changed", msg.message_id)
         return fx
 
     def _changed(self, msg: EnsAmendment | IE3Q04, now: datetime) -> Effects:
@@ -222,8 +245,11 @@ class CrLogic:
             mrn=f.mrn,
             registered_at=now,
         )
-        # Keyed by filer, like everything on ics2.cr.out: a filer's answers reach its queue in order.
-        fx.send(CR_OUT, f.eori, r01.message_id, SOURCE, r01, subject=f.mrn)
+        if "mrn_after_assessment" in self.lapses:
+            self.unassessed[f.mrn] = r01  # staged: the MRN waits for the national risk analysis
+        else:
+            # Keyed by filer, like everything on ics2.cr.out: a filer's answers reach its queue in order.
+            fx.send(CR_OUT, f.eori, r01.message_id, SOURCE, r01, subject=f.mrn)
         dist = EnsDistribution(
             message_id=derive_id(f.message_id, "distribution"),
             member_state=f.office_of_first_entry[:2],
@@ -294,6 +320,11 @@ class CrLogic:
         fx = Effects()
         rec = self.by_mrn.get(msg.mrn)
         if rec is not None:
+            held = self.unassessed.pop(msg.mrn, None)
+            if held is not None:
+                # Staged mrn_after_assessment: the MRN goes out with the national component's first
+                # word on the ENS, its assessment or its referral (the filer answers that by MRN).
+                fx.send(CR_OUT, held.eori, held.message_id, SOURCE, held, subject=msg.mrn)
             if isinstance(msg, IE3N03):
                 rec.assessed = True
             elif isinstance(msg, IE3Q02) and rec.state == "REGISTERED":

@@ -14,7 +14,13 @@ async def run(ctx: ServiceContext) -> None:
     cfg = ctx.world.config
     p = cfg.params
     logic = CrLogic(
-        cfg.seed, p.cr_processing_s, p.mrn_country, dedupe_keep_s=p.dedupe_keep_s, retention_s=p.ens_retention_s
+        cfg.seed,
+        p.cr_processing_s,
+        p.mrn_country,
+        dedupe_keep_s=p.dedupe_keep_s,
+        retention_s=p.ens_retention_s,
+        lapses=p.faulty_cr,
+        stall_s=p.backlog_stall_s,
     )
     await ctx.serve(
         logic,

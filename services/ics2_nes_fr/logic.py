@@ -5,6 +5,9 @@ Risk analysis with seeded, configurable rates: each ENS distributed to France is
 IE3N03). At arrival, a share of the arrived ENS is selected for control (IE3N08), which also
 sends the unit to the orange lane at the smart border. Draws are keyed by MRN, so the same ENS
 gets the same outcome whatever the order records arrive in.
+
+A drill may stage a faulty component (``faulty_nes``): ``backlog_stalled``, the presentations an
+outage buffered are processed only ``backlog_stall_s`` after they reach it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ __all__ = ["NesFrLogic"]
 DISTRIBUTION, NES_OUT, PRESENTATIONS = "ics2.cr.distribution", "ics2.nes.fr.out", "ics2.nes.fr.presentations"
 SOURCE = "ics2_nes_fr"
 MEMBER_STATE = "FR"
+# A presentation older than this when read waited in a queue-and-replay outage: part of the backlog.
+BACKLOG_AGE = timedelta(minutes=5)
 
 
 class NesFrLogic:
@@ -33,6 +38,7 @@ class NesFrLogic:
         self.control_office: dict[str, str] = {}
         self.referred: set[str] = set()
         self.done: set[str] = set()
+        self.stalled: dict[str, ArrivalDistribution] = {}  # staged backlog_stalled: by record id
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -54,23 +60,37 @@ class NesFrLogic:
         elif isinstance(msg, ArrivalDistribution):
             if msg.member_state != MEMBER_STATE:
                 return fx
-            controlled = []
-            for mrn in msg.mrns:
-                if mrn in self.ens and draw(self.seed, "control", mrn) < self.params.control_rate:
-                    controlled.append(mrn)
-                    self.control_office[mrn] = msg.office_of_first_entry
-                    delay = uniform(self.seed, self.params.control_decision_s, "control", mrn)
-                    fx.after(now + timedelta(seconds=delay), "control", mrn)
-            presented = GoodsPresented(
-                presentation_id=derive_id(incoming.ce_id, "presented"), office=msg.office_of_first_entry,
-                mrns=msg.mrns, controlled=tuple(controlled), processed_at=now,
-            )  # fmt: skip
-            fx.send(PRESENTATIONS, msg.office_of_first_entry, presented.presentation_id, SOURCE, presented)
+            waited = now - incoming.time if incoming.time is not None else timedelta(0)
+            if waited > BACKLOG_AGE and "backlog_stalled" in self.params.faulty_nes:
+                self.stalled[incoming.ce_id] = msg  # staged: the backlog sits untouched for a while
+                fx.after(now + timedelta(seconds=self.params.backlog_stall_s), "present", incoming.ce_id)
+                return fx
+            return self.present(msg, incoming.ce_id, now)
         else:
             raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
         return fx
 
+    def present(self, msg: ArrivalDistribution, ce_id: str, now: datetime) -> Effects:
+        """The goods of an arrival are presented: some selected for control (IE3N08 a moment later)."""
+        fx = Effects()
+        controlled = []
+        for mrn in msg.mrns:
+            if mrn in self.ens and draw(self.seed, "control", mrn) < self.params.control_rate:
+                controlled.append(mrn)
+                self.control_office[mrn] = msg.office_of_first_entry
+                delay = uniform(self.seed, self.params.control_decision_s, "control", mrn)
+                fx.after(now + timedelta(seconds=delay), "control", mrn)
+        presented = GoodsPresented(
+            presentation_id=derive_id(ce_id, "presented"), office=msg.office_of_first_entry,
+            mrns=msg.mrns, controlled=tuple(controlled), processed_at=now,
+        )  # fmt: skip
+        fx.send(PRESENTATIONS, msg.office_of_first_entry, presented.presentation_id, SOURCE, presented)
+        return fx
+
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        if timer.kind == "present":
+            stalled = self.stalled.pop(timer.ref, None)
+            return self.present(stalled, timer.ref, now) if stalled is not None else Effects()
         fx = Effects()
         ens = self.ens[timer.ref]
         if timer.kind == "referral":

@@ -15,6 +15,8 @@ One instance simulates every trader of the run; each acts under its own EORI
   Its filings wait in the system meanwhile and leave when it is back. A direct filer (its own STI
   connection, no provider) files the request and reports the recovery itself
   (:mod:`services.trader.direct`).
+  A drill may stage a filer as lodging what its outage held only ``backlog_stall_s`` after it is
+  back (``late_lodging_traders``).
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class TraderLogic:
         self.files = {c.lrn: Filing(c) for c in world.consignments}
         self.down_since: dict[str, datetime] = {}
         self.direct = DirectFilerDesk(world, self.params)
+        self.waiting: dict[str, list[str]] = {}  # staged late_lodging_traders: LRNs their outage held
 
     @staticmethod
     def source(eori: str) -> str:
@@ -94,7 +97,10 @@ class TraderLogic:
             return self.direct.on_timer(timer.kind, timer.ref, pending, now)
         f = self.files[timer.ref]
         c = f.consignment
-        if timer.kind == "ready":
+        if timer.kind == "ready" and c.trader in self.down_since and c.trader in self.params.late_lodging_traders:
+            self.waiting.setdefault(c.trader, []).append(c.lrn)  # staged: lodged well after the recovery
+            return Effects()
+        if timer.kind in ("ready", "late_ready"):
             return self._file(f, now, break_rule=c.invalid_rule)
         if timer.kind == "correct":
             return self._file(f, now, break_rule=None)
@@ -116,14 +122,25 @@ class TraderLogic:
             self.down_since[eori] = since = now - timedelta(seconds=self.params.detect_self_s)
         else:
             since = self.down_since.pop(eori)
+        if not down:
+            fx.extend(self._lodge_late(eori, now))
         if self.world.self_filer(eori):  # no provider to call: it deals with customs itself
-            return self.direct.outage(trader, since, now) if down else self.direct.recovery(trader, now)
+            fx.extend(self.direct.outage(trader, since, now) if down else self.direct.recovery(trader, now))
+            return fx
         kind = "outage" if down else "recovery"
         contact = ProviderContact(
             contact_id=derive_id(eori, f"{kind}/{since.isoformat()}"), trader=eori, provider=trader.provider,
             kind=kind, channel="phone", since=since if down else now, sent_at=now,
         )  # fmt: skip
         fx.send(CONTACTS, trader.provider, contact.contact_id, self.source(eori), contact)
+        return fx
+
+    def _lodge_late(self, eori: str, now: datetime) -> Effects:
+        """Staged (late_lodging_traders): back from its outage, the filer leaves the ENS that waited
+        alone for ``backlog_stall_s`` before lodging them."""
+        fx = Effects()
+        for lrn in self.waiting.pop(eori, []):
+            fx.after(now + timedelta(seconds=self.params.backlog_stall_s), "late_ready", lrn)
         return fx
 
     def _file(self, f: Filing, now: datetime, *, break_rule: str | None, tag: str = "") -> Effects:

@@ -61,3 +61,20 @@ def test_staged_vague_request_has_no_duration_and_no_transports() -> None:
     down = logic.on_timer(Timer(now, "own_outage", f"trader:{direct.eori}"), now)
     (da,) = sent(fire(logic, down, "direct_da"), "olga.da")
     assert isinstance(da, OlgaDa) and da.estimated_duration == "" and da.transports == ()
+
+
+def test_a_staged_late_lodging_filer_lodges_what_its_outage_held_well_after_the_recovery() -> None:
+    """late_lodging_traders: an ENS ready while the filer's system is down waits backlog_stall_s
+    after the recovery; one ready after it leaves at once."""
+    direct = world().traders[-1]
+    w = world(late_lodging_traders=(direct.eori,), backlog_stall_s=5400.0)
+    logic = TraderLogic(w)
+    c = next(c for c in w.consignments if c.trader == direct.eori)
+    down_at = c.ready - timedelta(minutes=10)
+    logic.on_timer(Timer(down_at, "own_outage", f"trader:{direct.eori}"), down_at)
+    assert logic.on_timer(Timer(c.ready, "ready", c.lrn), c.ready).out == []
+    back = c.ready + timedelta(minutes=30)
+    late = next(t for t in logic.on_timer(Timer(back, "own_recovery", f"trader:{direct.eori}"), back).timers
+                if t.kind == "late_ready")  # fmt: skip
+    assert late.ref == c.lrn and late.at == back + timedelta(seconds=5400)
+    assert [o.topic for o in logic.on_timer(late, late.at).out] == [f"edi.to_provider.{c.provider}"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from secours.effects import Incoming
 from secours.wire import IE3R01, As4Receipt, EnsFiling
 from services.edi_provider.logic import EdiProviderLogic
 from tests.samples import MRN, WORLD, ens
@@ -93,3 +94,60 @@ def test_goods_unloaded_elsewhere_are_sent_again_past_the_arrival_and_left_out_o
     blind = EdiProviderLogic(WORLD, WORLD.config.params.model_copy(update={"scope_blind_providers": (owner,)}))
     blind.handle(incoming(f"edi.to_provider.{owner}", elsewhere), elsewhere.issued_at)
     assert blind.holding(owner) == {elsewhere.declarant.eori: [elsewhere.lrn]}
+
+
+def careless(*lapses: str) -> tuple[EdiProviderLogic, str]:
+    """A provider staged with ``lapses`` (eu_careless_providers), and its id."""
+    p = WORLD.consignments[0].provider
+    params = WORLD.config.params.model_copy(update={"eu_careless_providers": {p: lapses}})
+    return EdiProviderLogic(WORLD, params), p
+
+
+def test_staged_renumbering_provider_retries_under_a_new_lrn() -> None:
+    (logic, p), f = careless("renumber"), ens(0)
+    fx = logic.handle(incoming(f"edi.to_provider.{p}", f), f.issued_at)
+    (timer,) = fx.timers
+    fx = logic.on_timer(timer, timer.at)
+    (push,) = [o for o in fx.out if o.topic == "ics2.t2c"]
+    assert isinstance(push.message, EnsFiling) and push.message.lrn == f"{f.lrn}R2"
+    assert push.id == f.message_id  # the same message, renumbered
+
+
+def test_staged_late_replaying_provider_waits_with_what_its_outage_held() -> None:
+    (logic, p), f = careless("late_replay"), ens(0)
+    held = Incoming(f"edi.to_provider.{p}", f, f.message_id, "test", f.issued_at)
+    now = f.issued_at + timedelta(hours=1)  # read once the provider is back
+    fx = logic.handle(held, now)
+    assert not fx.out
+    (timer,) = fx.timers
+    assert timer.kind == "replay" and timer.at == now + timedelta(seconds=WORLD.config.params.backlog_stall_s)
+    assert [o.topic for o in logic.on_timer(timer, timer.at).out] == ["ics2.t2c"]
+
+
+def test_staged_double_replaying_provider_sends_a_held_ens_again_after_its_receipt() -> None:
+    (logic, p), f = careless("double_replay"), ens(0)
+    now = f.issued_at + timedelta(hours=1)
+    logic.handle(Incoming(f"edi.to_provider.{p}", f, f.message_id, "test", f.issued_at), now)
+    receipt = As4Receipt(
+        receipt_id="r", ref_message_id=f.message_id, action="IE3F10", eori="x", lrn=f.lrn, received_at=now
+    )
+    fx = logic.handle(incoming("ics2.receipt", receipt), now)
+    (again,) = [o for o in fx.out if o.topic == "ics2.t2c"]
+    assert again.message.lrn == f.lrn and again.id != f.message_id
+
+
+def test_staged_holding_provider_keeps_new_ens_back_until_an_mrn_comes() -> None:
+    (logic, p), first, second = careless("hold_back"), ens(0), ens(1)
+    now = first.issued_at
+    logic.handle(incoming(f"edi.to_provider.{p}", first), now)
+    receipt = As4Receipt(
+        receipt_id="r", ref_message_id=first.message_id, action="IE3F10", eori="x", lrn=first.lrn, received_at=now
+    )
+    no_mrn = next(t for t in logic.handle(incoming("ics2.receipt", receipt), now).timers if t.kind == "no_mrn")
+    logic.on_timer(no_mrn, no_mrn.at)
+    assert not logic.handle(incoming(f"edi.to_provider.{p}", second), no_mrn.at).out
+    trader = WORLD.trader_by_eori[WORLD.consignments[0].trader]
+    r01 = IE3R01(message_id="m", ref_message_id="x", eori=trader.eori, lrn=first.lrn, mrn=MRN,
+                 registered_at=no_mrn.at)  # fmt: skip
+    fx = logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), no_mrn.at)
+    assert [o.message.lrn for o in fx.out if o.topic == "ics2.t2c"] == [second.lrn]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from secours.effects import Incoming
 from secours.wire import IE3N08, ArrivalDistribution, EloPairing, EnsDistribution
 from secours.world import Params
 from services.ics2_nes_fr.logic import NesFrLogic
@@ -36,6 +37,24 @@ def test_control_at_arrival_when_selected() -> None:
     (timer,) = logic.handle(incoming("ics2.cr.distribution", arr), NOW).timers
     (n08,) = sent(logic.on_timer(timer, timer.at), "IE3N08")
     assert isinstance(n08, IE3N08) and n08.office == "FR000001"
+
+
+def test_staged_stalled_component_sits_on_buffered_presentations_only() -> None:
+    """faulty_nes: [backlog_stalled]: a presentation that waited in an outage is processed
+    backlog_stall_s after it is read; a fresh one at once."""
+    logic = NesFrLogic(1, Params(faulty_nes=("backlog_stalled",), backlog_stall_s=5400.0))
+    arr = ArrivalDistribution(
+        message_id="a", member_state="FR", arrival_mrn=DIST.mrn, office_of_first_entry="FR000001",
+        actual_arrival=NOW, mrns=(DIST.mrn,),
+    )  # fmt: skip
+    buffered = Incoming("ics2.cr.distribution", arr, "a", "test", NOW - timedelta(minutes=30))
+    fx = logic.handle(buffered, NOW)
+    assert not fx.out
+    (timer,) = fx.timers
+    assert timer.at == NOW + timedelta(seconds=5400)
+    assert sent(logic.on_timer(timer, timer.at), "goods.presented")
+    fresh = Incoming("ics2.cr.distribution", arr, "b", "test", NOW)
+    assert sent(logic.handle(fresh, NOW), "goods.presented")
 
 
 def test_lanes_green_orange_and_missing_ens() -> None:
