@@ -43,7 +43,7 @@ from secours.wire import (
     EloPairing,
     ProviderContact,
 )
-from secours.world import Consignment, World
+from secours.world import Consignment, Trader, World
 from services.trader.direct import DirectFilerDesk
 from services.trader.ens import build_ens
 
@@ -95,6 +95,8 @@ class TraderLogic:
         f = self.files[timer.ref]
         c = f.consignment
         if timer.kind == "ready":
+            if self._forgets(c):
+                return Effects()
             return self._file(f, now, break_rule=c.invalid_rule)
         if timer.kind == "correct":
             return self._file(f, now, break_rule=None)
@@ -118,6 +120,7 @@ class TraderLogic:
             since = self.down_since.pop(eori)
         if self.world.self_filer(eori):  # no provider to call: it deals with customs itself
             return self.direct.outage(trader, since, now) if down else self.direct.recovery(trader, now)
+        fx.extend(self._own_request(trader, since, down, now))
         kind = "outage" if down else "recovery"
         contact = ProviderContact(
             contact_id=derive_id(eori, f"{kind}/{since.isoformat()}"), trader=eori, provider=trader.provider,
@@ -125,6 +128,20 @@ class TraderLogic:
         )  # fmt: skip
         fx.send(CONTACTS, trader.provider, contact.contact_id, self.source(eori), contact)
         return fx
+
+    def _own_request(self, trader: Trader, since: datetime, down: bool, now: datetime) -> Effects:
+        """Staged (``ics2_fr_s1_careless_clients: own_da``): a client that does not leave customs to its
+        provider, its single correspondent (SC3): it files its own request, and reports its recovery,
+        as a direct filer would - on top of calling its provider."""
+        if "own_da" not in self.params.ics2_fr_s1_careless_clients:
+            return Effects()
+        return self.direct.outage(trader, since, now) if down else self.direct.recovery(trader, now)
+
+    def _forgets(self, c: Consignment) -> bool:
+        """Staged (``ics2_fr_s1_careless_clients: forget_held``): data that became ready while the
+        client knew its own system was down is never sent once it is back: its ENS is not lodged,
+        before the unit disembarks or after."""
+        return "forget_held" in self.params.ics2_fr_s1_careless_clients and c.trader in self.down_since
 
     def _file(self, f: Filing, now: datetime, *, break_rule: str | None, tag: str = "") -> Effects:
         fx = Effects()
