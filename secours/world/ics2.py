@@ -50,11 +50,12 @@ class Ics2Params(_Strict):
         "lane, its goods presented as if its ENS were lodged",
     )
     # Staged breaches of the French smart-border fallback, scenarios 1 and DEADLINE-MISSED (seed 000).
-    ics2_fr_s1_careless_clients: tuple[Literal["own_da", "forget_held"], ...] = Field(
+    ics2_fr_s1_careless_clients: tuple[Literal["own_da", "forget_held", "chase"], ...] = Field(
         (),
         description="non-compliant clients of an EDI provider (staged), when their own system is down: own_da, "
         "they also file an assistance request themselves instead of leaving it to their provider; forget_held, "
-        "once back, they never send the ENS data that piled up while they were down",
+        "once back, they never send the ENS data that piled up while they were down; and whatever is down: "
+        "chase, a filing without any answer for half an hour, they file an assistance request themselves",
     )
     ics2_fr_s1_idle_providers: tuple[str, ...] = Field(
         (),

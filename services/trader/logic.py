@@ -51,6 +51,7 @@ __all__ = ["TraderLogic"]
 
 ELO = "sb.elo"
 CONTACTS = "provider.contacts"
+_CHASE_AFTER = timedelta(minutes=30)  # staged (chase): silence after which a client files a request itself
 
 
 def to_provider(provider: str) -> str:
@@ -65,6 +66,7 @@ class Filing:
     mrn: str | None = None
     resent: bool = False
     answered: set[str] = field(default_factory=set)
+    heard: bool = False  # any answer from customs came back for it
 
 
 class TraderLogic:
@@ -75,6 +77,8 @@ class TraderLogic:
         self.files = {c.lrn: Filing(c) for c in world.consignments}
         self.down_since: dict[str, datetime] = {}
         self.direct = DirectFilerDesk(world, self.params)
+        self.chasing: set[str] = set()  # staged (chase): clients with a request of their own open
+        self.chased: set[str] = set()  # ... and every client that ever filed one
 
     @staticmethod
     def source(eori: str) -> str:
@@ -89,6 +93,8 @@ class TraderLogic:
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         if timer.kind in ("own_outage", "own_recovery"):
             return self._own_system(timer.ref.removeprefix("trader:"), timer.kind == "own_outage", now)
+        if timer.kind == "chase":
+            return self._chase(timer.ref, now)
         if timer.kind in ("direct_da", "direct_report"):
             pending = [f.consignment for f in self.files.values() if f.consignment.trader == timer.ref and not f.mrn]
             return self.direct.on_timer(timer.kind, timer.ref, pending, now)
@@ -150,7 +156,30 @@ class TraderLogic:
         msg_id = derive_id(c.lrn, f"filing/{f.filings}{tag}")
         ens = build_ens(self.world, c, msg_id, now, break_rule=break_rule)
         fx.send(to_provider(c.provider), c.lrn, msg_id, self.source(c.trader), ens)
+        if "chase" in self.params.ics2_fr_s1_careless_clients and not self.world.self_filer(c.trader):
+            fx.after(now + _CHASE_AFTER, "chase", c.lrn)
         return fx
+
+    def _chase(self, lrn: str, now: datetime) -> Effects:
+        """Staged (``chase``): no answer at all to a filing for half an hour, the client does not ask
+        its provider, its single correspondent (SC3): it files an assistance request with customs
+        itself, as a direct filer would, and reports when answers come again."""
+        f = self.files[lrn]
+        if f.heard or f.consignment.trader in self.chased:
+            return Effects()  # answered, or this client already filed its request (one is enough)
+        trader = self.world.trader_by_eori[f.consignment.trader]
+        self.chasing.add(trader.eori)
+        self.chased.add(trader.eori)
+        return self.direct.outage(trader, now - _CHASE_AFTER, now)
+
+    def _heard(self, f: Filing, now: datetime) -> Effects:
+        """An answer to a filing: a client chasing customs (staged) reports that things work again."""
+        f.heard = True
+        eori = f.consignment.trader
+        if eori not in self.chasing:
+            return Effects()
+        self.chasing.discard(eori)
+        return self.direct.recovery(self.world.trader_by_eori[eori], now)
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
@@ -161,6 +190,7 @@ class TraderLogic:
         if f is None:
             raise RejectedInput(f"{msg.ce_type} for an LRN this trader never filed")
         c = f.consignment
+        fx.extend(self._heard(f, now))
         if isinstance(msg, IE3N99):
             if not f.corrected and f.mrn is None:
                 f.corrected = True
