@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from secours.effects import Incoming
 from secours.wire import IE3R01, As4Receipt, EnsFiling
 from services.edi_provider.logic import EdiProviderLogic
 from tests.samples import MRN, WORLD, ens
@@ -93,3 +94,15 @@ def test_goods_unloaded_elsewhere_are_sent_again_past_the_arrival_and_left_out_o
     blind = EdiProviderLogic(WORLD, WORLD.config.params.model_copy(update={"scope_blind_providers": (owner,)}))
     blind.handle(incoming(f"edi.to_provider.{owner}", elsewhere), elsewhere.issued_at)
     assert blind.holding(owner) == {elsewhere.declarant.eori: [elsewhere.lrn]}
+
+
+def test_a_staged_idle_provider_leaves_aside_what_waited_for_its_platform() -> None:
+    """ics2_fr_s1_idle_providers: an order handed over long before it is read (held by the provider's
+    own outage) is never lodged; one read at once is pushed as usual."""
+    f = ens(0)
+    p = WORLD.consignments[0].provider
+    idle = EdiProviderLogic(WORLD, WORLD.config.params.model_copy(update={"ics2_fr_s1_idle_providers": (p,)}))
+    handed = Incoming(f"edi.to_provider.{p}", f, f.message_id, f"trader:{f.declarant.eori}", f.issued_at)
+    assert idle.handle(handed, f.issued_at + timedelta(minutes=90)).out == []
+    assert [o.topic for o in idle.handle(handed, f.issued_at + timedelta(seconds=5)).out] == ["ics2.t2c"]
+    assert [o.topic for o in provider().handle(handed, f.issued_at + timedelta(minutes=90)).out] == ["ics2.t2c"]
