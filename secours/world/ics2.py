@@ -88,6 +88,26 @@ class Ics2Params(_Strict):
         description="non-compliant filers (staged): back from their own system's outage, they lodge the ENS "
         "it held only backlog_stall_s later",
     )
+    # Staged breaches of the French smart-border fallback, scenarios 1 and DEADLINE-MISSED (seed 000).
+    ics2_fr_s1_careless_clients: tuple[Literal["own_da", "forget_held", "chase"], ...] = Field(
+        (),
+        description="non-compliant clients of an EDI provider (staged), when their own system is down: own_da, "
+        "they also file an assistance request themselves instead of leaving it to their provider; forget_held, "
+        "once back, they never send the ENS data that piled up while they were down; and whatever is down: "
+        "chase, a filing without any answer for half an hour, they file an assistance request themselves",
+    )
+    ics2_fr_s1_idle_providers: tuple[str, ...] = Field(
+        (),
+        description="non-compliant providers (staged): once their own platform is back, they never lodge the ENS "
+        "their clients handed over while it was down",
+    )
+    ics2_fr_careless_office: tuple[Literal["blind_olga", "lenient", "da_listed"], ...] = Field(
+        (),
+        description="non-compliant office of first entry (staged): blind_olga, its system check looks at the "
+        "météo only, not at the open assistance requests; lenient, a unit it finds without ENS and without "
+        "outage is let through unrecorded; da_listed, every unit of a client named in an open request is "
+        "recorded as missing its ENS when it disembarks, lodged or not",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,7 @@ class CustomsOfficeLogic:
         self.das: dict[str, OlgaDa] = {}  # open assistance requests
         self.seen: set[str] = set()
         self.receipted: dict[str, datetime] = {}  # LRN -> when ICS2 receipted it (what the office sees)
+        self.listed: set[str] = set()  # staged (da_listed): units taken as missing for their client's request
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -103,7 +104,7 @@ class CustomsOfficeLogic:
         elif isinstance(msg, As4Receipt):
             self.receipted.setdefault(msg.lrn, msg.received_at)
         elif isinstance(msg, UnitDisembarked):
-            if msg.reason == "ens_missing" and msg.unit_id in self.by_unit and msg.unit_id not in self.seen:
+            if msg.unit_id in self.by_unit and msg.unit_id not in self.seen and self._suspect(msg):
                 self.seen.add(msg.unit_id)
                 fx.after(now + _CHECK_AFTER, "check", msg.unit_id)
         elif not isinstance(msg, OlgaAck | TransportArrived):
@@ -119,6 +120,9 @@ class CustomsOfficeLogic:
             return Effects() if c.lrn in self.receipted else self._record(unit, "", covered=False, now=now)
         look = self._look(unit, now)
         fx = self._check(unit, look, now, "system-check")
+        if unit in self.listed:  # staged (da_listed): named in a request, so taken as missing, lodged or not
+            fx.extend(self._record(unit, look.check_id(unit, "system-check"), covered=True, now=now))
+            return fx
         if c.lrn in self.receipted:  # lodged after all (just not paired yet): nothing is missing
             return fx
         if look.customs:
@@ -126,6 +130,8 @@ class CustomsOfficeLogic:
             # the backlog, and an ENS lodged in it is not missing [A, PROCEDURES.md DEADLINE-MISSED
             # #4]. The office decides once that window has closed.
             fx.after(self._reconsider(look, now), "decide", unit)
+            return fx
+        if self._lets_go(look):
             return fx
         fx.extend(self._record(unit, look.check_id(unit, "system-check"), covered=bool(look.covering), now=now))
         return fx
@@ -143,8 +149,28 @@ class CustomsOfficeLogic:
             return fx
         purpose = f"system-check/{now.isoformat()}"
         fx = self._check(unit, look, now, purpose)
+        if self._lets_go(look):
+            return fx
         fx.extend(self._record(unit, look.check_id(unit, purpose), covered=bool(look.covering), now=now))
         return fx
+
+    def _suspect(self, msg: UnitDisembarked) -> bool:
+        """A unit the office looks into: one that disembarked with no ENS on its ELO; a staged office
+        (``da_listed``) also takes every unit of a client named in an open request for one."""
+        if msg.reason == "ens_missing":
+            return True
+        if "da_listed" not in self.params.ics2_fr_careless_office:
+            return False
+        c = self.by_unit[msg.unit_id]
+        if any(c.trader in {x.eori for x in d.clients} for d in self.das.values()):
+            self.listed.add(msg.unit_id)
+            return True
+        return False
+
+    def _lets_go(self, look: _Look) -> bool:
+        """Staged (``lenient``): the system was up and no outage covers the unit, yet the office records
+        nothing: the control case of the procedure is skipped."""
+        return "lenient" in self.params.ics2_fr_careless_office and not look.covering
 
     def _look(self, unit: str, now: datetime) -> _Look:
         """What the office can see about the unit's ENS: the météo, OLGA, and whether ICS2 has it."""
@@ -158,7 +184,13 @@ class CustomsOfficeLogic:
         # An assistance request is the smart-border fallback: it covers goods unloaded in France only (SC1).
         das = [d.da_id for d in self.das.values() if c.country_of_unloading == "FR"
                and (d.filer == c.provider or c.trader in {x.eori for x in d.clients})]  # fmt: skip
+        if self._blind():
+            das = []
         return _Look(alerts, das, held)
+
+    def _blind(self) -> bool:
+        """Staged (``blind_olga``): the office's check reads the météo only, never the open requests."""
+        return "blind_olga" in self.params.ics2_fr_careless_office
 
     def _reconsider(self, look: _Look, now: datetime) -> datetime:
         # While an alert is open its end is unknown: look again in a while; after it, when the window closes.
@@ -168,12 +200,15 @@ class CustomsOfficeLogic:
         c = self.by_unit[unit]
         check = SystemCheck(
             check_id=look.check_id(unit, purpose), office=self.office(c.transport_id), unit_ids=(unit,),
-            components=(*ICS2_COMPONENTS, f"OLGA:{c.trader}", f"OLGA:{c.provider}", f"ENS:{c.lrn}"),
+            components=(*ICS2_COMPONENTS, *self._olga(c.trader, c.provider), f"ENS:{c.lrn}"),
             result="down" if look.alerts or look.das else "up", covering=look.covering, checked_at=now,
         )  # fmt: skip
         fx = Effects()
         fx.send(EVENTS, unit, check.check_id, SOURCE, check, subject=unit)
         return fx
+
+    def _olga(self, trader: str, provider: str) -> tuple[str, ...]:
+        return () if self._blind() else (f"OLGA:{trader}", f"OLGA:{provider}")
 
     def office(self, transport_id: str) -> str:
         return self.world.transport_by_id[transport_id].entry_office

@@ -125,8 +125,11 @@ class EdiProviderLogic:
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if incoming.topic.startswith("edi.to_provider.") and isinstance(msg, Order):
+            provider = incoming.topic.rsplit(".", 1)[1]
+            if self._left_aside(provider, incoming, now):
+                return Effects()
             held = incoming.time is not None and now - incoming.time > HELD_AGE
-            return self.order(incoming.topic.rsplit(".", 1)[1], msg, now, held=held)
+            return self.order(provider, msg, now, held=held)
         if isinstance(msg, As4Receipt):
             return self.receipt(msg, now)
         if incoming.topic.startswith(C2T_PREFIX) and isinstance(msg, C2TMessage):
@@ -144,6 +147,15 @@ class EdiProviderLogic:
         if isinstance(msg, ProviderContact):
             return self.desk.client_contact(msg, now)
         raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
+
+    def _left_aside(self, provider: str, incoming: Incoming, now: datetime) -> bool:
+        """Staged (``ics2_fr_s1_idle_providers``): once its platform is back, the provider does not
+        replay what its clients handed over while it was down. Such an order is one that waited for
+        the platform: handed over longer ago than the time the provider takes to notice its own outage
+        (a record otherwise reaches it within the network's transit time)."""
+        if provider not in self.params.ics2_fr_s1_idle_providers or incoming.time is None:
+            return False
+        return now - incoming.time > timedelta(seconds=self.params.detect_self_s)
 
     def _outside(self, msg: CustomsNotice | ProviderContact) -> bool:
         return (msg.to if isinstance(msg, CustomsNotice) else msg.provider) in self.outside

@@ -45,7 +45,7 @@ from secours.wire import (
     EloPairing,
     ProviderContact,
 )
-from secours.world import Consignment, World
+from secours.world import Consignment, Trader, World
 from services.trader.direct import DirectFilerDesk
 from services.trader.ens import build_ens
 
@@ -53,6 +53,7 @@ __all__ = ["TraderLogic"]
 
 ELO = "sb.elo"
 CONTACTS = "provider.contacts"
+_CHASE_AFTER = timedelta(minutes=30)  # staged (chase): silence after which a client files a request itself
 
 
 def to_provider(provider: str) -> str:
@@ -67,6 +68,7 @@ class Filing:
     mrn: str | None = None
     resent: bool = False
     answered: set[str] = field(default_factory=set)
+    heard: bool = False  # any answer from customs came back for it
 
 
 class TraderLogic:
@@ -78,6 +80,8 @@ class TraderLogic:
         self.down_since: dict[str, datetime] = {}
         self.direct = DirectFilerDesk(world, self.params)
         self.waiting: dict[str, list[str]] = {}  # staged late_lodging_traders: LRNs their outage held
+        self.chasing: set[str] = set()  # staged (chase): clients with a request of their own open
+        self.chased: set[str] = set()  # ... and every client that ever filed one
 
     @staticmethod
     def source(eori: str) -> str:
@@ -92,6 +96,8 @@ class TraderLogic:
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         if timer.kind in ("own_outage", "own_recovery"):
             return self._own_system(timer.ref.removeprefix("trader:"), timer.kind == "own_outage", now)
+        if timer.kind == "chase":
+            return self._chase(timer.ref, now)
         if timer.kind in ("direct_da", "direct_report"):
             pending = [f.consignment for f in self.files.values() if f.consignment.trader == timer.ref and not f.mrn]
             return self.direct.on_timer(timer.kind, timer.ref, pending, now)
@@ -101,6 +107,8 @@ class TraderLogic:
             self.waiting.setdefault(c.trader, []).append(c.lrn)  # staged: lodged well after the recovery
             return Effects()
         if timer.kind in ("ready", "late_ready"):
+            if timer.kind == "ready" and self._forgets(c):
+                return Effects()
             return self._file(f, now, break_rule=c.invalid_rule)
         if timer.kind == "correct":
             return self._file(f, now, break_rule=None)
@@ -127,6 +135,7 @@ class TraderLogic:
         if self.world.self_filer(eori):  # no provider to call: it deals with customs itself
             fx.extend(self.direct.outage(trader, since, now) if down else self.direct.recovery(trader, now))
             return fx
+        fx.extend(self._own_request(trader, since, down, now))
         kind = "outage" if down else "recovery"
         contact = ProviderContact(
             contact_id=derive_id(eori, f"{kind}/{since.isoformat()}"), trader=eori, provider=trader.provider,
@@ -143,6 +152,20 @@ class TraderLogic:
             fx.after(now + timedelta(seconds=self.params.backlog_stall_s), "late_ready", lrn)
         return fx
 
+    def _own_request(self, trader: Trader, since: datetime, down: bool, now: datetime) -> Effects:
+        """Staged (``ics2_fr_s1_careless_clients: own_da``): a client that does not leave customs to its
+        provider, its single correspondent (SC3): it files its own request, and reports its recovery,
+        as a direct filer would - on top of calling its provider."""
+        if "own_da" not in self.params.ics2_fr_s1_careless_clients:
+            return Effects()
+        return self.direct.outage(trader, since, now) if down else self.direct.recovery(trader, now)
+
+    def _forgets(self, c: Consignment) -> bool:
+        """Staged (``ics2_fr_s1_careless_clients: forget_held``): data that became ready while the
+        client knew its own system was down is never sent once it is back: its ENS is not lodged,
+        before the unit disembarks or after."""
+        return "forget_held" in self.params.ics2_fr_s1_careless_clients and c.trader in self.down_since
+
     def _file(self, f: Filing, now: datetime, *, break_rule: str | None, tag: str = "") -> Effects:
         fx = Effects()
         c = f.consignment
@@ -150,7 +173,30 @@ class TraderLogic:
         msg_id = derive_id(c.lrn, f"filing/{f.filings}{tag}")
         ens = build_ens(self.world, c, msg_id, now, break_rule=break_rule)
         fx.send(to_provider(c.provider), c.lrn, msg_id, self.source(c.trader), ens)
+        if "chase" in self.params.ics2_fr_s1_careless_clients and not self.world.self_filer(c.trader):
+            fx.after(now + _CHASE_AFTER, "chase", c.lrn)
         return fx
+
+    def _chase(self, lrn: str, now: datetime) -> Effects:
+        """Staged (``chase``): no answer at all to a filing for half an hour, the client does not ask
+        its provider, its single correspondent (SC3): it files an assistance request with customs
+        itself, as a direct filer would, and reports when answers come again."""
+        f = self.files[lrn]
+        if f.heard or f.consignment.trader in self.chased:
+            return Effects()  # answered, or this client already filed its request (one is enough)
+        trader = self.world.trader_by_eori[f.consignment.trader]
+        self.chasing.add(trader.eori)
+        self.chased.add(trader.eori)
+        return self.direct.outage(trader, now - _CHASE_AFTER, now)
+
+    def _heard(self, f: Filing, now: datetime) -> Effects:
+        """An answer to a filing: a client chasing customs (staged) reports that things work again."""
+        f.heard = True
+        eori = f.consignment.trader
+        if eori not in self.chasing:
+            return Effects()
+        self.chasing.discard(eori)
+        return self.direct.recovery(self.world.trader_by_eori[eori], now)
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
@@ -161,6 +207,7 @@ class TraderLogic:
         if f is None:
             raise RejectedInput(f"{msg.ce_type} for an LRN this trader never filed")
         c = f.consignment
+        fx.extend(self._heard(f, now))
         if isinstance(msg, IE3N99):
             if not f.corrected and f.mrn is None:
                 f.corrected = True

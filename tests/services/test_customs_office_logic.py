@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from secours.wire import As4Receipt, EnsAbsence, MeteoAlert, SystemCheck, UnitDisembarked
+from secours.wire import As4Receipt, DaClient, EnsAbsence, MeteoAlert, OlgaDa, SystemCheck, UnitDisembarked
 from secours.world import RunConfig, World
 from services.customs_office_fr.logic import CustomsOfficeLogic
 from tests.samples import NOW, WORLD
@@ -114,3 +114,61 @@ def test_an_outage_off_the_units_path_does_not_cover_it() -> None:
     (absence,) = sent(done, "customs.ens_absence")
     assert isinstance(check, SystemCheck) and check.result == "up" and check.covering == ()
     assert isinstance(absence, EnsAbsence) and not absence.covered_by_outage
+
+
+def careless_office(*lapses: str) -> tuple[CustomsOfficeLogic, World]:
+    params = WORLD.config.params.model_copy(update={"ics2_fr_careless_office": lapses})
+    staged = World(RunConfig(seed=7, params=params, traffic=WORLD.config.traffic))
+    return CustomsOfficeLogic(staged), staged
+
+
+def client_da(eori: str, provider: str) -> OlgaDa:
+    return OlgaDa(
+        da_id="DA-C-1", filer=provider, filer_role="provider", filer_eori="FR1", company="c", phone="p",
+        kind="client_outage", service="ICS2", mode="EDI", component="x", symptom="s", since=NOW,
+        estimated_duration="unknown", entry_office="FR620001", clients=(DaClient(eori=eori, name="n"),),
+        declarations=(), transports=(), text="t", filed_at=NOW,
+    )  # fmt: skip
+
+
+def test_a_staged_blind_office_checks_the_meteo_only() -> None:
+    """blind_olga: an open request covering the unit is not looked at: the check says up, the unit an infringement."""
+    office, staged = careless_office("blind_olga")
+    c = staged.consignments[0]
+    office.handle(incoming("olga.requests", client_da(c.trader, c.provider)), NOW)
+    disembarked = without_ens().model_copy(update={"unit_id": c.unit_id, "transport_id": c.transport_id})
+    (timer,) = office.handle(incoming("sb.events", disembarked), NOW).timers
+    done = office.on_timer(timer, timer.at)
+    (check,) = sent(done, "customs.system_check")
+    (absence,) = sent(done, "customs.ens_absence")
+    assert isinstance(check, SystemCheck) and check.result == "up" and check.covering == ()
+    assert not any(x.startswith("OLGA:") for x in check.components)
+    assert isinstance(absence, EnsAbsence) and not absence.covered_by_outage
+
+
+def test_a_staged_lenient_office_lets_an_uncovered_unit_go() -> None:
+    office, staged = careless_office("lenient")
+    c = staged.consignments[0]
+    disembarked = without_ens().model_copy(update={"unit_id": c.unit_id, "transport_id": c.transport_id})
+    (timer,) = office.handle(incoming("sb.events", disembarked), NOW).timers
+    done = office.on_timer(timer, timer.at)
+    assert sent(done, "customs.system_check") and not sent(done, "customs.ens_absence")
+
+
+def test_a_staged_office_records_the_units_of_a_listed_client_lodged_or_not() -> None:
+    """da_listed: a unit of a client named in an open request is taken as missing its ENS, even with an MRN."""
+    office, staged = careless_office("da_listed")
+    c = staged.consignments[0]
+    office.handle(incoming("olga.requests", client_da(c.trader, c.provider)), NOW)
+    receipt = As4Receipt(receipt_id="R", ref_message_id="M", action="IE3F10", eori=c.trader, lrn=c.lrn,
+                         received_at=NOW)  # fmt: skip
+    office.handle(incoming("ics2.receipt", receipt), NOW)
+    green = without_ens().model_copy(update={"unit_id": c.unit_id, "transport_id": c.transport_id,
+                                             "mrns": ("26FRMRN",), "lane": "GREEN", "reason": "ok"})  # fmt: skip
+    (timer,) = office.handle(incoming("sb.events", green), NOW).timers
+    (absence,) = sent(office.on_timer(timer, timer.at), "customs.ens_absence")
+    assert isinstance(absence, EnsAbsence) and absence.covered_by_outage
+    # A compliant office does not look at a unit that disembarked with its ENS, request or not.
+    compliant, _ = careless_office()
+    compliant.handle(incoming("olga.requests", client_da(c.trader, c.provider)), NOW)
+    assert compliant.handle(incoming("sb.events", green), NOW).timers == []

@@ -151,3 +151,15 @@ def test_staged_holding_provider_keeps_new_ens_back_until_an_mrn_comes() -> None
                  registered_at=no_mrn.at)  # fmt: skip
     fx = logic.handle(incoming(f"ics2.c2t.{trader.eori}", r01), no_mrn.at)
     assert [o.message.lrn for o in fx.out if o.topic == "ics2.t2c"] == [second.lrn]
+
+
+def test_a_staged_idle_provider_leaves_aside_what_waited_for_its_platform() -> None:
+    """ics2_fr_s1_idle_providers: an order handed over long before it is read (held by the provider's
+    own outage) is never lodged; one read at once is pushed as usual."""
+    f = ens(0)
+    p = WORLD.consignments[0].provider
+    idle = EdiProviderLogic(WORLD, WORLD.config.params.model_copy(update={"ics2_fr_s1_idle_providers": (p,)}))
+    handed = Incoming(f"edi.to_provider.{p}", f, f.message_id, f"trader:{f.declarant.eori}", f.issued_at)
+    assert idle.handle(handed, f.issued_at + timedelta(minutes=90)).out == []
+    assert [o.topic for o in idle.handle(handed, f.issued_at + timedelta(seconds=5)).out] == ["ics2.t2c"]
+    assert [o.topic for o in provider().handle(handed, f.issued_at + timedelta(minutes=90)).out] == ["ics2.t2c"]

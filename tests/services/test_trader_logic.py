@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from secours.effects import Timer
 from secours.ids import derive_id
 from secours.wire import IE3N99, IE3Q02, IE3R01, EloPairing, EnsFiling, ValidationError
+from secours.world import RunConfig, World
 from services.trader.logic import TraderLogic
 from tests.samples import MRN, WORLD
 from tests.services.helpers import incoming, sent
@@ -65,3 +67,33 @@ def test_pairs_elo_with_mrn_and_answers_referral() -> None:
     (timer,) = logic.handle(incoming("edi.to_trader.x", q02), c.ready).timers
     (answer,) = sent(logic.on_timer(timer, timer.at), "IE3R02")
     assert answer.referral_reference == "RFI1" and answer.mrn == MRN  # type: ignore[attr-defined]
+
+
+def careless(*lapses: str) -> TraderLogic:
+    return TraderLogic(
+        World(RunConfig(seed=WORLD.config.seed, traffic=WORLD.config.traffic,
+                        params=WORLD.config.params.model_copy(update={"ics2_fr_s1_careless_clients": lapses})))
+    )  # fmt: skip
+
+
+def test_a_staged_client_forgets_the_data_ready_while_its_system_was_down() -> None:
+    logic = careless("forget_held")
+    c = next(c for c in logic.world.consignments if not logic.world.self_filer(c.trader))
+    logic.on_timer(Timer(c.ready, "own_outage", f"trader:{c.trader}"), c.ready)
+    assert logic.on_timer(Timer(c.ready, "ready", c.lrn), c.ready).out == []
+
+
+def test_a_staged_client_files_its_own_request_when_its_system_is_down() -> None:
+    logic = careless("own_da")
+    c = next(c for c in logic.world.consignments if not logic.world.self_filer(c.trader))
+    fx = logic.on_timer(Timer(c.ready, "own_outage", f"trader:{c.trader}"), c.ready)
+    assert [t.kind for t in fx.timers] == ["direct_da"] and sent(fx, "provider.contacted")
+
+
+def test_a_staged_client_chases_an_unanswered_filing_once() -> None:
+    logic = careless("chase")
+    c = next(c for c in logic.world.consignments if not logic.world.self_filer(c.trader))
+    (chase,) = logic.on_timer(Timer(c.ready, "ready", c.lrn), c.ready).timers
+    assert chase.kind == "chase"
+    assert [t.kind for t in logic.on_timer(chase, chase.at).timers] == ["direct_da"]
+    assert logic.on_timer(chase, chase.at).timers == []  # one request is enough
