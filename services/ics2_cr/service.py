@@ -14,7 +14,12 @@ async def run(ctx: ServiceContext) -> None:
     cfg = ctx.world.config
     p = cfg.params
     logic = CrLogic(
-        cfg.seed, p.cr_processing_s, p.mrn_country, dedupe_keep_s=p.dedupe_keep_s, retention_s=p.ens_retention_s
+        cfg.seed,
+        p.cr_processing_s,
+        p.mrn_country,
+        dedupe_keep_s=p.dedupe_keep_s,
+        retention_s=p.ens_retention_s,
+        registers_duplicates=p.cr_registers_duplicates,
     )
     await ctx.serve(
         logic,
