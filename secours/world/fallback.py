@@ -82,6 +82,17 @@ class FallbackParams(_Strict):
         False, description="non-compliant shipping company (staged): its loading lists name neither ship nor voyage"
     )
     silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
+    olga_deferral_s: float = Field(
+        0.0,
+        ge=0,
+        description="faulty OLGA (staged): each assistance request registered and acknowledged only this long "
+        "after it is filed, by a batch, instead of at once (0: at once, as OLGA does)",
+    )
+    olga_phantom_acks: bool = Field(
+        False,
+        description="faulty OLGA (staged): with each acknowledgement it sends the filer a second one, under a "
+        "request number nobody filed",
+    )
     lodging_window_s: float = Field(
         3600.0,
         ge=0,

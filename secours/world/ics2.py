@@ -42,6 +42,11 @@ class Ics2Params(_Strict):
     )
     change_gap_s: tuple[float, float] = Field((120.0, 600.0), description="between two changes to one ENS")
     duplicate_after_s: tuple[float, float] = (60.0, 600.0)
+    cr_registers_duplicates: bool = Field(
+        False,
+        description="faulty common repository (staged): it registers an ENS filed again under an LRN or a "
+        "transport document it already holds, instead of refusing it (IE3N01)",
+    )
     lead_time_h: tuple[float, float] = (2.5, 8.0)
     receipt_timeout_s: float = Field(180.0, gt=0)
     retry_gap_s: float = Field(180.0, gt=0)

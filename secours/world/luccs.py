@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -14,6 +14,14 @@ from secours.world.base import _Strict
 
 if TYPE_CHECKING:
     from secours.world.config import RunConfig
+
+
+# What a staged careless LU operator gets wrong (LuccsParams.lu_careless_operators).
+LuOperatorLapse = Literal["abandon_failed", "replay_own", "stay_on_ntp", "unquoted_paper"]
+# What a staged careless Servicedesk eDouane gets wrong (LuccsParams.lu_careless_servicedesk).
+LuDeskLapse = Literal["late_notice", "close_first"]
+# How a staged faulty LUCCS misbehaves (LuccsParams.luccs_faulty).
+LuccsFault = Literal["ntp_unanswered"]
 
 
 class LuccsParams(_Strict):
@@ -33,6 +41,25 @@ class LuccsParams(_Strict):
     )
     lu_unadvised_operators: bool = Field(
         False, description="non-compliant LU operators (staged): LUCCS down, they lodge on paper unadvised"
+    )
+    lu_careless_operators: tuple[LuOperatorLapse, ...] = Field(
+        (),
+        description="non-compliant LU operators (staged): what they get wrong: abandon_failed (LUCCS's B2G "
+        "endpoint down, a B2G lodging that failed is given up, never lodged again), replay_own (their own B2G "
+        "back, they send through it again what they lodged on NTP meanwhile), stay_on_ntp (their own B2G back, "
+        "they keep lodging on NTP), unquoted_paper (LUCCS back, a paper declaration is registered as a new "
+        "one, without quoting its paper registration)",
+    )
+    lu_careless_servicedesk: tuple[LuDeskLapse, ...] = Field(
+        (),
+        description="non-compliant Servicedesk eDouane (staged): what it gets wrong once LUCCS or its B2G "
+        "endpoint is back: late_notice (operators told only 75 minutes later), close_first (the fallback "
+        "closed at once, before the operators are told)",
+    )
+    luccs_faulty: tuple[LuccsFault, ...] = Field(
+        (),
+        description="faulty LUCCS (staged): ntp_unanswered (its NTP portal takes lodgings but LUCCS never "
+        "registers nor answers them)",
     )
 
 

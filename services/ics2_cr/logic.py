@@ -79,7 +79,9 @@ class CrLogic:
         retention_s: float = 259200.0,
         lapses: tuple[str, ...] = (),
         stall_s: float = 0.0,
+        registers_duplicates: bool = False,
     ) -> None:
+        self.registers_duplicates = registers_duplicates  # staged faulty repository (G1)
         self.seed = seed
         self.processing_s = processing_s
         self.mrn_country = mrn_country
@@ -126,7 +128,7 @@ class CrLogic:
             existing = self.by_document.get((f.eori, f.transport_document_reference))
             code = "DUPLICATE_TRANSPORT_DOCUMENT"
             reason = f"transport document {f.transport_document_reference} already has an ENS from {f.eori}"
-        if existing is not None:
+        if existing is not None and not self.registers_duplicates:
             n01 = IE3N01(
                 message_id=derive_id(f.message_id, "IE3N01"),
                 ref_message_id=f.ref_message_id,

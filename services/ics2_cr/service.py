@@ -21,6 +21,7 @@ async def run(ctx: ServiceContext) -> None:
         retention_s=p.ens_retention_s,
         lapses=p.faulty_cr,
         stall_s=p.backlog_stall_s,
+        registers_duplicates=p.cr_registers_duplicates,
     )
     await ctx.serve(
         logic,

@@ -17,7 +17,12 @@ the channel of the moment while LUCCS has not registered it (every ``lu_ack_time
 
 Staged breaches (``Params``): ``lu_silent_operators`` use the NTP portal without telling the
 Servicedesk; ``lu_replaying_operators`` replay on B2G what failed there once it is back, even what
-was lodged on NTP meanwhile; ``lu_unadvised_operators`` lodge on paper without asking the Bureau.
+was lodged on NTP meanwhile; ``lu_unadvised_operators`` lodge on paper without asking the Bureau;
+``lu_careless_operators`` lists further lapses: ``abandon_failed`` (the endpoint down, a B2G lodging
+that failed is given up instead of lodged on NTP), ``replay_own`` (their own B2G back, they send
+through it what they lodged on NTP meanwhile), ``stay_on_ntp`` (their own B2G back, they keep to
+the portal), ``unquoted_paper`` (a paper declaration registered in LUCCS as a new one, its paper
+registration not quoted).
 """
 
 from __future__ import annotations
@@ -56,11 +61,13 @@ class Operator:
     recommendation: LuBureau | None = None
     contacted: bool = False
     lodgings: list[str] = field(default_factory=list)
+    ntp_habit: bool = False  # staged stay_on_ntp: kept to the portal once its own B2G was back
 
 
 class LuOperatorLogic:
     def __init__(self, world: World) -> None:
         self.params = world.config.params
+        self.lapses = frozenset(self.params.lu_careless_operators)
         self.ops = {eo.eori: Operator(eo.eori) for eo in world.lu_operators}
         self.files = {d.decl_id: Lodging(d) for d in world.lu_declarations}
         for d in world.lu_declarations:
@@ -81,7 +88,7 @@ class LuOperatorLogic:
     def _channel(self, op: Operator) -> str:
         if op.fallback == "FULL":
             return "PAPER" if op.recommendation or self.params.lu_unadvised_operators else "ASK_BUREAU"
-        if op.own_down_since is not None or op.fallback == "B2G_ADA":
+        if op.own_down_since is not None or op.fallback == "B2G_ADA" or op.ntp_habit:
             return "NTP"
         return "B2G"
 
@@ -106,9 +113,15 @@ class LuOperatorLogic:
             return fx
         if f.channel == "B2G" and channel != "B2G":
             f.b2g_failed = True
+            if "abandon_failed" in self.lapses and op.fallback == "B2G_ADA":
+                f.done = True  # staged: given up, never lodged on the portal
+                return fx
         ref = f.paper or (op.recommendation.message_id if channel == "PAPER" and op.recommendation else "")
+        key = f"{channel}/{ref}"
+        if f.paper and "unquoted_paper" in self.lapses:
+            ref, key = "", f"{channel}/unquoted"  # staged: registered as a new declaration
         msg = LuImportDeclaration(
-            message_id=derive_id(f.decl.decl_id, f"{channel}/{ref}"), decl_id=f.decl.decl_id, eo=op.eori,
+            message_id=derive_id(f.decl.decl_id, key), decl_id=f.decl.decl_id, eo=op.eori,
             decl_type=f.decl.decl_type, channel=channel, ref=ref, lodged_at=now,
         )  # fmt: skip
         topic = {"B2G": B2G, "NTP": NTP, "PAPER": BUREAU}[channel]
@@ -159,6 +172,8 @@ class LuOperatorLogic:
                 text=f"{'Our B2G system is down' if down else 'Our B2G system is restored'} ({eo}).",
             )  # fmt: skip
             fx.send(DESK, eo, n.notice_id, self.source(eo), n)
+        if not down:
+            fx.extend(self._careless_recovery(op, now))
         for f in self._pending(op):  # what waits goes through the channel of the moment
             fx.extend(self._lodge(f, now))
         return fx
@@ -174,7 +189,7 @@ class LuOperatorLogic:
                 if not f.paper:
                     f.paper = msg.record_id
                     fx.extend(self._lodge(f, now))  # regularised at once if LUCCS is back, else waits
-            elif msg.ref == f.paper or not f.paper or msg.status == "DUPLICATE":
+            elif msg.ref == f.paper or not f.paper or msg.status == "DUPLICATE" or "unquoted_paper" in self.lapses:
                 # DUPLICATE: LUCCS has it registered already (lodged twice, which the oracle reports);
                 # lodging it again would only be refused again, for ever.
                 f.done = True
@@ -206,6 +221,23 @@ class LuOperatorLogic:
                 fx.extend(self._replay(op, now))
         for f in self._pending(op):  # paper ones included: they are registered once LUCCS is back
             fx.extend(self._lodge(f, now))
+        return fx
+
+    def _careless_recovery(self, op: Operator, now: datetime) -> Effects:
+        """Staged lapses once its own B2G system is back: keep to the portal (stay_on_ntp), and send
+        through B2G what was lodged on the portal meanwhile (replay_own)."""
+        fx = Effects()
+        op.ntp_habit = "stay_on_ntp" in self.lapses
+        if "replay_own" not in self.lapses:
+            return fx
+        for d in op.lodgings:
+            f = self.files[d]
+            if f.channel == "NTP":
+                msg = LuImportDeclaration(
+                    message_id=derive_id(d, "B2G/replay-own"), decl_id=d, eo=op.eori, decl_type=f.decl.decl_type,
+                    channel="B2G", ref="", lodged_at=now,
+                )  # fmt: skip
+                fx.send(B2G, op.eori, msg.message_id, self.source(op.eori), msg, subject=d)
         return fx
 
     def _replay(self, op: Operator, now: datetime) -> Effects:

@@ -8,6 +8,10 @@
   NTP): it opens the fallback jointly with the Bureau de recette Douanes (scope FULL) and tells
   every operator to contact the Bureau;
 - the system back: it notifies every operator, then closes the fallback (seed 004).
+
+Staged breaches (``lu_careless_servicedesk``): ``late_notice`` tells the operators only
+``LATE_NOTICE`` after the system is back; ``close_first`` closes the fallback at once, before the
+operators are told.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ _OPENED = {
     "B2G_ADA": "LUCCS's B2G (AS4) endpoint is unavailable: the fallback procedure is triggered. Lodge your "
     "declarations on LUCCS-NTP, the National Trader Portal.",
 }
+# A careless desk's delay to tell the operators: past t.end_alert_max (60 minutes by default).
+LATE_NOTICE = timedelta(minutes=75)
 _RESTORED = "LUCCS is available again: the fallback procedure is closed. Resume lodging as usual."
 
 
@@ -42,6 +48,7 @@ class ServicedeskLogic:
         self.watch = SilenceWatch(WATCHED, timedelta(seconds=p.detect_self_s), world.config.start)
         self.watch_every = timedelta(seconds=p.heartbeat_s)
         self.open: dict[str, datetime] = {}  # watched component -> when its fallback was opened
+        self.lapses = frozenset(p.lu_careless_servicedesk)
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
@@ -56,6 +63,9 @@ class ServicedeskLogic:
             component, opened = timer.ref.split("|", 1)
             fx.extend(self._notice("fallback_close", "", WATCHED[component], "", opened, now))
             return fx
+        if timer.kind == "restored":  # staged late_notice: the operators told only now
+            component, opened = timer.ref.split("|", 1)
+            return self._restored(component, opened, now)
         silent = self.watch.silent()
         for component in silent:
             if component in self.open or (component == "luccs_b2g" and "luccs" in silent):
@@ -75,15 +85,27 @@ class ServicedeskLogic:
             since = self.open.get(msg.component)
             if self.watch.heard(msg) and since is not None and msg.at > since:
                 del self.open[msg.component]
-                scope = WATCHED[msg.component]
-                for eo in self.operators:
-                    fx.extend(self._notice("eo_notice", eo, scope, "restored", since.isoformat(), now))
-                # Closed once every operator has been told (a minute later, as a person does it).
-                fx.after(now + timedelta(minutes=1), "close", f"{msg.component}|{since.isoformat()}")
+                ref = f"{msg.component}|{since.isoformat()}"
+                if "close_first" in self.lapses:
+                    fx.extend(self._notice("fallback_close", "", WATCHED[msg.component], "", since.isoformat(), now))
+                if "late_notice" in self.lapses:
+                    fx.after(now + LATE_NOTICE, "restored", ref)
+                else:
+                    fx.extend(self._restored(msg.component, since.isoformat(), now))
             return fx
         if isinstance(msg, LuServicedesk):
             return fx  # an operator's notice (taken note of), or one of ours coming back
         raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
+
+    def _restored(self, component: str, opened: str, now: datetime) -> Effects:
+        """Every operator told the system is back, then the fallback closed (unless closed already)."""
+        fx = Effects()
+        for eo in self.operators:
+            fx.extend(self._notice("eo_notice", eo, WATCHED[component], "restored", opened, now))
+        if "close_first" not in self.lapses:
+            # Closed once every operator has been told (a minute later, as a person does it).
+            fx.after(now + timedelta(minutes=1), "close", f"{component}|{opened}")
+        return fx
 
     def _notice(self, action: str, eo: str, scope: str, notice: str, incident: str, now: datetime) -> Effects:
         fx = Effects()

@@ -6,10 +6,14 @@ the same message id) gets the same answer; a second lodging of a registered decl
 message: the NTP copy of a B2G message, a B2G replay) is answered DUPLICATE, the evidence of a
 declaration lodged twice (PROCEDURES.md LUCCS-*: "lodged exactly once"). A paper declaration
 regularised after an outage carries the paper registration in ``ref``.
+
+Staged faulty LUCCS (``luccs_faulty``): ``ntp_unanswered``, its NTP portal takes lodgings that LUCCS
+never registers nor answers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from secours.effects import Effects, Incoming, Reactive
@@ -24,7 +28,8 @@ SOURCE = "luccs"
 
 
 class LuccsLogic(Reactive):
-    def __init__(self) -> None:
+    def __init__(self, faulty: Iterable[str] = ()) -> None:
+        self.faulty = frozenset(faulty)
         self.registered: dict[str, LuDecl] = {}  # by declaration id
         self.answered: dict[str, LuDecl] = {}  # by lodging message id
 
@@ -33,6 +38,8 @@ class LuccsLogic(Reactive):
         if not isinstance(msg, LuImportDeclaration) or msg.channel == "PAPER":
             raise RejectedInput(f"{msg.ce_type} ({getattr(msg, 'channel', '?')}) is not expected on {incoming.topic}")
         fx = Effects()
+        if msg.channel == "NTP" and "ntp_unanswered" in self.faulty:
+            return fx  # staged: the portal took it, LUCCS never sees it
         answer = self.answered.get(msg.message_id)
         if answer is None:
             first = self.registered.get(msg.decl_id)

@@ -17,4 +17,5 @@ def needed(config: RunConfig) -> bool:
 
 
 async def run(ctx: ServiceContext) -> None:
-    await ctx.serve(LuccsLogic(), CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)
+    params = ctx.world.config.params
+    await ctx.serve(LuccsLogic(params.luccs_faulty), CONSUMES, heartbeat_s=params.heartbeat_s)

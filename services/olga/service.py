@@ -10,4 +10,5 @@ PUBLISHES = ("olga.status", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:
-    await ctx.serve(OlgaLogic(), CONSUMES)
+    params = ctx.world.config.params
+    await ctx.serve(OlgaLogic(params.olga_deferral_s, params.olga_phantom_acks), CONSUMES)
