@@ -13,11 +13,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secours.bus.brokers import RunningBroker, free_port, start_broker
+from secours.errors import UsageError
 
-__all__ = ["BrokerChoice", "Subcommands", "add_broker_options", "broker_session"]
+__all__ = ["BrokerChoice", "Subcommands", "add_broker_options", "broker_session", "print_or_write", "write_document"]
 
 # What each subcommand module registers itself on (the parser class is ours, see main.py).
 if TYPE_CHECKING:
@@ -72,3 +74,21 @@ def broker_session(args: argparse.Namespace, *, behind_proxy: bool = False) -> I
         yield BrokerChoice(address, args.broker, broker, proxy_port)
     finally:
         broker.stop()
+
+
+def write_document(path: Path, text: str) -> None:
+    """Write a generated document, saying so; an unwritable path is a one-line usage error."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
+    print(f"wrote {path}")
+
+
+def print_or_write(text: str, out: Path | None) -> int:
+    """A generated document on stdout, or in ``out`` (``--out FILE``)."""
+    if out is None:
+        print(text, end="")
+    else:
+        write_document(out, text)
+    return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from secours.cli.common import Subcommands
+from secours.cli.common import Subcommands, write_document
 from secours.contract.asyncapi import Format, asyncapi_document, dump, journal_schema, update_markdown
 from secours.errors import UsageError
 
@@ -41,22 +41,14 @@ def _format(path: Path, forced: str | None, default: Format) -> Format:
     return default
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
-    print(f"wrote {path}")
-
-
 def main(args: argparse.Namespace) -> int:
-    _write(args.asyncapi, dump(asyncapi_document(), _format(args.asyncapi, args.format, "yaml")))
+    write_document(args.asyncapi, dump(asyncapi_document(), _format(args.asyncapi, args.format, "yaml")))
     if args.journal_schema is not None:
-        _write(args.journal_schema, dump(journal_schema(), _format(args.journal_schema, args.format, "json")))
+        write_document(args.journal_schema, dump(journal_schema(), _format(args.journal_schema, args.format, "json")))
     if args.markdown is not None:
         try:
             text = args.markdown.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot read {args.markdown}: {exc.strerror}") from exc
-        _write(args.markdown, update_markdown(text))
+        write_document(args.markdown, update_markdown(text))
     return 0

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from secours.bus.settings import ClientSettings
-from secours.cli.common import Subcommands, add_broker_options, broker_session
+from secours.cli.common import Subcommands, add_broker_options, broker_session, print_or_write
 from secours.contract.drillfields import drill_fields_markdown
 from secours.drills.catalogue import run_catalogue
 from secours.drills.checking import check_journal
@@ -449,13 +449,4 @@ def list_drills(args: argparse.Namespace) -> int:
 
 
 def fields(args: argparse.Namespace) -> int:
-    text = drill_fields_markdown()
-    if args.out is None:
-        print(text, end="")
-        return 0
-    try:
-        args.out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror}") from exc
-    print(f"wrote {args.out}")
-    return 0
+    return print_or_write(drill_fields_markdown(), args.out)

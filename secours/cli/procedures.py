@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from secours.cli.common import Subcommands
+from secours.cli.common import Subcommands, print_or_write
 from secours.contract.procedures import procedures_markdown
-from secours.errors import UsageError
 
 __all__ = ["register"]
 
@@ -22,13 +20,4 @@ def register(sub: Subcommands) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    text = procedures_markdown()
-    if args.out is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        args.out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror}") from exc
-    print(f"wrote {args.out}")
-    return 0
+    return print_or_write(procedures_markdown(), args.out)

@@ -233,11 +233,7 @@ class LuOperatorLogic:
         for d in op.lodgings:
             f = self.files[d]
             if f.channel == "NTP":
-                msg = LuImportDeclaration(
-                    message_id=derive_id(d, "B2G/replay-own"), decl_id=d, eo=op.eori, decl_type=f.decl.decl_type,
-                    channel="B2G", ref="", lodged_at=now,
-                )  # fmt: skip
-                fx.send(B2G, op.eori, msg.message_id, self.source(op.eori), msg, subject=d)
+                fx.extend(self._send_b2g(op, d, "B2G/replay-own", now))
         return fx
 
     def _replay(self, op: Operator, now: datetime) -> Effects:
@@ -247,9 +243,15 @@ class LuOperatorLogic:
             f = self.files[d]
             if f.b2g_failed:
                 f.b2g_failed = False
-                msg = LuImportDeclaration(
-                    message_id=derive_id(d, "B2G/replay"), decl_id=d, eo=op.eori, decl_type=f.decl.decl_type,
-                    channel="B2G", ref="", lodged_at=now,
-                )  # fmt: skip
-                fx.send(B2G, op.eori, msg.message_id, self.source(op.eori), msg, subject=d)
+                fx.extend(self._send_b2g(op, d, "B2G/replay", now))
+        return fx
+
+    def _send_b2g(self, op: Operator, d: str, tag: str, now: datetime) -> Effects:
+        """Declaration ``d`` sent (again) through B2G by a staged operator, its message id made of ``tag``."""
+        fx = Effects()
+        msg = LuImportDeclaration(
+            message_id=derive_id(d, tag), decl_id=d, eo=op.eori, decl_type=self.files[d].decl.decl_type,
+            channel="B2G", ref="", lodged_at=now,
+        )  # fmt: skip
+        fx.send(B2G, op.eori, msg.message_id, self.source(op.eori), msg, subject=d)
         return fx
