@@ -126,9 +126,9 @@ class EdiProviderLogic:
         msg = incoming.message
         if incoming.topic.startswith("edi.to_provider.") and isinstance(msg, Order):
             provider = incoming.topic.rsplit(".", 1)[1]
-            if self._left_aside(provider, incoming, now):
-                return Effects()
             held = incoming.time is not None and now - incoming.time > HELD_AGE
+            if held and provider in self.params.ics2_fr_s1_idle_providers:
+                return Effects()  # staged idle provider: what waited for its platform is never lodged
             return self.order(provider, msg, now, held=held)
         if isinstance(msg, As4Receipt):
             return self.receipt(msg, now)
@@ -147,15 +147,6 @@ class EdiProviderLogic:
         if isinstance(msg, ProviderContact):
             return self.desk.client_contact(msg, now)
         raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
-
-    def _left_aside(self, provider: str, incoming: Incoming, now: datetime) -> bool:
-        """Staged (``ics2_fr_s1_idle_providers``): once its platform is back, the provider does not
-        replay what its clients handed over while it was down. Such an order is one that waited for
-        the platform: handed over longer ago than the time the provider takes to notice its own outage
-        (a record otherwise reaches it within the network's transit time)."""
-        if provider not in self.params.ics2_fr_s1_idle_providers or incoming.time is None:
-            return False
-        return now - incoming.time > timedelta(seconds=self.params.detect_self_s)
 
     def _outside(self, msg: CustomsNotice | ProviderContact) -> bool:
         return (msg.to if isinstance(msg, CustomsNotice) else msg.provider) in self.outside
