@@ -37,6 +37,12 @@ class SessionBroker:
     bootstrap: str
     process: RunningBroker | None
 
+    def cli_env(self) -> dict[str, str]:
+        """What a `secours` command given this cluster by ``--bootstrap`` needs to read it as its kind:
+        an address alone is read as Apache Kafka's, whose waiting fetches a stepped run on Tansu never
+        sees answered (`secours broker start --kind tansu` prints the same export)."""
+        return {"SECOURS_FETCH_ON_DEMAND": "1"} if self.kind == "tansu" else {}
+
 
 @pytest.fixture(scope="session")
 def broker(request: pytest.FixtureRequest) -> Iterator[SessionBroker]:

@@ -90,7 +90,7 @@ def _run_small(
     out = tmp_path / "out"
     result = secours(
         "drill", "run", str(_small_drill(tmp_path, **params)), "--out", str(out), "--bootstrap", broker.bootstrap,
-        "--prefix", prefix, "--no-progress",
+        "--prefix", prefix, "--no-progress", env=broker.cli_env(),
     )  # fmt: skip
     summary: dict[str, Any] = json.loads((out / "summary.json").read_text())
     return result, summary
@@ -129,9 +129,31 @@ def test_a_term_stops_a_process_started_in_the_background(tmp_path: Path, broker
     command = [sys.executable, "-m", "secours.cli.main", "drill", "run", "drills/baseline.yaml", "--no-progress",
                "--bootstrap", broker.bootstrap, "--prefix", prefix, "--out", str(tmp_path / "out")]  # fmt: skip
     in_background = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *command]  # as a script's `command &` starts it
-    with subprocess.Popen(in_background, cwd=ROOT, stderr=subprocess.PIPE, text=True) as proc:
+    env = {**os.environ, **broker.cli_env()}
+    with subprocess.Popen(in_background, cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env) as proc:
         with pytest.raises(subprocess.TimeoutExpired):
             proc.wait(timeout=4)  # the drill under way
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err[-2000:]
+
+
+def test_a_drill_on_the_broker_started_by_broker_start_reads_it_as_tansu(tmp_path: Path) -> None:
+    """`secours broker start --kind tansu` then `drill run --bootstrap ADDRESS`: the address is that
+    broker's, so the run reads it as Tansu without the export the start printed (read as Apache
+    Kafka's, a stepped run's waiting fetches would never be answered and the run would hang)."""
+    env = {"SECOURS_CACHE": str(tmp_path / "cache"), "SECOURS_FETCH_ON_DEMAND": ""}
+    started = secours("broker", "start", "--kind", "tansu", "--json", env=env)
+    assert started.returncode == 0, started.stderr
+    bootstrap = json.loads(started.stdout.splitlines()[0])["bootstrap"]
+    try:
+        out = tmp_path / "out"
+        result = secours(
+            "drill", "run", str(_small_drill(tmp_path)), "--out", str(out), "--bootstrap", bootstrap, "--no-progress",
+            env=env, timeout=180,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["run"]["broker"] == "tansu" and summary["verdict"] == "pass"
+    finally:
+        assert secours("broker", "stop", "--kind", "tansu", env=env).returncode == 0

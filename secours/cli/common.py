@@ -2,7 +2,8 @@
 
 Order: ``--bootstrap`` or ``SECOURS_BOOTSTRAP`` (an existing cluster), else a broker this
 command starts itself (``--broker tansu`` by default: the embedded one, nothing to install) and
-stops when it ends.
+stops when it ends. An existing cluster is of unknown kind, read as Apache Kafka's would be, unless
+it is the broker `secours broker start` left running on this machine: that one's kind is known.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secours.bus.brokers import RunningBroker, free_port, start_broker
+from secours.bus.brokers.state import load_state
 from secours.errors import UsageError
 
 __all__ = ["BrokerChoice", "Subcommands", "add_broker_options", "broker_session", "print_or_write", "write_document"]
@@ -64,7 +66,7 @@ def broker_session(args: argparse.Namespace, *, behind_proxy: bool = False) -> I
     """
     bootstrap = args.bootstrap or os.environ.get("SECOURS_BOOTSTRAP")
     if bootstrap:
-        yield BrokerChoice(bootstrap, "external", None, None)
+        yield BrokerChoice(bootstrap, _known_kind(bootstrap), None, None)
         return
     proxy_port = free_port() if behind_proxy else None
     broker = start_broker(args.broker, advertised_port=proxy_port)
@@ -74,6 +76,16 @@ def broker_session(args: argparse.Namespace, *, behind_proxy: bool = False) -> I
         yield BrokerChoice(address, args.broker, broker, proxy_port)
     finally:
         broker.stop()
+
+
+def _known_kind(bootstrap: str) -> str:
+    """ "tansu" or "kafka" for the broker `secours broker start` runs at this address, else "external"
+    (a stepped run reads a Tansu broker on demand: one taken for Apache Kafka would never advance)."""
+    for kind in ("tansu", "kafka"):
+        running = load_state(kind)
+        if running is not None and running.bootstrap == bootstrap.strip():
+            return kind
+    return "external"
 
 
 def write_document(path: Path, text: str) -> None:

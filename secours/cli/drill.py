@@ -289,7 +289,8 @@ def run_all(args: argparse.Namespace) -> int:
         _with_speed(load_drill(f), args)  # every file and option valid before anything starts
     with broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
-        own = [] if choice.kind == "external" else ["--broker", choice.kind]
+        # Each run starts a broker of its own, unless the cluster was given: then they all share it.
+        own = [] if choice.broker is None else ["--broker", choice.kind]
         runs, wall = asyncio.run(
             run_catalogue(
                 files,
@@ -363,7 +364,7 @@ def sweep(args: argparse.Namespace) -> int:
     files = [path for seed, (_, path) in variations.items() if seed not in invalid]
     with broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
-        broker_args = ["--broker", choice.kind] if choice.kind != "external" else ["--bootstrap", choice.bootstrap]
+        broker_args = ["--broker", choice.kind] if choice.broker is not None else ["--bootstrap", choice.bootstrap]
         runs, wall = asyncio.run(run_catalogue(files, runs_dir, settings, args.jobs, broker_args, extra))
     by_file = {r.file: r for r in runs}
     rows = []
