@@ -106,12 +106,14 @@ class Ics2Params(_Strict):
         description="non-compliant providers (staged): once their own platform is back, they never lodge the ENS "
         "their clients handed over while it was down",
     )
-    ics2_fr_careless_office: tuple[Literal["blind_olga", "lenient", "da_listed"], ...] = Field(
+    ics2_fr_careless_office: tuple[Literal["blind_olga", "lenient", "da_listed", "nes_blind"], ...] = Field(
         (),
         description="non-compliant office of first entry (staged): blind_olga, its system check looks at the "
         "météo only, not at the open assistance requests; lenient, a unit it finds without ENS and without "
         "outage is let through unrecorded; da_listed, every unit of a client named in an open request is "
-        "recorded as missing its ENS when it disembarks, lodged or not",
+        "recorded as missing its ENS when it disembarks, lodged or not; nes_blind, while an alert on the "
+        "national component is open, the office looks for ENS there only, finds none, and records every unit "
+        "that disembarks as missing its ENS, MRN on its ELO or not",
     )
 
 

@@ -83,6 +83,7 @@ class CustomsOfficeLogic:
         self.seen: set[str] = set()
         self.receipted: dict[str, datetime] = {}  # LRN -> when ICS2 receipted it (what the office sees)
         self.listed: set[str] = set()  # staged (da_listed): units taken as missing for their client's request
+        self.unseen: set[str] = set()  # staged (nes_blind): units taken as missing while the national system is down
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -120,7 +121,7 @@ class CustomsOfficeLogic:
             return Effects() if c.lrn in self.receipted else self._record(unit, "", covered=False, now=now)
         look = self._look(unit, now)
         fx = self._check(unit, look, now, "system-check")
-        if unit in self.listed:  # staged (da_listed): named in a request, so taken as missing, lodged or not
+        if unit in self.listed or unit in self.unseen:  # staged (da_listed, nes_blind): missing, lodged or not
             fx.extend(self._record(unit, look.check_id(unit, "system-check"), covered=True, now=now))
             return fx
         if c.lrn in self.receipted:  # lodged after all (just not paired yet): nothing is missing
@@ -156,8 +157,12 @@ class CustomsOfficeLogic:
 
     def _suspect(self, msg: UnitDisembarked) -> bool:
         """A unit the office looks into: one that disembarked with no ENS on its ELO; a staged office
-        (``da_listed``) also takes every unit of a client named in an open request for one."""
+        takes every unit while the national component is under an alert (``nes_blind``), or every unit
+        of a client named in an open request (``da_listed``)."""
         if msg.reason == "ens_missing":
+            return True
+        if "nes_blind" in self.params.ics2_fr_careless_office and "ics2_nes_fr" in self.alerts.values():
+            self.unseen.add(msg.unit_id)  # its national system shows no ENS: the office ignores the ELO's MRN
             return True
         if "da_listed" not in self.params.ics2_fr_careless_office:
             return False
