@@ -82,6 +82,11 @@ class FallbackParams(_Strict):
         False, description="non-compliant shipping company (staged): its loading lists name neither ship nor voyage"
     )
     silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
+    cid_stale_meteo: bool = Field(
+        False,
+        description="non-compliant CID (staged): when a component is back it sends its recovery notices but "
+        "leaves the alert open on the météo, never publishing its end",
+    )
     olga_deferral_s: float = Field(
         0.0,
         ge=0,

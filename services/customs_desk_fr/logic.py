@@ -294,8 +294,9 @@ class CustomsDeskLogic:
     def _end(self, alert: Alert, now: datetime, *, commission: bool = True) -> Effects:
         self.open = {k: a for k, a in self.open.items() if a is not alert}
         fx = Effects()
-        fx.send(METEO, alert.alert_id, derive_id(alert.alert_id, "end"), SOURCE, self._alert(alert, "end", now),
-                subject=alert.alert_id)  # fmt: skip
+        if not self.world.config.params.cid_stale_meteo:  # staged breach: the météo page is never updated
+            fx.send(METEO, alert.alert_id, derive_id(alert.alert_id, "end"), SOURCE, self._alert(alert, "end", now),
+                    subject=alert.alert_id)  # fmt: skip
         if alert.services == ("ICS2",):
             fx.extend(self._notices(alert, "recovery", now, commission=commission))
         return fx
