@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 # Steps of the alert sheet a staged careless declarant skips (DeltaParams.delta_careless_declarants).
-DeltaLapse = Literal["meteo", "provider", "words", "early", "sau_call", "end_office", "regularise", "after_end"]
+DeltaLapse = Literal[
+    "meteo", "provider", "words", "early", "sau_call", "end_office", "regularise", "after_end", "no_ack", "after_close"
+]
 
 # Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
 DeltaProviderLapse = Literal["answer", "bip_relay", "end_relay"]
@@ -60,7 +62,9 @@ class DeltaParams(_Strict):
         "the météo), provider (EDI: no call to the provider), words (a DA without « auto-déclenchement de la "
         "procédure de secours »), early (paper declarations as soon as the DA is filed), sau_call (no call to the "
         "SAU for a DA registered out of hours), end_office (the office not told of the end), regularise (nothing "
-        "regularised), after_end (they ignore the end of an alert: paper goes on under it, nothing regularised)",
+        "regularised), after_end (they ignore the end of an alert: paper goes on under it, nothing regularised), "
+        "no_ack (the office told of the start as soon as the DA is filed, without OLGA's acknowledgement), "
+        "after_close (paper goes on for an hour under a DA already closed, each one lodged again at once)",
     )
     delta_careless_providers: tuple[DeltaProviderLapse, ...] = Field(
         (),
