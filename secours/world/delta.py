@@ -18,7 +18,17 @@ if TYPE_CHECKING:
 
 # Steps of the alert sheet a staged careless declarant skips (DeltaParams.delta_careless_declarants).
 DeltaLapse = Literal[
-    "meteo", "provider", "words", "early", "sau_call", "end_office", "regularise", "after_end", "no_ack", "after_close"
+    "meteo",
+    "provider",
+    "words",
+    "early",
+    "sau_call",
+    "end_office",
+    "regularise",
+    "after_end",
+    "no_ack",
+    "after_close",
+    "jumpy",
 ]
 
 # Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
@@ -64,7 +74,8 @@ class DeltaParams(_Strict):
         "SAU for a DA registered out of hours), end_office (the office not told of the end), regularise (nothing "
         "regularised), after_end (they ignore the end of an alert: paper goes on under it, nothing regularised), "
         "no_ack (the office told of the start as soon as the DA is filed, without OLGA's acknowledgement), "
-        "after_close (paper goes on for an hour under a DA already closed, each one lodged again at once)",
+        "after_close (paper goes on for an hour under a DA already closed, each one lodged again at once), "
+        "jumpy (a declaration validated five minutes without BAE is taken for blocked)",
     )
     delta_careless_providers: tuple[DeltaProviderLapse, ...] = Field(
         (),

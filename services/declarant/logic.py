@@ -108,6 +108,8 @@ class DeclarantLogic:
         self.own_down: set[str] = set()
         self.alerts: dict[str, MeteoAlert] = {}  # open Delta alerts, as the météo shows them
         self.lapses = frozenset(self.params.delta_careless_declarants)  # staged: steps they skip
+        # staged jumpy: five minutes without BAE is a block for them, not the delta_block_after_s Delta sets
+        self._block_after = timedelta(seconds=300.0 if "jumpy" in self.lapses else self.params.delta_block_after_s)
         self.closed: dict[str, tuple[str, datetime]] = {}  # staged after_close: incident -> its last DA, closed at
 
     @staticmethod
@@ -176,12 +178,10 @@ class DeclarantLogic:
         elif timer.kind == "check" and not decl.fallback_id and not decl.released and not decl.held:
             if decl.validated_at is None and decl.lodged_at is not None and now < decl.lodged_at + wait:
                 fx.after(decl.lodged_at + wait, "check", decl.d.ref)  # lodged again since: its answer may come
-            elif decl.validated_at is None or now - decl.validated_at >= timedelta(
-                seconds=self.params.delta_block_after_s
-            ):
+            elif decl.validated_at is None or now - decl.validated_at >= self._block_after:
                 fx.extend(self._blocked(decl, now))
             else:
-                fx.after(decl.validated_at + timedelta(seconds=self.params.delta_block_after_s), "check", decl.d.ref)
+                fx.after(decl.validated_at + self._block_after, "check", decl.d.ref)
         return fx
 
     def _own_system(self, eori: str, down: bool, now: datetime) -> Effects:
