@@ -29,10 +29,11 @@ DeltaLapse = Literal[
     "no_ack",
     "after_close",
     "jumpy",
+    "no_wait",
 ]
 
 # Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
-DeltaProviderLapse = Literal["answer", "bip_relay", "end_relay"]
+DeltaProviderLapse = Literal["answer", "alert_relay", "bip_relay", "end_relay"]
 
 
 class DeltaParams(_Strict):
@@ -75,12 +76,14 @@ class DeltaParams(_Strict):
         "regularised), after_end (they ignore the end of an alert: paper goes on under it, nothing regularised), "
         "no_ack (the office told of the start as soon as the DA is filed, without OLGA's acknowledgement), "
         "after_close (paper goes on for an hour under a DA already closed, each one lodged again at once), "
-        "jumpy (a declaration validated five minutes without BAE is taken for blocked)",
+        "jumpy (a declaration validated five minutes without BAE is taken for blocked), no_wait (EDI: told "
+        "that the provider's platform is at fault, they self-trigger rather than wait for the CID's alert)",
     )
     delta_careless_providers: tuple[DeltaProviderLapse, ...] = Field(
         (),
         description="non-compliant connection providers (staged): what they leave out: answer (their clients' "
-        "calls go unanswered), bip_relay (the CID's bulletins), end_relay (the end of the alert)",
+        "calls go unanswered), alert_relay (the CID's alert itself), bip_relay (the CID's bulletins), end_relay "
+        "(the end of the alert)",
     )
     delta_partial_report_providers: tuple[str, ...] = Field(
         (), description="non-compliant connection providers (staged): their report to the CID omits one client"
