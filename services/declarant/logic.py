@@ -225,9 +225,9 @@ class DeclarantLogic:
             inc = next((i for i in self.incidents.values() if i.contact_id == msg.contact_id), None)
             if inc is not None and inc.phase == "provider":
                 inc.contact_id = ""
-                if msg.origin_provider:
+                if msg.origin_provider and "no_wait" not in self.lapses:
                     inc.phase = "origin"  # its platform: wait for the alert it will relay
-                else:
+                else:  # not its platform; or, staged no_wait, the sheet goes on to a DA of their own
                     fx.extend(self._step(inc, now, "aubette"))
             return fx
         if isinstance(msg, ClientNotice):
