@@ -35,6 +35,9 @@ DeltaLapse = Literal[
 # Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
 DeltaProviderLapse = Literal["answer", "alert_relay", "bip_relay", "end_relay"]
 
+# What a staged careless CID gets wrong in its Delta alerts (DeltaParams.delta_careless_cid).
+DeltaCidLapse = Literal["publisher", "symptoms", "end_instructions", "slow_report"]
+
 
 class DeltaParams(_Strict):
     """Customs offices' opening hours (every office keeps them), Delta's timings, and the declarants' and
@@ -84,6 +87,13 @@ class DeltaParams(_Strict):
         description="non-compliant connection providers (staged): what they leave out: answer (their clients' "
         "calls go unanswered), alert_relay (the CID's alert itself), bip_relay (the CID's bulletins), end_relay "
         "(the end of the alert)",
+    )
+    delta_careless_cid: tuple[DeltaCidLapse, ...] = Field(
+        (),
+        description="non-compliant CID (staged): what it gets wrong in its Delta alerts: publisher (they go out "
+        "under the SAU's name), symptoms (the opening names none), end_instructions (the end of the alert says "
+        "nothing of what to do), slow_report (a provider's reported outage is published 45 minutes after the "
+        "report)",
     )
     delta_partial_report_providers: tuple[str, ...] = Field(
         (), description="non-compliant connection providers (staged): their report to the CID omits one client"
