@@ -30,6 +30,7 @@ DeltaLapse = Literal[
     "after_close",
     "jumpy",
     "no_wait",
+    "own_da",
 ]
 
 # Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
@@ -80,7 +81,8 @@ class DeltaParams(_Strict):
         "no_ack (the office told of the start as soon as the DA is filed, without OLGA's acknowledgement), "
         "after_close (paper goes on for an hour under a DA already closed, each one lodged again at once), "
         "jumpy (a declaration validated five minutes without BAE is taken for blocked), no_wait (EDI: told "
-        "that the provider's platform is at fault, they self-trigger rather than wait for the CID's alert)",
+        "that the provider's platform is at fault, they self-trigger rather than wait for the CID's alert), "
+        "own_da (a matching alert on the météo does not stop them: they go on to a DA of their own)",
     )
     delta_careless_providers: tuple[DeltaProviderLapse, ...] = Field(
         (),

@@ -342,7 +342,7 @@ class DeclarantLogic:
             )  # fmt: skip
             fx.send("meteo.consultations", inc.eori, seen.consultation_id, self.source(inc.eori), seen)
             alert = self._matching(inc)
-        if alert is not None:
+        if alert is not None and "own_da" not in self.lapses:  # staged own_da: the matching alert is not enough
             inc.alert_id = alert.alert_id
             inc.phase = "alert"
             fx.extend(self._fall_back(inc, list(inc.refs), now))
