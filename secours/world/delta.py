@@ -17,10 +17,27 @@ if TYPE_CHECKING:
 
 
 # Steps of the alert sheet a staged careless declarant skips (DeltaParams.delta_careless_declarants).
-DeltaLapse = Literal["meteo", "provider", "words", "early", "sau_call", "end_office", "regularise", "after_end"]
+DeltaLapse = Literal[
+    "meteo",
+    "provider",
+    "words",
+    "early",
+    "sau_call",
+    "end_office",
+    "regularise",
+    "after_end",
+    "no_ack",
+    "after_close",
+    "jumpy",
+    "no_wait",
+    "own_da",
+]
 
 # Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
-DeltaProviderLapse = Literal["answer", "bip_relay", "end_relay"]
+DeltaProviderLapse = Literal["answer", "alert_relay", "bip_relay", "end_relay"]
+
+# What a staged careless CID gets wrong in its Delta alerts (DeltaParams.delta_careless_cid).
+DeltaCidLapse = Literal["publisher", "symptoms", "end_instructions", "slow_report"]
 
 
 class DeltaParams(_Strict):
@@ -60,12 +77,25 @@ class DeltaParams(_Strict):
         "the météo), provider (EDI: no call to the provider), words (a DA without « auto-déclenchement de la "
         "procédure de secours »), early (paper declarations as soon as the DA is filed), sau_call (no call to the "
         "SAU for a DA registered out of hours), end_office (the office not told of the end), regularise (nothing "
-        "regularised), after_end (they ignore the end of an alert: paper goes on under it, nothing regularised)",
+        "regularised), after_end (they ignore the end of an alert: paper goes on under it, nothing regularised), "
+        "no_ack (the office told of the start as soon as the DA is filed, without OLGA's acknowledgement), "
+        "after_close (paper goes on for an hour under a DA already closed, each one lodged again at once), "
+        "jumpy (a declaration validated five minutes without BAE is taken for blocked), no_wait (EDI: told "
+        "that the provider's platform is at fault, they self-trigger rather than wait for the CID's alert), "
+        "own_da (a matching alert on the météo does not stop them: they go on to a DA of their own)",
     )
     delta_careless_providers: tuple[DeltaProviderLapse, ...] = Field(
         (),
         description="non-compliant connection providers (staged): what they leave out: answer (their clients' "
-        "calls go unanswered), bip_relay (the CID's bulletins), end_relay (the end of the alert)",
+        "calls go unanswered), alert_relay (the CID's alert itself), bip_relay (the CID's bulletins), end_relay "
+        "(the end of the alert)",
+    )
+    delta_careless_cid: tuple[DeltaCidLapse, ...] = Field(
+        (),
+        description="non-compliant CID (staged): what it gets wrong in its Delta alerts: publisher (they go out "
+        "under the SAU's name), symptoms (the opening names none), end_instructions (the end of the alert says "
+        "nothing of what to do), slow_report (a provider's reported outage is published 45 minutes after the "
+        "report)",
     )
     delta_partial_report_providers: tuple[str, ...] = Field(
         (), description="non-compliant connection providers (staged): their report to the CID omits one client"

@@ -105,6 +105,9 @@ _DELTA_TEXTS = (
 )
 
 
+_SLOW_REPORT = timedelta(minutes=45)  # staged slow_report: how long a provider's report waits
+
+
 @dataclass(slots=True)
 class Alert:
     alert_id: str
@@ -132,6 +135,8 @@ class CustomsDeskLogic:
         self.close_delay_s = p.close_delay_s
         self.closing: set[str] = set()  # DAs whose closing is decided
         self.reported_by: dict[str, str] = {}  # DA id -> component whose alert that request opened
+        self.lapses = frozenset(p.delta_careless_cid)  # staged: what it gets wrong in Delta alerts
+        self.late: dict[str, tuple[str, tuple[str, ...]]] = {}  # staged slow_report: DA id -> (key, services)
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
@@ -209,6 +214,9 @@ class CustomsDeskLogic:
             closed = OlgaClosed(da_id=timer.ref, closed_by="SAU", closed_at=now)
             fx.send(OLGA_STATUS, timer.ref, derive_id(timer.ref, "closed"), SOURCE, closed, subject=timer.ref)
             return fx
+        if timer.kind == "late_report" and timer.ref in self.late:
+            key, services = self.late.pop(timer.ref)
+            return self._open(key, now, key=key, services=services, modes={"EDI"}) if key not in self.open else fx
         if timer.kind == "watch":
             silent = self.watch.silent()
             for component in silent:
@@ -230,13 +238,17 @@ class CustomsDeskLogic:
 
     def _alert(self, alert: Alert, phase: str, now: datetime, bip: int = 0) -> MeteoAlert:
         symptoms, instructions, end = _TEXTS.get(alert.component, _TEXTS["ics2_nes_fr"])
-        if alert.services != ("ICS2",) and alert.component not in _TEXTS:
+        delta = alert.services != ("ICS2",) and alert.component not in _TEXTS
+        if delta:
             names = {"services": ", ".join(alert.services), "modes": " and ".join(alert.modes)}
             symptoms, instructions, end = (text.format(**names) for text in _DELTA_TEXTS)
+            # staged: the opening without symptoms, the end without instructions
+            symptoms = "" if "symptoms" in self.lapses else symptoms
+            end = "" if "end_instructions" in self.lapses else end
         return MeteoAlert(
             alert_id=alert.alert_id, phase=phase, services=alert.services, modes=alert.modes,
             component=alert.component, symptoms=symptoms, instructions=end if phase == "end" else instructions,
-            publisher="CID", bip_number=bip, published_at=now,
+            publisher="SAU" if delta and "publisher" in self.lapses else "CID", bip_number=bip, published_at=now,
         )  # fmt: skip
 
     def _notices(self, alert: Alert, kind: str, now: datetime, *, commission: bool) -> Effects:
@@ -268,6 +280,11 @@ class CustomsDeskLogic:
             return Effects()
         self.reported_by[da.da_id] = key
         services = tuple(s.strip() for s in da.service.split(",") if s.strip())
+        if "slow_report" in self.lapses:  # staged: the report waits in a queue for 45 minutes
+            self.late[da.da_id] = (key, services)
+            fx = Effects()
+            fx.after(now + _SLOW_REPORT, "late_report", da.da_id)
+            return fx
         return self._open(key, now, key=key, services=services, modes={"EDI"})
 
     def _open(

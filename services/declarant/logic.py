@@ -108,6 +108,9 @@ class DeclarantLogic:
         self.own_down: set[str] = set()
         self.alerts: dict[str, MeteoAlert] = {}  # open Delta alerts, as the météo shows them
         self.lapses = frozenset(self.params.delta_careless_declarants)  # staged: steps they skip
+        # staged jumpy: five minutes without BAE is a block for them, not the delta_block_after_s Delta sets
+        self._block_after = timedelta(seconds=300.0 if "jumpy" in self.lapses else self.params.delta_block_after_s)
+        self.closed: dict[str, tuple[str, datetime]] = {}  # staged after_close: incident -> its last DA, closed at
 
     @staticmethod
     def source(eori: str) -> str:
@@ -164,6 +167,10 @@ class DeclarantLogic:
                 # Its service is under an alert it already falls back on: paper now, regularised after
                 # the end of the alert, rather than a lodging into a service known to be down.
                 return self._fall_back(inc, [decl.d.ref], now)
+            if inc is not None and "after_close" in self.lapses and inc.phase == "idle":
+                late = self._after_close(inc, decl, now)
+                if late is not None:
+                    return late
             if decl.d.declarant not in self.own_down:
                 decl.lodged = True
                 fx.extend(self._lodge(decl, now))
@@ -171,12 +178,10 @@ class DeclarantLogic:
         elif timer.kind == "check" and not decl.fallback_id and not decl.released and not decl.held:
             if decl.validated_at is None and decl.lodged_at is not None and now < decl.lodged_at + wait:
                 fx.after(decl.lodged_at + wait, "check", decl.d.ref)  # lodged again since: its answer may come
-            elif decl.validated_at is None or now - decl.validated_at >= timedelta(
-                seconds=self.params.delta_block_after_s
-            ):
+            elif decl.validated_at is None or now - decl.validated_at >= self._block_after:
                 fx.extend(self._blocked(decl, now))
             else:
-                fx.after(decl.validated_at + timedelta(seconds=self.params.delta_block_after_s), "check", decl.d.ref)
+                fx.after(decl.validated_at + self._block_after, "check", decl.d.ref)
         return fx
 
     def _own_system(self, eori: str, down: bool, now: datetime) -> Effects:
@@ -220,9 +225,9 @@ class DeclarantLogic:
             inc = next((i for i in self.incidents.values() if i.contact_id == msg.contact_id), None)
             if inc is not None and inc.phase == "provider":
                 inc.contact_id = ""
-                if msg.origin_provider:
+                if msg.origin_provider and "no_wait" not in self.lapses:
                     inc.phase = "origin"  # its platform: wait for the alert it will relay
-                else:
+                else:  # not its platform; or, staged no_wait, the sheet goes on to a DA of their own
                     fx.extend(self._step(inc, now, "aubette"))
             return fx
         if isinstance(msg, ClientNotice):
@@ -337,7 +342,7 @@ class DeclarantLogic:
             )  # fmt: skip
             fx.send("meteo.consultations", inc.eori, seen.consultation_id, self.source(inc.eori), seen)
             alert = self._matching(inc)
-        if alert is not None:
+        if alert is not None and "own_da" not in self.lapses:  # staged own_da: the matching alert is not enough
             inc.alert_id = alert.alert_id
             inc.phase = "alert"
             fx.extend(self._fall_back(inc, list(inc.refs), now))
@@ -426,17 +431,26 @@ class DeclarantLogic:
         inc.da_id = da.da_id
         inc.phase = "ack"
         fx.send("olga.requests", da.da_id, derive_id(da.da_id, "filed"), self.source(inc.eori), da, subject=da.da_id)
+        if "no_ack" in self.lapses:  # staged: the office hears of the start before OLGA has registered the DA
+            fx.extend(self._tell_start(inc, who, now))
         if "early" in self.lapses:  # staged: paper at once, before the DA is registered and the office told
             fx.extend(self._fall_back(inc, technical, now, covering=da.da_id))
         return fx
 
-    def _inform(self, inc: Incident, who: DeltaDeclarant, now: datetime) -> Effects:
+    def _tell_start(self, inc: Incident, who: DeltaDeclarant, now: datetime) -> Effects:
+        """Forward OLGA's acknowledgement to the office (none yet when the staged no_ack declarant tells it)."""
         fx = Effects()
+        acked = inc.ack_at is not None
         told = OfficeInformed(
             informed_id=derive_id(inc.da_id, "start"), by=inc.eori, office=who.office, kind="start", da_id=inc.da_id,
-            attached_ack=inc.da_id, ack_registered_at=inc.ack_at, service=inc.service, at=now,
+            attached_ack=inc.da_id if acked else "", ack_registered_at=inc.ack_at, service=inc.service, at=now,
         )  # fmt: skip
         fx.send("delta.office", inc.eori, told.informed_id, self.source(inc.eori), told, subject=inc.da_id)
+        return fx
+
+    def _inform(self, inc: Incident, who: DeltaDeclarant, now: datetime) -> Effects:
+        # staged no_ack: the office was told at filing; the ack is not forwarded after it
+        fx = Effects() if "no_ack" in self.lapses else self._tell_start(inc, who, now)
         out_of_hours = inc.ack_at is not None and not office_open(inc.ack_at, self.params.office_hours)
         if out_of_hours and "sau_call" not in self.lapses:
             call = SauContact(contact_id=derive_id(inc.da_id, "on-call"), by=inc.eori, channel="phone",
@@ -492,9 +506,22 @@ class DeclarantLogic:
                 decl.regularising = True
                 fx.extend(self._lodge(decl, now, regularises=decl.fallback_id))
         inc.fallbacks.clear()
+        if inc.da_id and "after_close" in self.lapses:
+            self.closed[f"{inc.eori}|{inc.service}"] = (inc.da_id, now)
         inc.phase, inc.da_id, inc.alert_id, inc.ack_at, inc.resolved = "idle", "", "", None, False
         if inc.refs:  # blocked meanwhile and not yet decided: start again
             fx.extend(self._step(inc, now, "consult"))
+        return fx
+
+    def _after_close(self, inc: Incident, decl: Decl, now: datetime) -> Effects | None:
+        """Staged after_close: within the hour after its DA's closure, a declaration still goes on paper under
+        it (the habit of the fallback), then is lodged at once as its regularisation."""
+        last = self.closed.get(f"{inc.eori}|{inc.service}")
+        if last is None or now - last[1] > timedelta(hours=1):
+            return None
+        fx = self._fall_back(inc, [decl.d.ref], now, covering=last[0])
+        decl.regularising = True
+        fx.extend(self._lodge(decl, now, regularises=decl.fallback_id))
         return fx
 
     # --- alerts -------------------------------------------------------------------------------
