@@ -50,6 +50,9 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # A declarant lodged into Delta G's EDI intake under an alert it already fell back on; the lodging
     # was lost, and after the end of the alert it self-triggered a DA that nothing closed (G3).
     ("delta-alert-published", 5003, {"consignments": 64, "delta_declarations": 480, "fault_start_s": 8100}),
+    # A paper declaration 2 s after the end of its alert, before the end could reach its declarant:
+    # it did not rely on an alert it knew had ended (DELTA-ALERT-PUBLISHED#8 allows the hop).
+    ("delta-alert-published", 7001, {"consignments": 104, "delta_declarations": 780, "fault_start_s": 9060}),
     ("ecs-operator-down-hasty-exporter", 186262, {"consignments": 30, "exports": 45, "fault_start_s": 5400}),
 )
 

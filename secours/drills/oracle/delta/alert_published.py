@@ -192,7 +192,9 @@ def alert_8(ix: JournalIndex, ctx: Context) -> Finding:
 
     def judge(e: Entry) -> str | None:
         ended = ends.get(e.data["covering"])
-        if ended is None or _at(e) < ended:
+        # The end reaches a declarant one hop after the CID publishes it: a declaration made before it
+        # could read the end did not rely on an alert it knew had ended.
+        if ended is None or _at(e) < ended + ctx.hop:
             return None
         return f"{e.data['by']}: {e.data['fallback_id']} relies on {e.data['covering']}, ended {format_sim(ended)}"
 
