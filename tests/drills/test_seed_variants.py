@@ -53,6 +53,9 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # A paper declaration 2 s after the end of its alert, before the end could reach its declarant:
     # it did not rely on an alert it knew had ended (DELTA-ALERT-PUBLISHED#8 allows the hop).
     ("delta-alert-published", 7001, {"consignments": 104, "delta_declarations": 780, "fault_start_s": 9060}),
+    # A declaration validated 5 s before its declarant's system failed: the answer came while the system
+    # was down, so for the declarant it could not be validated, and its DA is case (a) (SELF-TRIGGER#5).
+    ("delta-self-trigger-night", 7100, {"consignments": 48, "delta_declarations": 288, "fault_start_s": 5340}),
     ("ecs-operator-down-hasty-exporter", 186262, {"consignments": 30, "exports": 45, "fault_start_s": 5400}),
 )
 

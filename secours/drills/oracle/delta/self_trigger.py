@@ -168,12 +168,25 @@ def _validated(history: dict[str, list[Entry]]) -> dict[str, datetime]:
     return out
 
 
-def _case_a(ctx: Context, validated: dict[str, datetime], da: Entry) -> list[str]:
-    """Cited refs of that service that Delta had not validated by the DA, though lodged long enough
-    before it to have been (case a: the declaration cannot be validated)."""
+def _case_a(ix: JournalIndex, ctx: Context, validated: dict[str, datetime], da: Entry) -> list[str]:
+    """Cited refs of that service whose validation had not reached the declarant by the DA, though
+    lodged long enough before it to have been (case a: the declaration cannot be validated).
+
+    Delta's answer reaches the declarant one hop after the validation; one that comes while the
+    declarant's own system is down waits until it is back: a declaration validated seconds before its
+    system failed is, for the declarant, one that cannot be validated."""
     t, wait = _at(da), timedelta(seconds=ctx.world.config.params.delta_answer_timeout_s)
     ready = {d.ref: d for d in ctx.world.delta_declarations}
-    return [r for r in _cited(da)[1] if (r not in validated or validated[r] > t) and r in ready
+    own = first_fault(ix, lambda w: w.kind == "down" and _target(w) == f"declarant:{da.data['filer_eori']}")
+
+    def known(ref: str) -> datetime | None:
+        at = validated.get(ref)
+        if at is None or own is None or own.start is None:
+            return at
+        back = own.end or ctx.end
+        return back if own.start <= at + ctx.hop < back else at
+
+    return [r for r in _cited(da)[1] if ((k := known(r)) is None or k > t) and r in ready
             and ready[r].service == da.data["service"] and ready[r].ready <= t - wait]  # fmt: skip
 
 
@@ -194,7 +207,7 @@ def self_5(ix: JournalIndex, ctx: Context) -> Finding:
     validated = _validated(history)
 
     def judge(da: Entry) -> str | None:
-        if _case_a(ctx, validated, da) or _case_b(ctx, history, da):
+        if _case_a(ix, ctx, validated, da) or _case_b(ctx, history, da):
             return None
         states = {d: _state(history, d, _at(da)) for d in _cited(da)[0]}
         return (
