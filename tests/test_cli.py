@@ -114,6 +114,21 @@ def test_drill_run_writes_summary_and_exits_0(tmp_path: Path, broker: SessionBro
     assert len(lines) == summary["records"]
 
 
+def test_a_second_run_on_the_topics_of_an_earlier_one_is_refused(
+    tmp_path: Path, broker: SessionBroker, prefix: str
+) -> None:
+    """Its services would read the earlier run's records as their own: one line, exit 2."""
+    first, _ = _run_small(tmp_path, broker, prefix)
+    assert first.returncode == 0, first.stdout + first.stderr
+    again = secours(
+        "drill", "run", str(tmp_path / "small.yaml"), "--out", str(tmp_path / "again"), "--bootstrap",
+        broker.bootstrap, "--prefix", prefix, "--no-progress", env=broker.cli_env(),
+    )  # fmt: skip
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert "hold an earlier run" in again.stderr and f"prefix {prefix!r}" in again.stderr
+    assert "Traceback" not in again.stderr and len(again.stderr.strip().splitlines()) == 1
+
+
 def test_drill_run_exits_1_when_ens_are_late(tmp_path: Path, broker: SessionBroker, prefix: str) -> None:
     """Data ready only seconds before arrival: MRNs cannot precede arrival, so the verdict is fail."""
     result, summary = _run_small(tmp_path, broker, prefix, lead_time_h=[0.0, 0.002])

@@ -143,6 +143,8 @@ class Simulation:
         if self.settings.checkpoint_s is not None and not self.live:
             self.checkpointed = frozenset(f.scope.component for f in faults if f.crashes and f.scope.component)
         await self.bus.start()
+        if self.harness:
+            await self._refuse_a_used_prefix()
         await self.bus.ensure_topics(self.topics())
         if self.external:
             await self._wait_for_outside()
@@ -232,6 +234,16 @@ class Simulation:
             self.crashes.append((name, "restarted"))
             if self.stepper is not None:
                 await self._until_ready(name)  # in the run before the next step: restored, caught up
+
+    async def _refuse_a_used_prefix(self) -> None:
+        """A new run on topics that already hold an earlier run would read that run's records as its
+        own (its services from the first offset, its journal from the beginning): refused, in one line."""
+        if any((await self.bus.end_offsets(CONTROL)).values()):
+            raise UsageError(
+                f"the topics under prefix {self.settings.prefix!r} on {self.settings.bootstrap} hold an earlier "
+                "run, whose records this run would read as its own: give it a --prefix of its own (or set "
+                "SECOURS_TOPIC_PREFIX), or restart the broker"
+            )
 
     async def _wait_for_outside(self) -> None:
         """Announce the run with its clock not started, and wait for its outside actors to be ready:
