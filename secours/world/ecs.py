@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 
 # What a staged careless exit office gets wrong (EcsParams.ecs_careless_office).
-EcsOfficeLapse = Literal["stamp", "notice", "event_time", "relax"]
+EcsOfficeLapse = Literal["stamp", "notice", "event_time", "relax", "control_after", "stamp_after_recovery", "restamp"]
+# What staged careless exporters get wrong (EcsParams.ecs_careless_exporters).
+EcsExporterLapse = Literal["early_exit", "late_presentation", "dawdling", "land_email", "fallback_first", "late_close"]
 
 
 class EcsParams(_Strict):
@@ -55,7 +57,10 @@ class EcsParams(_Strict):
         description="non-compliant exit office (staged): what its officers get wrong: stamp (an ordinary office "
         "stamp, not ND), notice (the operator never told the movement will be reintegrated), event_time "
         "(reintegrated messages dated when they are sent, not by their stamp), relax (the 24-hour deadline "
-        "relaxed after any outage)",
+        "relaxed after any outage), control_after (the EAD stamped first, the control's result written after), "
+        "stamp_after_recovery (a deferred exit shown again once ECS-BS is back stamped « sortie autorisée le » "
+        "instead of recorded in ECS-BS), restamp (a stamp that authorises the exit on its own struck a second "
+        "time a minute later)",
     )
     ecs_hasty_exporters: bool = Field(
         False,
@@ -66,6 +71,30 @@ class EcsParams(_Strict):
     )
     ecs_replaying_exporters: bool = Field(
         False, description="non-compliant exporters (staged): once back, they send their own notifications again"
+    )
+    ecs_careless_exporters: tuple[EcsExporterLapse, ...] = Field(
+        (),
+        description="non-compliant exporters (staged): what they get wrong: early_exit (goods of an immediate "
+        "exit leave as soon as the EAD is handed in, before the stamp), late_presentation (the EAD presented "
+        "at arrival half an hour after the fallback could be used), dawdling (a deferred exit's goods leave "
+        "half an hour after the « sortie autorisée le » stamp), land_email (a land exit's EAD e-mailed instead "
+        "of shown at the counter), fallback_first (own system down, straight to the fallback block: neither "
+        "the portal nor a substitute), late_close (closure asked and the exit office told three hours after "
+        "the system is back)",
+    )
+    ecs_losing_backlog: bool = Field(
+        False,
+        description="wrong ECS-BS (staged): the movements Delta G/X sent while it was down are lost, never loaded "
+        "once it is back",
+    )
+    ecs_blind_delta: bool = Field(
+        False,
+        description="wrong Delta G/X (staged): it never hears of the AER, so it never shows a movement « en cours de "
+        "sortie »",
+    )
+    ecs_slow_cid: bool = Field(
+        False,
+        description="non-compliant CID (staged): it publishes the ECS-BS alert 45 minutes after ECS-BS falls silent",
     )
 
 

@@ -6,13 +6,14 @@ It creates a movement from Delta G/X's data and sends the AER (IE501) to the exi
 the message comes from the operator's system (EDI), the portal (DTI), a substitute or, in a
 reintegration, from the exit office's staff, it is recorded once: a second IE507 or EXIT_ANN for
 the same movement changes nothing. While ECS-BS is down, Delta's data waits and is loaded by itself
-once it is back (case 1), and notifications sent to it are refused.
+once it is back (case 1), and notifications sent to it are refused. Staged wrong behaviour
+(``ecs_losing_backlog``): what Delta sent while it was down is lost, never loaded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from secours.effects import Effects, Incoming, Reactive
 from secours.errors import RejectedInput
@@ -33,9 +34,13 @@ class Movement:
     exited: bool = False
 
 
+_BACKLOG_AGE = timedelta(minutes=5)  # a Delta record older than this when read waited through an outage
+
+
 class EcsExitLogic(Reactive):
-    def __init__(self) -> None:
+    def __init__(self, *, losing_backlog: bool = False) -> None:
         self.moves: dict[str, Movement] = {}
+        self.losing_backlog = losing_backlog  # staged (ecs_losing_backlog): what Delta sent while down is lost
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
@@ -43,6 +48,8 @@ class EcsExitLogic(Reactive):
         if isinstance(msg, EcsMovement):
             if msg.mrn in self.moves:
                 return fx  # read again after a restart
+            if self.losing_backlog and incoming.time is not None and now - incoming.time > _BACKLOG_AGE:
+                return fx  # staged: a movement Delta G/X sent while ECS-BS was down, never loaded
             self.moves[msg.mrn] = Movement(msg.mrn, msg.exit_office)
             aer = EcsMsg(msg_id=derive_id(msg.mrn, "IE501"), ie="IE501", mrn=msg.mrn, by="auto", channel="SYSTEM",
                          reintegration=False, event_time=now, office=msg.exit_office, sent_at=now)  # fmt: skip

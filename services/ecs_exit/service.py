@@ -17,4 +17,5 @@ def needed(config: RunConfig) -> bool:
 
 
 async def run(ctx: ServiceContext) -> None:
-    await ctx.serve(EcsExitLogic(), CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)
+    losing = ctx.world.config.params.ecs_losing_backlog
+    await ctx.serve(EcsExitLogic(losing_backlog=losing), CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)

@@ -4,6 +4,8 @@ When Delta G/X validates an export declaration the MRN/EAD exists and the moveme
 which sends the AER (IE501) to the exit office; Delta G/X then shows the movement *En cours de
 sortie*. Once ECS-BS confirms the exit (IE518) the export office certifies it to the exporter
 (IE599, the exporter's proof for the VAT exemption) and the movement is *Sortie certifiée*.
+Staged wrong behaviour (``ecs_blind_delta``): Delta G/X never hears of the AER, so it never shows a
+movement *En cours de sortie*.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class EcsExportLogic:
     def __init__(self, world: World) -> None:
         self.moves = {m.mrn: m for m in world.exports}
         self.done: set[str] = set()
+        self.blind = world.config.params.ecs_blind_delta  # staged: the AER never reaches Delta G/X
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
@@ -47,7 +50,7 @@ class EcsExportLogic:
             return fx  # ECS-BS's states; the export office acts on its messages
         if not isinstance(msg, EcsMsg):
             raise RejectedInput(f"{msg.ce_type} is not expected on {incoming.topic}")
-        if msg.ie == "IE501":  # the AER has gone: Delta G/X shows the movement leaving
+        if msg.ie == "IE501" and not self.blind:  # the AER has gone: Delta G/X shows the movement leaving
             state = EcsState(mrn=msg.mrn, system="DELTA", state="EN_COURS_DE_SORTIE", at=now)
             fx.send(OUT, msg.mrn, derive_id(msg.mrn, "delta/en-cours"), SOURCE, state, subject=msg.mrn)
         elif msg.ie == "IE518" and msg.mrn not in self.done:

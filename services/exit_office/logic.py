@@ -13,7 +13,8 @@
   request) they reintegrate each fallback movement within ``ecs_reintegration_s``: the arrival
   (when they stamped it) and the exit, each with the stamp's date and time, once.
 
-Staged breaches: ``ecs_careless_office`` gets what it names wrong (stamp, notice, event_time, relax);
+Staged breaches: ``ecs_careless_office`` gets what it names wrong (stamp, notice, event_time, relax,
+control_after, stamp_after_recovery, restamp);
 ``ecs_unreturning_office`` keeps the original EAD instead of handing it back;
 ``ecs_late_office`` reintegrates 30 hours after the end of the alert.
 """
@@ -51,6 +52,7 @@ __all__ = ["ExitOfficeLogic"]
 
 SOURCE = "exit_office"
 COUNTER, TO_ECS = "ecs.counter", "ecs.in"
+_AFTER_STAMP = timedelta(minutes=1)  # staged control_after and restamp: how long after the stamp
 
 
 @dataclass(slots=True)
@@ -73,6 +75,7 @@ class ExitOfficeLogic:
         self.params = world.config.params
         self.moves = {m.mrn: m for m in world.exports}
         self.alert: MeteoAlert | None = None  # the open ECS-BS alert
+        self.last: tuple[str, datetime] | None = None  # the last ECS-BS alert ended, and when
         self.in_fallback: set[str] = set()  # exporters whose own fallback is on (told by them)
         self.das: dict[str, str] = {}  # DA -> exporter, from the forwarded acknowledgements
         self.cases: dict[str, Case] = {}
@@ -82,6 +85,7 @@ class ExitOfficeLogic:
         self.taken: Recent[str] = Recent(self.params.dedupe_keep_s)
         self.ended: set[str] = set()  # alerts ended, and "da:<EORI>" for operators' closed requests
         self.lapses = frozenset(self.params.ecs_careless_office)  # staged: what the officers get wrong
+        self.after_stamp: dict[str, tuple[EadPresented, EadStamped]] = {}  # staged: controlled or stamped again
 
     def start(self, now: datetime) -> Effects:
         return Effects()
@@ -137,6 +141,7 @@ class ExitOfficeLogic:
         if alert.phase != "end" or self.alert is None:
             return Effects()
         opened, self.alert = self.alert, None
+        self.last = (opened.alert_id, now)
         fx = Effects()
         long = (now - opened.published_at).total_seconds() >= self.params.ecs_exceptional_outage_s
         if long or "relax" in self.lapses:  # staged (relax): any outage will do
@@ -157,6 +162,8 @@ class ExitOfficeLogic:
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         if timer.kind == "present":
             return self._present(self.presented.pop(timer.ref), now)
+        if timer.kind in ("late_control", "restamp"):
+            return self._after_stamp(timer.kind, *self.after_stamp[timer.ref], now)
         case = self.cases[timer.ref]
         return self._reintegrate(case, now)
 
@@ -174,20 +181,28 @@ class ExitOfficeLogic:
         if case is None:
             own = m.exporter in self.in_fallback and self.alert is None
             covering = f"da:{m.exporter}" if own else (self.alert.alert_id if self.alert else "")
+            if not covering and self.last is not None and m.arrival < self.last[1]:
+                # Goods that reached the office before ECS-BS came back, presented late: the alert
+                # they arrived under covers them, so they are reintegrated with the others.
+                covering = self.last[0]
             case = self.cases[p.mrn] = Case(p.mrn, p.office, m.exporter, covering)
         return case
 
     def _present(self, p: EadPresented, now: datetime) -> Effects:
         fx = Effects()
         case = self._case(p)
-        if p.step == "exit" and case.arrival_stamp is not None and self._over(case):
+        arrived = case.arrival_stamp
+        back = p.step == "exit" and arrived is not None and self._over(case)
+        if arrived is not None and back and "stamp_after_recovery" not in self.lapses:  # staged: stamped anyway
             # Back in the system before the goods leave: arrival first, then the exit, in ECS-BS.
-            fx.extend(self._record(p.mrn, p.office, "IE507", case.arrival_stamp, now, reintegration=True, case=case))
+            fx.extend(self._record(p.mrn, p.office, "IE507", arrived, now, reintegration=True, case=case))
             fx.extend(self._record(p.mrn, p.office, "EXIT_ANN", now, now, reintegration=False, case=case))
             return fx
-        if draw(self.world.config.seed, "control", p.presentation_id) < self.params.ecs_control_rate:
+        controlled = draw(self.world.config.seed, "control", p.presentation_id) < self.params.ecs_control_rate
+        if controlled and "control_after" not in self.lapses:  # staged: the result written after the stamp
             fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "control"), SOURCE,
                     BsControl(mrn=p.mrn, office=p.office, result="ok", at=now), subject=p.mrn)  # fmt: skip
+        alone = p.step == "arrival_exit" or (p.step == "exit" and case.arrival_stamp is None)  # one stamp authorises
         day = f"{now:%d/%m/%Y}"
         mention, date = {
             "arrival_exit": ("sortie autorisée", ""),
@@ -200,12 +215,12 @@ class ExitOfficeLogic:
             case.exit_stamp = now
         stamp = "CACHET DU BUREAU" if "stamp" in self.lapses else "ND"  # staged: the ordinary stamp
         stamped = EadStamped(mrn=p.mrn, office=p.office, stamp=stamp, mention=mention, mention_date=date, at=now)
-        fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "stamp"), SOURCE, stamped, subject=p.mrn)
-        if not self.params.ecs_unreturning_office:
-            fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "returned"), SOURCE,
-                    EadReturned(mrn=p.mrn, office=p.office, at=now), subject=p.mrn)  # fmt: skip
-        fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "copy"), SOURCE,
-                EadCopyKept(mrn=p.mrn, office=p.office, at=now), subject=p.mrn)  # fmt: skip
+        fx.extend(self._stamp(p, stamped, "stamp", now))
+        for lapse, due in (("control_after", controlled), ("restamp", alone)):
+            if lapse in self.lapses and due:  # staged: a minute after the stamp
+                self.after_stamp[p.presentation_id] = (p, stamped)
+                fx.after(now + _AFTER_STAMP, "late_control" if lapse == "control_after" else "restamp",
+                         p.presentation_id)  # fmt: skip
         if "notice" not in case.sent and "notice" not in self.lapses:  # told once, at the first stamp
             case.sent.add("notice")
             told = BsReintegrationNotice(
@@ -217,6 +232,27 @@ class ExitOfficeLogic:
             fx.send(COUNTER, p.mrn, derive_id(p.mrn, "reintegration-notice"), SOURCE, told, subject=p.mrn)
         if case.covering in self.ended:  # stamped after the end of the alert: reintegrated like the others
             fx.extend(self._schedule([case], now))
+        return fx
+
+    def _stamp(self, p: EadPresented, stamped: EadStamped, name: str, now: datetime) -> Effects:
+        """The stamp struck, the original handed back and a copy kept."""
+        fx, again = Effects(), "" if name == "stamp" else f"{name}/"
+        fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, name), SOURCE, stamped, subject=p.mrn)
+        if not self.params.ecs_unreturning_office:
+            fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, f"{again}returned"), SOURCE,
+                    EadReturned(mrn=p.mrn, office=p.office, at=now), subject=p.mrn)  # fmt: skip
+        fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, f"{again}copy"), SOURCE,
+                EadCopyKept(mrn=p.mrn, office=p.office, at=now), subject=p.mrn)  # fmt: skip
+        return fx
+
+    def _after_stamp(self, kind: str, p: EadPresented, stamped: EadStamped, now: datetime) -> Effects:
+        """Staged: the control's result written after the stamp it should have allowed, or a stamp
+        that authorised the exit on its own struck again."""
+        if kind == "restamp":
+            return self._stamp(p, stamped.model_copy(update={"at": now}), "restamp", now)
+        fx = Effects()
+        fx.send(COUNTER, p.mrn, derive_id(p.presentation_id, "control"), SOURCE,
+                BsControl(mrn=p.mrn, office=p.office, result="ok", at=now), subject=p.mrn)  # fmt: skip
         return fx
 
     # --- reintegration ------------------------------------------------------------------------
@@ -235,6 +271,7 @@ class ExitOfficeLogic:
 
     def _reintegrate(self, case: Case, now: datetime) -> Effects:
         fx = Effects()
+        case.scheduled = False  # done: a stamp struck after this (presented late) is reintegrated in turn
         if case.arrival_stamp is not None:
             fx.extend(self._record(case.mrn, case.office, "IE507", case.arrival_stamp, now, reintegration=True,
                                    case=case))  # fmt: skip

@@ -21,7 +21,8 @@ goods leave. After recovery the exporter sends nothing of its own: the office re
 
 Staged breaches: ``ecs_hasty_exporters`` present the EAD as soon as their request is filed, before
 the acknowledgement reaches the office; ``ecs_replaying_exporters`` send their own notifications
-again once the alert is over.
+again once the alert is over; ``ecs_careless_exporters`` get what it names wrong (early_exit,
+late_presentation, dawdling, land_email, fallback_first, late_close).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ __all__ = ["ExporterLogic"]
 
 ME = "exporter"
 COUNTER, POINT = "ecs.counter", "ecs.exit_point"
+_LATE = timedelta(minutes=30)  # staged late_presentation and dawdling: how late
+_LATE_CLOSE = timedelta(hours=3)  # staged late_close: how long after the system is back
 
 
 @dataclass(slots=True)
@@ -90,6 +93,7 @@ class ExporterLogic:
         self.firms = {e.eori: Firm(e) for e in world.exporters}
         self.moves = {m.mrn: Move(m) for m in world.exports}
         self.alert = ""  # the open ECS-BS alert, as the météo shows it
+        self.lapses = frozenset(self.params.ecs_careless_exporters)  # staged: what they get wrong
 
     @staticmethod
     def source(eori: str) -> str:
@@ -111,9 +115,15 @@ class ExporterLogic:
     def on_timer(self, timer: Timer, now: datetime) -> Effects:
         if timer.kind in ("own_outage", "own_recovery"):
             return self._own_system(timer.ref.removeprefix(f"{ME}:"), timer.kind == "own_outage", now)
-        mv = self.moves[timer.ref]
+        if timer.kind == "late_close":
+            return self._close(self.firms[timer.ref], now)
+        mv = self.moves[timer.ref.split("|")[0]]
         fx = Effects()
-        if timer.kind == "arrive":
+        if timer.kind == "late_present":  # staged late_presentation: the EAD handed in at last
+            fx.extend(self._hand_in(mv, timer.ref.split("|")[1], now))
+        elif timer.kind == "leave":  # staged dawdling
+            fx.extend(self._depart(mv, now))
+        elif timer.kind == "arrive":
             fx.send(POINT, mv.m.mrn, derive_id(mv.m.mrn, "arrived"), self.source(mv.m.exporter),
                     ExitArrived(mrn=mv.m.mrn, office=mv.m.exit_office, at=now), subject=mv.m.mrn)  # fmt: skip
             if mv.m.land:  # the officers do the formalities from the driver's EAD
@@ -181,15 +191,26 @@ class ExporterLogic:
         return "arrival" if mv.m.deferred else "arrival_exit"
 
     def _present(self, mv: Move, step: str, now: datetime) -> Effects:
+        mv.fallback = True
+        if "late_presentation" in self.lapses and step in ("arrival", "arrival_exit"):  # staged: half an hour on
+            fx = Effects()
+            fx.after(now + _LATE, "late_present", f"{mv.m.mrn}|{step}")
+            return fx
+        return self._hand_in(mv, step, now)
+
+    def _hand_in(self, mv: Move, step: str, now: datetime) -> Effects:
         fx = Effects()
         firm = self.firms[mv.m.exporter]
-        mv.fallback = True
         channel = "email" if firm.info.mode == "DTI" and not mv.m.land else "counter"
+        if mv.m.land and "land_email" in self.lapses:  # staged: the driver's EAD e-mailed, not shown
+            channel = "email"
         # staged (ecs_misaddressing_exporters): to the office that cleared the export, not the exit office
         office = EXPORT_OFFICE if self.params.ecs_misaddressing_exporters else mv.m.exit_office
         p = EadPresented(presentation_id=derive_id(mv.m.mrn, f"present/{step}"), mrn=mv.m.mrn, office=office,
                          channel=channel, by=firm.info.eori, step=step, at=now)  # fmt: skip
         fx.send(COUNTER, mv.m.mrn, p.presentation_id, self.source(firm.info.eori), p, subject=mv.m.mrn)
+        if step == "arrival_exit" and "early_exit" in self.lapses:  # staged: gone before the stamp
+            fx.extend(self._depart(mv, now))
         return fx
 
     def _depart(self, mv: Move, now: datetime) -> Effects:
@@ -205,9 +226,12 @@ class ExporterLogic:
 
     def _own_fallback(self, firm: Firm, mv: Move, ie: str, now: datetime) -> Effects:
         """Own EDI system down: the portal, else a substitute (arrival), else the fallback block."""
-        if firm.info.has_prodouane:
+        first = "fallback_first" in self.lapses  # staged: straight to the fallback block
+        if firm.info.has_prodouane and not first:
             return self._send(mv, ie, "operator", "DTI", "ecs.portal", self.source(firm.info.eori), now)
-        if firm.info.substitute and (ie == "IE507" or mv.by_substitute):  # case 2: the exit formalities too
+        if (
+            firm.info.substitute and (ie == "IE507" or mv.by_substitute) and not first
+        ):  # case 2: the exit formalities too
             mv.by_substitute = True
             return self._send(mv, ie, "substitute", "EDI", "ecs.in", f"substitute:{firm.info.substitute}", now)
         step = "exit" if ie == "EXIT_ANN" else ("arrival" if mv.m.deferred else "arrival_exit")
@@ -271,6 +295,17 @@ class ExporterLogic:
             return fx
         firm.down = down
         if not down and firm.da_id and firm.open:  # once, though the recovery may be told twice
+            if "late_close" in self.lapses:  # staged: hours later
+                firm.open = False
+                fx.after(now + _LATE_CLOSE, "late_close", eori)
+                return fx
+            fx.extend(self._close(firm, now))
+        return fx
+
+    def _close(self, firm: Firm, now: datetime) -> Effects:
+        """Its system back: the help desk asked to close the request, the exit offices told."""
+        fx, eori = Effects(), firm.info.eori
+        if firm.da_id:
             ask = SauContact(contact_id=derive_id(firm.da_id, "close"), by=eori, channel="email",
                              purpose="close_request", da_id=firm.da_id, sent_at=now,
                              text=f"Our EDI system works again: please close DA {firm.da_id} (ECS-BS).")  # fmt: skip
@@ -291,7 +326,9 @@ class ExporterLogic:
         elif isinstance(msg, EadStamped):
             mv = self.moves.get(msg.mrn)
             if mv is not None:
-                if msg.mention.startswith("sortie autorisée"):
+                if msg.mention.startswith("sortie autorisée") and mv.presented_arrival and "dawdling" in self.lapses:
+                    fx.after(now + _LATE, "leave", mv.m.mrn)  # staged: the goods take their time
+                elif msg.mention.startswith("sortie autorisée"):
                     fx.extend(self._depart(mv, now))
                 else:
                     mv.presented_arrival = True
