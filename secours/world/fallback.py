@@ -3,9 +3,14 @@ assistance requests, loading lists, and the staged breaches of providers, filers
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from secours.world.base import _Strict
+
+# How staged providers report customs unavailable wrongly (FallbackParams.reporting_lapses).
+ReportingLapse = Literal["premature", "again", "redundant"]
 
 
 class FallbackParams(_Strict):
@@ -52,6 +57,23 @@ class FallbackParams(_Strict):
         description="non-compliant providers (staged): customs found unavailable, they report it without "
         "looking at the météo, and their report gives no symptom",
     )
+    reporting_lapses: tuple[ReportingLapse, ...] = Field(
+        (),
+        description="non-compliant providers (staged), every provider: how they report customs unavailable "
+        "wrongly: premature (a report at the second unanswered push, before the detection threshold), again "
+        "(a second report twenty minutes after the first, whatever the météo shows), redundant (a report "
+        "filed on customs' own outage notice)",
+    )
+    cid_late_recovery_notice: bool = Field(
+        False,
+        description="non-compliant CID (staged): it tells the providers of an ICS2 component's recovery 90 minutes "
+        "after the end of its alert",
+    )
+    cid_sau_publishes: bool = Field(
+        False,
+        description="non-compliant help desk (staged): an alert opened on a provider's report of customs "
+        "unavailable is published by the SAU, not the CID",
+    )
     unordered_providers: tuple[str, ...] = Field(
         (),
         description="non-compliant providers (staged): with several messages of one ENS waiting, they push "
@@ -80,6 +102,14 @@ class FallbackParams(_Strict):
     )
     vague_loading_lists: bool = Field(
         False, description="non-compliant shipping company (staged): its loading lists name neither ship nor voyage"
+    )
+    unsent_loading_lists: bool = Field(
+        False, description="non-compliant shipping company (staged): it makes its loading lists and never sends them"
+    )
+    delegated_loading_lists: bool = Field(
+        False,
+        description="non-compliant shipping company (staged): it leaves its loading lists to the EDI provider of the "
+        "trailers' filer, who sends them",
     )
     silent_cid: bool = Field(False, description="non-compliant CID (staged): it publishes no alert and no notice")
     cid_stale_meteo: bool = Field(

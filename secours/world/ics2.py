@@ -23,7 +23,7 @@ CrLapse = Literal["backlog_newest_first", "backlog_stalled", "mrn_after_assessme
 # What a staged faulty national component gets wrong (Ics2Params.faulty_nes).
 NesLapse = Literal["backlog_stalled"]
 # What a staged careless EDI provider gets wrong under an EU-level outage (Ics2Params.eu_careless_providers).
-ProviderLapse = Literal["hold_back", "renumber", "late_replay", "double_replay"]
+ProviderLapse = Literal["hold_back", "renumber", "late_replay", "double_replay", "drop_late_trailers"]
 
 
 class Ics2Params(_Strict):
@@ -86,7 +86,9 @@ class Ics2Params(_Strict):
         "receipted with no MRN after no_mrn_after_s, it holds its clients' new ENS back until an MRN comes), "
         "renumber (a push with no receipt is retried under a new LRN), late_replay (after its own outage it "
         "replays the held messages only backlog_stall_s later), double_replay (after its own outage it "
-        "replays the held messages twice)",
+        "replays the held messages twice), drop_late_trailers (after its own outage it drops the held ENS "
+        "of unaccompanied trailers whose deadline has passed, taking the shipping company's loading list "
+        "for their ENS)",
     )
     late_lodging_traders: tuple[str, ...] = Field(
         (),

@@ -105,7 +105,8 @@ _DELTA_TEXTS = (
 )
 
 
-_SLOW_REPORT = timedelta(minutes=45)  # staged slow_report: how long a provider's report waits
+_LATE_RECOVERY = timedelta(minutes=90)  # staged cid_late_recovery_notice: when providers hear of a recovery
+_SLOW_REPORT = timedelta(minutes=45)  # staged slow_report and ecs_slow_cid: how long an alert waits
 
 
 @dataclass(slots=True)
@@ -117,6 +118,7 @@ class Alert:
     services: tuple[str, ...] = ("ICS2",)
     modes: tuple[str, ...] = ("EDI", "DTI")
     silent: set[str] = field(default_factory=set)  # Delta: the intakes still silent
+    reported: bool = False  # opened on a provider's report of customs unavailable
 
 
 class CustomsDeskLogic:
@@ -137,6 +139,8 @@ class CustomsDeskLogic:
         self.reported_by: dict[str, str] = {}  # DA id -> component whose alert that request opened
         self.lapses = frozenset(p.delta_careless_cid)  # staged: what it gets wrong in Delta alerts
         self.late: dict[str, tuple[str, tuple[str, ...]]] = {}  # staged slow_report: DA id -> (key, services)
+        self.ended: dict[str, tuple[Alert, bool]] = {}  # staged late recovery notices: alert id -> (alert, commission)
+        self.ecs_silent_since: datetime | None = None  # staged ecs_slow_cid: when it saw ECS-BS fall silent
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
@@ -192,7 +196,7 @@ class CustomsDeskLogic:
         if component in self.open:
             return Effects()  # known and announced already
         self.reported_by[da.da_id] = component
-        return self._open(component, now)
+        return self._open(component, now, reported=True)
 
     def _contact(self, msg: SauContact, now: datetime) -> Effects:
         """A filer reports its system back (or asks for closure): the help desk closes the DA; if the
@@ -214,14 +218,21 @@ class CustomsDeskLogic:
             closed = OlgaClosed(da_id=timer.ref, closed_by="SAU", closed_at=now)
             fx.send(OLGA_STATUS, timer.ref, derive_id(timer.ref, "closed"), SOURCE, closed, subject=timer.ref)
             return fx
+        if timer.kind == "late_recovery":
+            alert, commission = self.ended.pop(timer.ref)
+            return self._notices(alert, "recovery", now, commission=commission)
         if timer.kind == "late_report" and timer.ref in self.late:
             key, services = self.late.pop(timer.ref)
             return self._open(key, now, key=key, services=services, modes={"EDI"}) if key not in self.open else fx
         if timer.kind == "watch":
             silent = self.watch.silent()
+            if not set(self.ecs) & set(silent):
+                self.ecs_silent_since = None
             for component in silent:
                 if component in self.open or component in self.delta_streams:
                     continue
+                if component in self.ecs and self._slow_ecs(now):
+                    continue  # staged: the alert waits
                 if component in self.ecs:  # ECS-BS: on the météo, for EDI and DTI users and the exit offices
                     fx.extend(self._open(component, now, services=("ECS-BS",), modes={"EDI", "DTI"}))
                 else:
@@ -236,6 +247,19 @@ class CustomsDeskLogic:
             fx.after(now + self.bip_every, "bip", timer.ref)
         return fx
 
+    def _sau_publishes(self, alert: Alert, delta: bool) -> bool:
+        """Staged: the help desk publishes a Delta alert (publisher lapse), or one a provider's report opened."""
+        if delta:
+            return "publisher" in self.lapses
+        return alert.reported and self.world.config.params.cid_sau_publishes
+
+    def _slow_ecs(self, now: datetime) -> bool:
+        """Staged (ecs_slow_cid): ECS-BS silent for less than 45 minutes yet, so no alert on it."""
+        if not self.world.config.params.ecs_slow_cid:
+            return False
+        self.ecs_silent_since = self.ecs_silent_since or now
+        return now - self.ecs_silent_since < _SLOW_REPORT
+
     def _alert(self, alert: Alert, phase: str, now: datetime, bip: int = 0) -> MeteoAlert:
         symptoms, instructions, end = _TEXTS.get(alert.component, _TEXTS["ics2_nes_fr"])
         delta = alert.services != ("ICS2",) and alert.component not in _TEXTS
@@ -248,7 +272,7 @@ class CustomsDeskLogic:
         return MeteoAlert(
             alert_id=alert.alert_id, phase=phase, services=alert.services, modes=alert.modes,
             component=alert.component, symptoms=symptoms, instructions=end if phase == "end" else instructions,
-            publisher="SAU" if delta and "publisher" in self.lapses else "CID", bip_number=bip, published_at=now,
+            publisher="SAU" if self._sau_publishes(alert, delta) else "CID", bip_number=bip, published_at=now,
         )  # fmt: skip
 
     def _notices(self, alert: Alert, kind: str, now: datetime, *, commission: bool) -> Effects:
@@ -289,13 +313,13 @@ class CustomsDeskLogic:
 
     def _open(
         self, component: str, now: datetime, *, commission: bool = True, key: str = "",
-        services: tuple[str, ...] = (), modes: set[str] | None = None,
+        services: tuple[str, ...] = (), modes: set[str] | None = None, reported: bool = False,
     ) -> Effects:  # fmt: skip
         if self.world.config.params.silent_cid:
             return Effects()  # staged breach: the CID sees the outage and tells no one
         day = f"{now:%Y%m%d}"
         self.alerts_today[day] = self.alerts_today.get(day, 0) + 1
-        alert = Alert(f"ALR-{day}-{self.alerts_today[day]:03d}", component, now)
+        alert = Alert(f"ALR-{day}-{self.alerts_today[day]:03d}", component, now, reported=reported)
         if services:  # a Delta alert: its services and modes; no direct notice (the ICS2 providers' one)
             alert.services, alert.modes, alert.silent = services, tuple(sorted(modes or ())), set(modes or ())
         key = key or component
@@ -314,6 +338,9 @@ class CustomsDeskLogic:
         if not self.world.config.params.cid_stale_meteo:  # staged breach: the météo page is never updated
             fx.send(METEO, alert.alert_id, derive_id(alert.alert_id, "end"), SOURCE, self._alert(alert, "end", now),
                     subject=alert.alert_id)  # fmt: skip
-        if alert.services == ("ICS2",):
+        if alert.services == ("ICS2",) and self.world.config.params.cid_late_recovery_notice:
+            self.ended[alert.alert_id] = (alert, commission)  # staged: the providers told 90 minutes on
+            fx.after(now + _LATE_RECOVERY, "late_recovery", alert.alert_id)
+        elif alert.services == ("ICS2",):
             fx.extend(self._notices(alert, "recovery", now, commission=commission))
         return fx

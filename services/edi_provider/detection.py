@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from secours.components import REPORTED_NAMES
 from secours.effects import Effects
 from secours.ids import derive_id
 from secours.wire import CustomsNotice, MeteoAlert, MeteoConsulted
@@ -21,6 +22,7 @@ from services.edi_provider.fallback import ProviderDesk
 __all__ = ["CustomsWatch"]
 
 CONSULTATIONS = "meteo.consultations"
+_AGAIN = timedelta(minutes=20)  # staged reporting lapse "again": when the second report comes
 
 
 @dataclass
@@ -31,6 +33,7 @@ class CustomsWatch:
     told: set[str] = field(default_factory=set)  # providers customs has told of an outage still on
     detected: dict[str, datetime] = field(default_factory=dict)  # provider -> first failed push
     last_receipt: dict[str, datetime] = field(default_factory=dict)  # provider -> when it last got one
+    again: set[str] = field(default_factory=set)  # staged "again": providers that reported twice
 
     def meteo(self, alert: MeteoAlert) -> None:
         if "ICS2" not in alert.services:
@@ -55,7 +58,12 @@ class CustomsWatch:
         last = self.last_receipt.get(provider)
         failed = [t for t in pushed_at if last is None or t > last]
         span = timedelta(seconds=self.params.detect_no_receipt_span_s)
-        if provider in self.detected or len(failed) < self.params.detect_no_receipt or now - failed[0] < span:
+        needed = self.params.detect_no_receipt
+        if "premature" in self.params.reporting_lapses:  # staged: the second unanswered push will do
+            needed, span = min(needed, 2), timedelta(0)
+        if provider in self.detected:
+            return self._again(provider, now)
+        if len(failed) < needed or now - failed[0] < span:
             return fx
         first_at = failed[0]
         if self.desk.is_down(provider, "self"):
@@ -74,9 +82,34 @@ class CustomsWatch:
             fx.extend(self.desk.customs_unavailable(provider, first_at, now))
         return fx
 
+    def redundant(self, notice: CustomsNotice, now: datetime) -> Effects:
+        """Staged (reporting lapse "redundant"): customs' outage notice reported back to customs in
+        a request of its own; its recovery notice reported as the recovery."""
+        if notice.kind == "outage":
+            named = next((name for name, c in REPORTED_NAMES.items() if c == notice.component), "")
+            return self.desk.customs_unavailable(notice.to, now, now, subject="customs/redundant", component=named)
+        return self.desk.customs_back(notice.to, now)
+
+    def _again(self, provider: str, now: datetime) -> Effects:
+        """Staged (reporting lapse "again"): still no receipt twenty minutes after it found customs
+        unavailable, the provider reports it once more, though the météo shows the alert."""
+        fx = Effects()
+        found = self.detected[provider]
+        if "again" not in self.params.reporting_lapses or provider in self.again or now - found < _AGAIN:
+            return fx
+        self.again.add(provider)
+        consulted = MeteoConsulted(
+            consultation_id=derive_id(provider, f"meteo/{now.isoformat()}"), by=self.desk.source(provider),
+            channel="web", alert_ids=tuple(sorted(self.open_alerts)), consulted_at=now,
+        )  # fmt: skip
+        fx.send(CONSULTATIONS, provider, consulted.consultation_id, self.desk.source(provider), consulted)
+        fx.extend(self.desk.customs_unavailable(provider, found, now, subject="customs/again"))
+        return fx
+
     def receipt(self, provider: str, now: datetime) -> Effects:
         """A receipt again: if customs had been found unavailable, it is back."""
         self.last_receipt[provider] = now
         if self.detected.pop(provider, None) is None:
             return Effects()
+        self.again.discard(provider)
         return self.desk.customs_back(provider, now)

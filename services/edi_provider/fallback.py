@@ -62,6 +62,7 @@ class ProviderDesk:
     down_since: dict[str, datetime] = field(default_factory=dict)  # by "provider|subject", while down
     since_of: dict[str, datetime] = field(default_factory=dict)  # start of the latest outage, kept after it
     to_file: set[str] = field(default_factory=set)  # requests decided but not filed yet
+    named: dict[str, str] = field(default_factory=dict)  # the component a request names, when told which
 
     @property
     def seed(self) -> int:
@@ -92,11 +93,22 @@ class ProviderDesk:
     def is_down(self, provider: str, subject: str) -> bool:
         return f"{provider}|{subject}" in self.down_since
 
-    def customs_unavailable(self, provider: str, since: datetime, now: datetime) -> Effects:
-        return self._outage(provider, "customs", since, now)
+    def customs_unavailable(
+        self, provider: str, since: datetime, now: datetime, subject: str = "customs", component: str = ""
+    ) -> Effects:
+        """Customs found unavailable: a request reporting it (``subject`` "customs/again" or
+        "customs/redundant" for a staged report of its own), naming ``component`` when the provider
+        knows it (what customs told it), else what it can tell from outside."""
+        if component:
+            self.named[f"{provider}|{subject}"] = component
+        return self._outage(provider, subject, since, now)
 
     def customs_back(self, provider: str, now: datetime) -> Effects:
-        return self._recovery(provider, "customs", now)
+        """Customs available again: every request reporting it unavailable gets its recovery reported."""
+        fx = Effects()
+        for subject in ("customs", "customs/again", "customs/redundant"):
+            fx.extend(self._recovery(provider, subject, now))
+        return fx
 
     def _outage(self, provider: str, subject: str, since: datetime, now: datetime) -> Effects:
         fx = Effects()
@@ -110,6 +122,8 @@ class ProviderDesk:
         self.down_since[key] = self.since_of[key] = since
         self.to_file.add(key)
         delay = uniform(self.seed, self.params.da_delay_s, "da", key, since.isoformat())
+        if subject == "customs" and "premature" in self.params.reporting_lapses:
+            delay = 0.0  # staged: filed at once
         fx.after(now + timedelta(seconds=delay), "da", key)
         return fx
 
@@ -152,10 +166,10 @@ class ProviderDesk:
             if provider in self.params.partial_da_providers and len(clients) > 1:
                 clients = clients[:-1]  # staged: one client left out of the list
             kind, text, component = "provider_outage", _PROVIDER_DOWN, f"EDI platform of {p.name}"
-        elif subject == "customs":
+        elif subject.startswith("customs"):
             held = {eori for eori, lrns in holding.items() if lrns}
             clients = [c for c in self.world.clients_of(provider) if c.eori in held]
-            kind, text, component = "customs_unavailable", _CUSTOMS_DOWN, CUSTOMS_COMPONENT
+            kind, text, component = "customs_unavailable", _CUSTOMS_DOWN, self.named.get(key, CUSTOMS_COMPONENT)
             n = sum(len(v) for v in holding.values())
             symptom = f"no AS4 receipt since {since:%H:%M}: {n} ENS held, pushed again every few minutes"
             if provider in self.params.hasty_reporting_providers:

@@ -140,7 +140,10 @@ class EdiProviderLogic:
             self.watch.customs_notice(msg)
             if msg.kind == "outage":
                 self.desk.cancel(msg.to, "customs")
-            return self.customs_notice(msg, now)
+            fx = self.customs_notice(msg, now)
+            if "redundant" in self.params.reporting_lapses and msg.to in self.world.provider_by_id:
+                fx.extend(self.watch.redundant(msg, now))  # staged: customs' notice reported back to customs
+            return fx
         if isinstance(msg, MeteoAlert):
             self.watch.meteo(msg)
             return Effects()
@@ -163,6 +166,8 @@ class EdiProviderLogic:
         if isinstance(msg, EnsFiling) and provider in self.holding_back:
             self.held_back.setdefault(provider, []).append(msg)  # staged hold_back: kept until an MRN comes
             return Effects()
+        if held and self._careless(provider, "drop_late_trailers") and self._late_trailer(msg, now):
+            return Effects()  # staged: the loading list taken for the ENS
         if held and self._careless(provider, "late_replay"):
             # Staged: back from its outage, the provider leaves what it held alone for a while.
             fx = Effects()
@@ -188,6 +193,11 @@ class EdiProviderLogic:
             self.queued.setdefault(msg.lrn, []).append(p)  # after the one being pushed
             return Effects()
         return self._start(p, now)
+
+    def _late_trailer(self, msg: Order, now: datetime) -> bool:
+        """An unaccompanied trailer's ENS whose deadline has passed."""
+        c = self.world.consignment_by_lrn.get(msg.lrn)
+        return isinstance(msg, EnsFiling) and c is not None and c.unit_type == "TRAILER" and c.deadline < now
 
     def _is_queued(self, msg: Order) -> bool:
         return any(q.message.message_id == msg.message_id for q in self.queued.get(msg.lrn, ()))

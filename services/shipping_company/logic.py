@@ -39,6 +39,7 @@ class ShippingCompanyLogic:
         self.after = timedelta(seconds=p.loading_list_after_s)
         self.late, self.partial = p.late_loading_lists, p.partial_loading_lists
         self.vague = p.vague_loading_lists  # staged: lists that do not say which ferry, which voyage
+        self.unsent, self.delegated = p.unsent_loading_lists, p.delegated_loading_lists  # staged
         self.paired: dict[str, datetime] = {}  # unit -> when its ELO was paired with an MRN
         self.listed: dict[str, LoadingList] = {}  # by sailing, once the check is made
 
@@ -73,6 +74,8 @@ class ShippingCompanyLogic:
             return fx
         listing = self._list(tr, [ListedTrailer(trn=c.unit_id, lrn=c.lrn, filer=c.trader) for c in late], now)
         self.listed[tr.id] = listing
+        if self.unsent:
+            return fx  # staged: made, never sent
         if self.late:  # staged: the list only goes out once the ferry is in
             fx.after(tr.arrival + timedelta(minutes=15), "send", tr.id)
             return fx
@@ -82,10 +85,13 @@ class ShippingCompanyLogic:
         at = self.paired.get(unit)
         return at is not None and at <= deadline
 
-    @staticmethod
-    def _send(tr: Transport, listing: LoadingList) -> Effects:
+    def _send(self, tr: Transport, listing: LoadingList) -> Effects:
         fx = Effects()
-        fx.send(LISTS, tr.id, listing.list_id, f"shipping_company:{tr.carrier}", listing, subject=tr.id)
+        sender = f"shipping_company:{tr.carrier}"
+        if self.delegated:  # staged: the EDI provider of the first listed trailer's filer sends it
+            trader = self.world.trader_by_eori.get(listing.trailers[0].filer)
+            sender = f"edi_provider:{trader.provider}" if trader is not None else f"trader:{listing.trailers[0].filer}"
+        fx.send(LISTS, tr.id, listing.list_id, sender, listing, subject=tr.id)
         return fx
 
     def _list(self, tr: Transport, trailers: list[ListedTrailer], now: datetime) -> LoadingList:

@@ -160,7 +160,9 @@ def na_4(ix: JournalIndex, ctx: Context) -> Finding:
     looks = typed(ix, "meteo.consulted")
     found = []
     for d in das:
+        # From the provider's detection; a report filed before it (too soon: #2 says so) from the fault's start.
         since = detected.get(d.data["filer"], f.start)
+        since = since if d.time is None or since <= d.time else f.start
         seen = [e for e in looks if _provider(e) == d.data["filer"] and e.time and d.time and since <= e.time <= d.time]
         if not seen:
             found.append(evidence(d, f"{d.data['filer']} reported without looking at the météo first"))
