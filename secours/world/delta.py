@@ -31,6 +31,8 @@ DeltaLapse = Literal[
     "jumpy",
     "no_wait",
     "own_da",
+    "sweeping",
+    "twice",
 ]
 
 # Relays to their clients a staged careless connection provider leaves out (DeltaParams.delta_careless_providers).
@@ -82,7 +84,10 @@ class DeltaParams(_Strict):
         "after_close (paper goes on for an hour under a DA already closed, each one lodged again at once), "
         "jumpy (a declaration validated five minutes without BAE is taken for blocked), no_wait (EDI: told "
         "that the provider's platform is at fault, they self-trigger rather than wait for the CID's alert), "
-        "own_da (a matching alert on the météo does not stop them: they go on to a DA of their own)",
+        "own_da (a matching alert on the météo does not stop them: they go on to a DA of their own), sweeping (a DA "
+        "cites every declaration they have on the service, those already released (BAE) included), twice (a second "
+        "DA for the same service once the first is registered, handled as the first: the office told, closure "
+        "asked)",
     )
     delta_careless_providers: tuple[DeltaProviderLapse, ...] = Field(
         (),

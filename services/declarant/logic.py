@@ -96,6 +96,7 @@ class Incident:
     wake: str = ""  # the one step timer still meaningful (older ones are ignored)
     serial: int = 0
     resolved: bool = False  # the system works again (seen before the fallback was open)
+    twin: str = ""  # staged twice: the second DA filed for the same service while the first is open
 
 
 class DeclarantLogic:
@@ -108,6 +109,7 @@ class DeclarantLogic:
         self.own_down: set[str] = set()
         self.alerts: dict[str, MeteoAlert] = {}  # open Delta alerts, as the météo shows them
         self.lapses = frozenset(self.params.delta_careless_declarants)  # staged: steps they skip
+        self.filed: dict[str, OlgaDa] = {}  # the DAs they filed, by id (staged twice copies one)
         # staged jumpy: five minutes without BAE is a block for them, not the delta_block_after_s Delta sets
         self._block_after = timedelta(seconds=300.0 if "jumpy" in self.lapses else self.params.delta_block_after_s)
         self.closed: dict[str, tuple[str, datetime]] = {}  # staged after_close: incident -> its last DA, closed at
@@ -233,6 +235,9 @@ class DeclarantLogic:
         if isinstance(msg, ClientNotice):
             return self._relayed(msg, now)
         if isinstance(msg, OlgaAck):
+            twin = next((i for i in self.incidents.values() if i.twin and i.twin == msg.da_id), None)
+            if twin is not None:  # staged twice: its second DA handled as the first
+                return self._twin_registered(twin, msg, now)
             inc = next((i for i in self.incidents.values() if i.da_id == msg.da_id and i.phase == "ack"), None)
             if inc is not None:
                 inc.ack_at = msg.registered_at
@@ -414,6 +419,9 @@ class DeclarantLogic:
             inc.phase = "idle"
             return self._step(inc, now, "consult") if later else fx
         cited = tuple(self.decls[r].decl_no or r for r in technical)
+        if "sweeping" in self.lapses:  # staged: its released declarations on the service cited too
+            cited += tuple(x.decl_no for x in self.decls.values() if x.released and x.decl_no
+                           and x.d.declarant == inc.eori and x.d.service == inc.service)  # fmt: skip
         case = "validated declarations get no BAE" if any(self.decls[r].decl_no for r in technical) else ""
         unvalidated = "declarations cannot be validated" if any(not self.decls[r].decl_no for r in technical) else ""
         reasons = "; ".join(x for x in (unvalidated, case) if x)
@@ -430,6 +438,7 @@ class DeclarantLogic:
         )  # fmt: skip
         inc.da_id = da.da_id
         inc.phase = "ack"
+        self.filed[da.da_id] = da
         fx.send("olga.requests", da.da_id, derive_id(da.da_id, "filed"), self.source(inc.eori), da, subject=da.da_id)
         if "no_ack" in self.lapses:  # staged: the office hears of the start before OLGA has registered the DA
             fx.extend(self._tell_start(inc, who, now))
@@ -451,17 +460,41 @@ class DeclarantLogic:
     def _inform(self, inc: Incident, who: DeltaDeclarant, now: datetime) -> Effects:
         # staged no_ack: the office was told at filing; the ack is not forwarded after it
         fx = Effects() if "no_ack" in self.lapses else self._tell_start(inc, who, now)
-        out_of_hours = inc.ack_at is not None and not office_open(inc.ack_at, self.params.office_hours)
-        if out_of_hours and "sau_call" not in self.lapses:
-            call = SauContact(contact_id=derive_id(inc.da_id, "on-call"), by=inc.eori, channel="phone",
-                              purpose="on_call_check", da_id=inc.da_id, sent_at=now,
-                              text=f"Self-triggered fallback for {inc.service}: DA {inc.da_id} filed.")  # fmt: skip
-            fx.send("sau.contacts", inc.da_id, call.contact_id, self.source(inc.eori), call, subject=inc.da_id)
+        fx.extend(self._on_call(inc, inc.da_id, inc.ack_at, now))
+        if "twice" in self.lapses and not inc.twin and inc.da_id in self.filed:  # staged: a second DA
+            first = self.filed[inc.da_id]
+            twin = first.model_copy(update={"da_id": make_da_id(now, f"{inc.da_id}|twin"), "filed_at": now})
+            inc.twin = twin.da_id
+            fx.send("olga.requests", twin.da_id, derive_id(twin.da_id, "filed"), self.source(inc.eori), twin,
+                    subject=twin.da_id)  # fmt: skip
         inc.phase = "open"
         fx.extend(self._fall_back(inc, list(inc.refs), now))
         inc.refs.clear()
         if inc.resolved:  # the system came back while the request was being filed
             fx.extend(self._step(inc, now, "closing"))
+        return fx
+
+    def _on_call(self, inc: Incident, da_id: str, ack_at: datetime | None, now: datetime) -> Effects:
+        """A DA registered out of office hours: a call to the SAU's on-call team."""
+        fx = Effects()
+        out_of_hours = ack_at is not None and not office_open(ack_at, self.params.office_hours)
+        if out_of_hours and "sau_call" not in self.lapses:
+            call = SauContact(contact_id=derive_id(da_id, "on-call"), by=inc.eori, channel="phone",
+                              purpose="on_call_check", da_id=da_id, sent_at=now,
+                              text=f"Self-triggered fallback for {inc.service}: DA {da_id} filed.")  # fmt: skip
+            fx.send("sau.contacts", da_id, call.contact_id, self.source(inc.eori), call, subject=da_id)
+        return fx
+
+    def _twin_registered(self, inc: Incident, ack: OlgaAck, now: datetime) -> Effects:
+        """Staged twice: the second DA registered, the office told of it as of the first."""
+        who = self.people[inc.eori]
+        told = OfficeInformed(
+            informed_id=derive_id(inc.twin, "start"), by=inc.eori, office=who.office, kind="start", da_id=inc.twin,
+            attached_ack=inc.twin, ack_registered_at=ack.registered_at, service=inc.service, at=now,
+        )  # fmt: skip
+        fx = Effects()
+        fx.send("delta.office", inc.eori, told.informed_id, self.source(inc.eori), told, subject=inc.twin)
+        fx.extend(self._on_call(inc, inc.twin, ack.registered_at, now))
         return fx
 
     def _fall_back(self, inc: Incident, refs: list[str], now: datetime, covering: str = "") -> Effects:
@@ -484,17 +517,18 @@ class DeclarantLogic:
 
     def _close(self, inc: Incident, who: DeltaDeclarant, now: datetime) -> Effects:
         fx = Effects()
-        ask = SauContact(contact_id=derive_id(inc.da_id, "close"), by=inc.eori, channel="email",
-                         purpose="close_request", da_id=inc.da_id, sent_at=now,
-                         text=f"Our system works again: please close DA {inc.da_id} ({inc.service}).")  # fmt: skip
-        fx.send("sau.contacts", inc.da_id, ask.contact_id, self.source(inc.eori), ask, subject=inc.da_id)
-        if "end_office" not in self.lapses:  # staged: the office never hears the fallback is over
-            told = OfficeInformed(
-                informed_id=derive_id(inc.da_id, "end"), by=inc.eori, office=who.office, kind="end",
-                da_id=inc.da_id, attached_ack="", service=inc.service, at=now,
-            )  # fmt: skip
-            fx.send("delta.office", inc.eori, told.informed_id, self.source(inc.eori), told, subject=inc.da_id)
-        inc.phase = "closed"
+        for da_id in (inc.da_id, inc.twin) if inc.twin else (inc.da_id,):  # staged twice: both closed
+            ask = SauContact(contact_id=derive_id(da_id, "close"), by=inc.eori, channel="email",
+                             purpose="close_request", da_id=da_id, sent_at=now,
+                             text=f"Our system works again: please close DA {da_id} ({inc.service}).")  # fmt: skip
+            fx.send("sau.contacts", da_id, ask.contact_id, self.source(inc.eori), ask, subject=da_id)
+            if "end_office" not in self.lapses:  # staged: the office never hears the fallback is over
+                told = OfficeInformed(
+                    informed_id=derive_id(da_id, "end"), by=inc.eori, office=who.office, kind="end",
+                    da_id=da_id, attached_ack="", service=inc.service, at=now,
+                )  # fmt: skip
+                fx.send("delta.office", inc.eori, told.informed_id, self.source(inc.eori), told, subject=da_id)
+        inc.phase, inc.twin = "closed", ""
         return fx
 
     def _regularise(self, inc: Incident, now: datetime) -> Effects:
