@@ -18,8 +18,10 @@ Logic never asks either clock: it receives ``now``.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -36,6 +38,7 @@ __all__ = [
 ]
 
 ClockKind = Literal["wall", "stepped"]
+_PACE_SLICE_S = 0.25  # the longest a sleeper on the wall clock goes without looking at its pace again
 
 
 def wall_now() -> float:
@@ -63,13 +66,20 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WallClock:
-    """Maps wall time to simulated time: ``sim = epoch_sim + (wall - epoch_wall) * speed``."""
+    """Maps wall time to simulated time: ``sim = epoch_sim + (wall - epoch_wall) * speed``.
+
+    A game day changes the pace live (:meth:`pace`: another speed, a pause): the clock is then
+    re-anchored at the present instant, so simulated time never jumps, and whoever sleeps on it is
+    woken (:meth:`on_change`) to count again. Paused, simulated time stands still.
+    """
 
     epoch_sim: datetime
     epoch_wall: float
     speed: float
+    paused: bool = False
+    _listeners: list[Callable[[], None]] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -86,25 +96,48 @@ class WallClock:
         return cls(epoch_sim=epoch_sim, epoch_wall=time.time(), speed=speed)
 
     def now(self) -> datetime:
+        if self.paused:
+            return self.epoch_sim
         return self.epoch_sim + timedelta(seconds=(time.time() - self.epoch_wall) * self.speed)
 
     def wall_at(self, sim: datetime) -> float:
-        """The wall-clock instant (unix seconds) at which simulated time reaches ``sim``."""
-        return self.epoch_wall + (sim - self.epoch_sim).total_seconds() / self.speed
+        """The wall-clock instant (unix seconds) at which simulated time reaches ``sim`` at the present
+        pace (never, while paused, for an instant still ahead)."""
+        ahead = (sim - self.epoch_sim).total_seconds()
+        if self.paused:
+            return self.epoch_wall if ahead <= 0 else math.inf
+        return self.epoch_wall + ahead / self.speed
 
     def wall_seconds(self, sim_seconds: float) -> float:
         return sim_seconds / self.speed
+
+    def pace(self, *, speed: float | None = None, paused: bool | None = None) -> None:
+        """Another speed, or a pause or resumption, from the present instant on."""
+        if speed is not None and speed <= 0:
+            raise ValueError(f"clock speed must be positive, got {speed}")
+        self.epoch_sim, self.epoch_wall = self.now(), time.time()
+        if speed is not None:
+            self.speed = speed
+        if paused is not None:
+            self.paused = paused
+        for listener in list(self._listeners):
+            listener()
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (in the event loop) whenever the pace changes; returns what stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     wall_now = staticmethod(wall_now)
     sleep_wall = staticmethod(sleep_wall)
 
     async def sleep_until(self, sim: datetime) -> None:
-        delay = self.wall_at(sim) - time.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        # In slices: the pace may change while it sleeps.
+        while (delay := self.wall_at(sim) - time.time()) > 0:
+            await asyncio.sleep(min(delay, _PACE_SLICE_S))
 
     async def sleep(self, sim_seconds: float) -> None:
-        await asyncio.sleep(max(0.0, sim_seconds / self.speed))
+        await self.sleep_until(self.now() + timedelta(seconds=max(0.0, sim_seconds)))
 
 
 class SteppedClock:

@@ -19,6 +19,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import math
 import contextlib
 import heapq
 from datetime import datetime, timedelta
@@ -59,6 +60,14 @@ class TimerLoop(Part):
         return min(candidates) if candidates else None
 
     async def run(self, logic: Logic) -> None:
+        # A game day may change the pace of the wall clock: a timer then falls due at another wall instant.
+        forget = self.ctx._wall().on_change(self.wake.set)
+        try:
+            await self._loop(logic)
+        finally:
+            forget()
+
+    async def _loop(self, logic: Logic) -> None:
         ctx = self.ctx
         while True:
             self.wake.clear()
@@ -75,7 +84,7 @@ class TimerLoop(Part):
                 delay = max(delay, PAUSE_POLL_S)  # a component down or queuing runs no timers
             if delay > 0:
                 with contextlib.suppress(TimeoutError):  # woken early when a sooner timer is armed
-                    await asyncio.wait_for(self.wake.wait(), timeout=delay)
+                    await asyncio.wait_for(self.wake.wait(), timeout=None if math.isinf(delay) else delay)
                 continue
             now = self.clock.now()
             try:

@@ -575,6 +575,10 @@ class DeclarantLogic:
         for inc in self.incidents.values():
             if inc.phase == "alert" and inc.alert_id == alert.alert_id:
                 fx.extend(self._regularise(inc, now))
+            elif inc.da_id and inc.service in alert.services and self.people[inc.eori].mode in alert.modes:
+                # Its own DA on a service the météo now says is back (filed before the alert, or,
+                # staged own_da, under it): the system works again, its fallback closes.
+                fx.extend(self._resolved(inc, now))
         fx.extend(self._lodge_again(alert, now))
         return fx
 

@@ -57,6 +57,13 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # was down, so for the declarant it could not be validated, and its DA is case (a) (SELF-TRIGGER#5).
     ("delta-self-trigger-night", 7100, {"consignments": 48, "delta_declarations": 288, "fault_start_s": 5340}),
     ("ecs-operator-down-hasty-exporter", 186262, {"consignments": 30, "exports": 45, "fault_start_s": 5400}),
+    # A declarant's own DA under the alert (staged own_da), every later declaration on paper: nothing
+    # electronic told it the service was back, and its DA stayed open (G3). The end of the alert does.
+    (
+        "delta-alert-published-distrustful-declarants",
+        9000,
+        {"consignments": 100, "delta_declarations": 750, "fault_start_s": 9720},
+    ),
 )
 
 
