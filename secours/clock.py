@@ -18,6 +18,7 @@ Logic never asks either clock: it receives ``now``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 ClockKind = Literal["wall", "stepped"]
-_PACE_SLICE_S = 0.25  # the longest a sleeper on the wall clock goes without looking at its pace again
 
 
 def wall_now() -> float:
@@ -123,6 +123,14 @@ class WallClock:
         for listener in list(self._listeners):
             listener()
 
+    def follow(self, epoch_sim: datetime, epoch_wall: float, speed: float, *, paused: bool = False) -> None:
+        """Take another process's pace (a later announcement of the run): its anchor, speed and pause."""
+        if speed <= 0:
+            raise ValueError(f"clock speed must be positive, got {speed}")
+        self.epoch_sim, self.epoch_wall, self.speed, self.paused = epoch_sim, epoch_wall, speed, paused
+        for listener in list(self._listeners):
+            listener()
+
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` (in the event loop) whenever the pace changes; returns what stops it."""
         self._listeners.append(listener)
@@ -132,9 +140,15 @@ class WallClock:
     sleep_wall = staticmethod(sleep_wall)
 
     async def sleep_until(self, sim: datetime) -> None:
-        # In slices: the pace may change while it sleeps.
+        # Woken when the pace changes (another speed, a pause or its end), to count again.
         while (delay := self.wall_at(sim) - time.time()) > 0:
-            await asyncio.sleep(min(delay, _PACE_SLICE_S))
+            changed = asyncio.Event()
+            forget = self.on_change(changed.set)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), timeout=None if math.isinf(delay) else delay)
+            finally:
+                forget()
 
     async def sleep(self, sim_seconds: float) -> None:
         await self.sleep_until(self.now() + timedelta(seconds=max(0.0, sim_seconds)))

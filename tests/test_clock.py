@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,57 @@ async def test_sleep_until_waits_scaled_time() -> None:
     clock = WallClock.starting_now(EPOCH, speed=36000.0)
     await clock.sleep_until(EPOCH + timedelta(minutes=10))  # 600 s / 36000 = 17 ms
     assert clock.now() >= EPOCH + timedelta(minutes=10)
+
+
+def test_a_change_of_pace_keeps_simulated_time_continuous() -> None:
+    clock = WallClock.starting_now(EPOCH, speed=60.0)
+    told: list[str] = []
+    forget = clock.on_change(lambda: told.append("changed"))
+    before = clock.now()
+    clock.pace(speed=600.0)
+    assert abs((clock.now() - before).total_seconds()) < 1  # re-anchored: no jump
+    assert clock.speed == 600.0 and told == ["changed"]
+    clock.pace(paused=True)
+    held = clock.now()
+    assert clock.now() == held and clock.wall_at(held + timedelta(seconds=1)) == float("inf")
+    assert clock.wall_at(held - timedelta(seconds=1)) <= clock.epoch_wall  # the past stays reachable
+    forget()
+    clock.pace(paused=False)
+    assert told == ["changed", "changed"] and not clock.paused
+    with pytest.raises(ValueError, match="positive"):
+        clock.pace(speed=0.0)
+
+
+async def test_a_sleeper_wakes_when_the_pace_quickens() -> None:
+    clock = WallClock.starting_now(EPOCH, speed=1.0)
+    sleeper = asyncio.create_task(clock.sleep_until(EPOCH + timedelta(minutes=10)))  # ten wall minutes at 1x
+    await asyncio.sleep(0.05)
+    assert not sleeper.done()
+    clock.pace(speed=100_000.0)  # now 6 ms away
+    await asyncio.wait_for(sleeper, timeout=2)
+    assert clock.now() >= EPOCH + timedelta(minutes=10)
+
+
+async def test_a_paused_sleeper_waits_for_the_resumption() -> None:
+    clock = WallClock.starting_now(EPOCH, speed=36000.0)
+    clock.pace(paused=True)
+    sleeper = asyncio.create_task(clock.sleep_until(clock.now() + timedelta(minutes=1)))
+    await asyncio.sleep(0.1)  # 1 hour of simulated time at this speed, were it not paused
+    assert not sleeper.done()
+    clock.pace(paused=False)
+    await asyncio.wait_for(sleeper, timeout=2)
+
+
+def test_a_joined_clock_follows_the_announced_pace() -> None:
+    clock = WallClock(EPOCH, epoch_wall=1000.0, speed=60.0)
+    clock.follow(EPOCH + timedelta(hours=1), 1100.0, 600.0, paused=True)
+    assert (clock.epoch_sim, clock.epoch_wall, clock.speed, clock.paused) == (
+        EPOCH + timedelta(hours=1),
+        1100.0,
+        600.0,
+        True,
+    )
+    assert clock.now() == EPOCH + timedelta(hours=1)
 
 
 def test_invalid_clocks_are_refused() -> None:

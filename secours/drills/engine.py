@@ -39,7 +39,7 @@ from secours.wire import AubetteQuery, DeltaLodging, DeltaRelease, RunAnnounceme
 from secours.world import RunConfig, World
 from services import REGISTRY
 
-__all__ = ["CONTROL", "Simulation", "select_services", "wait_for_announcement"]
+__all__ = ["CONTROL", "Simulation", "follow_pace", "select_services", "wait_for_announcement"]
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +258,14 @@ class Simulation:
         )  # fmt: skip
         await wait_for_actors(self.bus, self.codec, CONTROL, self.run_id, awaited, self.external_timeout_s)
 
+    async def pace(self, *, speed: float | None = None, paused: bool | None = None) -> None:
+        """A game day's trainer changes the pace of this run's wall clock: here at once, and in every
+        process that joined the run once it reads the new announcement (:func:`follow_pace`)."""
+        if not isinstance(self.clock, WallClock):
+            raise UsageError("only a run on the wall clock changes pace")
+        self.clock.pace(speed=speed, paused=paused)
+        await self._announce(self.clock)
+
     async def _announce(self, clock: Clock | None) -> None:
         """The run on the control topic; ``clock`` None: the run waits for outside actors, no epoch yet."""
         wall = clock if isinstance(clock, WallClock) else None
@@ -273,6 +281,7 @@ class Simulation:
             clock="stepped" if stepped else "wall",
             transit_ms=int(self.config.transit_s * 1000) if stepped else 0,
             external=tuple(a.name for a in self.external),
+            paused=wall.paused if wall else False,
         )
         stamp = clock or WallClock(self.config.start, WallClock.wall_now(), self.config.speed)
         ctx = ServiceContext("runner", self.bus, self.codec, self.catalog, stamp, self.world)
@@ -347,6 +356,26 @@ def actors_of(world: World) -> Callable[[str, Incoming], set[str]]:
     return find
 
 
+async def follow_pace(settings: ClientSettings, run_id: str, clock: WallClock) -> None:
+    """For a process that joined ``run_id``: take each later announcement's pace (speed, pause) until
+    cancelled, so that a trainer's change reaches every process of the run."""
+    bus = KafkaBus(settings)
+    codec = Codec()
+    await bus.start()
+    try:
+        sub = await bus.subscribe(None, [CONTROL])
+        while True:
+            for record in await sub.poll(0.5):
+                msg = codec.decode(record.value)
+                if isinstance(msg, RunAnnouncement) and msg.run_id == run_id and msg.started:
+                    at = msg.epoch_wall_ms / 1000
+                    if (msg.epoch_sim, at, msg.speed, msg.paused) != (clock.epoch_sim, clock.epoch_wall,
+                                                                      clock.speed, clock.paused):  # fmt: skip
+                        clock.follow(msg.epoch_sim, at, msg.speed, paused=msg.paused)
+    finally:
+        await bus.stop()
+
+
 async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.0) -> tuple[RunConfig, WallClock, str]:
     """For ``secours run --join``: the newest run announced on the control topic."""
     bus = KafkaBus(settings)
@@ -371,7 +400,7 @@ async def wait_for_announcement(settings: ClientSettings, timeout_s: float = 60.
                 "process: another process cannot join it (run the drill with --clock wall to share it)"
             )
         config = RunConfig.model_validate_json(latest.config_json)
-        clock = WallClock(latest.epoch_sim, latest.epoch_wall_ms / 1000, latest.speed)
+        clock = WallClock(latest.epoch_sim, latest.epoch_wall_ms / 1000, latest.speed, paused=latest.paused)
         return config, clock, latest.run_id
     finally:
         await bus.stop()

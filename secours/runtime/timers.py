@@ -19,13 +19,13 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
-import math
 import contextlib
 import heapq
+import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from secours.clock import sleep_wall, wall_now
+from secours.clock import WallClock, sleep_wall, wall_now
 from secours.effects import Timer
 from secours.errors import BrokerUnavailable
 from secours.faults.controller import ActiveFault
@@ -61,7 +61,8 @@ class TimerLoop(Part):
 
     async def run(self, logic: Logic) -> None:
         # A game day may change the pace of the wall clock: a timer then falls due at another wall instant.
-        forget = self.ctx._wall().on_change(self.wake.set)
+        clock = self.ctx.clock
+        forget = clock.on_change(self.wake.set) if isinstance(clock, WallClock) else (lambda: None)
         try:
             await self._loop(logic)
         finally:

@@ -24,6 +24,7 @@ class RunAnnouncement(WireModel):
     clock: str = "wall"
     transit_ms: int = 0
     external: tuple[str, ...] = ()
+    paused: bool = False
 
     @property
     def started(self) -> bool:
