@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError as PydanticValidationError
 
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
@@ -21,10 +20,10 @@ from secours.cli.common import Subcommands
 from secours.clock import WallClock, format_sim
 from secours.codec import Codec
 from secours.drills.engine import wait_for_announcement
-from secours.drills.model import check_targets
 from secours.errors import UsageError
 from secours.faults.model import FAULT_KINDS, Fault, parse_fault
 from secours.faults.plane import FAULTS, command, command_record
+from secours.faults.request import fault_from_mapping
 from secours.faults.signing import control_key
 from secours.wire import FaultCommand, FaultEvent
 
@@ -92,16 +91,7 @@ def _fault_from_args(args: argparse.Namespace, now: str) -> Fault:
             raw[key] = yaml.safe_load(value)
     if isinstance(raw, dict):
         raw.setdefault("start", args.start or now)
-    try:
-        fault = parse_fault(raw)
-        check_targets(fault)
-    except PydanticValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise UsageError(f"invalid fault: {where}: {err['msg']}") from None
-    except ValueError as exc:
-        raise UsageError(f"invalid fault: {exc}") from None
-    return fault
+    return fault_from_mapping(raw)
 
 
 async def _publish(settings: ClientSettings, cmd: FaultCommand, key: bytes | None) -> None:

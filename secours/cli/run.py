@@ -1,7 +1,8 @@
 """``secours run``: the simulated actors, live, until interrupted (or for --hours of simulated time).
 
 With ``--without edi_provider`` a team plugs its own relay into the topics in place of ours.
-With ``--join`` the services take the clock and world of a run announced by another process.
+With ``--join`` the services take the clock and world of a run announced by another process, and
+follow its later changes of pace. With ``--ui [HOST:]PORT`` the run serves the game-day page.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import secrets
 import signal
 import sys
 
@@ -16,10 +18,13 @@ from secours.bus.brokers import RunningBroker
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session
 from secours.clock import WallClock, format_sim
-from secours.drills.engine import Simulation, select_services, wait_for_announcement
+from secours.drills.engine import Simulation, follow_pace, select_services, wait_for_announcement
 from secours.drills.model import load_drill
 from secours.drills.runner import lifecycle_hook
-from secours.metrics import Metrics, add_metrics_option, served
+from secours.errors import UsageError
+from secours.faults.signing import control_key
+from secours.gameday.server import GameDay
+from secours.metrics import Address, Metrics, add_metrics_option, address, served
 from secours.resources import drill_file
 from secours.world import RunConfig
 
@@ -43,6 +48,13 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--speed", type=float, help="simulated seconds per wall second (overrides the drill)")
     p.add_argument("--hours", type=float, help="stop after this many simulated hours (default: run until Ctrl-C)")
     add_metrics_option(p)
+    p.add_argument(
+        "--ui",
+        type=address,
+        metavar="[HOST:]PORT",
+        help="serve the game-day page here (host 127.0.0.1 by default); the trainer's controls need the "
+        "control key ($SECOURS_CONTROL_KEY), or the key printed at the start when none is set",
+    )
     p.add_argument("--join", action="store_true", help="use the clock and world announced by another process")
     p.add_argument(
         "--announce-only",
@@ -59,9 +71,11 @@ def main(args: argparse.Namespace) -> int:
     config = load_drill(args.drill).run_config() if args.drill else RunConfig()
     if args.speed is not None:
         config = config.model_copy(update={"speed": args.speed})
+    if args.ui is not None and (args.join or args.announce_only):
+        raise UsageError("--ui serves the page of the run this process starts: not with --join or --announce-only")
     with served(args.metrics) as metrics, broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
-        return asyncio.run(_run(settings, config, names, hours, args.join, choice.broker, metrics))
+        return asyncio.run(_run(settings, config, names, hours, args.join, choice.broker, metrics, args.ui))
 
 
 async def _run(
@@ -72,6 +86,7 @@ async def _run(
     join: bool,
     broker: RunningBroker | None,
     metrics: Metrics | None = None,
+    ui: Address | None = None,
 ) -> int:
     joined: WallClock | None = None
     run_id = None
@@ -91,6 +106,8 @@ async def _run(
         f"(prefix {settings.prefix!r}), simulated time from {format_sim(config.start)} at x{config.speed:g}",
         file=sys.stderr,
     )
+    pace = asyncio.create_task(follow_pace(settings, sim.run_id, joined)) if joined is not None else None
+    page = await _serve_page(sim, ui) if ui is not None else None
     try:
         while not stop.is_set() and not sim.failed():
             if hours is not None and (clock.now() - config.start).total_seconds() >= hours * 3600:
@@ -99,8 +116,25 @@ async def _run(
                 await asyncio.wait_for(stop.wait(), timeout=0.5)
     finally:
         failed = sim.failed()
+        if page is not None:
+            await page.stop()
+        if pace is not None:
+            pace.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pace
         await sim.stop()
     if failed:
         print(f"services stopped with an error: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+async def _serve_page(sim: Simulation, where: Address) -> GameDay:
+    """The game-day page; its address, and the trainer's key when none was configured, on stderr."""
+    configured = control_key()
+    key = configured.decode() if configured else secrets.token_urlsafe(12)
+    page = GameDay(sim, key)
+    url = await page.start(where.host, where.port)
+    told = "the control key ($SECOURS_CONTROL_KEY)" if configured else f"key {key} (shown once)"
+    print(f"game day: {url} - trainer controls with {told}", file=sys.stderr)
+    return page

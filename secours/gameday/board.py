@@ -233,11 +233,14 @@ class Board:
             "alerts": [_alert_row(a) for a in sorted(self.alerts.values(), key=lambda a: a.alert_id)],
             "requests": [_request_row(r) for r in sorted(self.requests.values(), key=lambda r: r.da_id)],
             "counts": {
-                "filed": len(self.filed), "receipted": len(self.receipted), "registered": len(self.mrn_of),
-                "rejected": self.rejected, "alerts_open": len(open_alerts),
+                "filed": len(self.filed),
+                "receipted": len(self.receipted),
+                "registered": len(self.mrn_of),
+                "rejected": self.rejected,
+                "alerts_open": len(open_alerts),
                 "requests_open": sum(1 for r in self.requests.values() if r.closed is None),
                 **dict(sorted(self.counts.items())),
-            },  # fmt: skip
+            },
             "flow": self._flow(now),
             "without_mrn": self._without_mrn(now),
             "feed": list(self.feed)[::-1],
