@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from tests.conftest import SessionBroker
 
@@ -181,3 +186,82 @@ def test_the_trainer_pauses_resumes_and_changes_the_speed(page: Page) -> None:
     for bad in ({"speed": 0}, {"speed": 601}, {"speed": "fast"}, {"paused": "yes"}):
         status, answer = page.call("POST", "/api/clock", bad, key=KEY)
         assert status == 422 and ("speed" in answer["error"] or "paused" in answer["error"]), answer
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+def _browser() -> Any:
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+
+
+def _row_state(driver: Any, name: str) -> str:
+    """The real state a page shows for ``name`` (read in one script: the page redraws its tables)."""
+    found = driver.execute_script(
+        "for (const tr of document.querySelectorAll('#components tbody tr')) {"
+        " const td = tr.querySelectorAll('td'); if (td[0] && td[0].textContent === arguments[0])"
+        " return td[1].textContent; } return '';",
+        name,
+    )
+    return str(found)
+
+
+def _wait(what: Any, timeout_s: float = 10.0) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        if what():
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError(f"not seen within {timeout_s} s")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="headless Chromium and its driver are needed: apt-get install -y chromium chromium-driver",
+)
+def test_in_a_browser_the_trainer_breaks_a_component_and_the_trainee_sees_it_within_a_second(
+    page: Page, tmp_path: Path
+) -> None:
+
+    url = f"http://127.0.0.1:{page.port}/"
+    trainer, trainee = _browser(), _browser()
+    try:
+        for driver in (trainer, trainee):
+            driver.get(url)
+            _wait(lambda d=driver: d.find_element(By.ID, "link").text == "live")
+            _wait(lambda d=driver: _row_state(d, "ics2_sti") == "up")
+        assert not trainee.find_element(By.ID, "trainer").is_displayed()  # read-only without the key
+
+        trainer.find_element(By.ID, "key").send_keys(KEY)
+        trainer.find_element(By.CSS_SELECTOR, "#key-form button").click()
+        _wait(lambda: trainer.find_element(By.ID, "trainer").is_displayed())
+        Select(trainer.find_element(By.ID, "f-kind")).select_by_visible_text("down")
+        _wait(lambda: len(Select(trainer.find_element(By.ID, "f-component")).options) > 1)
+        Select(trainer.find_element(By.ID, "f-component")).select_by_visible_text("ics2_sti")
+        trainer.find_element(By.CSS_SELECTOR, "#inject button").click()
+        _wait(lambda: trainer.find_element(By.ID, "inject-note").text.startswith("injected"))
+        seen_after = _wait(lambda: _row_state(trainee, "ics2_sti") == "down", timeout_s=5)
+        assert seen_after < 1.0, f"the trainee's page showed it {seen_after:.2f} s after the trainer's"
+
+        # A typo in the form: the message beside it, nothing injected.
+        trainer.find_element(By.ID, "f-duration").send_keys("soon")
+        trainer.find_element(By.CSS_SELECTOR, "#inject button").click()
+        _wait(lambda: "duration" in trainer.find_element(By.ID, "inject-note").text)
+        assert "error" in trainer.find_element(By.ID, "inject-note").get_attribute("class")
+        trainee.save_screenshot(str(tmp_path / "trainee.png"))
+        assert (tmp_path / "trainee.png").stat().st_size > 10_000
+    finally:
+        trainer.quit()
+        trainee.quit()

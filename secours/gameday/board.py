@@ -1,11 +1,11 @@
-"""What the game-day page shows, gathered from every record the run's services read or publish.
+"""What the game-day page shows, gathered from every record of the run.
 
-The board is told of each record (:meth:`Board.note`, the same hook the metrics use) and keeps
-only what the room needs to see: the ENS flow per simulated minute, the météo's alerts, the OLGA
-requests, the people's contacts and notices, the units heading for disembarkation without an MRN.
-A record is seen by its publisher and by every reader in this process: each is counted once, by
-its CloudEvents id. :meth:`Board.snapshot` adds what only the run knows (the simulated time, the
-faults and the real state of each component) and returns the JSON the page and ``/api/state``
+The page's server reads every topic of the run and tells the board of each record
+(:meth:`Board.note`); the board keeps only what the room needs to see: the ENS flow per simulated
+minute, the météo's alerts, the OLGA requests, the people's contacts and notices, the units heading
+for disembarkation without an MRN. A record read twice (after a restart) is counted once, by its
+topic and CloudEvents id. :meth:`Board.snapshot` adds what only the run knows (the simulated time,
+the faults and the real state of each component) and returns the JSON the page and ``/api/state``
 serve.
 """
 
@@ -95,7 +95,7 @@ class _Request:
 class Board:
     world: World
     clock: Callable[[], datetime]  # simulated now, to date what carries no time of its own (a filing)
-    seen: set[str] = field(default_factory=set)  # CloudEvents ids already counted
+    seen: set[str] = field(default_factory=set)  # "topic|CloudEvents id" of the records already counted
     filed: dict[str, datetime] = field(default_factory=dict)  # LRN -> first push to customs
     receipted: set[str] = field(default_factory=set)  # LRNs with an AS4 receipt
     mrn_of: dict[str, str] = field(default_factory=dict)  # LRN -> MRN
@@ -109,9 +109,12 @@ class Board:
 
     def note(self, topic: str, key: str, ce_id: str, message: WireModel) -> None:
         """The metrics' observer signature: every record read or published, possibly several times."""
-        if ce_id in self.seen:
+        # A record read again (a restart) counts once; the same message on its next hop (TAPAS hands
+        # the STI the ENS with its CloudEvents id) is another record, on another topic.
+        mark = f"{topic}|{ce_id}"
+        if mark in self.seen:
             return
-        self.seen.add(ce_id)
+        self.seen.add(mark)
         handler = _HANDLERS.get(type(message))
         if handler is not None:
             handler(self, topic, message)
