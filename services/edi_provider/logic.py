@@ -57,6 +57,9 @@ T2C, RECEIPT, PORTAL = "ics2.t2c", "ics2.receipt", "ics2.portal"
 C2T_PREFIX = "ics2.c2t."
 # An order older than this when read waited through the provider's own outage: part of what it held.
 HELD_AGE = timedelta(minutes=5)
+# Customs' business answers to a filing: its MRN (IE3R01), or its rejection (IE3N99, IE3N01). Staged
+# providers that wait for an MRN stop waiting at any of them: a rejected ENS gets no MRN.
+_ANSWERS = frozenset({"IE3R01", "IE3N99", "IE3N01"})
 
 
 def to_trader(provider: str) -> str:
@@ -378,7 +381,7 @@ class EdiProviderLogic:
         return self._start(newest, now)
 
     def _release(self, provider: str, now: datetime) -> Effects:
-        """Staged hold_back: an MRN came back, so the ENS held back leave, in the order handed over."""
+        """Staged hold_back: an answer came back, so the ENS held back leave, in the order handed over."""
         fx = Effects()
         if provider in self.holding_back:
             self.holding_back.discard(provider)
@@ -407,7 +410,7 @@ class EdiProviderLogic:
         if provider is None or msg.message_id in self.relayed:
             return fx
         self.relayed.add(msg.message_id, now)
-        if msg.ce_type == "IE3R01":
+        if msg.ce_type in _ANSWERS:  # an ENS answered (an MRN, or a rejection: no MRN will come for it)
             self.awaiting_mrn.pop(msg.lrn, None)
             fx.extend(self._release(provider, now))
         fx.send(to_trader(provider), msg.lrn, derive_id(msg.message_id, "relay"), self.source(provider), msg)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from secours.clock import format_sim
 from secours.drills.journal import Entry
-from secours.drills.oracle.common import covered
+from secours.drills.oracle.common import covered, seconds
 from secours.drills.oracle.index import JournalIndex
 from secours.drills.oracle.registry import Context, Finding, check, evidence, outcome
 from secours.drills.reportdata import Evidence
@@ -59,6 +59,11 @@ def g1(ix: JournalIndex, ctx: Context) -> Finding:
 def g2(ix: JournalIndex, ctx: Context) -> Finding:
     lost: list[Evidence] = []
     answered = 0
+    # A message receipted too late for its answer to be due by the drill's end is pending, not lost:
+    # the longest normal answer is an MRN (mrn_latency) or a national assessment (assessment_s), and
+    # an answer travels a few hops (the CR or the national component, the STI, TAPAS, the provider).
+    longest = max(seconds(ctx, "mrn_latency"), timedelta(seconds=ctx.world.config.params.assessment_s[1]))
+    due_by = ctx.end - longest - 4 * ctx.hop
     for msg_id, receipts in ix.receipts.items():
         pushes = ix.pushes.get(msg_id)
         if not pushes:
@@ -66,6 +71,8 @@ def g2(ix: JournalIndex, ctx: Context) -> Finding:
         push = pushes[0]
         if ix.answer_to(msg_id) is not None:
             answered += 1
+            continue
+        if receipts[0].time is not None and receipts[0].time > due_by:
             continue
         what = _ENDS.get(push.ce_type, "IE3N03")
         when = format_sim(receipts[0].time) if receipts[0].time else "?"
