@@ -35,8 +35,8 @@ from secours.runtime import ServiceContext
 from secours.runtime.stats import ServiceStats
 from secours.stepper import Stepper
 from secours.topics import TopicCatalog
-from secours.wire import AubetteQuery, DeltaLodging, DeltaRelease, RunAnnouncement
-from secours.world import RunConfig, World
+from secours.wire import AubetteQuery, DeltaLodging, DeltaRelease, EnsFiling, Push, RunAnnouncement
+from secours.world import Params, RunConfig, World
 from services import REGISTRY
 
 __all__ = ["CONTROL", "Simulation", "follow_pace", "select_services", "wait_for_announcement"]
@@ -108,7 +108,7 @@ class Simulation:
         self.external_timeout_s = external_timeout_s
         if self.external and stepped:
             raise UsageError("a run with outside actors runs on the wall clock, which they can read")
-        self.faults = FaultController(config.start, self.catalog, actors_of(self.world))
+        self.faults = FaultController(config.start, self.catalog, actors_of(self.world), systems_behind(config.params))
         self.plane: FaultPlane | None = None
         self.contexts: dict[str, ServiceContext] = {}
         # Each service's counts, kept across a crash's restart; and the metrics served, if any.
@@ -352,6 +352,27 @@ def actors_of(world: World) -> Callable[[str, Incoming], set[str]]:
         elif isinstance(msg, AubetteQuery):
             out.add("delta:aubette")
         return out
+
+    return find
+
+
+def systems_behind(params: Params) -> Callable[[str, Incoming], set[str]]:
+    """The systems that must take a record for a service to take it; while one of them refuses
+    (down), the service refuses the record too (:meth:`FaultController.refused_behind`):
+
+    - the STI takes the ENS of goods entering France for the Automate de sûreté (seed 000
+      scenario 2: the providers transmit them to it, and cannot while it is down);
+    - a staged faulty STI (``uumds_blocks_s2s``) needs UUM&DS for system-to-system pushes too.
+    """
+
+    def find(service: str, incoming: Incoming) -> set[str]:
+        if service != "ics2_sti":
+            return set()
+        msg = incoming.message
+        behind = {"ics2_uumds"} if params.uumds_blocks_s2s and isinstance(msg, Push) else set()
+        if isinstance(msg, EnsFiling) and msg.office_of_first_entry.startswith("FR"):
+            behind.add("ics2_nes_fr")
+        return behind
 
     return find
 

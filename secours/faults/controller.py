@@ -59,6 +59,9 @@ class Verdict:
 
 
 ActorsOf = Callable[[str, Incoming], set[str]]
+# The systems behind a service that must take a record for that service to take it (see
+# :meth:`FaultController.refused_behind`): by service name.
+SystemsBehind = Callable[[str, Incoming], set[str]]
 
 
 @dataclass
@@ -66,6 +69,7 @@ class FaultController:
     origin: datetime
     catalog: TopicCatalog
     actors_of: ActorsOf = field(default=lambda service, incoming: set())
+    systems_behind: SystemsBehind = field(default=lambda service, incoming: set())
     faults: dict[str, ActiveFault] = field(default_factory=dict)
     # Told of every fault added or cleared (the runtime schedules what actors notice of their own outages).
     listeners: list[Callable[[ActiveFault], None]] = field(default_factory=list)
@@ -205,7 +209,26 @@ class FaultController:
                 # with a technical error; hold: kept, and processed once the component is back
                 action: ConsumeAction = a.fault.on_consume(self.catalog.spec_for(incoming.topic).when_down)
                 return Verdict(action, a.fault.id)
+            if self.refused_behind(a, service, incoming):
+                return Verdict("drop", a.fault.id)
         return Verdict("process")
+
+    def refused_behind(self, a: ActiveFault, service: str, incoming: Incoming) -> bool:
+        """A request refused because a system behind ``service`` that must take it is down.
+
+        Seed 000 scenario 2: the providers transmit the ENS of goods entering France to the
+        Automate de sûreté; when it is down they cannot, and keep trying until the transport
+        arrives. The STI fronts it: such a push is refused at the AS4 layer (no receipt), as the
+        system's own refusal would be. A queuing system (``queue_replay``) takes them: only a kind
+        that refuses synchronous requests (``on_consume`` -> drop) refuses them behind the front.
+        """
+        scope = a.fault.scope
+        whole = scope.component is not None and not (scope.actor or scope.eori or scope.topic or scope.message)
+        if not (a.fault.system_down and whole and scope.link is None):
+            return False
+        if scope.component not in self.systems_behind(service, incoming):
+            return False
+        return a.fault.on_consume(self.catalog.spec_for(incoming.topic).when_down) == "drop" and a.triggered()
 
     # --- publish side ----------------------------------------------------------------------------
 

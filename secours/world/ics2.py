@@ -74,6 +74,11 @@ class Ics2Params(_Strict):
         description="faulty French national component (staged): backlog_stalled (presentations buffered by an "
         "outage are processed only after backlog_stall_s)",
     )
+    uumds_blocks_s2s: bool = Field(
+        False,
+        description="faulty shared trader interface (staged): it needs UUM&DS for system-to-system pushes too, so "
+        "an UUM&DS outage refuses them as well as the portal's (PROCEDURES.md ICS2-EU-UUMDS-DOWN: it must not)",
+    )
     backlog_stall_s: float = Field(
         5400.0,
         gt=0,

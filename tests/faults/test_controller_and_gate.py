@@ -8,13 +8,15 @@ import pytest
 from pydantic import ValidationError
 
 from secours.codec import Codec
+from secours.drills.engine import systems_behind
 from secours.effects import Incoming, Outgoing
 from secours.errors import CodecError
 from secours.faults.consume import ConsumeGate
-from secours.faults.controller import FaultController
+from secours.faults.controller import FaultController, Verdict
 from secours.faults.gate import PublishGate
 from secours.faults.model import FAULT_KINDS, kind_class, parse_fault, parse_offset
 from secours.topics import TopicCatalog
+from secours.world import Params
 from tests.samples import samples
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -84,6 +86,34 @@ def test_down_refuses_pushes_keeps_queued_input_and_error_answers_with_an_error(
     assert c.timers_paused_until("ics2_sti", at(1.5)) == at(2)
     e = controller({"id": "e", "kind": "error", "scope": {"component": "ics2_sti"}, "start": "1h", "end": "2h"})
     assert e.on_incoming("ics2_sti", queued, at(1.5)).action == "error"
+
+
+def test_a_refusing_system_behind_the_sti_refuses_its_pushes_there_and_a_queuing_one_does_not() -> None:
+    """Seed 000 scenario 2: the Automate de sûreté down refuses the ENS of goods entering France,
+    which the STI takes for it; goods entering elsewhere, and a queuing AS, leave the STI alone."""
+    french = next(m for m in samples() if m.ce_type == "IE3F10")
+    elsewhere = french.model_copy(update={"office_of_first_entry": "BE101000"})
+    params = Params()
+    down = controller({"id": "as", "kind": "down", "scope": {"component": "ics2_nes_fr"}, "start": "1h", "end": "2h"})
+    down.systems_behind = systems_behind(params)
+    push = Incoming("ics2.sti.in", french, "p1", "ics2_tapas", at(1))
+    assert down.on_incoming("ics2_sti", push, at(1.5)) == Verdict("drop", "as")  # no receipt: the provider retries
+    assert down.on_incoming("ics2_sti", push, at(2.5)).action == "process"  # back: taken
+    other = Incoming("ics2.sti.in", elsewhere, "p2", "ics2_tapas", at(1))
+    assert down.on_incoming("ics2_sti", other, at(1.5)).action == "process"
+    queuing = controller(
+        {"id": "q", "kind": "queue_replay", "scope": {"component": "ics2_nes_fr"}, "start": "1h", "end": "2h"}
+    )
+    queuing.systems_behind = systems_behind(params)
+    assert queuing.on_incoming("ics2_sti", push, at(1.5)).action == "process"  # receipts given, processing held
+    # UUM&DS stands in front of the portal only, unless a faulty STI is staged (uumds_blocks_s2s).
+    uumds = {"id": "u", "kind": "down", "scope": {"component": "ics2_uumds"}, "start": "1h", "end": "2h"}
+    portal_only = controller(uumds)
+    portal_only.systems_behind = systems_behind(params)
+    assert portal_only.on_incoming("ics2_sti", other, at(1.5)).action == "process"
+    blocking = controller(uumds)
+    blocking.systems_behind = systems_behind(Params(uumds_blocks_s2s=True))
+    assert blocking.on_incoming("ics2_sti", other, at(1.5)) == Verdict("drop", "u")
 
 
 def test_eori_scope_matches_records_of_that_eori_only() -> None:

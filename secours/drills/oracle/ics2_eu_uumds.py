@@ -30,31 +30,34 @@ def _by_portal(ix: JournalIndex, msg_id: str) -> bool:
     return any(e.topic == "ics2.portal" for e in ix.pushes.get(msg_id, []))
 
 
-@check(f"{UU}#1", UU, "System-to-system ENS get their IE3R01 within mrn_latency during the fault")
+@check(f"{UU}#1", UU, "System-to-system ENS pushed during the fault get their IE3R01 within mrn_latency")
 def uu_1(ix: JournalIndex, ctx: Context) -> Finding:
+    """Judged from each system-to-system ENS filing's first push, not from its receipt: a push that
+    the portal's outage kept from being receipted is slowed down as much as one answered late."""
     f = _fault(ix)
     if f is None or f.start is None:
         return outcome("not_exercised", "no UUM&DS outage in this drill")
     end = f.end or ctx.end
-    limit = answer_latency(ctx)
+    limit = answer_latency(ctx) + 2 * ctx.hop  # the push to its receipt (TAPAS, STI), then the answer
     found: list[Evidence] = []
     checked = 0
-    for msg_id, receipts in ix.receipts.items():
-        got = first(receipts)
-        if got is None or got.time is None or got.data.get("action") not in ENS_FILINGS or _by_portal(ix, msg_id):
+    for msg_id, pushes in ix.pushes.items():
+        pushed = first(e for e in pushes if e.time is not None and e.ce_type in ENS_FILINGS)
+        if pushed is None or pushed.time is None or _by_portal(ix, msg_id) or not f.start <= pushed.time < end:
             continue
-        if not f.start <= got.time < end:
-            continue
-        r01 = ix.answer_to(msg_id)
-        if r01 is not None and r01.ce_type != "IE3R01":
+        answer = ix.answer_to(msg_id)
+        if answer is not None and answer.ce_type != "IE3R01":
             continue  # rejected (IE3N99, IE3N01): no MRN to wait for
+        if answer is None and pushed.time + limit > ctx.end:
+            continue  # pushed too near the end of the drill for its answer to be due
         checked += 1
-        if r01 is None or r01.time is None or r01.time - got.time > limit:
-            when = f"only at {format_sim(r01.time)}" if r01 is not None and r01.time else "never"
-            found.append(evidence(got, f"{got.data['lrn']} receipted at {format_sim(got.time)}, IE3R01 {when}"))
+        if answer is None or answer.time is None or answer.time - pushed.time > limit:
+            when = f"only at {format_sim(answer.time)}" if answer is not None and answer.time else "never"
+            found.append(evidence(pushed, f"{pushed.data['lrn']} first pushed at {format_sim(pushed.time)}, "
+                                          f"IE3R01 {when}"))  # fmt: skip
     if not checked:
-        return outcome("not_exercised", "no system-to-system ENS receipted during the fault")
-    return verdict(found, f"all {checked} system-to-system ENS receipted during the fault got "
+        return outcome("not_exercised", "no system-to-system ENS pushed during the fault")
+    return verdict(found, f"all {checked} system-to-system ENS pushed during the fault got "
                    "their IE3R01 within mrn_latency",
                    "{n} system-to-system ENS slowed down by the portal's outage")  # fmt: skip
 
