@@ -41,6 +41,13 @@ class Traffic(_Strict):
         le=1,
         description="share of consignments entering via France, unloaded in another Member State",
     )
+    foreign_entry_traders: int = Field(
+        0,
+        ge=0,
+        le=1000,
+        description="traders (the first ones) whose goods all enter the EU at a Belgian office (Hull-Zeebrugge "
+        "ferries, office BE000001), not through France: the French fallback is not theirs (EU-C7)",
+    )
     lu_operators: int = Field(0, ge=0, le=500, description="economic operators registered with LUCCS (Luxembourg)")
     lu_declarations: int = Field(0, ge=0, le=100_000, description="import declarations they lodge with LUCCS")
     delta_declarants: int = Field(0, ge=0, le=500, description="French declarants clearing goods in Delta G/X/H7")
@@ -95,6 +102,13 @@ class Traffic(_Strict):
             raise ValueError(
                 f"direct_filers + portal_filers ({self.direct_filers + self.portal_filers}) must be fewer than "
                 f"traders ({self.traders})"
+            )
+        # The first traders run the foreign line, the last ones file themselves: one at least is neither.
+        apart = self.foreign_entry_traders + self.direct_filers + self.portal_filers
+        if self.foreign_entry_traders and apart >= self.traders:
+            raise ValueError(
+                f"foreign_entry_traders + direct_filers + portal_filers ({apart}) must be fewer than traders "
+                f"({self.traders})"
             )
         return self
 

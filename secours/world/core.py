@@ -94,6 +94,19 @@ class World:
     def clients_of(self, provider: str) -> tuple[Trader, ...]:
         return tuple(tr for tr in self.traders if tr.provider == provider)
 
+    def enters_through_france(self, c: Consignment) -> bool:
+        """Its office of first entry is French: the French fallback may concern it (seed 001)."""
+        return self.transport_by_id[c.transport_id].entry_office.startswith("FR")
+
+    @cached_property
+    def _french_entry_traders(self) -> frozenset[str]:
+        return frozenset(c.trader for c in self.consignments if self.enters_through_france(c))
+
+    def concerned_clients_of(self, provider: str) -> tuple[Trader, ...]:
+        """The clients of ``provider`` with goods entering through France: those a French outage
+        concerns, whom the provider tells of it (EU-C7: French-specific actions concern them only)."""
+        return tuple(tr for tr in self.clients_of(provider) if tr.eori in self._french_entry_traders)
+
     def units_on(self, transport_id: str) -> tuple[Consignment, ...]:
         """The units that travel on ``transport_id`` (not those shut out, whose ENS is withdrawn)."""
         return self._by_transport.get(transport_id, ())

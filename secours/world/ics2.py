@@ -23,7 +23,7 @@ CrLapse = Literal["backlog_newest_first", "backlog_stalled", "mrn_after_assessme
 # What a staged faulty national component gets wrong (Ics2Params.faulty_nes).
 NesLapse = Literal["backlog_stalled"]
 # What a staged careless EDI provider gets wrong under an EU-level outage (Ics2Params.eu_careless_providers).
-ProviderLapse = Literal["hold_back", "renumber", "late_replay", "double_replay", "drop_late_trailers"]
+ProviderLapse = Literal["hold_back", "renumber", "late_replay", "double_replay", "drop_late_trailers", "relay_all"]
 
 
 class Ics2Params(_Strict):
@@ -93,7 +93,8 @@ class Ics2Params(_Strict):
         "replays the held messages only backlog_stall_s later), double_replay (after its own outage it "
         "replays the held messages twice), drop_late_trailers (after its own outage it drops the held ENS "
         "of unaccompanied trailers whose deadline has passed, taking the shipping company's loading list "
-        "for their ENS)",
+        "for their ENS), relay_all (it tells every client of a French outage, those whose goods enter the EU "
+        "elsewhere too)",
     )
     late_lodging_traders: tuple[str, ...] = Field(
         (),
@@ -199,6 +200,11 @@ _ROUTES = (
 )
 
 
+# The line whose goods enter the EU in another Member State (Traffic.foreign_entry_traders): a
+# fictitious Belgian office of first entry, run by the first carrier. Only in worlds that ask for it.
+_FOREIGN_ROUTE = ("HULL-ZEEBRUGGE", "FERRY", 600, "BE000001", 0, 4)
+
+
 _CARRIERS = (("Channel Ferries Ltd", "DOVER"), ("Western Sea Link", "PORTSM"), ("Tunnel Shuttle Services", "SHUTL"))
 
 
@@ -280,11 +286,13 @@ def draw_timetable(config: RunConfig, carriers: tuple[Carrier, ...], rng: random
     first = cfg.start + timedelta(hours=t.first_arrival_hour)
     span = max(60.0, (t.last_arrival_hour - t.first_arrival_hour) * 3600)
     out: list[Transport] = []
-    for route, kind, minutes, office, carrier_ix, per_day in _ROUTES:
+    routes = (*_ROUTES, _FOREIGN_ROUTE) if t.foreign_entry_traders else _ROUTES
+    for route, kind, minutes, office, carrier_ix, per_day in routes:
         ship_pool = [_imo(rng) for _ in range(3)]
         for n in range(per_day):
             arrival = first + timedelta(seconds=span * (n + rng.random() * 0.5) / per_day)
-            code = _CARRIERS[carrier_ix][1]
+            # The foreign line has ids of its own (its carrier also runs Dover-Calais).
+            code = "HULLZB" if route == _FOREIGN_ROUTE[0] else _CARRIERS[carrier_ix][1]
             ident = rng.choice(ship_pool) if kind == "FERRY" else f"LS{rng.randint(1000, 9999)}"
             out.append(
                 Transport(
@@ -307,8 +315,11 @@ def draw_consignments(
 ) -> tuple[Consignment, ...]:
     """The consignments on those sailings, each with its ENS filer, by the time its data is ready."""
     cfg, t, p = config, config.traffic, config.params
-    ferries = [tr for tr in transports if tr.kind == "FERRY"]
+    ferries = [tr for tr in transports if tr.kind == "FERRY" and tr.entry_office.startswith("FR")]
     shuttles = [tr for tr in transports if tr.kind == "SHUTTLE"]
+    # The traders of the foreign line ship on it only, in accompanied units (lorries), unloaded there.
+    foreign_line = [tr for tr in transports if not tr.entry_office.startswith("FR")]
+    foreign_traders = {tr.eori for tr in traders[: t.foreign_entry_traders]}
     seq: dict[str, int] = {}
     out: list[Consignment] = []
     for i in range(t.consignments):
@@ -316,6 +327,9 @@ def draw_consignments(
         transport = rng.choice(ferries if on_ferry else shuttles)
         trailer = transport.kind == "FERRY" and rng.random() < t.trailer_share
         trader = rng.choice(traders)
+        abroad = trader.eori in foreign_traders
+        if abroad:
+            transport, trailer = rng.choice(foreign_line), False
         seq[trader.provider] = seq.get(trader.provider, 0) + 1
         lrn = make_lrn(trader.provider, cfg.start, seq[trader.provider])
         # Data becomes ready a lead time before arrival, never before the day starts: a lead that
@@ -342,6 +356,7 @@ def draw_consignments(
         invalid = rng.random() < t.invalid_rate
         # Drawn only when asked for, so that worlds without such traffic stay as they were.
         foreign = t.foreign_unloading_share > 0 and rng.random() < t.foreign_unloading_share
+        unloading = transport.entry_office[:2] if abroad else (rng.choice(_ONWARD) if foreign else "FR")
         amended = t.amendment_share > 0 and rng.random() < t.amendment_share
         amendments = (1 + (rng.random() < 0.5)) if amended else 0
         withdrawn = t.invalidation_share > 0 and rng.random() < t.invalidation_share
@@ -356,7 +371,7 @@ def draw_consignments(
                 elo_id=f"ELO{cfg.seed % 1000:03d}{i:08d}",
                 ready=ready,
                 deadline=deadline,
-                country_of_unloading=rng.choice(_ONWARD) if foreign else "FR",
+                country_of_unloading=unloading,
                 goods=goods,
                 transport_document=f"{'CMR' if not trailer else 'BL'}{rng.randint(10**8, 10**9 - 1)}",
                 invalid_rule=rng.choice(("R0201", "R0304", "R0401", "R0402")) if invalid else None,

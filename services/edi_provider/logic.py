@@ -22,7 +22,8 @@ One instance simulates every provider of the run; each acts under its own id
 A drill may stage a provider as careless under EU-level outages (``eu_careless_providers``): it holds
 its clients' new ENS back while a receipted one waits for its MRN (``hold_back``), retries a push
 with no receipt under a new LRN (``renumber``), or, after its own outage, replays what it held only
-``backlog_stall_s`` later (``late_replay``) or twice (``double_replay``).
+``backlog_stall_s`` later (``late_replay``) or twice (``double_replay``), or tells every client of a
+French outage, those whose goods enter the EU elsewhere too (``relay_all``).
 """
 
 from __future__ import annotations
@@ -280,7 +281,10 @@ class EdiProviderLogic:
         self.notified.add(notice.notice_id)
         if provider in self.params.silent_providers:
             return fx
-        for client in self.world.clients_of(provider):
+        # Only the clients whose goods enter through France: the French outage is not the others'
+        # (EU-C7), unless the drill stages this provider as telling everyone (relay_all).
+        told = self.world.clients_of if self._careless(provider, "relay_all") else self.world.concerned_clients_of
+        for client in told(provider):
             delay = uniform(
                 self.seed, self.params.client_notice_delay_s, "client-notice", notice.notice_id, client.eori
             )

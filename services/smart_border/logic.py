@@ -5,6 +5,10 @@
   arrival is announced (``transport.arrived``);
 - each unit disembarks 10 to 40 minutes later (DOMAIN.md §6) and takes the green lane when its
   ELO holds an MRN and customs notified no control, the orange lane otherwise.
+
+A line whose office of first entry is in another Member State (``foreign_entry_traders``) arrives
+there: its carrier lodges the arrival notification all the same, but no unit of it comes through
+the French smart border.
 """
 
 from __future__ import annotations
@@ -99,6 +103,8 @@ class SmartBorderLogic:
             units=tuple(c.unit_id for c in units),
         )
         fx.send(EVENTS, tr.id, derive_id(tr.id, "arrived"), SOURCE, arrived)
+        if not tr.entry_office.startswith("FR"):
+            return fx  # arrived in another Member State: nothing disembarks at the French border
         for c in units:
             minutes = uniform(self.seed, self.delay, "disembark", c.unit_id)
             fx.after(now + timedelta(minutes=minutes), "disembark", c.unit_id)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from secours.effects import Effects
 from secours.wire import ClientNotice, CustomsNotice, EuNotice, Heartbeat, MeteoAlert
+from secours.world import Params, RunConfig, Traffic, World
 from services.customs_desk_fr.logic import COMMISSION, CustomsDeskLogic
 from services.edi_provider.logic import EdiProviderLogic
 from services.eu_commission.logic import CommissionLogic
@@ -93,6 +94,26 @@ def test_provider_tells_each_client_with_the_fallback_arrangements_unless_staged
     assert all(isinstance(m, ClientNotice) and m.procedure_info for m in told)
     silent = EdiProviderLogic(WORLD, WORLD.config.params.model_copy(update={"silent_providers": (provider.id,)}))
     assert silent.handle(incoming("customs.notices", n, "n1"), NOW).timers == []
+
+
+def test_provider_tells_only_the_clients_whose_goods_enter_through_france_unless_staged_relay_all() -> None:
+    """EU-C7: a French outage is not the concern of a haulier whose goods all enter the EU in Belgium."""
+    world = World(RunConfig(seed=7, traffic=Traffic(consignments=60, providers=2, traders=5, foreign_entry_traders=1)))
+    provider = world.providers[0]
+    abroad = world.traders[0].eori
+    assert world.traders[0].provider == provider.id
+    n = CustomsNotice(notice_id="n1", to=provider.id, kind="outage", component="ics2_sti", alert_id="A", sent_at=NOW)
+
+    def told(params: Params) -> set[str]:
+        logic = EdiProviderLogic(world, params)
+        fx = logic.handle(incoming("customs.notices", n, "n1"), NOW)
+        notices = [m for t in fx.timers for m in sent(logic.on_timer(t, t.at), "client.notice")]
+        return {m.to for m in notices if isinstance(m, ClientNotice)}
+
+    clients = {c.eori for c in world.clients_of(provider.id)}
+    assert told(world.config.params) == clients - {abroad}
+    staged = world.config.params.model_copy(update={"eu_careless_providers": {provider.id: ("relay_all",)}})
+    assert told(staged) == clients
 
 
 def test_a_system_not_heard_from_before_the_day_starts_is_not_silent() -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from secours.effects import Incoming
 from secours.wire import IE3N08, ArrivalDistribution, EloPairing, EnsDistribution
-from secours.world import Params
+from secours.world import Params, RunConfig, Traffic, World
 from services.ics2_nes_fr.logic import NesFrLogic
 from services.smart_border.logic import SmartBorderLogic
 from tests.samples import NOW, WORLD, samples
@@ -76,3 +79,22 @@ def test_lanes_green_orange_and_missing_ens() -> None:
         lanes[timer.ref] = (event.message.lane, event.message.reason)  # type: ignore[attr-defined]
     assert lanes[a.unit_id] == ("GREEN", "ok")
     assert lanes[b.unit_id] == ("ORANGE", "ens_missing")
+
+
+def test_the_foreign_line_arrives_in_belgium_and_nothing_of_it_disembarks_at_the_french_border() -> None:
+    """foreign_entry_traders: the first traders ship on the Hull-Zeebrugge line only, unloaded there;
+    the carrier notifies that arrival to the Belgian office; no unit comes through the smart border."""
+    world = World(RunConfig(seed=7, traffic=Traffic(consignments=80, providers=2, traders=6, foreign_entry_traders=2)))
+    abroad = {tr.eori for tr in world.traders[:2]}
+    mine = [c for c in world.consignments if c.trader in abroad]
+    assert mine and all(not world.enters_through_france(c) and c.country_of_unloading == "BE" for c in mine)
+    assert all(world.enters_through_france(c) for c in world.consignments if c.trader not in abroad)
+    assert {c.trader for c in world.consignments if not world.enters_through_france(c)} == abroad
+    logic = SmartBorderLogic(world)
+    tr = world.transport_by_id[mine[0].transport_id]
+    fx = logic.on_timer(next(t for t in logic.start(NOW).timers if t.ref == tr.id), tr.arrival)
+    (n06,) = sent(fx, "IE3N06")
+    assert n06.office_of_first_entry == "BE000001"  # type: ignore[attr-defined]
+    assert sent(fx, "transport.arrived") and not fx.timers  # no disembarkation here
+    with pytest.raises(ValidationError, match="foreign_entry_traders"):
+        Traffic(traders=3, foreign_entry_traders=2, direct_filers=1)

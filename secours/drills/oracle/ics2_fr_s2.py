@@ -86,7 +86,7 @@ def _client_notices(ix: JournalIndex, ctx: Context, kind: str) -> Finding:
     limit = seconds(ctx, "t_client_notice_max")
     for p in ctx.world.providers:
         trigger = _customs_notice(ix, p.id, kind, since)
-        for client in ctx.world.clients_of(p.id):
+        for client in ctx.world.concerned_clients_of(p.id):  # not those whose goods enter elsewhere (EU-C7)
             notice = sent.get((p.id, client.eori))
             if trigger is None or trigger.time is None:
                 if notice is None:
@@ -97,7 +97,7 @@ def _client_notices(ix: JournalIndex, ctx: Context, kind: str) -> Finding:
             elif not trigger.time <= notice.time <= trigger.time + limit:
                 found.append(evidence(notice, f"{p.id} told {client.eori} at {format_sim(notice.time)}, not within "
                                               f"t.client_notice_max of {format_sim(trigger.time)}"))  # fmt: skip
-    n = sum(len(ctx.world.clients_of(p.id)) for p in ctx.world.providers)
+    n = sum(len(ctx.world.concerned_clients_of(p.id)) for p in ctx.world.providers)
     return verdict(found, f"all {n} clients told ({kind}) in time", "{n} clients not told (" + kind + ") in time")
 
 
@@ -161,6 +161,8 @@ def s2_7(ix: JournalIndex, ctx: Context) -> Finding:
         arrival = ix.arrivals.get(c.transport_id)
         if c.ready > f.end or (arrival is not None and arrival.time is not None and arrival.time < f.start):
             continue
+        if not ctx.world.enters_through_france(c):
+            continue  # its national component is another Member State's, not the AS
         r01 = ix.first_r01((c.trader, c.lrn))
         n03 = ix.n03_by_mrn.get(r01.data["mrn"]) if r01 is not None else None
         if n03 is not None and n03.time is not None and n03.time < f.start:
