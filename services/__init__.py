@@ -25,6 +25,7 @@ Layout:
     declarant/      French declarants clearing in Delta, and the steps of the alert sheet (seed 002)
     ecs_export/     the export office (Delta G/X export): movements to ECS-BS, certification of exit (IE599)
     ecs_exit/       ECS-BS: movements and AER, arrival notifications, exit announcements, exit results (IE518)
+    douane_portal/  the customs portal douane.gouv.fr: passes DTI exit formalities on to ECS-BS
     exit_office/    the exit office's staff: land-exit formalities, EAD stamping in fallback, reintegration
     exporter/       exporters at the exit office: notifications, and the ECS-BS fallback (seed 003)
 
@@ -47,6 +48,7 @@ from services.declarant import service as declarant
 from services.delta import service as delta
 from services.delta_office import service as delta_office
 from services.delta_provider import service as delta_provider
+from services.douane_portal import service as douane_portal
 from services.ecs_exit import service as ecs_exit
 from services.ecs_export import service as ecs_export
 from services.edi_provider import service as edi_provider
@@ -118,6 +120,7 @@ REGISTRY: dict[str, ServiceDef] = {
         _define("exit_office", exit_office),
         _define("ecs_export", ecs_export),
         _define("ecs_exit", ecs_exit),
+        _define("douane_portal", douane_portal),
     )
 }
 """Every service, by name: what ``secours run --only/--without`` accepts."""

@@ -14,7 +14,8 @@ What seeds 000 and 002 give them to do when a customs system fails:
   CID decides to publish the alert [S002] (then ICS2-FR-S2 applies), and ends it when the filer
   reports the system back [A].
 - ECS-BS (seed 003): when it falls silent, an alert on the météo informs operators and exit offices;
-  its end once ECS-BS beats again.
+  its end once ECS-BS beats again. The customs portal (douane.gouv.fr) likewise, for the DTI users
+  whose exit formalities go through it.
 - Delta (seed 002): it watches each online service's intake per mode; one that falls silent gets an
   alert naming the service, the silent modes and the symptoms, with BIPs, and its end once every
   mode beats again. A connection provider reporting its own platform down gets an alert for the
@@ -87,6 +88,15 @@ _TEXTS = {
         "ECS-BS is available again: end of the alert. The exit offices reintegrate the fallback movements "
         "within 24 hours; send nothing again yourselves.",
     ),
+    "douane_portal": (
+        "The customs portal douane.gouv.fr is unavailable: arrival notifications and exit announcements "
+        "cannot be made in ECS-BS by direct input (DTI)",
+        "ECS-BS fallback (fiche 9) for DTI users: present the EAD at the exit office or e-mail it to its "
+        "functional address; the office stamps it (cachet ND) and will reintegrate the movements once the "
+        "portal is back. EDI users are not concerned.",
+        "The customs portal douane.gouv.fr is available again: end of the alert. The exit offices reintegrate "
+        "the fallback movements within 24 hours; send nothing again yourselves.",
+    ),
     "ics2_cr": (
         "ENS are receipted but get no MRN: the ICS2 common repository is not processing",
         "Relay of the Commission's notice (ICS2 business continuity plan): go on lodging new ENS, they are "
@@ -129,7 +139,8 @@ class CustomsDeskLogic:
         self.watch_every = timedelta(seconds=p.heartbeat_s)
         self.bip_every = timedelta(seconds=p.bip_every_s)
         self.delta_streams = world.delta_streams
-        self.ecs = ("ecs_exit",) if world.exporters else ()  # ECS-BS, when the run has exports
+        # ECS-BS and the portal in front of it for DTI users, when the run has exports
+        self.ecs = ("ecs_exit", "douane_portal") if world.exporters else ()
         watched = {*MONITORED_BY_CID, *self.delta_streams, *self.ecs}
         self.watch = SilenceWatch(watched, self.detect_after, world.config.start)
         self.open: dict[str, Alert] = {}
@@ -233,8 +244,9 @@ class CustomsDeskLogic:
                     continue
                 if component in self.ecs and self._slow_ecs(now):
                     continue  # staged: the alert waits
-                if component in self.ecs:  # ECS-BS: on the météo, for EDI and DTI users and the exit offices
-                    fx.extend(self._open(component, now, services=("ECS-BS",), modes={"EDI", "DTI"}))
+                if component in self.ecs:  # on the météo, for their users and the exit offices
+                    modes = {"EDI", "DTI"} if component == "ecs_exit" else {"DTI"}
+                    fx.extend(self._open(component, now, services=("ECS-BS",), modes=modes))
                 else:
                     fx.extend(self._open(component, now))
             fx.extend(self._delta_silent([c for c in silent if c in self.delta_streams], now))

@@ -7,7 +7,7 @@ from secours.world import RunConfig
 from services.ecs_exit.logic import EcsExitLogic
 
 MONITORED = True  # the CID watches its heartbeats
-CONSUMES = ("ecs.delta", "ecs.in", "ecs.portal")
+CONSUMES = ("ecs.delta", "ecs.in")  # DTI submissions come through the portal (douane_portal)
 PUBLISHES = ("ecs.out", "secours.dlq")
 
 

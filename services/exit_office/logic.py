@@ -9,7 +9,9 @@
   service will reintegrate the movement.
 - A deferred exit presented once the fallback is over (ECS-BS back, or the operator's system back):
   they record the arrival notification in ECS-BS first, then the exit, in the system (no stamp).
-- Once the alert is over (ECS-BS's end of alert, or the closing of the operator's assistance
+- The customs portal down (its own alert on the météo) puts the DTI users in the same fallback block,
+  and its end of alert ends it for them; EDI users and land exits are not concerned.
+- Once the alert is over (ECS-BS's end of alert, the portal's, or the closing of the operator's assistance
   request) they reintegrate each fallback movement within ``ecs_reintegration_s``: the arrival
   (when they stamped it) and the exit, each with the stamp's date and time, once.
 
@@ -62,7 +64,7 @@ class Case:
     mrn: str
     office: str
     exporter: str
-    covering: str = ""  # the ECS-BS alert, or "da:<EORI>" for an operator's own fallback
+    covering: str = ""  # the ECS-BS (or portal) alert, or "da:<EORI>" for an operator's own fallback
     arrival_stamp: datetime | None = None  # « sortie autorisée » or « présenté le »: the arrival's time
     exit_stamp: datetime | None = None
     sent: set[str] = field(default_factory=set)  # IE507 / EXIT_ANN recorded by the office
@@ -74,8 +76,11 @@ class ExitOfficeLogic:
         self.world = world
         self.params = world.config.params
         self.moves = {m.mrn: m for m in world.exports}
+        self.dti = {e.eori for e in world.exporters if e.mode == "DTI"}  # who goes through the portal
         self.alert: MeteoAlert | None = None  # the open ECS-BS alert
-        self.last: tuple[str, datetime] | None = None  # the last ECS-BS alert ended, and when
+        self.portal: MeteoAlert | None = None  # the open alert on the customs portal
+        # The last alert ended on ECS-BS and on the portal, and when (by component).
+        self.last: dict[str, tuple[str, datetime]] = {}
         self.in_fallback: set[str] = set()  # exporters whose own fallback is on (told by them)
         self.das: dict[str, str] = {}  # DA -> exporter, from the forwarded acknowledgements
         self.cases: dict[str, Case] = {}
@@ -133,15 +138,23 @@ class ExitOfficeLogic:
         return fx
 
     def _meteo(self, alert: MeteoAlert, now: datetime) -> Effects:
-        if alert.component != "ecs_exit":
+        if alert.component not in ("ecs_exit", "douane_portal"):
             return Effects()
+        portal = alert.component == "douane_portal"
         if alert.phase == "open":
-            self.alert = alert
+            if portal:
+                self.portal = alert
+            else:
+                self.alert = alert
             return Effects()
-        if alert.phase != "end" or self.alert is None:
+        opened = self.portal if portal else self.alert
+        if alert.phase != "end" or opened is None:
             return Effects()
-        opened, self.alert = self.alert, None
-        self.last = (opened.alert_id, now)
+        if portal:
+            self.portal = None
+        else:
+            self.alert = None
+        self.last[alert.component] = (opened.alert_id, now)
         fx = Effects()
         long = (now - opened.published_at).total_seconds() >= self.params.ecs_exceptional_outage_s
         if long or "relax" in self.lapses:  # staged (relax): any outage will do
@@ -171,7 +184,7 @@ class ExitOfficeLogic:
         """The fallback that covered the movement has ended: ECS-BS is back, or the operator's system."""
         if case.covering.startswith("da:"):
             return case.exporter not in self.in_fallback
-        return self.alert is None
+        return case.covering not in {a.alert_id for a in (self.alert, self.portal) if a is not None}
 
     def _case(self, p: EadPresented) -> Case:
         m = self.moves.get(p.mrn)
@@ -180,11 +193,15 @@ class ExitOfficeLogic:
         case = self.cases.get(p.mrn)
         if case is None:
             own = m.exporter in self.in_fallback and self.alert is None
-            covering = f"da:{m.exporter}" if own else (self.alert.alert_id if self.alert else "")
-            if not covering and self.last is not None and m.arrival < self.last[1]:
-                # Goods that reached the office before ECS-BS came back, presented late: the alert
-                # they arrived under covers them, so they are reintegrated with the others.
-                covering = self.last[0]
+            # ECS-BS's alert covers everyone; the portal's only the DTI users.
+            alerts = [("ecs_exit", self.alert)] + ([("douane_portal", self.portal)] if m.exporter in self.dti else [])
+            covering = f"da:{m.exporter}" if own else next((a.alert_id for _, a in alerts if a is not None), "")
+            for component, _ in alerts:
+                last = self.last.get(component)
+                if not covering and last is not None and m.arrival < last[1]:
+                    # Goods that reached the office before the system came back, presented late: the
+                    # alert they arrived under covers them, so they are reintegrated with the others.
+                    covering = last[0]
             case = self.cases[p.mrn] = Case(p.mrn, p.office, m.exporter, covering)
         return case
 

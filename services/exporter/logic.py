@@ -11,8 +11,9 @@ driver's EAD. A notification that gets no answer within ``ecs_answer_timeout_s``
   a substitute (UCC art. 267(2)) does the arrival and the exit; otherwise it files an assistance
   request in OLGA, forwards the acknowledgement to the exit office, and only then uses the fallback
   block; once its system is back it asks the SAU to close the request and tells the office;
-- otherwise it looks at the météo: an ECS-BS alert is open -> the fallback block (the EAD presented
-  at the counter, or e-mailed by a DTI user); none yet -> it tries again.
+- otherwise it looks at the météo: an ECS-BS alert is open, or, for a DTI user, an alert on the
+  customs portal (cases 2 and 3: « panne du portail de la douane ») -> the fallback block (the EAD
+  presented at the counter, or e-mailed by a DTI user); none yet -> it tries again.
 
 What ECS-BS records (its states) the exporter sees whatever the state of its own system: on the
 portal, or from the substitute acting for it. Under the fallback block the goods leave on the stamp
@@ -93,6 +94,7 @@ class ExporterLogic:
         self.firms = {e.eori: Firm(e) for e in world.exporters}
         self.moves = {m.mrn: Move(m) for m in world.exports}
         self.alert = ""  # the open ECS-BS alert, as the météo shows it
+        self.portal_alert = ""  # the open alert on the customs portal (DTI users only)
         self.lapses = frozenset(self.params.ecs_careless_exporters)  # staged: what they get wrong
 
     @staticmethod
@@ -171,12 +173,13 @@ class ExporterLogic:
         firm = self.firms[mv.m.exporter]
         if firm.info.mode == "EDI" and firm.down and not mv.m.land:
             return self._own_fallback(firm, mv, mv.waiting, now)
+        covering = self._covering(firm)
         seen = MeteoConsulted(
             consultation_id=derive_id(mv.m.mrn, f"meteo/{now.isoformat()}"), by=firm.info.eori, channel="web",
-            alert_ids=(self.alert,) if self.alert else (), consulted_at=now,
+            alert_ids=(covering,) if covering else (), consulted_at=now,
         )  # fmt: skip
         fx.send("meteo.consultations", firm.info.eori, seen.consultation_id, self.source(firm.info.eori), seen)
-        if self.alert:  # ECS-BS is down: the fallback block
+        if covering:  # ECS-BS is down, or the portal for a DTI user: the fallback block
             fx.extend(self._present(mv, self._step(mv), now))
             return fx
         if mv.m.land:
@@ -184,6 +187,10 @@ class ExporterLogic:
         else:
             fx.extend(self._notify(mv, mv.waiting or "IE507", now))  # try again
         return fx
+
+    def _covering(self, firm: Firm) -> str:
+        """The open alert that puts this exporter in the fallback: ECS-BS's, or the portal's for a DTI user."""
+        return self.alert or (self.portal_alert if firm.info.mode == "DTI" else "")
 
     def _step(self, mv: Move) -> str:
         if mv.waiting == "EXIT_ANN":
@@ -365,6 +372,12 @@ class ExporterLogic:
 
     def _meteo(self, alert: MeteoAlert, now: datetime) -> Effects:
         fx = Effects()
+        if alert.component == "douane_portal":
+            if alert.phase == "open":
+                self.portal_alert = alert.alert_id
+            elif alert.phase == "end" and self.portal_alert == alert.alert_id:
+                self.portal_alert = ""
+            return fx
         if alert.component != "ecs_exit":
             return fx
         if alert.phase == "open":

@@ -50,6 +50,28 @@ def test_silence_opens_an_alert_and_notifies_every_provider_and_the_commission()
     assert {n.kind for n in notices} == {"outage"}
 
 
+def test_the_portal_falling_silent_opens_an_alert_for_its_dti_users_only() -> None:
+    """Seed 003: « panne du portail de la douane »; ECS-BS and the national component beat on."""
+    world = World(RunConfig(seed=7, start=NOW, traffic=Traffic(consignments=10, providers=1, traders=2, exporters=2,
+                                                                exports=4)))  # fmt: skip
+    desk = CustomsDeskLogic(world)
+    fx = desk.start(NOW)
+    out = Effects()
+    timers = list(fx.timers)
+    while timers:
+        timer = timers.pop(0)
+        if timer.at > NOW + timedelta(minutes=10):
+            break
+        for component in ("ics2_sti", "ics2_nes_fr", "ecs_exit"):
+            desk.handle(incoming("ops.health", Heartbeat(component=component, at=timer.at)), timer.at)
+        step = desk.on_timer(timer, timer.at)
+        out.out.extend(step.out)
+        timers.extend(step.timers)
+    (alert,) = sent(out, "meteo.alert")
+    assert isinstance(alert, MeteoAlert) and alert.component == "douane_portal" and alert.modes == ("DTI",)
+    assert "douane.gouv.fr" in alert.symptoms and not sent(out, "customs.notice")
+
+
 def test_heartbeats_keep_it_quiet_and_their_return_ends_the_alert() -> None:
     desk = CustomsDeskLogic(WORLD)
     fx = desk.start(NOW)

@@ -20,6 +20,7 @@ from secours.wire import (
     OlgaDa,
 )
 from secours.world import RunConfig, Traffic, World
+from services.douane_portal.logic import PortalLogic
 from services.ecs_exit.logic import EcsExitLogic
 from services.ecs_export.logic import EcsExportLogic
 from services.exit_office.logic import ExitOfficeLogic
@@ -31,6 +32,7 @@ TRAFFIC = Traffic(consignments=10, traders=3, providers=1, exporters=4, exports=
 WORLD = World(RunConfig(seed=5, start=T0, duration_hours=7, traffic=TRAFFIC))
 PORT = next(m for m in WORLD.exports if not m.land)
 DEFERRED = next(m for m in WORLD.exports if m.deferred)
+WORLD_EXPORTERS = {e.eori: e for e in WORLD.exporters}
 ALERT = MeteoAlert(alert_id="ALR-1", phase="open", services=("ECS-BS",), modes=("EDI", "DTI"), component="ecs_exit",
                    symptoms="s", instructions="i", publisher="CID", published_at=T0)  # fmt: skip
 
@@ -136,3 +138,43 @@ def test_an_exporter_whose_own_system_fails_files_a_request_and_tells_the_office
     assert kinds[0] == "office.informed" and "ead.presented" in kinds
     told = fx.out[0].message
     assert isinstance(told, OfficeInformed) and told.attached_ack == da.da_id and told.kind == "start"
+
+
+PORTAL_ALERT = ALERT.model_copy(update={"alert_id": "ALR-2", "component": "douane_portal", "modes": ("DTI",)})
+
+
+def test_the_portal_passes_dti_formalities_on_to_ecs_bs_unchanged() -> None:
+    sent_by_user = msg("IE507", PORT.mrn).model_copy(update={"channel": "DTI"})
+    (out,) = PortalLogic().handle(incoming("ecs.portal", sent_by_user), T0).out
+    assert (out.topic, out.message, out.id) == ("ecs.in", sent_by_user, sent_by_user.msg_id)
+    with pytest.raises(RejectedInput, match="not expected"):
+        PortalLogic().handle(incoming("ecs.portal", msg("IE518", PORT.mrn, "auto")), T0)
+
+
+def test_an_alert_on_the_portal_puts_dti_users_in_the_fallback_and_leaves_edi_users_trying() -> None:
+    """Seed 003, cases 2 and 3: « panne du portail de la douane » is a fallback for DTI users only."""
+    for mode, falls_back in (("DTI", True), ("EDI", False)):
+        move = next(m for m in WORLD.exports if not m.land and WORLD_EXPORTERS[m.exporter].mode == mode)
+        exporter = ExporterLogic(WORLD)
+        fx = exporter.on_timer(Timer(move.arrival, "arrive", move.mrn), move.arrival)
+        assert len(sent(fx, "ecs.msg")) == 1
+        assert fx.out[-1].topic == ("ecs.portal" if mode == "DTI" else "ecs.in")
+        (check,) = fx.timers
+        exporter.handle(incoming("meteo", PORTAL_ALERT), check.at)
+        fx = exporter.on_timer(check, check.at)
+        assert bool(sent(fx, "ead.presented")) is falls_back, mode
+        assert bool(sent(fx, "ecs.msg")) is not falls_back, mode  # the EDI user tries again
+
+
+def test_the_exit_office_covers_dti_users_by_the_portals_alert_and_reintegrates_at_its_end() -> None:
+    office = ExitOfficeLogic(WORLD)
+    office.handle(incoming("meteo", PORTAL_ALERT), T0)
+    dti = next(m for m in WORLD.exports if not m.land and WORLD_EXPORTERS[m.exporter].mode == "DTI")
+    p = EadPresented(presentation_id="pp", mrn=dti.mrn, office=dti.exit_office, channel="email", by=dti.exporter,
+                     step="arrival_exit", at=T0)  # fmt: skip
+    (handling,) = office.handle(incoming("ecs.counter", p), T0).timers
+    assert sent(office.on_timer(handling, handling.at), "ead.stamped")
+    assert office.cases[dti.mrn].covering == "ALR-2"
+    end = handling.at + timedelta(hours=1)
+    (later,) = office.handle(incoming("meteo", PORTAL_ALERT.model_copy(update={"phase": "end"})), end).timers
+    assert [m.ie for m in sent(office.on_timer(later, later.at), "ecs.msg")] == ["IE507", "EXIT_ANN"]  # type: ignore[attr-defined]

@@ -1,8 +1,11 @@
 """ECS-BS-*: the ECS-BS fallback at the exit office (PROCEDURES.md §8, seed 003).
 
-An ECS fault is a ``down`` fault on ECS-BS (``ecs_exit``: every movement) or on one exporter's own
-EDI system (``exporter:<EORI>``: only its movements, and not at a land exit, where the officers do
-the formalities). Each movement is read against the first ECS fault that catches it (§0 ``F``):
+An ECS fault is a ``down`` fault on ECS-BS (``ecs_exit``: every movement), on the customs portal in
+front of it (``douane_portal``: the movements of its DTI users, cases 2 and 3 « panne du portail de
+la douane », read like an ECS-BS outage but when the goods arrive, since ECS-BS goes on) or on one
+exporter's own EDI system (``exporter:<EORI>``: only its movements); neither of the last two at a
+land exit, where the officers do the formalities. Each movement is read against the first ECS
+fault that catches it (§0 ``F``):
 
 - case 1: no AER (ECS-BS state *AER arrivé*) yet, and the goods arrive during the fault;
 - case 2: AER, no *Etat stocké*, and the goods arrive during the fault;
@@ -31,11 +34,11 @@ counts it as recorded - e.g. a land exit the officers record live before the ale
 is down. (Reading ECS-BS's resulting state instead would miss a message it rightly ignores: a second
 arrival changes nothing.)
 
-The reintegration clock (E9, ECS-BS-REINTEGRATION#2) starts at the end of alert: the ECS-BS alert's
-``end`` for an ECS-BS outage, the closure of the exporter's assistance request for its own outage
-(PROCEDURES §2 ``end_of_alert(DA)``); a ``bs.relaxation`` for that alert and office moves the
-deadline. While that deadline has not passed by the end of the drill, a reintegration not yet done
-(and what follows from it: IE518, IE599) is not judged.
+The reintegration clock (E9, ECS-BS-REINTEGRATION#2) starts at the end of alert: the ECS-BS (or the
+portal's) alert's ``end`` for an ECS-BS (portal) outage, the closure of the exporter's assistance
+request for its own outage (PROCEDURES §2 ``end_of_alert(DA)``); a ``bs.relaxation`` for that alert
+and office moves the deadline. While that deadline has not passed by the end of the drill, a
+reintegration not yet done (and what follows from it: IE518, IE599) is not judged.
 
 Layout:
     movements.py       the scenario matrix; each movement's records, case and scenario (``_Exit``), the

@@ -12,15 +12,23 @@ from secours.drills.journal import Entry
 from secours.drills.oracle.common import entry_time as _at
 from secours.drills.oracle.common import first, seconds, typed
 from secours.drills.oracle.common import record_time as _when
-from secours.drills.oracle.ecs.movements import ECS_EXIT, _Exit
+from secours.drills.oracle.ecs.movements import ECS_EXIT, PORTAL, _Exit
 from secours.drills.oracle.index import JournalIndex
 from secours.drills.oracle.registry import Context
 
 
-def _ecs_alerts(ix: JournalIndex, phase: str) -> list[Entry]:
-    """Météo messages of one phase about ECS-BS (its component, or naming the service)."""
+def _ecs_alerts(ix: JournalIndex, phase: str, component: str | None = None) -> list[Entry]:
+    """Météo messages of one phase about ``component``: ECS-BS (its component, or naming the service)
+    or the customs portal in front of it; both when None."""
+
+    def about(e: Entry) -> str | None:
+        named = e.data.get("component")
+        if named == PORTAL:
+            return PORTAL
+        return ECS_EXIT if named == ECS_EXIT or "ECS-BS" in e.data.get("services", ()) else None
+
     return [e for e in typed(ix, "meteo.alert") if e.data["phase"] == phase
-            and (e.data.get("component") == ECS_EXIT or "ECS-BS" in e.data.get("services", ()))]  # fmt: skip
+            and (about(e) == component if component is not None else about(e) is not None)]  # fmt: skip
 
 
 def _after(entries: Iterable[Entry], since: datetime | None) -> Entry | None:
@@ -44,9 +52,9 @@ def _of_da(ix: JournalIndex, ce_type: str, da_id: str, **fields: str) -> list[En
 
 
 def _end_of_alert(ix: JournalIndex, x: _Exit) -> Entry | None:
-    """ECS-BS outage: the end of the ECS-BS alert; the exporter's own outage: its DA's closure."""
+    """ECS-BS (or portal) outage: the end of its alert; the exporter's own outage: its DA's closure."""
     if not x.operator_side:
-        return _after(_ecs_alerts(ix, "end"), x.fault.start)
+        return _after(_ecs_alerts(ix, "end", x.component), x.fault.start)
     da = _da(ix, x)
     return first(_of_da(ix, "olga.closed", da.data["da_id"])) if da is not None else None
 

@@ -54,7 +54,7 @@ def _ground_gaps(x: _Exit, hop: timedelta) -> list[Evidence]:
         found.append(at_fault(f, f"{x.mrn}: case 1, yet Delta G/X shows it « en cours de sortie »"))
     elif x.case != 1 and not leaving:
         found.append(at_fault(f, f"{x.mrn}: case {x.case}, yet Delta G/X does not show it « en cours de sortie »"))
-    if not x.operator_side:
+    if x.ecs_down:
         assert f.start is not None
         during = [e for e in [*t.states, *t.sent("IE501")] if f.start < _at(e) < x.until
                   and (e.ce_type == "ecs.msg" or e.data["system"] == "ECSBS")]  # fmt: skip

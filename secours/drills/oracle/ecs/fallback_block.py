@@ -22,6 +22,7 @@ from secours.drills.oracle.ecs.movements import (
     FALLBACKS,
     GROUP,
     NOTIFICATIONS,
+    PORTAL,
     PRESENTED,
     RECOVERY,
     _about,
@@ -51,26 +52,26 @@ def _day(t: datetime) -> str:
 _NO_FALLBACK = "no movement of these scenarios was handled with the fallback block"
 
 
-@check("E1", GROUP, "ECS-BS down: a CID alert naming ECS-BS is open within t.alert_max of F.start and before "
-       "the first fallback presentation", applies_to=ECSBS_SIDE)  # fmt: skip
+@check("E1", GROUP, "ECS-BS (or the portal) down: a CID alert naming it is open within t.alert_max of F.start and "
+       "before the first fallback presentation", applies_to=ECSBS_SIDE)  # fmt: skip
 def e1(ix: JournalIndex, ctx: Context) -> Finding:
-    outages = [f for f in _faults(ix) if _target(f) == ECS_EXIT]
+    outages = [f for f in _faults(ix) if _target(f) in (ECS_EXIT, PORTAL)]
     if not outages:
-        return outcome("not_exercised", "ECS-BS was not down in this drill")
+        return outcome("not_exercised", "neither ECS-BS nor the portal was down in this drill")
     xs = _judged(ix, ctx, "E1")
     shown = {f.fault_id: [p for x in xs if x.fault is f for p in x.trail.presented] for f in outages}
     found = [e for f in outages for e in _alerted(ix, ctx, f, shown[f.fault_id])]
-    return verdict(found, f"an ECS-BS alert opened in time for all {len(outages)} outages",
-                   "{n} ECS-BS outages without a timely alert")  # fmt: skip
+    return verdict(found, f"an alert opened in time for all {len(outages)} outages",
+                   "{n} ECS-BS or portal outages without a timely alert")  # fmt: skip
 
 
 def _alerted(ix: JournalIndex, ctx: Context, f: FaultWindow, presented: list[Entry]) -> list[Evidence]:
     assert f.start is not None
     limit = f.start + seconds(ctx, "t_alert_max")
-    alert = _after(_ecs_alerts(ix, "open"), f.start)
+    alert = _after(_ecs_alerts(ix, "open", _target(f)), f.start)
     if alert is None or _at(alert) > limit:
         when = f"opened only at {format_sim(_at(alert))}" if alert is not None else "never opened"
-        note = f"ECS-BS alert {when} (limit {format_sim(limit)})"
+        note = f"{'portal' if _target(f) == PORTAL else 'ECS-BS'} alert {when} (limit {format_sim(limit)})"
         return [evidence(alert, note) if alert is not None else at_fault(f, note)]
     shown = first(presented)
     if shown is not None and _at(shown) < _at(alert):
@@ -213,7 +214,7 @@ def _fallback_edge(ix: JournalIndex, x: _Exit, edge: str) -> datetime | None:
     presented) or is over ("end"): the ECS-BS alert's opening or end, or the exporter telling it of
     its own fallback's start or end."""
     if not x.operator_side:
-        found = _after(_ecs_alerts(ix, "open" if edge == "start" else "end"), x.fault.start)
+        found = _after(_ecs_alerts(ix, "open" if edge == "start" else "end", x.component), x.fault.start)
     else:
         told = (e for e in typed(ix, "office.informed") if e.data["kind"] == edge
                 and e.data["by"] == x.exporter.eori and e.data["office"] == x.move.exit_office)  # fmt: skip

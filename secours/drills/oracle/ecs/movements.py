@@ -31,6 +31,7 @@ RECOVERY = (*FALLBACKS, REINT)
 IMMEDIATE, DEFERRED = (C1I, C2I, O2I, LAND), (C1D, C2D, O2D)
 
 ECS_EXIT = "ecs_exit"
+PORTAL = "douane_portal"  # the customs portal: down, it puts its DTI users in the ECS-BS fallback
 AUTHORISED, PRESENTED = "sortie autorisée", "présenté le"  # the stamp's mentions (and « sortie autorisée le »)
 NOTIFICATIONS = ("IE507", "EXIT_ANN")  # arrival notification, exit announcement
 
@@ -105,7 +106,11 @@ def _trails(ix: JournalIndex) -> dict[str, _Trail]:
     seen: set[tuple[str, str]] = set()
     for e in sorted((e for e in ix.entries if e.ce_type in _TRAIL_OF and e.time is not None), key=_at):
         name = _TRAIL_OF[e.ce_type]
-        if name == "msgs" and e.data["ie"] in NOTIFICATIONS and not _ecs_up(ix, _at(e)):
+        if name == "msgs" and e.topic == "ecs.portal":
+            if _up(ix, PORTAL, _at(e)):
+                continue  # on its way: it counts as the portal passes it on to ECS-BS (same id)
+            name = "lost"  # refused by the portal
+        elif name == "msgs" and e.data["ie"] in NOTIFICATIONS and not _up(ix, ECS_EXIT, _at(e)):
             name = "lost"
         if (e.ce_id, name) in seen:
             continue
@@ -118,16 +123,17 @@ def _trails(ix: JournalIndex) -> dict[str, _Trail]:
 
 
 def _faults(ix: JournalIndex) -> list[FaultWindow]:
-    """The ECS faults that started: ECS-BS down, an exporter's own system down; earliest first."""
+    """The ECS faults that started: ECS-BS down, the portal down, an exporter's own system down;
+    earliest first."""
     found = [w for w in ix.faults.values() if w.kind == "down" and w.start is not None
-             and (_target(w) == ECS_EXIT or _target(w).startswith("exporter:"))]  # fmt: skip
+             and (_target(w) in (ECS_EXIT, PORTAL) or _target(w).startswith("exporter:"))]  # fmt: skip
     return sorted(found, key=lambda w: w.start.timestamp() if w.start else 0.0)
 
 
-def _ecs_up(ix: JournalIndex, t: datetime) -> bool:
-    """No ECS-BS outage is live at ``t``: what is sent to it then is taken."""
+def _up(ix: JournalIndex, component: str, t: datetime) -> bool:
+    """No outage of ``component`` (ECS-BS, the portal) is live at ``t``: what is sent to it then is taken."""
     return not any(w.start <= t and (w.end is None or t < w.end) for w in _faults(ix)
-                   if _target(w) == ECS_EXIT and w.start is not None)  # fmt: skip
+                   if _target(w) == component and w.start is not None)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,18 @@ class _Exit:
 
     @property
     def operator_side(self) -> bool:
-        return _target(self.fault) != ECS_EXIT
+        """The exporter's own EDI system is down (ECS-BS and the portal work)."""
+        return _target(self.fault).startswith("exporter:")
+
+    @property
+    def component(self) -> str:
+        """What the fault hits: ECS-BS, the portal, or the exporter (``exporter:<EORI>``)."""
+        return _target(self.fault)
+
+    @property
+    def ecs_down(self) -> bool:
+        """ECS-BS itself is down (not the portal in front of it, nor the exporter's system)."""
+        return _target(self.fault) == ECS_EXIT
 
     @property
     def fb(self) -> bool:
@@ -194,10 +211,12 @@ def _case(f: FaultWindow, m: ExportMovement, trail: _Trail, until: datetime) -> 
     assert f.start is not None
     arrival = _arrival(m, trail)
     if f.start <= arrival < until:
+        # ECS-BS down changes nothing while it lasts; with the portal or the exporter's system down
+        # ECS-BS goes on, and the case is what it shows when the goods arrive.
         read_at = f.start if _target(f) == ECS_EXIT else arrival
         seen = trail.state("ECSBS", read_at)
         if "AER_ARRIVE" not in seen:
-            return 1, read_at
+            return (1, read_at) if _target(f) != PORTAL else None  # case 1 is an ECS-BS failure only
         return (2, read_at) if "ETAT_STOCKE" not in seen else None
     # The exit can be notified only once the arrival is stocked: an arrival notified just before the
     # fault and stocked during it leaves its exit due during the fault (case 3), on any schedule.
@@ -211,9 +230,11 @@ def _case(f: FaultWindow, m: ExportMovement, trail: _Trail, until: datetime) -> 
     return None
 
 
-def _concerns(f: FaultWindow, m: ExportMovement) -> bool:
-    """ECS-BS down catches every movement; an exporter's system only its own, and none at a land exit
-    (the officers do those formalities themselves)."""
+def _concerns(f: FaultWindow, m: ExportMovement, x: Exporter) -> bool:
+    """ECS-BS down catches every movement; the portal down those of its DTI users, an exporter's
+    system only its own; neither at a land exit (the officers do those formalities themselves)."""
+    if _target(f) == PORTAL:
+        return x.mode == "DTI" and not m.land
     return _target(f) == ECS_EXIT or (_target(f) == f"exporter:{m.exporter}" and not m.land)
 
 
@@ -224,7 +245,7 @@ def _exits(ix: JournalIndex, ctx: Context) -> list[_Exit]:
     out: list[_Exit] = []
     for m in ctx.world.exports:
         trail = trails.get(m.mrn, _Trail())
-        for f in (f for f in faults if _concerns(f, m)):
+        for f in (f for f in faults if _concerns(f, m, exporters[m.exporter])):
             until = f.end or ctx.end
             found = _case(f, m, trail, until)
             if found is not None:
