@@ -15,9 +15,12 @@ from typing import Any
 from secours.bench.pipeline import LAYOUTS
 from secours.bench.run import BenchOptions, run_bench
 from secours.bench.soak import run_soak
+from secours.bench.viewers import run_viewers
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session
+from secours.drills.model import load_drill
 from secours.errors import UsageError
+from secours.resources import drill_file
 
 __all__ = ["register"]
 
@@ -49,6 +52,17 @@ def register(sub: Subcommands) -> None:
         help="instead: file N ENS at --rate through the services in one process, sampling memory and lag",
     )
     p.add_argument("--sample-s", type=float, default=10.0, help="soak: seconds between samples (default 10)")
+    p.add_argument(
+        "--viewers",
+        type=int,
+        metavar="N",
+        help="instead: a drill live with its game-day page, watched by nobody then by N viewers, for --seconds "
+        "each: how late the run's loop wakes, its CPU, records handled, events the viewers got",
+    )
+    p.add_argument(
+        "--drill", type=drill_file, metavar="FILE|NAME", help="viewers: the drill to run (default: baseline)"
+    )
+    p.add_argument("--speed", type=float, default=600.0, help="viewers: the run's speed (default 600, the page's most)")
     p.add_argument("--logs", type=Path, metavar="DIR", help="keep the child processes' logs in DIR")
     p.add_argument("--profile", type=Path, metavar="DIR", help="run each child process under cProfile; profiles in DIR")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write every figure to FILE as JSON")
@@ -61,21 +75,52 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--ens, --rate, --seconds and --sample-s must be positive")
     if args.soak is not None and args.soak < 1:
         raise UsageError("--soak must be a positive number of ENS")
+    if args.viewers is not None and args.viewers < 1:
+        raise UsageError("--viewers must be a positive number of viewers")
+    if args.speed <= 0:
+        raise UsageError("--speed must be positive")
     opts = BenchOptions(
         ens=args.ens, rate=args.rate, seconds=args.seconds, layouts=args.layouts, logs=args.logs,
         profile=args.profile, sample_s=args.sample_s,
     )  # fmt: skip
     with broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
-        if args.soak is not None:
+        if args.viewers is not None:
+            path = args.drill or drill_file("baseline")
+            config = load_drill(path).run_config().model_copy(update={"speed": args.speed})
+            doc = asyncio.run(run_viewers(settings, config, path.stem, args.viewers, args.seconds))
+            doc["broker"] = choice.kind
+        elif args.soak is not None:
             doc = asyncio.run(run_soak(settings, opts, args.soak, choice.kind))
         else:
             doc = asyncio.run(run_bench(settings, opts, choice.kind))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(doc, indent=2) + "\n")
-    print(render_soak(doc) if args.soak is not None else render(doc))
+    if args.viewers is not None:
+        print(render_viewers(doc))
+    else:
+        print(render_soak(doc) if args.soak is not None else render(doc))
     return 0
+
+
+def render_viewers(doc: dict[str, Any]) -> str:
+    v = doc["viewers"]
+    lines = [
+        f"secours bench --viewers on {doc['broker']} ({doc['bootstrap']}): {v['drill']} live at x{v['speed']:g}, "
+        f"{v['seconds']:g} s of wall time per run, with its game-day page",
+        "",
+        f"{'viewers':>8} {'late p50 ms':>12} {'late p99 ms':>12} {'late max ms':>12} {'CPU s':>7} "
+        f"{'records':>8} {'events':>8} {'least/viewer':>13}",
+    ]
+    for r in v["runs"]:
+        lines.append(
+            f"{r['viewers']:>8} {r['late_p50_ms']:>12.2f} {r['late_p99_ms']:>12.2f} {r['late_max_ms']:>12.1f} "
+            f"{r['cpu_s']:>7.2f} {r['records_handled']:>8} {r['events_received']:>8} {r['events_per_viewer_min']:>13}"
+        )
+    lines += ["", "late: how much later than asked the run's event loop woke a 50 ms sleep (every timer and "
+              "handler of the run waits that long on top of its due time)"]  # fmt: skip
+    return "\n".join(lines)
 
 
 def render_soak(doc: dict[str, Any]) -> str:

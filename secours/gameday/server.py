@@ -69,6 +69,7 @@ class GameDay:
         self.board = Board(sim.world, self.clock.now)
         self.version = 0  # bumped by every record that reaches the board and every control
         self.viewers = 0
+        self._shown: tuple[int, float, str] | None = None  # (version, wall time, the state as JSON)
         self._feed: asyncio.Task[None] | None = None
         self._server: uvicorn.Server | None = None
         self._serving: asyncio.Task[None] | None = None
@@ -134,10 +135,18 @@ class GameDay:
                 moving = not self.clock.paused
                 if self.version != sent or (moving and wall_now() - last >= _TICK_S):
                     sent, last = self.version, wall_now()
-                    yield {"event": "state", "data": json.dumps(self.state())}
+                    yield {"event": "state", "data": self._shared_state()}
                 await asyncio.sleep(_PUSH_EVERY_S)
         finally:
             self.viewers -= 1
+
+    def _shared_state(self) -> str:
+        """The state as JSON, made once for every viewer looking within the same push interval (a room
+        of viewers costs the run one snapshot per interval, not one per viewer)."""
+        now = wall_now()
+        if self._shown is None or self._shown[0] != self.version or now - self._shown[1] >= _PUSH_EVERY_S:
+            self._shown = (self.version, now, json.dumps(self.state()))
+        return self._shown[2]
 
     def _refused(self, request: Request) -> Response | None:
         given = request.headers.get(KEY_HEADER, "")

@@ -17,7 +17,10 @@ import pytest
 from secours.bench.pipeline import HOPS
 from secours.bench.run import BenchOptions, percentile, run_bench
 from secours.bench.soak import run_soak
+from secours.bench.viewers import run_viewers
 from secours.bus.settings import ClientSettings
+from secours.drills.model import load_drill
+from secours.resources import drill_file
 from tests.conftest import SessionBroker
 
 
@@ -65,6 +68,19 @@ def test_soak_samples_memory_and_lag(settings: ClientSettings, broker: SessionBr
     assert doc["targets"]["all_answered"] is True
 
 
+def test_viewers_watch_a_live_run_and_its_loop_lateness_is_measured(settings: ClientSettings) -> None:
+    """Two runs of a drill with its game-day page: nobody watching, then three viewers each getting events."""
+    config = load_drill(drill_file("ics2-fr-s2-as-down")).run_config().model_copy(update={"speed": 600.0})
+    doc = asyncio.run(run_viewers(settings, config, "ics2-fr-s2-as-down", 3, 2.0))
+    json.dumps(doc)  # the --json document
+    alone, watched = doc["viewers"]["runs"]
+    assert (alone["viewers"], watched["viewers"]) == (0, 3)
+    assert alone["events_received"] == 0 and watched["events_per_viewer_min"] >= 1
+    for r in (alone, watched):
+        assert 0 <= r["late_p50_ms"] <= r["late_p99_ms"] <= r["late_max_ms"] and r["cpu_s"] > 0
+        assert r["records_handled"] > 0  # the run was live during the window
+
+
 def _secours(*args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "secours.cli.main", *args]
     return subprocess.run(command, check=False, capture_output=True, text=True, timeout=600)
@@ -89,6 +105,8 @@ def test_cli_writes_json_and_table(settings: ClientSettings, tmp_path: Path) -> 
         (["--layouts", "three"], "layouts are one, two, each"),
         (["--ens", "0"], "must be positive"),
         (["--soak", "-5"], "--soak must be a positive number"),
+        (["--viewers", "0"], "--viewers must be a positive number"),
+        (["--viewers", "2", "--drill", "no-such-drill"], "no-such-drill"),
     ],
 )
 def test_cli_bad_input_is_one_line(args: list[str], message: str) -> None:
