@@ -59,6 +59,7 @@ def samples() -> list[wire.WireModel]:
         wire.LuImportDeclaration(
             message_id="l1", decl_id="D1", eo="LU12345678", decl_type="H1", channel="B2G", ref="", lodged_at=NOW
         ),
+        wire.LuAs4Receipt(receipt_id="lr1", ref_message_id="l1", eo="LU12345678", decl_id="D1", received_at=NOW),
         wire.LuDecl(
             record_id="r1",
             message_id="l1",

@@ -24,6 +24,19 @@ class LuImportDeclaration(WireModel):
     lodged_at: datetime
 
 
+class LuAs4Receipt(WireModel):
+    """The ADA's B2G endpoint took a declaration lodged over AS4: a synchronous, signed receipt (not
+    LUCCS's registration). The same message lodged again gets the same receipt again."""
+
+    schema_name = "lu.luccs.As4Receipt"
+    ce_type = "lu.as4.receipt"
+    receipt_id: str
+    ref_message_id: str
+    eo: str
+    decl_id: str
+    received_at: datetime
+
+
 class LuDecl(WireModel):
     """LUCCS registered a declaration (or saw it lodged twice); the Bureau took a paper one."""
 

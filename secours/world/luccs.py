@@ -30,6 +30,12 @@ class LuccsParams(_Strict):
     lu_ack_timeout_s: float = Field(
         180.0, gt=0, description="a LUCCS lodging not registered after this is lodged again"
     )
+    lu_as4_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="an operator's B2G (AS4) system waits this long for the endpoint's receipt, sends the same "
+        "message again once, and after as long again takes the lodging as failed (DOMAIN.md as4_retry)",
+    )
     lu_bureau_answer_s: tuple[float, float] = Field(
         (300.0, 900.0), description="the Bureau de recette's delay to answer an operator's contact"
     )

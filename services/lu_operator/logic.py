@@ -2,7 +2,10 @@
 
 One instance simulates every operator of the run, each under its own EORI (``lu_operator:LU...``).
 Each declaration is lodged when ready, system to system (B2G) as usual, and lodged again through
-the channel of the moment while LUCCS has not registered it (every ``lu_ack_timeout_s``):
+the channel of the moment while LUCCS has not registered it (every ``lu_ack_timeout_s``). A B2G
+lodging goes over AS4: with no receipt from the ADA's endpoint within ``lu_as4_timeout_s`` the
+operator's system sends the same message again once (the endpoint's duplicate detection keeps it
+one lodging), and with still none the lodging has failed:
 
 - its own B2G system down (noticed ``detect_self_s`` after it fails): tell the Servicedesk
   eDouane at once, then lodge by hand on the National Trader Portal (NTP); what was already in its
@@ -33,7 +36,7 @@ from datetime import datetime, timedelta
 from secours.effects import Effects, Incoming, Timer
 from secours.errors import RejectedInput
 from secours.ids import derive_id
-from secours.wire import LuBureau, LuDecl, LuImportDeclaration, LuServicedesk
+from secours.wire import LuAs4Receipt, LuBureau, LuDecl, LuImportDeclaration, LuServicedesk
 from secours.world import LuDeclaration, World
 
 __all__ = ["LuOperatorLogic"]
@@ -48,7 +51,9 @@ class Lodging:
     due: bool = False  # ready to be lodged
     channel: str = ""  # where it was last lodged
     sent_at: datetime | None = None
-    b2g_failed: bool = False  # a B2G lodging of it went unanswered
+    b2g_failed: bool = False  # a B2G lodging of it got no AS4 receipt (or was overtaken by a fallback)
+    sent: LuImportDeclaration | None = None  # its last B2G lodging, until the endpoint's receipt
+    as4_tries: int = 0  # sends of that lodging over AS4
     paper: str = ""  # the paper registration, once the Bureau took it
     done: bool = False  # registered in LUCCS
 
@@ -127,7 +132,24 @@ class LuOperatorLogic:
         topic = {"B2G": B2G, "NTP": NTP, "PAPER": BUREAU}[channel]
         fx.send(topic, op.eori, msg.message_id, self.source(op.eori), msg, subject=f.decl.decl_id)
         f.channel, f.sent_at = channel, now
+        if channel == "B2G":
+            f.sent, f.as4_tries = msg, 1
+            fx.after(now + timedelta(seconds=self.params.lu_as4_timeout_s), "as4", f.decl.decl_id)
         self._check_later(fx, f, now)
+        return fx
+
+    def _as4(self, f: Lodging, now: datetime) -> Effects:
+        """No AS4 receipt in time: the same message again, once; then the B2G lodging has failed (it is
+        lodged again through the channel of the moment when its registration check comes)."""
+        fx = Effects()
+        if f.sent is None or f.done:
+            return fx
+        if f.as4_tries >= 2:
+            f.sent, f.b2g_failed = None, True
+            return fx
+        f.as4_tries += 1
+        fx.send(B2G, f.decl.eo, f.sent.message_id, self.source(f.decl.eo), f.sent, subject=f.decl.decl_id)
+        fx.after(now + timedelta(seconds=self.params.lu_as4_timeout_s), "as4", f.decl.decl_id)
         return fx
 
     def _check_later(self, fx: Effects, f: Lodging, now: datetime) -> None:
@@ -155,6 +177,8 @@ class LuOperatorLogic:
         if timer.kind in ("own_outage", "own_recovery"):
             return self._own_system(timer.ref.removeprefix(f"{ME}:"), timer.kind == "own_outage", now)
         f = self.files[timer.ref]
+        if timer.kind == "as4":
+            return self._as4(f, now)
         f.due = True
         return self._lodge(f, now)  # "ready", or "check": not registered yet
 
@@ -206,6 +230,11 @@ class LuOperatorLogic:
                 for f in self._pending(op):
                     if not f.paper:
                         fx.extend(self._lodge(f, now))
+            return fx
+        if isinstance(msg, LuAs4Receipt):
+            f = self.files.get(msg.decl_id)
+            if f is not None and f.sent is not None and f.sent.message_id == msg.ref_message_id:
+                f.sent = None  # the endpoint took it; LUCCS's registration follows
             return fx
         if isinstance(msg, LuImportDeclaration):
             return fx  # a paper declaration we handed in

@@ -6,7 +6,7 @@ from secours.runtime import ServiceContext
 from secours.world import RunConfig
 from services.lu_operator.logic import LuOperatorLogic
 
-CONSUMES = ("lu.decl", "lu.servicedesk", "lu.bureau")
+CONSUMES = ("lu.decl", "lu.servicedesk", "lu.bureau", "lu.b2g.receipt")
 PUBLISHES = ("lu.b2g", "lu.ntp", "lu.servicedesk", "lu.bureau", "secours.dlq")
 
 

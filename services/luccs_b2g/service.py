@@ -1,4 +1,4 @@
-"""luccs_b2g: LUCCS's B2G (AS4) endpoint - passes operators' system-to-system declarations to LUCCS."""
+"""luccs_b2g: LUCCS's B2G (AS4) endpoint - receipts operators' system-to-system declarations, passes them to LUCCS."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from services.luccs_b2g.logic import B2gLogic
 
 MONITORED = True  # the Servicedesk eDouane watches its heartbeats
 CONSUMES = ("lu.b2g",)
-PUBLISHES = ("lu.b2g.in", "secours.dlq")
+PUBLISHES = ("lu.b2g.in", "lu.b2g.receipt", "secours.dlq")
 
 
 def needed(config: RunConfig) -> bool:
@@ -17,4 +17,5 @@ def needed(config: RunConfig) -> bool:
 
 
 async def run(ctx: ServiceContext) -> None:
-    await ctx.serve(B2gLogic(), CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)
+    logic = B2gLogic(ctx.world.config.params.dedupe_keep_s)
+    await ctx.serve(logic, CONSUMES, heartbeat_s=ctx.world.config.params.heartbeat_s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from secours.effects import Effects, Timer
-from secours.wire import Heartbeat, LuBureau, LuDecl, LuImportDeclaration, LuServicedesk
+from secours.wire import Heartbeat, LuAs4Receipt, LuBureau, LuDecl, LuImportDeclaration, LuServicedesk
 from secours.world import RunConfig, Traffic, World
 from services.lu_bureau.logic import BureauLogic
 from services.lu_operator.logic import LuOperatorLogic
@@ -30,9 +30,40 @@ def only(fx: Effects) -> object:
     return out.message
 
 
-def test_the_b2g_endpoint_passes_declarations_on_to_luccs() -> None:
-    fx = B2gLogic().handle(incoming("lu.b2g", lodging()), T0)
-    assert [(o.topic, o.id) for o in fx.out] == [("lu.b2g.in", "m1")]
+def test_the_b2g_endpoint_receipts_each_lodging_and_passes_it_on_to_luccs_once() -> None:
+    """AS4: a receipt for every lodging it takes; the same message again (an AS4 retry) gets the receipt
+    again and is not passed on twice."""
+    endpoint = B2gLogic()
+    fx = endpoint.handle(incoming("lu.b2g", lodging()), T0)
+    assert [(o.topic, o.message.ce_type) for o in fx.out] == [
+        ("lu.b2g.receipt", "lu.as4.receipt"),
+        ("lu.b2g.in", "lu.declaration"),
+    ]
+    receipt = fx.out[0].message
+    assert isinstance(receipt, LuAs4Receipt) and (receipt.ref_message_id, receipt.decl_id) == ("m1", "D1")
+    again = endpoint.handle(incoming("lu.b2g", lodging(), "m1-again"), T0)
+    assert [(o.topic, o.message) for o in again.out] == [("lu.b2g.receipt", receipt)]
+
+
+def test_an_operator_sends_a_b2g_lodging_again_once_without_a_receipt_then_takes_it_as_failed() -> None:
+    logic = LuOperatorLogic(WORLD)
+    d = WORLD.lu_declarations[0]
+    fx = logic.on_timer(Timer(d.ready, "ready", d.decl_id), d.ready)
+    (sent,) = [o.message for o in fx.out if o.topic == "lu.b2g"]
+    as4 = next(t for t in fx.timers if t.kind == "as4")
+    assert as4.at == d.ready + timedelta(seconds=WORLD.config.params.lu_as4_timeout_s)
+    retry = logic.on_timer(as4, as4.at)
+    assert [o.message for o in retry.out] == [sent]  # the same AS4 message again
+    (again,) = retry.timers
+    assert not logic.on_timer(again, again.at).out and logic.files[d.decl_id].b2g_failed
+    # A receipt in time stops the retries.
+    logic = LuOperatorLogic(WORLD)
+    fx = logic.on_timer(Timer(d.ready, "ready", d.decl_id), d.ready)
+    receipt = LuAs4Receipt(receipt_id="r", ref_message_id=sent.message_id, eo=d.eo, decl_id=d.decl_id,  # type: ignore[attr-defined]
+                           received_at=d.ready)  # fmt: skip
+    logic.handle(incoming("lu.b2g.receipt", receipt), d.ready)
+    as4 = next(t for t in fx.timers if t.kind == "as4")
+    assert not logic.on_timer(as4, as4.at).out and not logic.files[d.decl_id].b2g_failed
 
 
 def test_luccs_registers_a_declaration_once_and_calls_a_second_lodging_a_duplicate() -> None:

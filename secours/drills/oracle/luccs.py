@@ -250,9 +250,10 @@ def ada_6(ix: JournalIndex, ctx: Context) -> Finding:
     if f is None or f.start is None:
         return outcome("not_exercised", "LUCCS's B2G endpoint is not down in this drill")
     end = f.end or ctx.end
-    answered = {e.data["message_id"] for e in typed(ix, "lu.decl")}
+    # Failed: the endpoint gave no AS4 receipt for it (it never took it), retry included.
+    receipted = {e.data["ref_message_id"] for e in typed(ix, "lu.as4.receipt")}
     failed = {e.data["decl_id"] for e in _lodgings(ix, "B2G") if f.start <= _at(e) < end
-              and e.data["message_id"] not in answered}  # fmt: skip
+              and e.data["message_id"] not in receipted}  # fmt: skip
     if not failed:
         return outcome("not_exercised", "no B2G lodging failed during the fault")
     regs = _registrations(ix)
