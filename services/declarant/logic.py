@@ -341,9 +341,12 @@ class DeclarantLogic:
         fx = Effects()
         alert = None
         if "meteo" not in self.lapses:  # staged: they never look, so no alert can tell them anything
+            # Out of office hours the staff on duty call the CID's line and press 1 for the alerts
+            # (seed 002); in office hours they read the météo page.
+            channel = "web" if office_open(now, self.params.office_hours) else "phone"
             seen = MeteoConsulted(
                 consultation_id=derive_id(f"{inc.eori}|{inc.service}", f"meteo/{now.isoformat()}"), by=inc.eori,
-                channel="web", alert_ids=tuple(sorted(self.alerts)), consulted_at=now,
+                channel=channel, alert_ids=tuple(sorted(self.alerts)), consulted_at=now,
             )  # fmt: skip
             fx.send("meteo.consultations", inc.eori, seen.consultation_id, self.source(inc.eori), seen)
             alert = self._matching(inc)

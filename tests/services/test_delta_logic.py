@@ -16,6 +16,7 @@ from secours.wire import (
     FallbackUsed,
     Heartbeat,
     MeteoAlert,
+    MeteoConsulted,
     OfficeAnswer,
     OfficeInformed,
     OfficeQuery,
@@ -152,6 +153,23 @@ def run_until(
                 break
             timers = sorted([*timers, *step.timers])
     return out
+
+
+def test_out_of_office_hours_a_declarant_consults_the_meteo_by_phone() -> None:
+    """Seed 002: the CID's line, option 1, gives the alerts; the staff on duty at night use it."""
+    for hours, channel in (((8, 18), "web"), ((0, 1), "phone")):  # 08:00 in Paris: open, then closed
+        params = WORLD.config.params.model_copy(update={"office_hours": hours})
+        world = World(WORLD.config.model_copy(update={"params": params}))
+        logic = DeclarantLogic(world)
+        ref = decl_of(DTI.eori, "DELTA_X_EXPORT")
+        decl = next(d for d in world.delta_declarations if d.ref == ref)
+        lodged = logic.on_timer(Timer(decl.ready, "ready", ref), decl.ready)
+        validated = DeltaDecl(decl_no="FR005900-26-0000001", ref=ref, declarant=DTI.eori, service="DELTA_X_EXPORT",
+                              mode="DTI", state="VALIDATED", at=decl.ready, regularises="")  # fmt: skip
+        logic.handle(incoming("delta.decl", validated), decl.ready)
+        steps = run_until(logic, lodged, decl.ready + timedelta(minutes=40), ("check", "step"), stop="meteo.consulted")
+        (looked,) = [o.message for s in steps for o in s.out if isinstance(o.message, MeteoConsulted)]
+        assert looked.channel == channel, hours
 
 
 def test_a_declarant_walks_the_sheet_to_a_self_trigger_then_closes_and_regularises() -> None:
