@@ -369,6 +369,15 @@ def samples() -> list[wire.WireModel]:
             trailers=(wire.ListedTrailer(trn="C1234567", lrn="LRN1", filer="FR1"),),
             sent_at=NOW,
         ),
+        wire.SauDiagnosis(
+            diagnosis_id="dg1",
+            da_id="DA-20260302-000001",
+            to="FR12345678901234",
+            service="DELTA_G",
+            origin="customs",
+            finding="DELTA_G takes no declaration",
+            at=NOW,
+        ),
         wire.SauContact(
             contact_id="s",
             by="edi_provider:P001",

@@ -207,6 +207,21 @@ class SauContact(WireModel):
     sent_at: datetime
 
 
+class SauDiagnosis(WireModel):
+    """The SAU's on-call technical team, called after an out-of-hours self-trigger request (seed 002),
+    says where its remote checks found the malfunction: on customs' side or on the caller's."""
+
+    schema_name = "secours.sim.SauDiagnosis"
+    ce_type = "sau.diagnosis"
+    diagnosis_id: str
+    da_id: str
+    to: str  # the caller's EORI
+    service: str
+    origin: Literal["customs", "declarant"]
+    finding: str
+    at: datetime
+
+
 class ListedTrailer(_Part):
     trn: str  # trailer registration number
     lrn: str  # the ENS's LRN, when the shipping company knows it ("" otherwise)

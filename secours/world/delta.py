@@ -49,6 +49,11 @@ class DeltaParams(_Strict):
     office_hours: tuple[int, int] = Field(
         (8, 18), description="opening hours of customs offices, Monday to Friday, Europe/Paris (start, end hour)"
     )
+    sau_on_call_s: tuple[float, float] = Field(
+        (600.0, 1800.0),
+        description="from an out-of-hours call to the SAU about a self-trigger request to the on-call team's "
+        "answer: where its remote checks found the malfunction",
+    )
     delta_release_s: tuple[float, float] = Field(
         (120.0, 900.0), description="from validation to release (BAE) or to a state set by the office"
     )

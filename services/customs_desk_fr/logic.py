@@ -21,6 +21,9 @@ What seeds 000 and 002 give them to do when a customs system fails:
   mode beats again. A connection provider reporting its own platform down gets an alert for the
   services and the EDI mode it names, ended when it reports the platform back.
 
+Out of office hours, its on-call technical team answers a declarant's call about a self-trigger
+request with where its remote checks found the malfunction (:mod:`services.customs_desk_fr.on_call`).
+
 It learns of an outage the way an operations centre does: the system it monitors falls silent
 (no heartbeat for ``detect_self_s`` while the other systems it hears from keep beating), and it
 sees the recovery when the heartbeats come back. It never knows what the fault was — only what
@@ -38,8 +41,9 @@ from secours.errors import RejectedInput
 from secours.ids import derive_id
 from secours.rand import uniform
 from secours.watch import SilenceWatch
-from secours.wire import CustomsNotice, EuNotice, Heartbeat, MeteoAlert, OlgaClosed, OlgaDa, SauContact
+from secours.wire import CustomsNotice, DeltaDecl, EuNotice, Heartbeat, MeteoAlert, OlgaClosed, OlgaDa, SauContact
 from secours.world import World
+from services.customs_desk_fr.on_call import OnCall
 
 __all__ = ["MONITORED_BY_CID", "CustomsDeskLogic"]
 
@@ -152,6 +156,7 @@ class CustomsDeskLogic:
         self.late: dict[str, tuple[str, tuple[str, ...]]] = {}  # staged slow_report: DA id -> (key, services)
         self.ended: dict[str, tuple[Alert, bool]] = {}  # staged late recovery notices: alert id -> (alert, commission)
         self.ecs_silent_since: datetime | None = None  # staged ecs_slow_cid: when it saw ECS-BS fall silent
+        self.on_call = OnCall(world)  # the SAU's on-call technical team (out-of-hours self-triggers)
 
     def start(self, now: datetime) -> Effects:
         fx = Effects()
@@ -162,9 +167,15 @@ class CustomsDeskLogic:
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if isinstance(msg, SauContact):
-            return self._contact(msg, now)
+            fx = self._contact(msg, now)
+            fx.extend(self.on_call.called(msg, now))
+            return fx
         if isinstance(msg, OlgaDa):
+            self.on_call.request(msg)
             return self._request(msg, now)
+        if isinstance(msg, DeltaDecl):
+            self.on_call.decl(msg)  # what Delta's back office shows the on-call team
+            return Effects()
         if isinstance(msg, EuNotice):
             return self._relay(msg, now)
         if not isinstance(msg, Heartbeat):
@@ -229,6 +240,8 @@ class CustomsDeskLogic:
             closed = OlgaClosed(da_id=timer.ref, closed_by="SAU", closed_at=now)
             fx.send(OLGA_STATUS, timer.ref, derive_id(timer.ref, "closed"), SOURCE, closed, subject=timer.ref)
             return fx
+        if timer.kind == "on_call":
+            return self.on_call.diagnose(timer.ref, set(self.watch.silent()), now, SOURCE)
         if timer.kind == "late_recovery":
             alert, commission = self.ended.pop(timer.ref)
             return self._notices(alert, "recovery", now, commission=commission)

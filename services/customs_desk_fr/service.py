@@ -5,8 +5,8 @@ from __future__ import annotations
 from secours.runtime import ServiceContext
 from services.customs_desk_fr.logic import CustomsDeskLogic
 
-CONSUMES = ("ops.health", "sau.contacts", "eu.notices", "olga.requests")
-PUBLISHES = ("meteo", "customs.notices", "olga.status", "secours.dlq")
+CONSUMES = ("ops.health", "sau.contacts", "eu.notices", "olga.requests", "delta.decl")
+PUBLISHES = ("meteo", "customs.notices", "olga.status", "sau.answers", "secours.dlq")
 
 
 async def run(ctx: ServiceContext) -> None:

@@ -51,6 +51,7 @@ from secours.wire import (
     ProviderContact,
     Regularised,
     SauContact,
+    SauDiagnosis,
 )
 from secours.world import DeltaDeclarant, DeltaDeclaration, World, office_open
 
@@ -246,6 +247,10 @@ class DeclarantLogic:
         if isinstance(msg, OlgaClosed):
             inc = next((i for i in self.incidents.values() if i.da_id == msg.da_id), None)
             return self._regularise(inc, now) if inc is not None else fx
+        if isinstance(msg, SauDiagnosis):
+            # The on-call team's finding: the fallback goes on either way (self-triggered by right);
+            # its staff know where to look. Nothing in the sheet changes what they do next.
+            return fx
         if isinstance(
             msg, ProviderContact | OfficeQuery | OfficeInformed | FallbackUsed | Regularised | FallbackRecord
         ):

@@ -14,6 +14,7 @@ CONSUMES = (
     "delta.contacts",
     "meteo",
     "olga.status",
+    "sau.answers",
 )
 PUBLISHES = (
     "delta.edi", "delta.in", "aubette.queries", "delta.aubette", "delta.office", "delta.contacts",

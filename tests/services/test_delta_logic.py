@@ -26,8 +26,9 @@ from secours.wire import (
     ProviderAnswer,
     ProviderContact,
     SauContact,
+    SauDiagnosis,
 )
-from secours.world import RunConfig, Traffic, World
+from secours.world import DeltaDeclarant, RunConfig, Traffic, World
 from services.customs_desk_fr.logic import CustomsDeskLogic
 from services.declarant.logic import DeclarantLogic
 from services.delta.logic import DeltaLogic
@@ -236,3 +237,43 @@ def test_a_declarant_covered_by_a_matching_alert_falls_back_at_once_and_regulari
     fx = logic.handle(incoming("meteo", end), used[0].at + timedelta(hours=1))
     (again,) = sent(fx, "delta.declaration")
     assert isinstance(again, DeltaLodging) and again.regularises == used[0].fallback_id
+
+
+def _self_trigger(who: DeltaDeclarant, service: str) -> OlgaDa:
+    return OlgaDa(
+        da_id="DA-20260302-000042", filer=who.eori, filer_role="trader", filer_eori=who.eori, company=who.name,
+        phone=who.phone, kind="self_trigger", service=service, mode=who.mode, component="own system",
+        symptom="validated declarations get no BAE", since=T0, estimated_duration="unknown", entry_office=who.office,
+        clients=(), declarations=("FR005900-26-0000001",), transports=(), text="auto-déclenchement", filed_at=T0,
+        address=who.address, reasons="validated declarations get no BAE",
+    )  # fmt: skip
+
+
+def test_the_on_call_team_calls_back_with_where_its_remote_checks_found_the_malfunction() -> None:
+    """Seed 002: out of hours, the SAU's on-call team checks remotely and tells the caller the origin."""
+    da = _self_trigger(DTI, "DELTA_X_EXPORT")
+    call = SauContact(contact_id="c1", by=DTI.eori, channel="phone", purpose="on_call_check", da_id=da.da_id,
+                      text="DA filed", sent_at=T0)  # fmt: skip
+    validated = DeltaDecl(decl_no="FR005900-26-0000001", ref="r1", declarant=DTI.eori, service="DELTA_X_EXPORT",
+                          mode="DTI", state="VALIDATED", at=T0 - timedelta(hours=1), regularises="")  # fmt: skip
+
+    def answer(*, released: bool, silent: set[str]) -> SauDiagnosis:
+        desk = CustomsDeskLogic(WORLD)
+        desk.handle(incoming("olga.requests", da), T0)
+        desk.handle(incoming("delta.decl", validated), T0)
+        if released:
+            desk.handle(incoming("delta.decl", validated.model_copy(update={"state": "BAE"}), "bae"), T0)
+        (timer,) = desk.handle(incoming("sau.contacts", call), T0).timers
+        lo, hi = WORLD.config.params.sau_on_call_s
+        assert T0 + timedelta(seconds=lo) <= timer.at <= T0 + timedelta(seconds=hi)
+        desk.watch.silent = lambda: sorted(silent)  # type: ignore[method-assign]
+        (got,) = sent(desk.on_timer(timer, timer.at), "sau.diagnosis")
+        assert isinstance(got, SauDiagnosis) and got.to == DTI.eori and got.da_id == da.da_id
+        return got
+
+    assert answer(released=False, silent=set()).origin == "customs"  # validated an hour ago, no BAE: stalled
+    assert answer(released=True, silent={"delta:DELTA_X_EXPORT/DTI"}).origin == "customs"  # its intake is silent
+    assert answer(released=True, silent=set()).origin == "declarant"  # Delta works: the caller's side
+    report = call.model_copy(update={"purpose": "report", "contact_id": "c2"})
+    timers = CustomsDeskLogic(WORLD).handle(incoming("sau.contacts", report), T0).timers
+    assert all(t.kind != "on_call" for t in timers)  # a recovery report is not an on-call check
