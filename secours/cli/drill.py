@@ -10,6 +10,7 @@ import shlex
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from secours.bus.settings import ClientSettings
 from secours.cli.common import Subcommands, add_broker_options, broker_session, print_or_write
@@ -98,16 +99,24 @@ def register(sub: Subcommands) -> None:
     a.set_defaults(func=run_all)
     w = dsub.add_parser(
         "sweep",
-        help="run one drill on many seeds and check that every run ends as the drill declares",
-        description="Run a drill on N seeds (each run: the drill file unchanged but for its seed, written to "
-        "OUT/runs/<drill>-s<seed>.yaml and run as run-all runs drills: a process each, --jobs at once, one broker). "
+        help="run drills on many seeds and check that every run ends as its drill declares",
+        description="Run a drill (or several, or --all) on N seeds (each run: the drill file unchanged but for "
+        "its seed, written to OUT/runs/<drill>-s<seed>.yaml and run as run-all runs drills: a process each, "
+        "--jobs at once, one broker). "
         "--vary also changes, by an amount drawn from the seed (the same command gives the same runs): "
         "volume, the traffic's message counts x0.5..x3; fault-start, every fault moved by one offset within "
         "+-1h that keeps it inside the drill. Prints a table (seed, variation, verdict, failed checks, as "
         "declared, wall time) and writes sweep.json. Exit 0 when every run ends as the drill declares, 1 "
         "otherwise (with the command that reruns each run that did not), 2 on bad input.",
     )
-    w.add_argument("file", type=drill_file, metavar="FILE|NAME", help="a drill file, or a shipped drill's name")
+    w.add_argument(
+        "files", nargs="*", type=drill_file, metavar="FILE|NAME", help="drill files or shipped drills' names"
+    )
+    w.add_argument(
+        "--all",
+        action="store_true",
+        help="every shipped drill, on the same seeds (without --from: fresh seeds each time, printed first)",
+    )
     w.add_argument("--seeds", type=int, required=True, metavar="N", help="how many runs (seeds)")
     w.add_argument(
         "--from",
@@ -124,7 +133,10 @@ def register(sub: Subcommands) -> None:
         metavar="ITEM[,ITEM]",
         help="also vary each run, as drawn from its seed: volume (x0.5..x3), fault-start (+-1h)",
     )
-    w.add_argument("--out", type=Path, default=None, help="variant files and run folders (default: out/sweep/<drill>)")
+    w.add_argument(
+        "--out", type=Path, default=None,
+        help="variant files and run folders (default: out/sweep/<drill>, or out/sweep/all for several drills)",
+    )  # fmt: skip
     w.add_argument("--json", type=Path, metavar="FILE", help="write the rows here (default: OUT/sweep.json)")
     _add_child_run_options(w)
     w.set_defaults(func=sweep)
@@ -354,61 +366,96 @@ def sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"--vary: {exc}") from None
     if args.seeds < 1:
         raise UsageError(f"--seeds must be at least 1, got {args.seeds}")
-    drill = _with_speed(load_drill(args.file), args)
+    if args.all and args.files:
+        raise UsageError("give drills or --all, not both")
+    files: list[Path] = shipped_drills() if args.all else args.files
+    if not files:
+        raise UsageError("name a drill (FILE|NAME), several, or give --all")
+    drills = [(f, _with_speed(load_drill(f), args)) for f in files]  # all valid before anything runs
     seeds = _seeds(args)
-    out: Path = args.out or Path("out") / "sweep" / drill.drill
-    runs_dir = out / "runs"
+    single = len(drills) == 1
+    out: Path = args.out or Path("out") / "sweep" / (drills[0][1].drill if single else "all")
+    runs_dir = out / "runs"  # variant files and run folders, named <drill>-s<seed>
     runs_dir.mkdir(parents=True, exist_ok=True)
-    variations, invalid = _variants(args.file, drill, seeds, vary, runs_dir)
+    plans = [(f, d, *_variants(f, d, seeds, vary, runs_dir)) for f, d in drills]
     extra = _child_run_args(args)
-    files = [path for seed, (_, path) in variations.items() if seed not in invalid]
+    todo = [
+        path for _, _, variations, invalid in plans for seed, (_, path) in variations.items() if seed not in invalid
+    ]
     with broker_session(args) as choice:
         settings = ClientSettings.from_env(choice.bootstrap, args.prefix, choice.kind)
         broker_args = ["--broker", choice.kind] if choice.broker is not None else ["--bootstrap", choice.bootstrap]
-        runs, wall = asyncio.run(run_catalogue(files, runs_dir, settings, args.jobs, broker_args, extra))
+        runs, wall = asyncio.run(run_catalogue(todo, runs_dir, settings, args.jobs, broker_args, extra))
     by_file = {r.file: r for r in runs}
+    docs = []
+    for f, d, variations, invalid in plans:
+        rows = _sweep_rows(variations, invalid, by_file, [*broker_args, *extra])
+        docs.append(_drill_sweep(f, d, rows, vary, seeds))
+        _print_sweep(d, rows, f"{sum(r.wall_seconds for r in rows):.1f} s of runs" if not single else
+                     f"{wall:.1f} s wall with {args.jobs} at once on {choice.kind}")  # fmt: skip
+    met = sum(doc["as_declared"] for doc in docs)
+    total = sum(len(doc["rows"]) for doc in docs)
+    command = shlex.join(["secours", *sys.argv[1:]])
+    common = {"command": command, "seeds": seeds, "broker": choice.kind, "jobs": args.jobs, "wall_seconds": wall}
+    if single:
+        doc: dict[str, Any] = {"command": command, **docs[0], **common}
+    else:
+        drifted = [doc["drill"] for doc in docs if doc["as_declared"] < len(doc["rows"])]
+        print(
+            f"{len(docs)} drills, {total} runs, {met} as declared, {total - met} not; {wall:.1f} s wall with "
+            f"{args.jobs} at once on {choice.kind}" + (f"; not as declared: {', '.join(drifted)}" if drifted else "")
+        )
+        doc = {**common, "as_declared": met, "runs": total, "drills": docs}
+    target: Path = args.json or out / "sweep.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"  -> {target}")
+    return 0 if met == total else 1
+
+
+def _sweep_rows(
+    variations: dict[int, tuple[Variation, Path]], invalid: dict[int, str], by_file: dict[str, Any], rerun: list[str]
+) -> list[SweepRow]:
+    """One row a seed: how its run ended, or why its variant could not run; the command that reruns it."""
     rows = []
     for seed, (v, path) in variations.items():
-        repro = shlex.join(["secours", "drill", "run", str(path), *broker_args, *extra])
+        repro = shlex.join(["secours", "drill", "run", str(path), *rerun])
         r = by_file.get(str(path))
         if r is None:
             rows.append(SweepRow(seed, v.label(), v.volume_factor, v.fault_shift_minutes, "invalid", (), False, 2,
-                                 0.0, str(path), "", invalid[seed], repro))  # fmt: skip
+                                 0.0, str(path), "", invalid.get(seed, "not run"), repro))  # fmt: skip
             continue
         rows.append(SweepRow(seed, v.label(), v.volume_factor, v.fault_shift_minutes, r.verdict,
                              failed_checks(Path(r.out)), r.expectation_met, r.exit_code, r.wall_seconds, str(path),
                              r.out, r.error, "" if r.expectation_met else repro))  # fmt: skip
+    return rows
+
+
+def _print_sweep(drill: Drill, rows: list[SweepRow], took: str) -> None:
     print()
     for line in table(rows):
         print(line)
     met = sum(r.expectation_met for r in rows)
     expected = f"fails exactly {', '.join(drill.expect_fail)}" if drill.expect_fail else "every check passes"
-    print(
-        f"{drill.drill} ({expected}): {len(rows)} runs, {met} as declared, {len(rows) - met} not; "
-        f"{wall:.1f} s wall with {args.jobs} at once on {choice.kind}"
-    )
+    print(f"{drill.drill} ({expected}): {len(rows)} runs, {met} as declared, {len(rows) - met} not; {took}")
     for row in rows:
         if not row.expectation_met:
             why = f" ({row.error})" if row.error else ""
             print(f"  seed {row.seed} ({row.variation}) not as declared{why}; rerun: {row.repro}")
-    doc = {
-        "command": shlex.join(["secours", *sys.argv[1:]]),
+
+
+def _drill_sweep(
+    file: Path, drill: Drill, rows: list[SweepRow], vary: tuple[str, ...], seeds: list[int]
+) -> dict[str, Any]:
+    return {
         "drill": drill.drill,
-        "file": str(args.file),
+        "file": str(file),
         "expect_fail": list(drill.expect_fail),
         "vary": list(vary),
         "seeds": seeds,
-        "broker": choice.kind,
-        "jobs": args.jobs,
-        "wall_seconds": wall,
-        "as_declared": met,
+        "as_declared": sum(r.expectation_met for r in rows),
         "rows": [asdict(r) for r in rows],
     }
-    target: Path = args.json or out / "sweep.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"  -> {target}")
-    return 0 if met == len(rows) else 1
 
 
 def check(args: argparse.Namespace) -> int:

@@ -167,8 +167,10 @@ def test_offsets_and_vary_items() -> None:
         (["luccs-full-down", "--seeds", "2", "--vary", "volume,speed"], "--vary: unknown item 'speed'"),
         (["luccs-full-down", "--seeds", "2", "--jobs", "0"], "--jobs must be at least 1"),
         (["luccs-full-down", "--seeds", "2", "--from", "-3"], "--from must be a seed of 0 or more"),
+        (["--seeds", "2"], "name a drill (FILE|NAME), several, or give --all"),
+        (["luccs-full-down", "--all", "--seeds", "2"], "give drills or --all, not both"),
     ],
-    ids=["unknown-drill", "no-seeds", "unknown-vary", "no-jobs", "negative-from"],
+    ids=["unknown-drill", "no-seeds", "unknown-vary", "no-jobs", "negative-from", "no-drill", "drills-and-all"],
 )
 def test_bad_input_is_one_line(args: list[str], said: str, tmp_path: Path) -> None:
     done = _sweep([*args, "--out", str(tmp_path / "out")])
@@ -231,3 +233,23 @@ def test_a_run_not_as_declared_fails_the_sweep_with_its_rerun_command(settings: 
         )
         assert f"rerun: {r['repro']}" in done.stdout
     assert "2 runs, 0 as declared, 2 not" in done.stdout
+
+
+def test_several_drills_on_the_same_fresh_seeds_in_one_sweep(settings: ClientSettings, tmp_path: Path) -> None:
+    """The long sweep's form (``--all`` is every shipped drill): seeds drawn at random and printed first,
+    the same for every drill; a table and a line per drill, a total, one sweep.json."""
+    positive = _small("luccs-full-down", tmp_path)
+    negative = _small("luccs-full-down-unadvised-operators", tmp_path)
+    out = tmp_path / "out"
+    done = _sweep([str(positive), str(negative), "--seeds", "2", "--jobs", "2", "--out", str(out)], settings)
+    assert done.returncode == 0, done.stdout + done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("seeds (drawn at random): ")
+    seeds = [int(x) for x in first.split(": ", 1)[1].split(", ")]
+    doc = _doc(out / "sweep.json")
+    assert doc["seeds"] == seeds and doc["runs"] == 4 and doc["as_declared"] == 4
+    assert [d["drill"] for d in doc["drills"]] == ["luccs-full-down", "luccs-full-down-unadvised-operators"]
+    for d in doc["drills"]:
+        assert [r["seed"] for r in d["rows"]] == seeds and all(r["expectation_met"] for r in d["rows"])
+    assert "luccs-full-down (every check passes): 2 runs, 2 as declared, 0 not" in done.stdout
+    assert "2 drills, 4 runs, 4 as declared, 0 not" in done.stdout
