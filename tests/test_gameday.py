@@ -22,6 +22,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from secours.gameday.board import Board
+from secours.wire import SauDiagnosis
+from secours.world import RunConfig, Traffic, World
 from tests.conftest import SessionBroker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -265,3 +268,15 @@ def test_in_a_browser_the_trainer_breaks_a_component_and_the_trainee_sees_it_wit
     finally:
         trainer.quit()
         trainee.quit()
+
+
+def test_the_peoples_feed_shows_the_on_call_teams_finding() -> None:
+    """A board without a broker: the on-call team's answer to a night-time self-trigger call is in the feed."""
+    world = World(RunConfig(seed=3, traffic=Traffic(consignments=5, traders=2, providers=1)))
+    board = Board(world, lambda: world.config.start)
+    answer = SauDiagnosis(diagnosis_id="d1", da_id="DA-20260302-000007", to="FR12345678901234", service="DELTA_G",
+                          origin="customs", finding="DELTA_G takes no declaration", at=world.config.start)  # fmt: skip
+    board.note("sau.answers", answer.da_id, "d1", answer)
+    board.note("sau.answers", answer.da_id, "d1", answer)  # read again: once in the feed
+    (shown,) = board.feed
+    assert shown["kind"] == "help desk" and "customs' side" in shown["text"] and "DA-20260302-000007" in shown["text"]

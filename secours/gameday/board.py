@@ -35,6 +35,7 @@ from secours.wire import (
     OlgaClosed,
     OlgaDa,
     SauContact,
+    SauDiagnosis,
     UnitDisembarked,
     WireModel,
 )
@@ -183,6 +184,9 @@ class Board:
         if isinstance(msg, SauContact):
             self.counts["contacts"] += 1
             self._event(msg.sent_at, "help desk", f"{msg.by} by {msg.channel}: {msg.purpose.replace('_', ' ')}")
+        elif isinstance(msg, SauDiagnosis):
+            side = "customs' side" if msg.origin == "customs" else "the caller's side"
+            self._event(msg.at, "help desk", f"on-call team to {msg.to} ({msg.da_id}): {side} - {msg.finding}")
         elif isinstance(msg, CustomsNotice):
             self.counts["customs_notices"] += 1
             self._event(msg.sent_at, "notice", f"CID to {msg.to}: {msg.kind} of {msg.component}")
@@ -312,6 +316,7 @@ _HANDLERS = {
     OlgaAck: Board._request,
     OlgaClosed: Board._request,
     SauContact: Board._people,
+    SauDiagnosis: Board._people,
     CustomsNotice: Board._people,
     ClientNotice: Board._people,
     LoadingList: Board._people,
