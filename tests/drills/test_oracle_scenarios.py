@@ -361,8 +361,13 @@ def test_uumds_down_portal_filers_lodge_another_way_or_soon_after_and_s2s_is_una
     assert judge("2", arrived, *all_lodged(arr - 10, "ics2.t2c")) == "pass"  # through a provider, before arrival
     assert judge("2", arrived, *all_lodged(arr + 70, "ics2.portal")) == "pass"  # 10 min after the end
     assert judge("2", arrived, *all_lodged(arr + 150, "ics2.portal")) == "fail"  # 90 min after the end
-    assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, "s1", arr - 29)) == "pass"
+    # Judged from the first push (mrn_latency, 60 s here, with no transit time in this journal).
+    assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, "s1", arr - 29.6)) == "pass"
     assert judge("1", *lodged(s2s, "s1", arr - 30, "ics2.t2c"), mrn(s2s, "s1", arr + 30)) == "fail"  # an hour late
+    refused = [e("ics2.t2c", "IE3F10", t, ce_id="s2", message_id="s2", lrn=s2s.lrn) for t in (arr - 50, arr - 45)]
+    late = [e("ics2.receipt", "as4.receipt", arr + 61, ref_message_id="s2", action="IE3F10", lrn=s2s.lrn,
+              eori=s2s.trader), mrn(s2s, "s2", arr + 62)]  # fmt: skip
+    assert judge("1", *refused, *late) == "fail"  # no receipt while UUM&DS was down: the S2S ENS was blocked
     assert judge("1", *lodged(c, "p2", arr - 30, "ics2.portal")) == "not_exercised"  # portal traffic is not S2S
 
 

@@ -104,12 +104,15 @@ def _trails(ix: JournalIndex) -> dict[str, _Trail]:
     id but are two sends, one in ``lost`` and one in ``msgs``: both count."""
     out: dict[str, _Trail] = {}
     seen: set[tuple[str, str]] = set()
+    # A DTI user's message reaches ECS-BS through the portal, which passes it on with the same id: it
+    # is judged where it reaches ECS-BS (the portal's record) when the journal has that record.
+    passed_on = {e.ce_id for e in ix.entries if e.ce_type == "ecs.msg" and e.source == PORTAL}
     for e in sorted((e for e in ix.entries if e.ce_type in _TRAIL_OF and e.time is not None), key=_at):
         name = _TRAIL_OF[e.ce_type]
-        if name == "msgs" and e.topic == "ecs.portal":
-            if _up(ix, PORTAL, _at(e)):
-                continue  # on its way: it counts as the portal passes it on to ECS-BS (same id)
+        if name == "msgs" and e.topic == "ecs.portal" and not _up(ix, PORTAL, _at(e)):
             name = "lost"  # refused by the portal
+        elif name == "msgs" and e.topic == "ecs.portal" and e.ce_id in passed_on:
+            continue  # on its way: judged as the portal passes it on
         elif name == "msgs" and e.data["ie"] in NOTIFICATIONS and not _up(ix, ECS_EXIT, _at(e)):
             name = "lost"
         if (e.ce_id, name) in seen:
