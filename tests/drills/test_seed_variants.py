@@ -12,6 +12,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   their declarant already falls back on go to paper, and what the outage lost is lodged again;
 - ecs-operator-down-hasty-exporter, seed 186262, fault at 07:30: an arrival stocked during the
   exporter's outage left its exit due then (case 3 of O3/O4);
+- ecs-bs-down, seed 1006, ×2.8 and the fault 17 min earlier: a notification reaching ECS-BS just
+  after it went down is refused, though sent just before (ECS-BS-REINTEGRATION#1);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -64,6 +66,10 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     ("ics2-eu-cr-down-holding-provider", 9000, {"consignments": 1000, "fault_start_s": 9720}),
     # An IE3R02 receipted 14 s before the drill's end, its assessment not yet due: pending, not lost (G2).
     ("ics2-eu-cr-down-stalled-cr", 9000, {"consignments": 1000, "fault_start_s": 9720}),
+    # A land exit's arrival and exit, recorded live by the officers 3 s before ECS-BS went down, reached
+    # it down and were refused; the oracle judged them at their sending, so their reintegration (the
+    # same messages) looked like a copy, and the fallback movement like one never reintegrated.
+    ("ecs-bs-down", 1006, {"consignments": 112, "exports": 224, "fault_start_s": 6180}),
     (
         "delta-alert-published-distrustful-declarants",
         9000,

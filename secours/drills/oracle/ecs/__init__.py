@@ -28,11 +28,11 @@ scenario) brings every movement caught by a fault into the recovery checks (E9, 
 A check run outside a drill (no scenario of it listed) judges the movements of all its scenarios.
 ECS-BS-CASE1-OPERATOR-DOWN-* are n/a (an operator fault leaves the AER in place): not registered.
 
-A notification is in ECS-BS when it was sent while ECS-BS was up: one sent while it is down is
-refused, though the journal keeps it, so each movement's trail sets it apart (``lost``) and no check
-counts it as recorded - e.g. a land exit the officers record live before the alert tells them ECS-BS
-is down. (Reading ECS-BS's resulting state instead would miss a message it rightly ignores: a second
-arrival changes nothing.)
+A notification is in ECS-BS when ECS-BS was up as it read it, one hop (the run's transit) after it
+was sent: one that reaches it down is refused, though the journal keeps it, so each movement's trail
+sets it apart (``lost``) and no check counts it as recorded - e.g. a land exit the officers record
+live before the alert tells them ECS-BS is down. (Reading ECS-BS's resulting state instead would
+miss a message it rightly ignores: a second arrival changes nothing.)
 
 The reintegration clock (E9, ECS-BS-REINTEGRATION#2) starts at the end of alert: the ECS-BS (or the
 portal's) alert's ``end`` for an ECS-BS (portal) outage, the closure of the exporter's assistance

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from secours.drills.journal import Entry
 from secours.drills.oracle.common import at_fault, verdict
@@ -96,7 +96,7 @@ _TRAIL_OF = {
 }  # fmt: skip
 
 
-def _trails(ix: JournalIndex) -> dict[str, _Trail]:
+def _trails(ix: JournalIndex, hop: timedelta) -> dict[str, _Trail]:
     """Each movement's records in time order, each message once per fate: a record read again with
     the id of one already in the same list is that message delivered twice (a service restarted
     from a checkpoint sends again what it sent after it), not a second stamp or notification. A
@@ -109,11 +109,14 @@ def _trails(ix: JournalIndex) -> dict[str, _Trail]:
     passed_on = {e.ce_id for e in ix.entries if e.ce_type == "ecs.msg" and e.source == PORTAL}
     for e in sorted((e for e in ix.entries if e.ce_type in _TRAIL_OF and e.time is not None), key=_at):
         name = _TRAIL_OF[e.ce_type]
-        if name == "msgs" and e.topic == "ecs.portal" and not _up(ix, PORTAL, _at(e)):
+        # Taken or refused when it is read, one hop after it was sent: a notification sent a moment
+        # before ECS-BS went down reaches it down, and is refused.
+        read = _at(e) + hop
+        if name == "msgs" and e.topic == "ecs.portal" and not _up(ix, PORTAL, read):
             name = "lost"  # refused by the portal
         elif name == "msgs" and e.topic == "ecs.portal" and e.ce_id in passed_on:
             continue  # on its way: judged as the portal passes it on
-        elif name == "msgs" and e.data["ie"] in NOTIFICATIONS and not _up(ix, ECS_EXIT, _at(e)):
+        elif name == "msgs" and e.data["ie"] in NOTIFICATIONS and not _up(ix, ECS_EXIT, read):
             name = "lost"
         if (e.ce_id, name) in seen:
             continue
@@ -243,7 +246,7 @@ def _concerns(f: FaultWindow, m: ExportMovement, x: Exporter) -> bool:
 
 def _exits(ix: JournalIndex, ctx: Context) -> list[_Exit]:
     """Every movement caught by an ECS fault, read against the first fault that catches it."""
-    faults, trails = _faults(ix), _trails(ix)
+    faults, trails = _faults(ix), _trails(ix, ctx.hop)
     exporters = {x.eori: x for x in ctx.world.exporters}
     out: list[_Exit] = []
     for m in ctx.world.exports:

@@ -22,7 +22,7 @@ __all__: list[str] = []
 
 @check(f"{REINT}#1", REINT, "The movements reintegrated are exactly those handled with the fallback block")
 def reint_1(ix: JournalIndex, ctx: Context) -> Finding:
-    trails = _trails(ix)
+    trails = _trails(ix, ctx.hop)
     fb = {mrn for mrn, t in trails.items() if t.presented}
     reint = {mrn: sent[0] for mrn, t in trails.items()
              if (sent := [m for m in t.msgs if m.data["by"] == "service" and m.data["reintegration"]])}  # fmt: skip
