@@ -3,6 +3,7 @@ its API read and driven over HTTP (the page itself only renders what ``/api/even
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -63,8 +64,13 @@ class Page:
         return next(c for c in self.state()["components"] if c["name"] == name)
 
 
-@pytest.fixture
-def page(tmp_path: Path, broker: SessionBroker, prefix: str) -> Iterator[Page]:
+class Served:
+    def __init__(self, page: Page, lines: list[str]) -> None:
+        self.page, self.lines = page, lines
+
+
+@contextlib.contextmanager
+def _serve(tmp_path: Path, broker: SessionBroker, prefix: str, *extra: str) -> Iterator[Served]:
     drill = tmp_path / "day.yaml"
     drill.write_text(
         "drill: day\ntitle: a game day\nseed: 5\nspeed: 60\nduration_hours: 10\n"
@@ -72,8 +78,9 @@ def page(tmp_path: Path, broker: SessionBroker, prefix: str) -> Iterator[Page]:
     )
     port = _free_port()
     command = [sys.executable, "-m", "secours.cli.main", "run", "--drill", str(drill), "--ui", f"127.0.0.1:{port}",
-               "--bootstrap", broker.bootstrap, "--prefix", prefix]  # fmt: skip
+               "--bootstrap", broker.bootstrap, "--prefix", prefix, *extra]  # fmt: skip
     env = {**os.environ, **broker.cli_env(), "SECOURS_CONTROL_KEY": KEY}
+    desks = sum(1 for x in extra if x == "--human")
     with subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env) as proc:
         assert proc.stderr is not None
         lines = []
@@ -81,16 +88,24 @@ def page(tmp_path: Path, broker: SessionBroker, prefix: str) -> Iterator[Page]:
         while time.monotonic() < deadline:
             line = proc.stderr.readline()
             lines.append(line)
-            if "game day: http://" in line or not line:
+            desks -= "trainee desk" in line
+            if not line or (any("game day: http://" in x for x in lines) and desks <= 0):
                 break
         assert any(f"http://127.0.0.1:{port}/" in x for x in lines), "".join(lines)
-        assert "SECOURS_CONTROL_KEY" in lines[-1] and KEY not in lines[-1]  # a configured key is never printed
+        shown = next(x for x in lines if "game day: http://" in x)
+        assert "SECOURS_CONTROL_KEY" in shown and KEY not in shown  # a configured key is never printed
         try:
-            yield Page(port)
+            yield Served(Page(port), lines)
         finally:
             proc.send_signal(signal.SIGTERM)
-            _, err = proc.communicate(timeout=60)
+            _, err = proc.communicate(timeout=90)
             assert proc.returncode == 0, err[-2000:]
+
+
+@pytest.fixture
+def page(tmp_path: Path, broker: SessionBroker, prefix: str) -> Iterator[Page]:
+    with _serve(tmp_path, broker, prefix) as served:
+        yield served.page
 
 
 def _until(page: Page, name: str, state: str, timeout_s: float = 5.0) -> float:
@@ -268,6 +283,132 @@ def test_in_a_browser_the_trainer_breaks_a_component_and_the_trainee_sees_it_wit
     finally:
         trainer.quit()
         trainee.quit()
+
+
+def _text(driver: Any, element_id: str) -> str:
+    return str(driver.execute_script("const e = document.getElementById(arguments[0]); return e ? e.textContent : '';",
+                                     element_id))  # fmt: skip
+
+
+def _shots(tmp_path: Path) -> Path:
+    """Where screenshots go: $SECOURS_SCREENSHOTS (the README's are made so), else the test's folder."""
+    folder = Path(os.environ.get("SECOURS_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="headless Chromium and its driver are needed: apt-get install -y chromium chromium-driver",
+)
+def test_in_a_browser_a_trainee_files_the_olga_request_and_the_scorecard_credits_it(
+    tmp_path: Path, broker: SessionBroker, prefix: str
+) -> None:
+    """A trainee plays P002's desk: the trainer takes its platform down, the trainee sees it within a
+    second, files the assistance request through the form (a malformed EORI is refused beside its
+    field first), the trainer ends the exercise, and the scorecard credits the request as done."""
+    actor = "edi_provider:P002"
+    after = tmp_path / "after"
+    with _serve(tmp_path, broker, prefix, "--human", actor, "--out", str(after)) as served:
+        page = served.page
+        line = next(x for x in served.lines if "trainee desk" in x)
+        assert f"?desk={actor}" in line
+        desk_key = line.rsplit("desk key ", 1)[1].strip()
+        url = f"http://127.0.0.1:{page.port}/"
+        trainer, trainee = _browser(), _browser()
+        shots = _shots(tmp_path)
+        try:
+            trainer.get(url)
+            trainee.get(f"{url}?desk={actor}")
+            for driver in (trainer, trainee):
+                _wait(lambda d=driver: d.find_element(By.ID, "link").text == "live")
+            _wait(lambda: _text(trainee, "d-platform") == "up")
+            assert not trainee.find_element(By.ID, "trainer").is_displayed()
+            assert not trainer.find_element(By.ID, "desk").is_displayed()  # no desk without ?desk=
+
+            trainer.find_element(By.ID, "key").send_keys(KEY)
+            trainer.find_element(By.CSS_SELECTOR, "#key-form button").click()
+            _wait(lambda: trainer.find_element(By.ID, "trainer").is_displayed())
+            Select(trainer.find_element(By.ID, "f-kind")).select_by_visible_text("down")
+            trainer.find_element(By.ID, "f-actor").send_keys(actor)
+            trainer.find_element(By.CSS_SELECTOR, "#inject button").click()
+            _wait(lambda: trainer.find_element(By.ID, "inject-note").text.startswith("injected"))
+            seen_after = _wait(lambda: _text(trainee, "d-platform") == "down", timeout_s=5)
+            assert seen_after < 1.0, f"the trainee's desk showed it {seen_after:.2f} s after the trainer's"
+
+            # Without the desk key the form is refused; with it, a malformed EORI gets its message beside the field.
+            trainee.find_element(By.ID, "o-file").click()
+            _wait(lambda: "desk key" in trainee.find_element(By.ID, "olga-note").text)
+            trainee.find_element(By.ID, "d-key").send_keys(desk_key)
+            trainee.find_element(By.CSS_SELECTOR, "#desk-key-form button").click()
+            for box in trainee.find_elements(By.CSS_SELECTOR, ".o-client"):
+                box.click()
+            trainee.find_element(By.ID, "o-other").send_keys("fr-12")
+            trainee.find_element(By.ID, "o-file").click()
+            try:
+                _wait(lambda: "not an EORI" in _text(trainee, "err-clients"))
+            except AssertionError as exc:
+                note = _text(trainee, "olga-note")
+                raise AssertionError(f"no message beside the clients; the form's note: {note}") from exc
+            assert page.state()["desks"][actor]["requests"] == []  # nothing filed
+            trainee.find_element(By.ID, "o-other").clear()
+            trainee.find_element(By.ID, "o-symptom").send_keys("no ENS can be relayed")
+            trainee.find_element(By.ID, "o-text").send_keys("Our EDI platform is down; all our clients are listed.")
+            trainee.find_element(By.ID, "o-file").click()
+            _wait(lambda: "filed at" in trainee.find_element(By.ID, "olga-note").text)
+            assert _text(trainee, "err-clients") == ""
+            _wait(lambda: "provider_outage" in _text(trainee, "d-requests"))
+            trainee.save_screenshot(str(shots / "gameday-trainee-desk.png"))
+
+            trainer.find_element(By.ID, "end").click()
+            _wait(lambda: "Scorecard of edi_provider:P002" in _text(trainee, "cards"), timeout_s=90)
+            cells = trainee.execute_script(
+                "return [...document.querySelectorAll('#cards table tbody tr')].map("
+                "r => [...r.querySelectorAll('td')].map(td => td.textContent));"
+            )
+            credited = [c for c in cells if c[1].startswith("OLGA request about your platform's outage")]
+            assert credited and credited[0][0] == "done", cells
+            assert "ICS2-FR-S1-PROVIDER-DOWN#1 pass" in credited[0][6]
+            trainee.save_screenshot(str(shots / "gameday-scorecard.png"))
+        finally:
+            trainer.quit()
+            trainee.quit()
+        status, report = page.call("GET", "/api/report")
+        assert status == 200 and report["scorecards"][0]["done"] >= 1, report
+    (card,) = json.loads((after / "scorecards.json").read_text())
+    assert card["actor"] == actor and card["steps"][0]["status"] == "done"
+    assert (after / "report.html").is_file() and (after / "journal.jsonl.gz").is_file()
+
+
+def test_a_trainees_forms_over_http(tmp_path: Path, broker: SessionBroker, prefix: str) -> None:
+    """The desk's API as a script would use it: keys, unknown desks, a bad field, a help-desk contact."""
+    actor = "edi_provider:P001"
+    with _serve(tmp_path, broker, prefix, "--human", actor, "--out", str(tmp_path / "after")) as served:
+        page = served.page
+        desk_key = next(x for x in served.lines if "trainee desk" in x).rsplit("desk key ", 1)[1].strip()
+        clients = [c["eori"] for c in page.state()["desks"][actor]["clients"]]
+        good = {"kind": "client_outage", "clients": clients[:1], "since": "2026-03-02 00:10", "component": "its IT"}
+        assert page.call("POST", f"/api/desk/{actor}/olga", good, key=KEY)[0] == 403  # the trainer's key: not a desk's
+        assert page.call("POST", f"/api/desk/{actor}/olga", good)[0] == 403
+        status, answer = page.call("POST", "/api/desk/edi_provider:P002/olga", good, key=desk_key)
+        assert status == 404 and "no trainee plays 'edi_provider:P002'" in answer["error"]
+        status, answer = page.call("POST", f"/api/desk/{actor}/olga", {**good, "since": "2026-13-02"}, key=desk_key)
+        assert status == 422 and set(answer["fields"]) == {"since"}, answer
+        status, answer = page.call("POST", f"/api/desk/{actor}/olga", good, key=desk_key)
+        assert status == 201, answer
+        da_id = answer["message"].split()[0]
+        _wait(lambda: [r["id"] for r in page.state()["desks"][actor]["requests"]] == [da_id])
+        contact = {"request": da_id, "purpose": "report", "channel": "phone", "text": "back"}
+        status, answer = page.call("POST", f"/api/desk/{actor}/sau", contact, key=desk_key)
+        assert status == 201 and da_id in answer["message"], answer
+        assert page.call("POST", "/api/end", {}, key=desk_key)[0] == 403  # a trainee cannot end the exercise
+        assert page.call("GET", "/api/report")[0] == 409
+        assert page.call("POST", "/api/end", {}, key=KEY)[0] == 200
+        _wait(lambda: page.call("GET", "/api/report")[0] == 200, timeout_s=90)
+        status, answer = page.call("POST", f"/api/desk/{actor}/olga", good, key=desk_key)
+        assert status == 409  # the exercise is over
+    (card,) = json.loads((tmp_path / "after" / "scorecards.json").read_text())
+    assert card["records"] == 2
 
 
 def test_the_peoples_feed_shows_the_on_call_teams_finding() -> None:

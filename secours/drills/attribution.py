@@ -70,15 +70,22 @@ class ExternalShare:
 
 
 def attribute(
-    names: Sequence[str], entries: Sequence[Entry], checks: Sequence[CheckOutcome], ctx: Context
+    names: Sequence[str],
+    entries: Sequence[Entry],
+    checks: Sequence[CheckOutcome],
+    ctx: Context,
+    *,
+    desk_topics: frozenset[str] | None = None,
 ) -> ExternalShare:
+    """``desk_topics``: the actors are people at a desk (a game day's trainees), not whole systems:
+    only their records on these topics are theirs, and what their clients handed their system is not."""
     actors = [_actor(n) for n in names]
 
     def owned(e: Entry) -> bool:
-        return any(a.owns(e.source) for a in actors)
+        return any(a.owns(e.source) for a in actors) and (desk_topics is None or e.topic in desk_topics)
 
     own = [e for e in entries if owned(e)]
-    handed = _handed(actors, entries)
+    handed = _handed(actors, entries) if desk_topics is None else set()
     names_theirs = {e.ce_id for e in own if e.ce_id} | handed
 
     def named(ev: Evidence) -> bool:

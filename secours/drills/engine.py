@@ -82,6 +82,7 @@ class Simulation:
         stepped: bool = False,
         external: Sequence[ExternalActor] = (),
         external_timeout_s: float = 60.0,
+        people: Sequence[str] = (),
     ) -> None:
         self.settings = settings
         self.config = config
@@ -108,6 +109,8 @@ class Simulation:
         self.external_timeout_s = external_timeout_s
         if self.external and stepped:
             raise UsageError("a run with outside actors runs on the wall clock, which they can read")
+        # Actors whose fallback desk trainees play on the game-day page (``service:instance``).
+        self.people = tuple(people)
         self.faults = FaultController(config.start, self.catalog, actors_of(self.world), systems_behind(config.params))
         self.plane: FaultPlane | None = None
         self.contexts: dict[str, ServiceContext] = {}
@@ -205,6 +208,7 @@ class Simulation:
         )
         ctx.order = list(REGISTRY).index(name)
         ctx.played_outside = frozenset(a.name for a in self.external if a.service == name)
+        ctx.played_by_people = frozenset(a for a in self.people if a.split(":", 1)[0] == name)
         ctx.died_at = self._died.get(name)
         ctx.stats = self.stats.setdefault(name, ctx.stats)
         if self.metrics is not None:

@@ -9,10 +9,15 @@
   requests, counts, the ENS flow, units without an MRN, the people's feed, faults, the clock;
 - ``GET /api/events`` the same state as server-sent events, sent within a quarter of a second of a
   change, and at least every second while simulated time moves;
-- ``POST /api/faults`` (a fault's fields, as in a drill file), ``POST /api/faults/{id}/clear`` and
-  ``POST /api/clock`` (``speed`` from 1 to 600, ``paused``): the trainer's controls. They need the
-  trainer's key in the ``X-Secours-Key`` header, and answer 403 without it: a trainee's browser
-  shows the same page, read-only.
+- ``POST /api/faults`` (a fault's fields, as in a drill file), ``POST /api/faults/{id}/clear``,
+  ``POST /api/clock`` (``speed`` from 1 to 600, ``paused``) and ``POST /api/end`` (end the exercise
+  and judge it): the trainer's controls. They need the trainer's key in the ``X-Secours-Key``
+  header, and answer 403 without it: a trainee's browser shows the same page, read-only;
+- ``POST /api/desk/{actor}/olga`` and ``POST /api/desk/{actor}/sau``: a trainee playing ``actor``
+  (``--human``) files an OLGA assistance request, or calls or e-mails the help desk, with that desk's
+  key in ``X-Secours-Key`` (:mod:`secours.gameday.desk`); a field the wire model refuses comes back
+  with 422 and a message per field;
+- ``GET /api/report``: the after-action report and the trainees' scorecards, once the exercise ended.
 
 Why Starlette with sse-starlette on uvicorn: small, maintained, asyncio-native libraries that run in
 the simulation's loop (no thread, no second process), with server-sent events built in; the page
@@ -38,11 +43,16 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from secours.clock import WallClock, format_sim, wall_now
+from secours.cloudevents import headers_for
 from secours.codec import Codec
+from secours.effects import Outgoing
 from secours.errors import CodecError, UsageError
 from secours.faults.plane import command
 from secours.faults.request import fault_from_mapping
 from secours.gameday.board import Board
+from secours.gameday.desk import OLGA, SAU, FormError, TraineeDesk, desk_key
+from secours.ids import derive_id
+from secours.wire import WireModel
 
 if TYPE_CHECKING:
     from secours.drills.engine import Simulation
@@ -60,13 +70,16 @@ _TICK_S = 1.0  # the longest it stays silent while simulated time moves
 class GameDay:
     """The board of one run, fed from its topics, and the web server in front of it."""
 
-    def __init__(self, sim: Simulation, key: str) -> None:
+    def __init__(self, sim: Simulation, key: str, people: tuple[str, ...] = ()) -> None:
         if not isinstance(sim.clock, WallClock):
             raise UsageError("the game-day page needs a run on the wall clock")
         self.sim = sim
         self.clock: WallClock = sim.clock
         self.key = key
         self.board = Board(sim.world, self.clock.now)
+        self.desks = {actor: TraineeDesk(actor, sim.world) for actor in people}
+        self.ended = asyncio.Event()  # the trainer ended the exercise
+        self.after_action: dict[str, Any] | None = None  # the report's summary, once judged
         self.version = 0  # bumped by every record that reaches the board and every control
         self.viewers = 0
         self._shown: tuple[int, float, str] | None = None  # (version, wall time, the state as JSON)
@@ -90,6 +103,8 @@ class GameDay:
                         continue  # a malformed record is the dead-letter queue's business, not the room's
                     key = (r.key or b"").decode("utf-8", "replace")
                     self.board.note(r.topic, key, r.header("ce_id") or f"{r.topic}/{r.partition}/{r.offset}", msg)
+                    for desk in self.desks.values():
+                        desk.note(r.topic, r.header("ce_source") or "", msg, self.clock.now())
                 if records:
                     self.version += 1
         finally:
@@ -101,7 +116,16 @@ class GameDay:
         snap = self.board.snapshot(now, self.sim.services, self.sim.faults.faults, clock)
         snap["run_id"] = self.sim.run_id
         snap["viewers"] = self.viewers
+        live = [a.fault for a in self.sim.faults.faults.values() if a.live(now)]
+        snap["desks"] = {actor: desk.view(now, live) for actor, desk in self.desks.items()}
+        snap["ended"] = self.ended.is_set()
+        snap["after_action"] = self._report_shown()
         return snap
+
+    def _report_shown(self) -> dict[str, Any] | None:
+        if self.after_action is None:
+            return None
+        return {k: v for k, v in self.after_action.items() if k != "lines"}
 
     # --- the web side ------------------------------------------------------------------------------
 
@@ -114,6 +138,9 @@ class GameDay:
                 Route("/api/faults", self._inject, methods=["POST"]),
                 Route("/api/faults/{fault_id}/clear", self._clear, methods=["POST"]),
                 Route("/api/clock", self._pace, methods=["POST"]),
+                Route("/api/end", self._end, methods=["POST"]),
+                Route("/api/report", self._report),
+                Route("/api/desk/{actor}/{form}", self._desk, methods=["POST"]),
             ]
         )
 
@@ -148,11 +175,14 @@ class GameDay:
             self._shown = (self.version, now, json.dumps(self.state()))
         return self._shown[2]
 
-    def _refused(self, request: Request) -> Response | None:
+    def _refused(self, request: Request, actor: str = "") -> Response | None:
+        """403 unless the request carries the trainer's key (or, with ``actor``, that trainee's desk key)."""
+        wanted = desk_key(self.key, actor) if actor else self.key
         given = request.headers.get(KEY_HEADER, "")
-        if given and hmac.compare_digest(given.encode(), self.key.encode()):
+        if given and hmac.compare_digest(given.encode(), wanted.encode()):
             return None
-        return JSONResponse({"error": "the trainer's key is needed for this (header X-Secours-Key)"}, 403)
+        whose = f"the desk key of {actor}" if actor else "the trainer's key"
+        return JSONResponse({"error": f"{whose} is needed for this (header X-Secours-Key)"}, 403)
 
     @staticmethod
     async def _body(request: Request) -> dict[str, Any]:
@@ -218,6 +248,61 @@ class GameDay:
         state = "paused" if self.clock.paused else f"x{self.clock.speed:g}"
         return JSONResponse({"clock": {"speed": self.clock.speed, "paused": self.clock.paused},
                              "message": f"clock {state} at {format_sim(self.clock.now())}"})  # fmt: skip
+
+    async def _end(self, request: Request) -> Response:
+        if (refused := self._refused(request)) is not None:
+            return refused
+        if self.ended.is_set():
+            return JSONResponse({"error": "the exercise has already ended"}, 409)
+        self.ended.set()
+        self.version += 1
+        return JSONResponse({"message": f"exercise ended at {format_sim(self.clock.now())}: judging the run"})
+
+    async def _report(self, request: Request) -> Response:
+        shown = self._report_shown()
+        if shown is None:
+            why = "being judged" if self.ended.is_set() else "not ended yet"
+            return JSONResponse({"error": f"no after-action report: the exercise is {why}"}, 409)
+        return JSONResponse(shown)
+
+    async def _desk(self, request: Request) -> Response:
+        actor, form = request.path_params["actor"], request.path_params["form"]
+        desk = self.desks.get(actor)
+        if desk is None:
+            played = ", ".join(self.desks) or "none (start the run with --human ROLE:ID)"
+            return JSONResponse({"error": f"no trainee plays {actor!r} in this run (played: {played})"}, 404)
+        if form not in ("olga", "sau"):
+            return JSONResponse({"error": f"no form {form!r}: olga (an assistance request) or sau (the help desk)"},
+                                404)  # fmt: skip
+        if (refused := self._refused(request, actor)) is not None:
+            return refused
+        if self.ended.is_set():
+            return JSONResponse({"error": "the exercise has ended"}, 409)
+        now = self.clock.now()
+        try:
+            body = await self._body(request)
+            if form == "olga":
+                da = desk.olga_request(body, now)
+                await self._publish(Outgoing(OLGA, da.da_id, derive_id(da.da_id, "filed"), actor, da, da.da_id))
+                message = f"{da.da_id} filed at {format_sim(now)} ({da.kind}, {len(da.clients)} clients)"
+            else:
+                contact = desk.sau_contact(body, now)
+                await self._publish(Outgoing(SAU, contact.da_id, contact.contact_id, actor, contact, contact.da_id))
+                message = f"{contact.purpose.replace('_', ' ')} about {contact.da_id} sent by {contact.channel} " \
+                          f"at {format_sim(now)}"  # fmt: skip
+        except FormError as exc:
+            return JSONResponse({"error": str(exc), "fields": exc.fields}, 422)
+        except UsageError as exc:
+            return JSONResponse({"error": str(exc)}, 422)
+        self.version += 1
+        return JSONResponse({"message": message}, 201)
+
+    async def _publish(self, out: Outgoing) -> None:
+        """A trainee's record, written as the actor's own system writes it (same topic, headers, source)."""
+        message: WireModel = out.message
+        value = self.sim.codec.encode(message)
+        sent = await self.sim.bus.publish(out.topic, out.key.encode(), value, headers_for(out, self.clock.now()))
+        await sent
 
     # --- lifecycle -----------------------------------------------------------------------------------
 

@@ -64,6 +64,9 @@ class ServiceContext:
         self.commits = False  # a stepped run: commit read positions (restartable, and no checkpoints)
         # Actors of this service that outside systems play (--external edi_provider:P002): not ours.
         self.played_outside: frozenset[str] = frozenset()
+        # Actors of this service whose fallback desk a trainee plays (--human edi_provider:P002): the
+        # service still runs their systems, but their people's steps are the trainee's.
+        self.played_by_people: frozenset[str] = frozenset()
         self.bus = bus
         self.codec = codec
         self.catalog = catalog

@@ -4,9 +4,21 @@ services en ligne, notices, assistance requests (OLGA), people's channels and lo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from pydantic import AfterValidator
+
+from secours.ids import EORI_RE
 from secours.wire.base import WireModel, _Part
+
+
+def _eori(value: str) -> str:
+    if not EORI_RE.match(value):
+        raise ValueError(f"{value!r} is not an EORI: two capital letters, then 1 to 15 capital letters or digits")
+    return value
+
+
+Eori = Annotated[str, AfterValidator(_eori)]
 
 # --- operations and the fallback procedures' evidence (PROCEDURES.md §1) ------------------------
 
@@ -91,7 +103,7 @@ class ProviderContact(WireModel):
 
 
 class DaClient(_Part):
-    eori: str
+    eori: Eori  # OLGA's form takes no malformed EORI (nor does the game day's, which uses this model)
     name: str
 
 

@@ -63,6 +63,8 @@ class ProviderDesk:
     since_of: dict[str, datetime] = field(default_factory=dict)  # start of the latest outage, kept after it
     to_file: set[str] = field(default_factory=set)  # requests decided but not filed yet
     named: dict[str, str] = field(default_factory=dict)  # the component a request names, when told which
+    # Providers whose desk a trainee plays: what they learn is still tracked, what they do is the trainee's.
+    people: frozenset[str] = frozenset()
 
     @property
     def seed(self) -> int:
@@ -120,6 +122,8 @@ class ProviderDesk:
             self.down_since[key] = since  # down again before its recovery was reported: the same request
             return fx
         self.down_since[key] = self.since_of[key] = since
+        if provider in self.people:
+            return fx  # the trainee files the request (or does not)
         self.to_file.add(key)
         delay = uniform(self.seed, self.params.da_delay_s, "da", key, since.isoformat())
         if subject == "customs" and "premature" in self.params.reporting_lapses:
@@ -130,8 +134,8 @@ class ProviderDesk:
     def _recovery(self, provider: str, subject: str, now: datetime) -> Effects:
         fx = Effects()
         key = f"{provider}|{subject}"
-        if self.down_since.pop(key, None) is None:
-            return fx  # not down (or a second word of the same recovery)
+        if self.down_since.pop(key, None) is None or provider in self.people:
+            return fx  # not down (or a second word of the same recovery); a trainee's desk reports itself
         delay = uniform(self.seed, self.params.report_delay_s, "report", key, now.isoformat())
         fx.after(now + timedelta(seconds=delay), "report", key)
         return fx

@@ -17,7 +17,8 @@ One instance simulates every provider of the run; each acts under its own id
   fallback arrangements (seed 000, scenario 2) — unless the drill stages this provider as one
   that does not (``silent_providers``);
 - when a client's system or its own platform is down, file an OLGA assistance request and report
-  the recovery (seed 000, scenario 1: :mod:`services.edi_provider.fallback`).
+  the recovery (seed 000, scenario 1: :mod:`services.edi_provider.fallback`) — unless a trainee
+  plays that provider's desk on the game-day page (``secours run --human edi_provider:P002``).
 
 A drill may stage a provider as careless under EU-level outages (``eu_careless_providers``): it holds
 its clients' new ENS back while a receipted one waits for its MRN (``hold_back``), retries a push
@@ -98,7 +99,9 @@ class Pending:
 
 
 class EdiProviderLogic:
-    def __init__(self, world: World, params: Params, outside: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, world: World, params: Params, outside: frozenset[str] = frozenset(), people: frozenset[str] = frozenset()
+    ) -> None:
         self.world = world
         self.params = params
         self.outside = outside  # providers an outside system plays: what concerns them is not ours
@@ -111,7 +114,7 @@ class EdiProviderLogic:
         self.provider_of = {tr.eori: tr.provider for tr in world.traders}
         self.seed = world.config.seed
         self.notified: set[str] = set()
-        self.desk = ProviderDesk(world, params)
+        self.desk = ProviderDesk(world, params, people=people)
         self.awaiting_mrn: dict[str, Pending] = {}  # by LRN, for staged resending providers only
         self.watch = CustomsWatch(params, self.desk)
         # Staged careless providers (eu_careless_providers) only: who holds new ENS back, what it holds,

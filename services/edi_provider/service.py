@@ -28,4 +28,6 @@ async def run(ctx: ServiceContext) -> None:
     topics = [to_provider(p) for p in ours] + ["ics2.receipt"]
     topics += [f"ics2.c2t.{tr.eori}" for tr in world.traders if tr.provider in ours]
     topics += ["customs.notices", "provider.contacts", "meteo"]
-    await ctx.serve(EdiProviderLogic(world, world.config.params, outside), topics)
+    # Providers whose fallback desk a trainee plays (--human edi_provider:P002): we run their platform.
+    people = frozenset(a.split(":", 1)[1] for a in ctx.played_by_people)
+    await ctx.serve(EdiProviderLogic(world, world.config.params, outside, people), topics)

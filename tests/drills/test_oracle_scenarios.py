@@ -73,6 +73,19 @@ def test_trader_down_the_request_is_closed_within_t_close_max() -> None:
     assert run(check, [*down, request])[0] == "fail"
 
 
+def test_a_closure_due_after_the_run_ended_is_not_judged_late() -> None:
+    """A game day ended by its trainer 30 min after the recovery: the closure is not due yet (t.close_max
+    is 2 h), open or not; closed late before the end, it still fails."""
+    down = fault("down", f"trader:{TRADER.eori}", 60, 180)
+    request = da(80, "client_outage", [TRADER.eori])
+    ctx = Context(WORLD, ProcedureParams(), (), T0 + timedelta(minutes=210))
+    result = REGISTRY["ICS2-FR-S1-TRADER-DOWN#6"].run(JournalIndex.build([*down, request]), ctx)
+    assert result.status == "not_exercised" and "after the end of the run" in result.message
+    short = Context(WORLD, ProcedureParams(t_close_max="10m"), (), T0 + timedelta(minutes=210))
+    late = [*down, request, e("olga.status", "olga.closed", 200, da_id="DA-1")]
+    assert REGISTRY["ICS2-FR-S1-TRADER-DOWN#6"].run(JournalIndex.build(late), short).status == "fail"
+
+
 def test_provider_down_the_request_lists_every_client() -> None:
     down = fault("down", f"edi_provider:{PROVIDER}", 60, 150)
     check = "ICS2-FR-S1-PROVIDER-DOWN#2"

@@ -324,9 +324,14 @@ def closed_in_time(ix: JournalIndex, ctx: Context, f: FaultWindow, das: list[Ent
         return outcome("not_exercised", "the fault had not ended by drill end")
     limit = f.end + seconds(ctx, "t_close_max")
     closed = {e.data["da_id"]: e for e in typed(ix, "olga.closed")}
+    if limit > ctx.end and not any(da.data["da_id"] in closed for da in das):
+        # The run ended before the closure was due (a game day the trainer ended early): nothing is late yet.
+        return outcome("not_exercised", f"the closure was due by {format_sim(limit)}, after the end of the run")
     found = []
     for da in das:
         c = closed.get(da.data["da_id"])
+        if c is None and limit > ctx.end:
+            continue  # still open, and not due yet
         if c is None or c.time is None or c.time > limit:
             when = f"only at {format_sim(c.time)}" if c is not None and c.time else "never"
             found.append(evidence(da, f"DA {da.data['da_id']} closed {when} (limit {format_sim(limit)})"))
@@ -355,6 +360,9 @@ def outage_da_in_time(
     assert f.start is not None
     limit = f.start + seconds(ctx, "detect_self") + seconds(ctx, "t_da_max")
     da = first(outage_das(ix, f, provider))
+    if da is None and limit > ctx.end:  # the run ended before it was due (a game day ended early)
+        return None, outcome("not_exercised", f"{provider}'s outage DA was due by {format_sim(limit)}, "
+                             "after the end of the run")  # fmt: skip
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
         note = f"{provider} filed its outage DA {when} (limit {format_sim(limit)})"

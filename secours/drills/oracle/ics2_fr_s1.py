@@ -128,6 +128,8 @@ def trader_1(ix: JournalIndex, ctx: Context) -> Finding:
     f, eori, provider = case
     limit = _aware(ix, ctx, f, eori) + seconds(ctx, "t_da_max")
     da = first(_client_das(ix, f, eori, provider))
+    if da is None and limit > ctx.end:  # the run ended before it was due (a game day ended early)
+        return outcome("not_exercised", f"a DA naming {eori} was due by {format_sim(limit)}, after the run's end")
     if da is None or da.time is None or da.time > limit:
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
         note = f"{provider} filed a DA naming {eori} {when} (limit {format_sim(limit)})"
