@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -387,6 +388,9 @@ def test_a_trainees_forms_over_http(tmp_path: Path, broker: SessionBroker, prefi
         page = served.page
         desk_key = next(x for x in served.lines if "trainee desk" in x).rsplit("desk key ", 1)[1].strip()
         clients = [c["eori"] for c in page.state()["desks"][actor]["clients"]]
+        status, answer = page.call("POST", "/api/faults", {"kind": "down", "scope": {"actor": actor}}, key=KEY)
+        assert status == 201, answer
+        down_at = datetime.fromisoformat(page.state()["sim_time"].replace("Z", "+00:00"))
         good = {"kind": "client_outage", "clients": clients[:1], "since": "2026-03-02 00:10", "component": "its IT"}
         assert page.call("POST", f"/api/desk/{actor}/olga", good, key=KEY)[0] == 403  # the trainer's key: not a desk's
         assert page.call("POST", f"/api/desk/{actor}/olga", good)[0] == 403
@@ -401,6 +405,16 @@ def test_a_trainees_forms_over_http(tmp_path: Path, broker: SessionBroker, prefi
         contact = {"request": da_id, "purpose": "report", "channel": "phone", "text": "back"}
         status, answer = page.call("POST", f"/api/desk/{actor}/sau", contact, key=desk_key)
         assert status == 201 and da_id in answer["message"], answer
+        status, answer = page.call("POST", f"/api/desk/{actor}/meteo", {"channel": "web"}, key=desk_key)
+        assert status == 201 and "météo consulted" in answer["message"], answer
+        status, answer = page.call("POST", f"/api/desk/{actor}/meteo", {"channel": "fax"}, key=desk_key)
+        assert status == 422 and set(answer["fields"]) == {"channel"}, answer
+        assert page.call("POST", f"/api/desk/{actor}/telex", {}, key=desk_key)[0] == 404
+        # The simulated staff would have filed their outage request within detect.self + the longest filing
+        # delay (5 + 15 min): the desk is the trainee's, and only the trainee's request is there.
+        _wait(lambda: datetime.fromisoformat(page.state()["sim_time"].replace("Z", "+00:00"))
+              > down_at + timedelta(minutes=21), timeout_s=60)  # fmt: skip
+        assert [r["id"] for r in page.state()["desks"][actor]["requests"]] == [da_id]
         assert page.call("POST", "/api/end", {}, key=desk_key)[0] == 403  # a trainee cannot end the exercise
         assert page.call("GET", "/api/report")[0] == 409
         assert page.call("POST", "/api/end", {}, key=KEY)[0] == 200
@@ -408,7 +422,7 @@ def test_a_trainees_forms_over_http(tmp_path: Path, broker: SessionBroker, prefi
         status, answer = page.call("POST", f"/api/desk/{actor}/olga", good, key=desk_key)
         assert status == 409  # the exercise is over
     (card,) = json.loads((tmp_path / "after" / "scorecards.json").read_text())
-    assert card["records"] == 2
+    assert card["records"] == 3  # the request, the help-desk contact, the look at the météo
 
 
 def test_the_peoples_feed_shows_the_on_call_teams_finding() -> None:

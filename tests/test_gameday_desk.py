@@ -12,6 +12,7 @@ from secours.drills.oracle import Context, evaluate
 from secours.drills.oracle.index import JournalIndex
 from secours.drills.procedure import ProcedureParams
 from secours.errors import UsageError
+from secours.gameday.afteraction import ROLE_SCENARIOS
 from secours.gameday.desk import FormError, TraineeDesk, desk_key, parse_human
 from secours.gameday.scorecard import scorecards
 from secours.wire import ProviderContact
@@ -23,7 +24,7 @@ WORLD = World(RunConfig(seed=5, traffic=Traffic(consignments=20, providers=2, tr
 PROVIDER = WORLD.providers[1]
 ACTOR = f"edi_provider:{PROVIDER.id}"
 CLIENTS = [c.eori for c in WORLD.clients_of(PROVIDER.id)]
-SCENARIOS = ("ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S1-TRADER-DOWN")
+SCENARIOS = ROLE_SCENARIOS["edi_provider"]  # what a game day judges a provider's desk on
 
 
 def test_only_an_edi_provider_of_the_world_can_be_played() -> None:
@@ -180,3 +181,46 @@ def test_a_clients_calls_call_for_a_request_naming_it_and_its_recovery_report() 
     assert statuses(summary) == ["done", "done"]
     wrong_client = card([*fault("down", f"trader:{client}", 60, 180), *calls, da(80, "client_outage", [CLIENTS[1]])])
     assert statuses(wrong_client) == ["missed", "missed"]
+
+
+def unannounced(start: float, end: float) -> list[Any]:
+    """The STI down with monitoring blind to it (alert_suppressed): ICS2-FR-NO-ALERT."""
+
+    def event(phase: str, minutes: float) -> Any:
+        at = (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+        blind = '{"alert_suppressed": true}'
+        return e("secours.faults", "fault.event", minutes, ce_id=f"{phase}-sti", source="harness", fault_id="sti",
+                 phase=phase, kind="down", component="ics2_sti", at=at, fault_json=blind)  # fmt: skip
+
+    return [event("START", start), event("END", end)]
+
+
+def pushes(*minutes: float) -> list[Any]:
+    lrn = f"{PROVIDER.id}2603020000001"
+    return [e("ics2.t2c", "IE3F10", m, ce_id=f"push-{m}", source=ACTOR, message_id="m-1", lrn=lrn) for m in minutes]
+
+
+def look(minutes: float) -> Any:
+    return e("meteo.consultations", "meteo.consulted", minutes, source=ACTOR, by=ACTOR, channel="web", alert_ids=[])
+
+
+def report_unavailable(minutes: float) -> Any:
+    return e("olga.requests", "olga.da", minutes, ce_id="DA-20260302-000009", source=ACTOR, da_id="DA-20260302-000009",
+             kind="customs_unavailable", filer=PROVIDER.id, clients=[], declarations=[], component="ICS2 STI",
+             since=(T0 + timedelta(minutes=62)).isoformat(), symptom="no AS4 receipt")  # fmt: skip
+
+
+def test_customs_down_unannounced_calls_for_a_look_at_the_meteo_and_a_report() -> None:
+    base = [*unannounced(60, 180), *pushes(62, 67, 73)]  # the threshold: 3 pushes over 11 min, at 00:73
+    summary = card([*base, look(78), report_unavailable(80)], end_minutes=300)
+    (step,) = summary["steps"]
+    assert step["status"] == "done" and step["took_s"] == 7 * 60 and step["allowed_s"] == 30 * 60, step
+    assert {c["id"]: c["status"] for c in step["checks"]} == {
+        "ICS2-FR-NO-ALERT#1": "pass", "ICS2-FR-NO-ALERT#4": "pass", "ICS2-FR-NO-ALERT#5": "pass",
+        "ICS2-FR-NO-ALERT#6": "pass"}  # fmt: skip
+    blind = card([*base, report_unavailable(80)], end_minutes=300)  # no look at the météo first
+    assert {c["id"]: c["status"] for c in blind["steps"][0]["checks"]}["ICS2-FR-NO-ALERT#4"] == "fail"
+    assert statuses(card(base, end_minutes=300)) == ["missed"]
+    told = e("customs.notices", "customs.notice", 70, to=PROVIDER.id, kind="outage", component="ICS2 STI",
+             alert_id="A-1")  # fmt: skip
+    assert card([*base, told], end_minutes=300)["steps"] == []  # customs told it first: nothing to report

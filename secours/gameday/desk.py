@@ -30,6 +30,7 @@ from secours.ids import derive_id, make_da_id
 from secours.wire import (
     As4Receipt,
     CustomsNotice,
+    MeteoConsulted,
     OlgaAck,
     OlgaClosed,
     OlgaDa,
@@ -44,8 +45,10 @@ __all__ = ["DESK_TOPICS", "FormError", "TraineeDesk", "desk_key", "parse_human"]
 
 PLAYABLE = ("edi_provider",)
 # Where a provider's desk writes: its assistance requests and its calls and e-mails to the help desk.
-DESK_TOPICS = {"edi_provider": ("olga.requests", "sau.contacts")}
-OLGA, SAU = DESK_TOPICS["edi_provider"]
+# Where a provider's desk writes: its assistance requests, its calls and e-mails to the help desk, and
+# its looks at the météo (before reporting customs unavailable).
+DESK_TOPICS = {"edi_provider": ("olga.requests", "sau.contacts", "meteo.consultations")}
+OLGA, SAU, METEO = DESK_TOPICS["edi_provider"]
 SHOWN = 40  # rows of each list the page shows (the latest)
 
 
@@ -155,6 +158,9 @@ class TraineeDesk:
         elif isinstance(msg, SauContact) and msg.by == self.actor:
             self.contacts.append({"at": format_sim(msg.sent_at), "channel": msg.channel, "purpose": msg.purpose,
                                   "request": msg.da_id})  # fmt: skip
+        elif isinstance(msg, MeteoConsulted) and msg.by == self.actor:
+            self.contacts.append({"at": format_sim(msg.consulted_at), "channel": msg.channel, "purpose": "météo",
+                                  "request": ", ".join(msg.alert_ids) or "no alert"})  # fmt: skip
 
     def view(self, now: datetime, live: list[Fault]) -> dict[str, Any]:
         p = self.provider
@@ -203,6 +209,17 @@ class TraineeDesk:
             })  # fmt: skip
         except ValidationError as exc:
             self.filed -= 1
+            raise FormError(_errors(exc)) from None
+
+    def meteo(self, form: dict[str, Any], open_alerts: list[str], now: datetime) -> MeteoConsulted:
+        """The trainee looked at the météo (on the page): what it showed is on record, as the procedure
+        wants before a report of customs unavailable (ICS2-FR-NO-ALERT#4)."""
+        try:
+            return MeteoConsulted.model_validate({
+                "consultation_id": derive_id(self.actor, f"desk/meteo/{now.isoformat()}"), "by": self.actor,
+                "channel": form.get("channel") or "web", "alert_ids": sorted(open_alerts), "consulted_at": now,
+            })  # fmt: skip
+        except ValidationError as exc:
             raise FormError(_errors(exc)) from None
 
     def sau_contact(self, form: dict[str, Any], now: datetime) -> SauContact:

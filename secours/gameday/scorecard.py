@@ -8,7 +8,10 @@ each called for by something in the run's journal (seed 000, scenario 1; PROCEDU
   once the platform is back, the recovery reported to the help desk so that the request is closed,
   within ``t.close_max``;
 - a client's call saying its own system is down: a request naming that client within ``t.da_max``;
-  its call saying it is back: the recovery of that request reported within ``t.close_max``.
+  its call saying it is back: the recovery of that request reported within ``t.close_max``;
+- customs down with nothing published (an ``alert_suppressed`` fault), its pushes past the
+  ``detect.no_receipt`` threshold: a look at the météo, then a request reporting customs
+  unavailable within ``t.da_max`` (ICS2-FR-NO-ALERT), unless customs told it first.
 
 Each step is **done** (its record came in time), **late**, **missed** (no record, and the deadline
 passed before the end of the exercise) or **not due** (the exercise ended first). Beside each step
@@ -20,7 +23,7 @@ called for, or one naming the wrong clients, shows too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -30,6 +33,7 @@ from secours.drills.attribution import attribute
 from secours.drills.journal import Entry
 from secours.drills.oracle import Context, JournalIndex
 from secours.drills.oracle.common import seconds, typed
+from secours.drills.oracle.ics2_fr_no_alert import detections, told_of_outage, unannounced_fault
 from secours.drills.reportdata import CheckOutcome
 from secours.gameday.desk import DESK_TOPICS
 
@@ -137,6 +141,33 @@ def _step(
     return Step(step, trigger, called, due, at, status, record if at is not None else "", checks)
 
 
+def _customs_unavailable(
+    actor: str, ix: JournalIndex, ctx: Context, das: list[Entry], checks: Callable[..., tuple[CheckOutcome, ...]]
+) -> list[Step]:
+    """Customs down and nothing published (ICS2-FR-NO-ALERT): once the provider's pushes reach the
+    detection threshold, a look at the météo and a request reporting customs unavailable, unless
+    customs told it first."""
+    pid = actor.split(":", 1)[1]
+    f = unannounced_fault(ix)
+    if f is None or f.start is None:
+        return []
+    found = detections(ix, ctx, f).get(pid)
+    if found is None:
+        return []
+    allowed = seconds(ctx, "t_da_max")
+    da = next((e for e in das if e.data["kind"] == "customs_unavailable" and e.time is not None
+               and e.time >= found), None)  # fmt: skip
+    told = told_of_outage(ix, pid, f.start)
+    if da is None and told is not None and told <= found + allowed:
+        return []  # customs told it before its report was due: nothing to report
+    return [_step(
+        "OLGA request reporting customs unavailable, after a look at the météo",
+        f"pushes without receipt since {format_sim(found)[11:16]}, no alert", found, allowed, da, ctx.end,
+        checks("ICS2-FR-NO-ALERT#1", "ICS2-FR-NO-ALERT#4", "ICS2-FR-NO-ALERT#5", "ICS2-FR-NO-ALERT#6"),
+        da.data["da_id"] if da else "",
+    )]  # fmt: skip
+
+
 def _provider_steps(actor: str, ix: JournalIndex, ctx: Context, by_id: dict[str, CheckOutcome]) -> list[Step]:
     pid = actor.split(":", 1)[1]
     das = sorted((e for e in typed(ix, "olga.da") if e.data["filer"] == pid), key=lambda e: e.time or ctx.end)
@@ -177,6 +208,7 @@ def _provider_steps(actor: str, ix: JournalIndex, ctx: Context, by_id: dict[str,
                 f"platform back at {format_sim(w.end)[11:16]}", w.end, close_allowed, told, ctx.end,
                 checks("ICS2-FR-S1-PROVIDER-DOWN#7"), told.data["contact_id"] if told else "",
             ))  # fmt: skip
+    steps.extend(_customs_unavailable(actor, ix, ctx, das, checks))
     calls = sorted((e for e in typed(ix, "provider.contacted") if e.data["provider"] == pid),
                    key=lambda e: e.time or ctx.end)  # fmt: skip
     for call in calls:

@@ -13,8 +13,9 @@
   ``POST /api/clock`` (``speed`` from 1 to 600, ``paused``) and ``POST /api/end`` (end the exercise
   and judge it): the trainer's controls. They need the trainer's key in the ``X-Secours-Key``
   header, and answer 403 without it: a trainee's browser shows the same page, read-only;
-- ``POST /api/desk/{actor}/olga`` and ``POST /api/desk/{actor}/sau``: a trainee playing ``actor``
-  (``--human``) files an OLGA assistance request, or calls or e-mails the help desk, with that desk's
+- ``POST /api/desk/{actor}/olga``, ``.../sau`` and ``.../meteo``: a trainee playing ``actor``
+  (``--human``) files an OLGA assistance request, calls or e-mails the help desk, or records a look
+  at the météo (the open alerts the page shows), with that desk's
   key in ``X-Secours-Key`` (:mod:`secours.gameday.desk`); a field the wire model refuses comes back
   with 422 and a message per field;
 - ``GET /api/report``: the after-action report and the trainees' scorecards, once the exercise ended.
@@ -50,7 +51,7 @@ from secours.errors import CodecError, UsageError
 from secours.faults.plane import command
 from secours.faults.request import fault_from_mapping
 from secours.gameday.board import Board
-from secours.gameday.desk import OLGA, SAU, FormError, TraineeDesk, desk_key
+from secours.gameday.desk import METEO, OLGA, SAU, FormError, TraineeDesk, desk_key
 from secours.ids import derive_id
 from secours.wire import WireModel
 
@@ -271,9 +272,9 @@ class GameDay:
         if desk is None:
             played = ", ".join(self.desks) or "none (start the run with --human ROLE:ID)"
             return JSONResponse({"error": f"no trainee plays {actor!r} in this run (played: {played})"}, 404)
-        if form not in ("olga", "sau"):
-            return JSONResponse({"error": f"no form {form!r}: olga (an assistance request) or sau (the help desk)"},
-                                404)  # fmt: skip
+        if form not in ("olga", "sau", "meteo"):
+            return JSONResponse({"error": f"no form {form!r}: olga (an assistance request), sau (the help desk) "
+                                 "or meteo (a look at the météo)"}, 404)  # fmt: skip
         if (refused := self._refused(request, actor)) is not None:
             return refused
         if self.ended.is_set():
@@ -285,6 +286,11 @@ class GameDay:
                 da = desk.olga_request(body, now)
                 await self._publish(Outgoing(OLGA, da.da_id, derive_id(da.da_id, "filed"), actor, da, da.da_id))
                 message = f"{da.da_id} filed at {format_sim(now)} ({da.kind}, {len(da.clients)} clients)"
+            elif form == "meteo":
+                seen = [a.alert_id for a in self.board.alerts.values() if a.phase != "end"]
+                look = desk.meteo(body, seen, now)
+                await self._publish(Outgoing(METEO, desk.provider.id, look.consultation_id, actor, look))
+                message = f"météo consulted at {format_sim(now)}: " + (", ".join(seen) or "no alert open")
             else:
                 contact = desk.sau_contact(body, now)
                 await self._publish(Outgoing(SAU, contact.da_id, contact.contact_id, actor, contact, contact.da_id))

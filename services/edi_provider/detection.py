@@ -73,6 +73,8 @@ class CustomsWatch:
             return fx  # customs said so already
         if provider in self.params.hasty_reporting_providers:  # staged: no look at the météo, a report at once
             return self.desk.customs_unavailable(provider, first_at, now)
+        if provider in self.desk.people:  # a trainee's desk looks at the météo and reports, or does not
+            return self.desk.customs_unavailable(provider, first_at, now)
         consulted = MeteoConsulted(
             consultation_id=derive_id(provider, f"meteo/{now.isoformat()}"), by=self.desk.source(provider),
             channel="web", alert_ids=tuple(sorted(self.open_alerts)), consulted_at=now,

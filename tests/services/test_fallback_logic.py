@@ -95,6 +95,30 @@ def test_provider_down_lists_all_its_clients_unless_staged_otherwise() -> None:
     assert silent.on_timer(Timer(NOW, "own_outage", f"edi_provider:{provider}"), NOW).timers == []
 
 
+def test_a_desk_a_trainee_plays_files_nothing_and_reports_nothing_itself() -> None:
+    """--human edi_provider:P: its platform still relays, but its staff's steps are the trainee's."""
+    provider = TRADER.provider
+    logic = EdiProviderLogic(WORLD, WORLD.config.params, people=frozenset({provider}))
+    down = logic.on_timer(Timer(NOW, "own_outage", f"edi_provider:{provider}"), NOW)
+    assert down.timers == [] and down.out == []
+    assert logic.desk.is_down(provider, "self")  # what it learns is still known (its relay holds what it gets)
+    back = logic.on_timer(Timer(NOW, "own_recovery", f"edi_provider:{provider}"), NOW + timedelta(hours=1))
+    assert back.timers == [] and not logic.desk.is_down(provider, "self")
+    call = ProviderContact(contact_id="c", trader=TRADER.eori, provider=provider, kind="outage", channel="phone",
+                           since=NOW, sent_at=NOW)  # fmt: skip
+    assert logic.handle(incoming("provider.contacts", call), NOW).timers == []
+    # Pushes with no receipt: no look at the météo and no report made for the trainee.
+    fx = logic.handle(incoming(f"edi.to_provider.{provider}", ens(0)), NOW)
+    timer = fx.timers[0]
+    for _ in range(20):
+        step = logic.on_timer(timer, timer.at)
+        assert sent(step, "meteo.consulted") == [] and not [t for t in step.timers if t.kind == "da"]
+        timer = next(t for t in step.timers if t.kind == "retry")
+    # Another provider of the same run keeps its simulated staff.
+    other = next(p.id for p in WORLD.providers if p.id != provider and not p.own_connection)
+    assert [t.kind for t in logic.on_timer(Timer(NOW, "own_outage", f"edi_provider:{other}"), NOW).timers] == ["da"]
+
+
 def test_a_recovery_before_the_request_is_filed_is_reported_after_it() -> None:
     provider = WORLD.providers[0].id
     logic = EdiProviderLogic(WORLD, WORLD.config.params)

@@ -30,7 +30,7 @@ def _suppressed(w: FaultWindow) -> bool:
         return False
 
 
-def _fault(ix: JournalIndex) -> FaultWindow | None:
+def unannounced_fault(ix: JournalIndex) -> FaultWindow | None:
     return first_fault(ix, lambda w: w.component.split(".")[0] in _CUSTOMS and _suppressed(w))
 
 
@@ -75,7 +75,7 @@ def _das(ix: JournalIndex, f: FaultWindow) -> list[Entry]:
     return [e for e in typed(ix, "olga.da") if e.data["kind"] == "customs_unavailable" and e.time and e.time >= f.start]
 
 
-def _told(ix: JournalIndex, provider: str, since: datetime) -> datetime | None:
+def told_of_outage(ix: JournalIndex, provider: str, since: datetime) -> datetime | None:
     n = first(e for e in typed(ix, "customs.notice")
               if e.data["to"] == provider and e.data["kind"] == "outage" and e.time and e.time >= since)  # fmt: skip
     return n.time if n is not None else None
@@ -83,7 +83,7 @@ def _told(ix: JournalIndex, provider: str, since: datetime) -> datetime | None:
 
 @check(f"{NA}#1", NA, "Each provider reports customs unavailable within t.da_max of reaching the detection threshold")
 def na_1(ix: JournalIndex, ctx: Context) -> Finding:
-    f = _fault(ix)
+    f = unannounced_fault(ix)
     if f is None or f.start is None:
         return _not_exercised()
     detected = detections(ix, ctx, f)
@@ -98,7 +98,7 @@ def na_1(ix: JournalIndex, ctx: Context) -> Finding:
         if da is not None and da.time is not None and da.time <= t + limit:
             filed += 1
             continue
-        told = _told(ix, provider, f.start)
+        told = told_of_outage(ix, provider, f.start)
         if told is not None and told <= t + limit and da is None:
             continue  # customs told it before its request was due: it knew, nothing to report
         when = f"only at {format_sim(da.time)}" if da is not None and da.time else "never"
@@ -109,7 +109,7 @@ def na_1(ix: JournalIndex, ctx: Context) -> Finding:
 
 @check(f"{NA}#2", NA, "(warn) No report before a detection threshold is reached")
 def na_2(ix: JournalIndex, ctx: Context) -> Finding:
-    f = _fault(ix)
+    f = unannounced_fault(ix)
     if f is None or f.start is None:
         return _not_exercised()
     das = _das(ix, f)
@@ -135,7 +135,7 @@ def _alert_open_at(ix: JournalIndex, component: str, t: datetime) -> Entry | Non
 
 @check(f"{NA}#3", NA, "(warn) No alert covering the component was open when the report was filed")
 def na_3(ix: JournalIndex, ctx: Context) -> Finding:
-    f = _fault(ix)
+    f = unannounced_fault(ix)
     if f is None:
         return _not_exercised()
     das = _das(ix, f)
@@ -150,7 +150,7 @@ def na_3(ix: JournalIndex, ctx: Context) -> Finding:
 
 @check(f"{NA}#4", NA, "The provider looked at the météo between detection and its report")
 def na_4(ix: JournalIndex, ctx: Context) -> Finding:
-    f = _fault(ix)
+    f = unannounced_fault(ix)
     if f is None or f.start is None:
         return _not_exercised()
     das = _das(ix, f)
@@ -172,7 +172,7 @@ def na_4(ix: JournalIndex, ctx: Context) -> Finding:
 
 @check(f"{NA}#5", NA, "The report names the component, the time of the first failure and the symptom")
 def na_5(ix: JournalIndex, ctx: Context) -> Finding:
-    f = _fault(ix)
+    f = unannounced_fault(ix)
     if f is None:
         return _not_exercised()
     das = _das(ix, f)
@@ -187,7 +187,7 @@ def na_5(ix: JournalIndex, ctx: Context) -> Finding:
 
 @check(f"{NA}#6", NA, "At most one such report per provider per fault")
 def na_6(ix: JournalIndex, ctx: Context) -> Finding:
-    f = _fault(ix)
+    f = unannounced_fault(ix)
     if f is None:
         return _not_exercised()
     das = _das(ix, f)
@@ -202,7 +202,7 @@ def na_6(ix: JournalIndex, ctx: Context) -> Finding:
 
 @check(f"{NA}#7", NA, "Any alert later published about the outage is the CID's")
 def na_7(ix: JournalIndex, ctx: Context) -> Finding:
-    f = _fault(ix)
+    f = unannounced_fault(ix)
     if f is None or f.start is None:
         return _not_exercised()
     comp = f.component.split(".")[0]
