@@ -41,6 +41,13 @@ def secours(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
         (("run", "--metrics", "nine"), "expected [HOST:]PORT"),
         (("drill", "run", "baseline", "--metrics", "70000"), "port must be between 1 and 65535"),
         (("drill", "run", "baseline", "--metrics", ":9100"), "a host is needed"),
+        (("run", "--human", "edi_provider:P001"), "give --ui and --drill too"),
+        (("run", "--drill", "baseline", "--ui", "8089", "--human", "edi_provider:P404"), "no EDI provider 'P404'"),
+        (("run", "--drill", "baseline", "--ui", "8089", "--human", "olga:desk"), "only these actors' desks"),
+        (
+            ("run", "--drill", "baseline", "--ui", "8089", "--without", "edi_provider", "--human", "edi_provider:P001"),
+            "the actor's service must run here",
+        ),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
