@@ -224,3 +224,15 @@ def test_customs_down_unannounced_calls_for_a_look_at_the_meteo_and_a_report() -
     told = e("customs.notices", "customs.notice", 70, to=PROVIDER.id, kind="outage", component="ICS2 STI",
              alert_id="A-1")  # fmt: skip
     assert card([*base, told], end_minutes=300)["steps"] == []  # customs told it first: nothing to report
+
+
+def test_each_form_makes_the_record_the_actors_system_writes() -> None:
+    desk = TraineeDesk(ACTOR, WORLD)
+    out, line = desk.act("meteo", {}, ["ALR-ICS2-1"], T0)
+    assert (out.topic, out.key, out.source) == ("meteo.consultations", PROVIDER.id, ACTOR)
+    assert out.message.alert_ids == ("ALR-ICS2-1",) and "ALR-ICS2-1" in line  # type: ignore[attr-defined]
+    out, line = desk.act("olga", form(), [], T0)
+    assert (out.topic, out.source, out.subject) == ("olga.requests", ACTOR, out.key) and line.startswith(out.key)
+    desk.note(out.topic, ACTOR, out.message, T0)
+    out, line = desk.act("sau", {"request": out.key, "purpose": "close_request", "channel": "email"}, [], T0)
+    assert (out.topic, out.source) == ("sau.contacts", ACTOR) and "close request" in line

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from secours.clock import format_sim
+from secours.effects import Outgoing
 from secours.errors import UsageError
 from secours.faults.model import Fault
 from secours.ids import derive_id, make_da_id
@@ -49,6 +50,7 @@ PLAYABLE = ("edi_provider",)
 # its looks at the météo (before reporting customs unavailable).
 DESK_TOPICS = {"edi_provider": ("olga.requests", "sau.contacts", "meteo.consultations")}
 OLGA, SAU, METEO = DESK_TOPICS["edi_provider"]
+FORMS = {"olga": "an assistance request", "sau": "a call or e-mail to the help desk", "meteo": "a look at the météo"}
 SHOWN = 40  # rows of each list the page shows (the latest)
 
 
@@ -184,6 +186,22 @@ class TraineeDesk:
         }  # fmt: skip
 
     # --- what it does --------------------------------------------------------------------------------
+
+    def act(self, form: str, body: dict[str, Any], open_alerts: list[str], now: datetime) -> tuple[Outgoing, str]:
+        """One of :data:`FORMS` sent by the trainee: the record the actor's system writes (its topic, key,
+        id and source, as the simulated staff's), and a line saying what was done."""
+        at = format_sim(now)
+        if form == "olga":
+            da = self.olga_request(body, now)
+            out = Outgoing(OLGA, da.da_id, derive_id(da.da_id, "filed"), self.actor, da, da.da_id)
+            return out, f"{da.da_id} filed at {at} ({da.kind}, {len(da.clients)} clients)"
+        if form == "meteo":
+            look = self.meteo(body, open_alerts, now)
+            out = Outgoing(METEO, self.provider.id, look.consultation_id, self.actor, look)
+            return out, f"météo consulted at {at}: " + (", ".join(look.alert_ids) or "no alert open")
+        contact = self.sau_contact(body, now)
+        out = Outgoing(SAU, contact.da_id, contact.contact_id, self.actor, contact, contact.da_id)
+        return out, f"{contact.purpose.replace('_', ' ')} about {contact.da_id} sent by {contact.channel} at {at}"
 
     def olga_request(self, form: dict[str, Any], now: datetime) -> OlgaDa:
         """An assistance request from the page's form: the provider's identity is the desk's own."""

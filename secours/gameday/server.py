@@ -51,8 +51,7 @@ from secours.errors import CodecError, UsageError
 from secours.faults.plane import command
 from secours.faults.request import fault_from_mapping
 from secours.gameday.board import Board
-from secours.gameday.desk import METEO, OLGA, SAU, FormError, TraineeDesk, desk_key
-from secours.ids import derive_id
+from secours.gameday.desk import FORMS, FormError, TraineeDesk, desk_key
 from secours.wire import WireModel
 
 if TYPE_CHECKING:
@@ -272,34 +271,22 @@ class GameDay:
         if desk is None:
             played = ", ".join(self.desks) or "none (start the run with --human ROLE:ID)"
             return JSONResponse({"error": f"no trainee plays {actor!r} in this run (played: {played})"}, 404)
-        if form not in ("olga", "sau", "meteo"):
-            return JSONResponse({"error": f"no form {form!r}: olga (an assistance request), sau (the help desk) "
-                                 "or meteo (a look at the météo)"}, 404)  # fmt: skip
+        if form not in FORMS:
+            known = ", ".join(f"{name} ({what})" for name, what in FORMS.items())
+            return JSONResponse({"error": f"no form {form!r}: {known}"}, 404)
         if (refused := self._refused(request, actor)) is not None:
             return refused
         if self.ended.is_set():
             return JSONResponse({"error": "the exercise has ended"}, 409)
-        now = self.clock.now()
         try:
             body = await self._body(request)
-            if form == "olga":
-                da = desk.olga_request(body, now)
-                await self._publish(Outgoing(OLGA, da.da_id, derive_id(da.da_id, "filed"), actor, da, da.da_id))
-                message = f"{da.da_id} filed at {format_sim(now)} ({da.kind}, {len(da.clients)} clients)"
-            elif form == "meteo":
-                seen = [a.alert_id for a in self.board.alerts.values() if a.phase != "end"]
-                look = desk.meteo(body, seen, now)
-                await self._publish(Outgoing(METEO, desk.provider.id, look.consultation_id, actor, look))
-                message = f"météo consulted at {format_sim(now)}: " + (", ".join(seen) or "no alert open")
-            else:
-                contact = desk.sau_contact(body, now)
-                await self._publish(Outgoing(SAU, contact.da_id, contact.contact_id, actor, contact, contact.da_id))
-                message = f"{contact.purpose.replace('_', ' ')} about {contact.da_id} sent by {contact.channel} " \
-                          f"at {format_sim(now)}"  # fmt: skip
+            seen = [a.alert_id for a in self.board.alerts.values() if a.phase != "end"]
+            out, message = desk.act(form, body, seen, self.clock.now())
         except FormError as exc:
             return JSONResponse({"error": str(exc), "fields": exc.fields}, 422)
         except UsageError as exc:
             return JSONResponse({"error": str(exc)}, 422)
+        await self._publish(out)
         self.version += 1
         return JSONResponse({"message": message}, 201)
 
