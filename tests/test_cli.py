@@ -46,7 +46,7 @@ def secours(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
         (("run", "--drill", "baseline", "--ui", "8089", "--human", "olga:desk"), "only these actors' desks"),
         (
             ("run", "--drill", "baseline", "--ui", "8089", "--without", "edi_provider", "--human", "edi_provider:P001"),
-            "the actor's service must run here",
+            "its service must run here",
         ),
     ],
 )

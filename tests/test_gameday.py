@@ -425,6 +425,50 @@ def test_a_trainees_forms_over_http(tmp_path: Path, broker: SessionBroker, prefi
     assert card["records"] == 3  # the request, the help-desk contact, the look at the météo
 
 
+def test_a_trainee_at_the_cid_publishes_the_alert_and_the_notices(
+    tmp_path: Path, broker: SessionBroker, prefix: str
+) -> None:
+    """customs_desk_fr:CID played: the Automate de sûreté goes down, the simulated CID publishes nothing,
+    the trainee opens the alert and warns every provider and the Commission, and the scorecard says so."""
+    actor = "customs_desk_fr:CID"
+    with _serve(tmp_path, broker, prefix, "--human", actor, "--out", str(tmp_path / "after")) as served:
+        page = served.page
+        desk_key = next(x for x in served.lines if "trainee desk" in x).rsplit("desk key ", 1)[1].strip()
+        status, answer = page.call("POST", "/api/faults", {"kind": "down", "scope": {"component": "ics2_nes_fr"}},
+                                   key=KEY)  # fmt: skip
+        assert status == 201, answer
+
+        def silent_for() -> float:
+            beats = {b["component"]: b["silent_s"] for b in page.state()["desks"][actor]["beats"]}
+            return float(beats.get("ics2_nes_fr", 0))
+
+        _wait(lambda: silent_for() > 8 * 60, timeout_s=60)  # past detect.self: the simulated CID would have spoken
+        assert page.state()["alerts"] == []
+        form = {"phase": "open", "component": "ics2_nes_fr", "services": "ICS2", "modes": ["EDI", "DTI"],
+                "symptoms": "ENS get no risk analysis", "instructions": "fiche n°9"}  # fmt: skip
+        status, answer = page.call("POST", f"/api/desk/{actor}/alert", {**form, "modes": []}, key=desk_key)
+        assert status == 422 and set(answer["fields"]) == {"modes"}, answer
+        status, answer = page.call("POST", f"/api/desk/{actor}/alert", form, key=desk_key)
+        assert status == 201, answer
+        alert_id = answer["message"].split()[1]
+        _wait(lambda: [a["id"] for a in page.state()["alerts"]] == [alert_id])
+        notice = {"kind": "outage", "alert": alert_id, "commission": True}
+        status, answer = page.call("POST", f"/api/desk/{actor}/notices", notice, key=desk_key)
+        assert status == 201 and "sent to" in answer["message"], answer
+        providers = len(page.state()["desks"][actor]["providers"])
+        _wait(lambda: len(page.state()["desks"][actor]["sent"]) == providers + 1)
+        assert page.call("POST", "/api/end", {}, key=KEY)[0] == 200
+        _wait(lambda: page.call("GET", "/api/report")[0] == 200, timeout_s=90)
+    (card,) = json.loads((tmp_path / "after" / "scorecards.json").read_text())
+    steps = {s["step"]: s for s in card["steps"]}
+    opened = steps["météo alert opened on the Automate de sûreté"]
+    assert opened["status"] == "done" and opened["record"] == alert_id, opened
+    assert opened["took_s"] >= 8 * 60  # from the outage's start, not from when the trainee noticed it
+    told = steps["outage notice to every EDI provider"]
+    assert told["status"] == "done" and told["checks"][0]["status"] == "pass", told
+    assert steps["the Commission told, for the other Member States"]["status"] == "done"
+
+
 def test_the_peoples_feed_shows_the_on_call_teams_finding() -> None:
     """A board without a broker: the on-call team's answer to a night-time self-trigger call is in the feed."""
     world = World(RunConfig(seed=3, traffic=Traffic(consignments=5, traders=2, providers=1)))

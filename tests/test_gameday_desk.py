@@ -13,7 +13,8 @@ from secours.drills.oracle.index import JournalIndex
 from secours.drills.procedure import ProcedureParams
 from secours.errors import UsageError
 from secours.gameday.afteraction import ROLE_SCENARIOS
-from secours.gameday.desk import FormError, TraineeDesk, desk_key, parse_human
+from secours.gameday.desk import FormError, desk_key, parse_human
+from secours.gameday.provider_desk import EdiProviderDesk
 from secours.gameday.scorecard import scorecards
 from secours.wire import ProviderContact
 from secours.world import RunConfig, Traffic, World
@@ -47,7 +48,7 @@ def form(**changes: Any) -> dict[str, Any]:
 
 
 def test_the_request_form_makes_the_providers_own_request() -> None:
-    desk = TraineeDesk(ACTOR, WORLD)
+    desk = EdiProviderDesk(ACTOR, WORLD)
     da = desk.olga_request(form(declarations="P0022603020001, P0022603020002"), T0 + timedelta(hours=7, minutes=9))
     assert (da.filer, da.filer_eori, da.company, da.filer_role) == (
         PROVIDER.id,
@@ -74,7 +75,7 @@ def test_the_request_form_makes_the_providers_own_request() -> None:
     ],
 )
 def test_a_malformed_field_gets_its_message_beside_it(changes: dict[str, Any], field: str, words: str) -> None:
-    desk = TraineeDesk(ACTOR, WORLD)
+    desk = EdiProviderDesk(ACTOR, WORLD)
     with pytest.raises(FormError) as caught:
         desk.olga_request(form(**changes), T0)
     assert field in caught.value.fields and words in caught.value.fields[field], caught.value.fields
@@ -82,7 +83,7 @@ def test_a_malformed_field_gets_its_message_beside_it(changes: dict[str, Any], f
 
 
 def test_the_help_desk_form_is_about_one_of_the_desks_own_requests() -> None:
-    desk = TraineeDesk(ACTOR, WORLD)
+    desk = EdiProviderDesk(ACTOR, WORLD)
     with pytest.raises(FormError, match="not one of your requests"):
         desk.sau_contact({"request": "DA-20260302-000001", "purpose": "report", "channel": "phone"}, T0)
     da = desk.olga_request(form(), T0)
@@ -95,7 +96,7 @@ def test_the_help_desk_form_is_about_one_of_the_desks_own_requests() -> None:
 
 
 def test_the_desk_sees_its_clients_calls_and_not_the_others() -> None:
-    desk = TraineeDesk(ACTOR, WORLD)
+    desk = EdiProviderDesk(ACTOR, WORLD)
     other = WORLD.clients_of(WORLD.providers[0].id)[0].eori
     for trader, provider in ((CLIENTS[0], PROVIDER.id), (other, WORLD.providers[0].id)):
         call = ProviderContact(contact_id=f"c-{trader}", trader=trader, provider=provider, kind="outage",
@@ -227,12 +228,12 @@ def test_customs_down_unannounced_calls_for_a_look_at_the_meteo_and_a_report() -
 
 
 def test_each_form_makes_the_record_the_actors_system_writes() -> None:
-    desk = TraineeDesk(ACTOR, WORLD)
-    out, line = desk.act("meteo", {}, ["ALR-ICS2-1"], T0)
+    desk = EdiProviderDesk(ACTOR, WORLD)
+    (out,), line = desk.act("meteo", {}, ["ALR-ICS2-1"], T0)
     assert (out.topic, out.key, out.source) == ("meteo.consultations", PROVIDER.id, ACTOR)
     assert out.message.alert_ids == ("ALR-ICS2-1",) and "ALR-ICS2-1" in line  # type: ignore[attr-defined]
-    out, line = desk.act("olga", form(), [], T0)
+    (out,), line = desk.act("olga", form(), [], T0)
     assert (out.topic, out.source, out.subject) == ("olga.requests", ACTOR, out.key) and line.startswith(out.key)
     desk.note(out.topic, ACTOR, out.message, T0)
-    out, line = desk.act("sau", {"request": out.key, "purpose": "close_request", "channel": "email"}, [], T0)
+    (out,), line = desk.act("sau", {"request": out.key, "purpose": "close_request", "channel": "email"}, [], T0)
     assert (out.topic, out.source) == ("sau.contacts", ACTOR) and "close request" in line

@@ -94,10 +94,11 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--ui serves the page of the run this process starts: not with --join or --announce-only")
     if args.human and (args.ui is None or args.drill is None):
         raise UsageError("--human: a trainee plays on the game-day page of a drill: give --ui and --drill too")
-    if args.human and "edi_provider" not in names:
-        raise UsageError("--human: the actor's service must run here (it is left out by --only or --without)")
     world = World(config) if args.human else None
     people = tuple(dict.fromkeys(parse_human(h, world) for h in args.human)) if world is not None else ()
+    gone = [a for a in people if a.split(":", 1)[0] not in names]
+    if gone:
+        raise UsageError(f"--human {gone[0]}: its service must run here (it is left out by --only or --without)")
     drill = load_drill(args.drill) if args.drill and args.ui is not None else None
     game = _Game(args.ui, drill, people, args.out)
     with served(args.metrics) as metrics, broker_session(args) as choice:

@@ -7,8 +7,8 @@ drill's is: ``report.html``, ``summary.json``, ``junit.xml`` and ``journal.jsonl
 folder, plus ``scorecards.json`` with one scorecard per trainee (:mod:`secours.gameday.scorecard`).
 
 The checks are those of the drill's scenarios, and those of the scenarios each trainee's role
-acts in (a provider's desk: seed 000, scenario 1, and customs down unannounced), so that a drill
-file written for a game day need not list them.
+acts in (a provider's desk: seed 000, scenario 1, and customs down unannounced; the CID's: scenario
+2), so that a drill file written for a game day need not list them.
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ from secours.gameday.scorecard import scorecards
 
 __all__ = ["AfterAction"]
 
-ROLE_SCENARIOS = {"edi_provider": ("ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-NO-ALERT")}
+ROLE_SCENARIOS = {
+    "edi_provider": ("ICS2-FR-S1-PROVIDER-DOWN", "ICS2-FR-S1-TRADER-DOWN", "ICS2-FR-NO-ALERT"),
+    "customs_desk_fr": ("ICS2-FR-S2-AS-DOWN",),
+}
 
 
 class AfterAction:

@@ -51,7 +51,7 @@ from secours.errors import CodecError, UsageError
 from secours.faults.plane import command
 from secours.faults.request import fault_from_mapping
 from secours.gameday.board import Board
-from secours.gameday.desk import FORMS, FormError, TraineeDesk, desk_key
+from secours.gameday.desk import Desk, FormError, desk_key, make_desk
 from secours.wire import WireModel
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class GameDay:
         self.clock: WallClock = sim.clock
         self.key = key
         self.board = Board(sim.world, self.clock.now)
-        self.desks = {actor: TraineeDesk(actor, sim.world) for actor in people}
+        self.desks: dict[str, Desk] = {actor: make_desk(actor, sim.world) for actor in people}
         self.ended = asyncio.Event()  # the trainer ended the exercise
         self.after_action: dict[str, Any] | None = None  # the report's summary, once judged
         self.version = 0  # bumped by every record that reaches the board and every control
@@ -271,8 +271,8 @@ class GameDay:
         if desk is None:
             played = ", ".join(self.desks) or "none (start the run with --human ROLE:ID)"
             return JSONResponse({"error": f"no trainee plays {actor!r} in this run (played: {played})"}, 404)
-        if form not in FORMS:
-            known = ", ".join(f"{name} ({what})" for name, what in FORMS.items())
+        if form not in desk.forms:
+            known = ", ".join(f"{name} ({what})" for name, what in desk.forms.items())
             return JSONResponse({"error": f"no form {form!r}: {known}"}, 404)
         if (refused := self._refused(request, actor)) is not None:
             return refused
@@ -281,12 +281,13 @@ class GameDay:
         try:
             body = await self._body(request)
             seen = [a.alert_id for a in self.board.alerts.values() if a.phase != "end"]
-            out, message = desk.act(form, body, seen, self.clock.now())
+            outs, message = desk.act(form, body, seen, self.clock.now())
         except FormError as exc:
             return JSONResponse({"error": str(exc), "fields": exc.fields}, 422)
         except UsageError as exc:
             return JSONResponse({"error": str(exc)}, 422)
-        await self._publish(out)
+        for out in outs:
+            await self._publish(out)
         self.version += 1
         return JSONResponse({"message": message}, 201)
 

@@ -21,6 +21,10 @@ What seeds 000 and 002 give them to do when a customs system fails:
   mode beats again. A connection provider reporting its own platform down gets an alert for the
   services and the EDI mode it names, ended when it reports the platform back.
 
+A trainee may play the CID on the game-day page (``secours run --human customs_desk_fr:CID``): the
+simulated CID then still watches and keeps its books, the SAU still closes requests and answers
+calls, but nothing goes to the météo or to the providers unless the trainee publishes it.
+
 Out of office hours, its on-call technical team answers a declarant's call about a self-trigger
 request with where its remote checks found the malfunction (:mod:`services.customs_desk_fr.on_call`).
 
@@ -45,7 +49,7 @@ from secours.wire import CustomsNotice, DeltaDecl, EuNotice, Heartbeat, MeteoAle
 from secours.world import World
 from services.customs_desk_fr.on_call import OnCall
 
-__all__ = ["MONITORED_BY_CID", "CustomsDeskLogic"]
+__all__ = ["CID_TOPICS", "MONITORED_BY_CID", "CustomsDeskLogic"]
 
 METEO, NOTICES, OLGA_STATUS = "meteo", "customs.notices", "olga.status"
 
@@ -135,9 +139,16 @@ class Alert:
     reported: bool = False  # opened on a provider's report of customs unavailable
 
 
+# What the CID publishes: a trainee playing the CID (``--human customs_desk_fr:CID``) publishes it instead.
+CID_TOPICS = frozenset({METEO, NOTICES})
+
+
 class CustomsDeskLogic:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, *, cid_played: bool = False) -> None:
         self.world = world
+        # A trainee plays the CID: its monitoring still watches and its help desk still works, but
+        # the alerts, bulletins and notices it would publish are the trainee's to publish.
+        self.cid_played = cid_played
         p = world.config.params
         self.detect_after = timedelta(seconds=p.detect_self_s)
         self.watch_every = timedelta(seconds=p.heartbeat_s)
@@ -165,6 +176,18 @@ class CustomsDeskLogic:
         return fx
 
     def handle(self, incoming: Incoming, now: datetime) -> Effects:
+        return self._ours(self._handle(incoming, now))
+
+    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+        return self._ours(self._on_timer(timer, now))
+
+    def _ours(self, fx: Effects) -> Effects:
+        """What the simulated staff do: all of it, or, with a trainee at the CID, the help desk's part."""
+        if self.cid_played:
+            fx.out = [o for o in fx.out if o.topic not in CID_TOPICS]
+        return fx
+
+    def _handle(self, incoming: Incoming, now: datetime) -> Effects:
         msg = incoming.message
         if isinstance(msg, SauContact):
             fx = self._contact(msg, now)
@@ -234,7 +257,7 @@ class CustomsDeskLogic:
             fx.after(now + timedelta(seconds=delay), "close", msg.da_id)
         return fx
 
-    def on_timer(self, timer: Timer, now: datetime) -> Effects:
+    def _on_timer(self, timer: Timer, now: datetime) -> Effects:
         fx = Effects()
         if timer.kind == "close":
             closed = OlgaClosed(da_id=timer.ref, closed_by="SAU", closed_at=now)

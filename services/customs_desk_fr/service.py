@@ -10,4 +10,5 @@ PUBLISHES = ("meteo", "customs.notices", "olga.status", "sau.answers", "secours.
 
 
 async def run(ctx: ServiceContext) -> None:
-    await ctx.serve(CustomsDeskLogic(ctx.world), CONSUMES)
+    # A trainee at the CID's desk (--human customs_desk_fr:CID) publishes its alerts and notices.
+    await ctx.serve(CustomsDeskLogic(ctx.world, cid_played=bool(ctx.played_by_people)), CONSUMES)
