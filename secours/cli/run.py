@@ -153,7 +153,7 @@ async def _run(
         while not stop.is_set() and not sim.failed():
             if hours is not None and (clock.now() - config.start).total_seconds() >= hours * 3600:
                 break
-            if after is not None and (clock.now() >= config.end or (page is not None and page.ended.is_set())):
+            if after is not None and page is not None and (clock.now() >= config.end or page.ended.is_set()):
                 break  # the drill's simulated end, or the trainer ended the exercise
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.5)

@@ -48,7 +48,6 @@ class AfterAction:
         self._journal: IO[str] | None = None
         self._recorder: Recorder | None = None
         self._task: asyncio.Task[None] | None = None
-        self.result: dict[str, Any] | None = None
 
     def start(self, clock: Clock) -> None:
         try:
@@ -89,8 +88,7 @@ class AfterAction:
         shown = [c.summary() for c in cards]
         (self.out_dir / "scorecards.json").write_text(json.dumps(shown, indent=2) + "\n", encoding="utf-8")
         failed = [c.id for c in outcome.checks if c.status == "fail"]
-        self.result = {
+        return {
             "out": str(self.out_dir), "sim_end": format_sim(end), "verdict": outcome.verdict, "failed": failed,
             "checks": len(outcome.checks), "scorecards": shown, "lines": [ln for c in cards for ln in c.lines()],
         }  # fmt: skip
-        return self.result

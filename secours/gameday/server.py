@@ -52,7 +52,6 @@ from secours.faults.plane import command
 from secours.faults.request import fault_from_mapping
 from secours.gameday.board import Board
 from secours.gameday.desk import Desk, FormError, desk_key, make_desk
-from secours.wire import WireModel
 
 if TYPE_CHECKING:
     from secours.drills.engine import Simulation
@@ -293,8 +292,7 @@ class GameDay:
 
     async def _publish(self, out: Outgoing) -> None:
         """A trainee's record, written as the actor's own system writes it (same topic, headers, source)."""
-        message: WireModel = out.message
-        value = self.sim.codec.encode(message)
+        value = self.sim.codec.encode(out.message)
         sent = await self.sim.bus.publish(out.topic, out.key.encode(), value, headers_for(out, self.clock.now()))
         await sent
 

@@ -27,7 +27,6 @@ came and the deadline passed before the end of the run, **not due** when the run
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,8 +36,7 @@ from secours.clock import format_sim
 from secours.drills.journal import Entry
 from secours.drills.oracle import Context, JournalIndex
 from secours.drills.oracle.common import seconds, typed
-from secours.drills.oracle.ics2_fr_no_alert import detections, told_of_outage, unannounced_fault
-from secours.drills.oracle.index import FaultWindow
+from secours.drills.oracle.ics2_fr_no_alert import detections, suppressed, told_of_outage, unannounced_fault
 from secours.drills.reportdata import CheckOutcome
 
 __all__ = ["Step", "check_row", "steps_of"]
@@ -201,7 +199,7 @@ def _cid_steps(ix: JournalIndex, ctx: Context, checks: Checks) -> list[Step]:
     assert f.start is not None
     mine = [e for e in ix.entries if e.source == "customs_desk_fr" and e.time is not None]
     called, why = f.start, f"{f.fault_id} from {format_sim(f.start)[11:16]}"
-    if _blind(f):  # monitoring could not see it: from the first request that reported it
+    if suppressed(f):  # monitoring could not see it: from the first request that reported it
         report = next((e for e in sorted(typed(ix, "olga.da"), key=lambda e: e.time or ctx.end)
                        if e.data["kind"] == "customs_unavailable" and e.time and e.time >= f.start), None)  # fmt: skip
         if report is None or report.time is None:
@@ -246,10 +244,3 @@ def _cid_steps(ix: JournalIndex, ctx: Context, checks: Checks) -> list[Step]:
                   checks("ICS2-FR-S2-AS-DOWN#8"), recovered.data["alert_id"] if recovered else ""),
         ]  # fmt: skip
     return steps
-
-
-def _blind(f: FaultWindow) -> bool:
-    try:
-        return bool(json.loads(f.fault_json or "{}").get("alert_suppressed"))
-    except ValueError:
-        return False

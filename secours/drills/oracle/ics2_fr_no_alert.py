@@ -23,7 +23,8 @@ NA = "ICS2-FR-NO-ALERT"
 _CUSTOMS = ("ics2_sti", "ics2_cr", "ics2_nes_fr")
 
 
-def _suppressed(w: FaultWindow) -> bool:
+def suppressed(w: FaultWindow) -> bool:
+    """The fault is one monitoring cannot see (``alert_suppressed``)."""
     try:
         return bool(json.loads(w.fault_json or "{}").get("alert_suppressed"))
     except ValueError:
@@ -31,7 +32,7 @@ def _suppressed(w: FaultWindow) -> bool:
 
 
 def unannounced_fault(ix: JournalIndex) -> FaultWindow | None:
-    return first_fault(ix, lambda w: w.component.split(".")[0] in _CUSTOMS and _suppressed(w))
+    return first_fault(ix, lambda w: w.component.split(".")[0] in _CUSTOMS and suppressed(w))
 
 
 def _not_exercised() -> Finding:
