@@ -14,6 +14,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   exporter's outage left its exit due then (case 3 of O3/O4);
 - ecs-bs-down, seed 1006, ×2.8 and the fault 17 min earlier: a notification reaching ECS-BS just
   after it went down is refused, though sent just before (ECS-BS-REINTEGRATION#1);
+- ics2-eu-national-down-coupled-cr, seed 1003, ×0.7 and the fault 46 min later: its premise (an ENS
+  filed during the national outage) did not occur on that day;
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -70,6 +72,9 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # it down and were refused; the oracle judged them at their sending, so their reintegration (the
     # same messages) looked like a copy, and the fallback movement like one never reintegrated.
     ("ecs-bs-down", 1006, {"consignments": 112, "exports": 224, "fault_start_s": 6180}),
+    # Its premise, an ENS filed while the national component buffers, never came: at ×0.7 and the fault
+    # 46 min later, the day's last filings were in before it began. Arrivals now run late enough.
+    ("ics2-eu-national-down-coupled-cr", 1003, {"consignments": 280, "fault_start_s": 9960}),
     (
         "delta-alert-published-distrustful-declarants",
         9000,
