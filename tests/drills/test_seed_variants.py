@@ -15,7 +15,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
 - ecs-bs-down, seed 1006, ×2.8 and the fault 17 min earlier: a notification reaching ECS-BS just
   after it went down is refused, though sent just before (ECS-BS-REINTEGRATION#1);
 - ics2-eu-national-down-coupled-cr, seed 1003, ×0.7 and the fault 46 min later: its premise (an ENS
-  filed during the national outage) did not occur on that day;
+  filed during the national outage) did not occur on that day, nor ICS2-FR-NO-ALERT's (an ENS pending
+  while the STI refuses pushes unseen);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -75,6 +76,9 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # Its premise, an ENS filed while the national component buffers, never came: at ×0.7 and the fault
     # 46 min later, the day's last filings were in before it began. Arrivals now run late enough.
     ("ics2-eu-national-down-coupled-cr", 1003, {"consignments": 280, "fault_start_s": 9960}),
+    # The same day for the STI refusing pushes unseen: nothing was pending, no provider ever detected
+    # it, and the whole scenario never came about (the positive drill failed as idle).
+    ("ics2-fr-no-alert", 1003, {"consignments": 280, "fault_start_s": 9960}),
     (
         "delta-alert-published-distrustful-declarants",
         9000,
