@@ -16,7 +16,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   after it went down is refused, though sent just before (ECS-BS-REINTEGRATION#1);
 - ics2-eu-national-down-coupled-cr, seed 1003, ×0.7 and the fault 46 min later: its premise (an ENS
   filed during the national outage) did not occur on that day, nor ICS2-FR-NO-ALERT's (an ENS pending
-  while the STI refuses pushes unseen);
+  while the STI refuses pushes unseen), nor ics2-eu-operator-down-late-lodging's (ENS held by the
+  direct filer's outage);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -79,6 +80,9 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # The same day for the STI refusing pushes unseen: nothing was pending, no provider ever detected
     # it, and the whole scenario never came about (the positive drill failed as idle).
     ("ics2-fr-no-alert", 1003, {"consignments": 280, "fault_start_s": 9960}),
+    # The direct filer's outage held none of its ENS on that day (its consignments were all ready
+    # before): the late lodging it is staged for had nothing to act on. Fewer, busier traders now.
+    ("ics2-eu-operator-down-late-lodging", 1003, {"consignments": 280, "fault_start_s": 13560}),
     (
         "delta-alert-published-distrustful-declarants",
         9000,
