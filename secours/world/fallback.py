@@ -98,7 +98,9 @@ class FallbackParams(_Strict):
         False, description="non-compliant shipping company (staged): it sends loading lists after the ferry arrived"
     )
     partial_loading_lists: bool = Field(
-        False, description="non-compliant shipping company (staged): its loading lists leave out one trailer"
+        False,
+        description="non-compliant shipping company (staged): its loading lists leave out one trailer "
+        "(a list of one names none)",
     )
     vague_loading_lists: bool = Field(
         False, description="non-compliant shipping company (staged): its loading lists name neither ship nor voyage"

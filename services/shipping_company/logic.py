@@ -68,10 +68,12 @@ class ShippingCompanyLogic:
             return fx  # the same check fired again after a restart: one list per sailing
         late = [c for c in self.world.units_on(tr.id)
                 if c.unit_type == "TRAILER" and not self._paired_by(c.unit_id, c.deadline)]  # fmt: skip
-        if self.partial and len(late) > 1:
-            late = late[:-1]  # staged (partial_loading_lists): one trailer left off
         if not late:
             return fx
+        if self.partial:
+            # Staged (partial_loading_lists): one trailer left off, on any day - when it is the only
+            # one concerned, the list that goes out names none.
+            late = late[:-1]
         listing = self._list(tr, [ListedTrailer(trn=c.unit_id, lrn=c.lrn, filer=c.trader) for c in late], now)
         self.listed[tr.id] = listing
         if self.unsent:
@@ -88,7 +90,7 @@ class ShippingCompanyLogic:
     def _send(self, tr: Transport, listing: LoadingList) -> Effects:
         fx = Effects()
         sender = f"shipping_company:{tr.carrier}"
-        if self.delegated:  # staged: the EDI provider of the first listed trailer's filer sends it
+        if self.delegated and listing.trailers:  # staged: the EDI provider of the first listed trailer's filer sends it
             trader = self.world.trader_by_eori.get(listing.trailers[0].filer)
             sender = f"edi_provider:{trader.provider}" if trader is not None else f"trader:{listing.trailers[0].filer}"
         fx.send(LISTS, tr.id, listing.list_id, sender, listing, subject=tr.id)

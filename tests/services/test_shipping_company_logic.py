@@ -91,3 +91,17 @@ def test_a_trailer_paired_after_its_deadline_is_late_all_the_same() -> None:
     (listing,) = sent(logic.on_timer(timer, timer.at), "loading_list.sent")
     assert isinstance(listing, LoadingList)
     assert {t.trn for t in listing.trailers} == {c.unit_id for c in trailers[1:]}
+
+
+def test_staged_company_leaves_off_a_ferrys_only_late_trailer_and_still_sends_its_list() -> None:
+    """The staged breach shows on any day: with one trailer concerned, the list goes out naming none."""
+    w = world(partial_loading_lists=True)
+    logic = ShippingCompanyLogic(w)
+    tr = w.transport_by_id[ferry_with_trailers(w)]
+    timer = check_timer(logic, tr.id)
+    trailers = [c for c in w.units_on(tr.id) if c.unit_type == "TRAILER"]
+    for c in trailers[1:]:  # every trailer but the first paired in time
+        logic.handle(incoming("sb.elo", pair(c.unit_id)), timer.at)
+    (listing,) = sent(logic.on_timer(timer, timer.at), "loading_list.sent")
+    assert isinstance(listing, LoadingList) and listing.transport_id == tr.id
+    assert listing.trailers == ()
