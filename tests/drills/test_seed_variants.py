@@ -17,7 +17,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
 - ics2-eu-national-down-coupled-cr, seed 1003, ×0.7 and the fault 46 min later: its premise (an ENS
   filed during the national outage) did not occur on that day, nor ICS2-FR-NO-ALERT's (an ENS pending
   while the STI refuses pushes unseen), nor ics2-eu-operator-down-late-lodging's (ENS held by the
-  direct filer's outage);
+  direct filer's outage); ics2-fr-s2-as-down-redundant-reports, the same day: the day ended before a
+  request could be closed after the (staged) late recovery notice;
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -83,6 +84,9 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # The direct filer's outage held none of its ENS on that day (its consignments were all ready
     # before): the late lodging it is staged for had nothing to act on. Fewer, busier traders now.
     ("ics2-eu-operator-down-late-lodging", 1003, {"consignments": 280, "fault_start_s": 13560}),
+    # Told of the recovery 90 minutes late (staged), a provider had its request still open when the day
+    # ended (G3): the drill's day now runs two hours longer.
+    ("ics2-fr-s2-as-down-redundant-reports", 1003, {"consignments": 280, "fault_start_s": 13560}),
     (
         "delta-alert-published-distrustful-declarants",
         9000,
