@@ -18,7 +18,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   filed during the national outage) did not occur on that day, nor ICS2-FR-NO-ALERT's (an ENS pending
   while the STI refuses pushes unseen), nor ics2-eu-operator-down-late-lodging's (ENS held by the
   direct filer's outage); ics2-fr-s2-as-down-redundant-reports, the same day: the day ended before a
-  request could be closed after the (staged) late recovery notice;
+  request could be closed after the (staged) late recovery notice; delta-edi-provider-down-restless-clients,
+  the same day: the clients' paper came after the alert;
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -87,6 +88,13 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # Told of the recovery 90 minutes late (staged), a provider had its request still open when the day
     # ended (G3): the drill's day now runs two hours longer.
     ("ics2-fr-s2-as-down-redundant-reports", 1003, {"consignments": 280, "fault_start_s": 13560}),
+    # The restless clients' own DA came a minute before C001's report, so their paper came after the
+    # alert (#8 passed): C001 now takes the 40 minutes its 45 allow, and the declarants are busier.
+    (
+        "delta-edi-provider-down-restless-clients",
+        1003,
+        {"consignments": 28, "delta_declarations": 420, "fault_start_s": 9960},
+    ),
     (
         "delta-alert-published-distrustful-declarants",
         9000,
