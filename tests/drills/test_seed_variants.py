@@ -14,12 +14,12 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   exporter's outage left its exit due then (case 3 of O3/O4);
 - ecs-bs-down, seed 1006, ×2.8 and the fault 17 min earlier: a notification reaching ECS-BS just
   after it went down is refused, though sent just before (ECS-BS-REINTEGRATION#1);
-- ics2-eu-national-down-coupled-cr, seed 1003, ×0.7 and the fault 46 min later: its premise (an ENS
-  filed during the national outage) did not occur on that day, nor ICS2-FR-NO-ALERT's (an ENS pending
-  while the STI refuses pushes unseen), nor ics2-eu-operator-down-late-lodging's (ENS held by the
-  direct filer's outage); ics2-fr-s2-as-down-redundant-reports, the same day: the day ended before a
-  request could be closed after the (staged) late recovery notice; delta-edi-provider-down-restless-clients,
-  the same day: the clients' paper came after the alert;
+- seed 1003, ×0.7 and the faults 46 min later, premises that did not occur: an ENS filed during the
+  national outage (ics2-eu-national-down-coupled-cr), one pending while the STI refuses pushes unseen
+  (ics2-fr-no-alert), ENS held by the direct filer's outage (ics2-eu-operator-down-late-lodging), the
+  restless clients' paper before the alert (delta-edi-provider-down-restless-clients); and a day that
+  ended before a request could be closed after the staged late recovery notice
+  (ics2-fr-s2-as-down-redundant-reports);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
