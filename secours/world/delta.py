@@ -84,7 +84,7 @@ class DeltaParams(_Strict):
         "the météo), provider (EDI: no call to the provider), words (a DA without « auto-déclenchement de la "
         "procédure de secours »), early (paper declarations as soon as the DA is filed), sau_call (no call to the "
         "SAU for a DA registered out of hours), end_office (the office not told of the end), regularise (nothing "
-        "regularised), after_end (they ignore the end of an alert: paper goes on under it, nothing regularised), "
+        "regularised), after_end (those on paper under an alert miss its end: their paper goes on, nothing regularised), "
         "no_ack (the office told of the start as soon as the DA is filed, without OLGA's acknowledgement), "
         "after_close (paper goes on for an hour under a DA already closed, each one lodged again at once), "
         "jumpy (a declaration validated five minutes without BAE is taken for blocked), no_wait (EDI: told "

@@ -577,9 +577,12 @@ class DeclarantLogic:
             if alert.phase == "open" and self.params.delta_blind_declarants:
                 fx.extend(self._blind(now))
             return fx
-        if "after_end" in self.lapses:  # staged: for them the alert goes on, paper and all
-            return fx
         self.alerts.pop(alert.alert_id, None)
+        if "after_end" in self.lapses:
+            # Staged: whoever is on paper under the alert misses its end and stays there, nothing
+            # regularised. The météo they consult is the true one: a declarant not yet falling back
+            # looks, sees no alert, and does not fall back on one that has ended.
+            return fx
         for inc in self.incidents.values():
             if inc.phase == "alert" and inc.alert_id == alert.alert_id:
                 fx.extend(self._regularise(inc, now))

@@ -20,6 +20,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   restless clients' paper before the alert (delta-edi-provider-down-restless-clients); and a day that
   ended before a request could be closed after the staged late recovery notice
   (ics2-fr-s2-as-down-redundant-reports);
+- delta-alert-published-careless-declarants, seed 1009, ×0.6 and the fault 21 min earlier: a staged
+  declarant that had nothing on paper under the alert fell back on it after its end (#4);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -99,6 +101,14 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
         "delta-alert-published-distrustful-declarants",
         9000,
         {"consignments": 100, "delta_declarations": 750, "fault_start_s": 9720},
+    ),
+    # A staged careless declarant with nothing blocked under the alert fell back on it after its end,
+    # having seen no alert (#4 beside the staged #8 and #9): the lapse is now that of those already on
+    # paper under the alert, who miss its end; the others read the météo as it is.
+    (
+        "delta-alert-published-careless-declarants",
+        1009,
+        {"consignments": 24, "delta_declarations": 180, "fault_start_s": 5940},
     ),
 )
 
