@@ -103,8 +103,8 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
         {"consignments": 100, "delta_declarations": 750, "fault_start_s": 9720},
     ),
     # A staged careless declarant with nothing blocked under the alert fell back on it after its end,
-    # having seen no alert (#4 beside the staged #8 and #9): the lapse is now that of those already on
-    # paper under the alert, who miss its end; the others read the météo as it is.
+    # no alert being open any more (#4 beside the staged #8 and #9): the lapse is now that of those
+    # already on paper under the alert, who miss its end; the others read the météo as it is.
     (
         "delta-alert-published-careless-declarants",
         1009,
