@@ -10,7 +10,8 @@ one lodging), and with still none the lodging has failed:
 - its own B2G system down (noticed ``detect_self_s`` after it fails): tell the Servicedesk
   eDouane at once, then lodge by hand on the National Trader Portal (NTP); what was already in its
   B2G system's queue leaves from there once it is back, so that nothing is lodged twice. Once
-  restored: tell the Servicedesk at once and go back to B2G;
+  restored: tell the Servicedesk at once and go back to B2G (one lodged on the portal moments
+  before waits for its registration there, for the same reason);
 - the Servicedesk says LUCCS's B2G endpoint is down: lodge on the NTP portal until it says the
   endpoint is back (no notice from the operator is required);
 - the Servicedesk says LUCCS is down altogether: contact the Bureau de recette Douanes, follow its
@@ -110,6 +111,11 @@ class LuOperatorLogic:
         channel = self._channel(op)
         if f.paper:
             channel = "B2G" if channel == "PAPER" else channel  # regularise a paper one once LUCCS is back
+        if f.channel == "NTP" and channel != "NTP" and f.sent_at and now - f.sent_at < self._ack_timeout:
+            # Lodged on the portal moments ago (its own B2G back, or the endpoint restored, since then),
+            # its registration not back yet: lodging it through B2G now would lodge it twice. The
+            # portal lodging's own check, due at sent_at + lu_ack_timeout_s, lodges it again if need be.
+            return fx
         if channel == "ASK_BUREAU":
             return self._ask_bureau(op, now)
         if op.own_down_since is not None and f.channel == "B2G" and f.sent_at and f.sent_at >= op.own_down_since:
@@ -152,9 +158,13 @@ class LuOperatorLogic:
         fx.after(now + timedelta(seconds=self.params.lu_as4_timeout_s), "as4", f.decl.decl_id)
         return fx
 
+    @property
+    def _ack_timeout(self) -> timedelta:
+        return timedelta(seconds=self.params.lu_ack_timeout_s)
+
     def _check_later(self, fx: Effects, f: Lodging, now: datetime) -> None:
         """Look again after ``lu_ack_timeout_s``: lodged again if LUCCS has not registered it by then."""
-        fx.after(now + timedelta(seconds=self.params.lu_ack_timeout_s), "check", f.decl.decl_id)
+        fx.after(now + self._ack_timeout, "check", f.decl.decl_id)
 
     def _ask_bureau(self, op: Operator, now: datetime) -> Effects:
         fx = Effects()

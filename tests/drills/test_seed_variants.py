@@ -22,6 +22,9 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
   (ics2-fr-s2-as-down-redundant-reports);
 - delta-alert-published-careless-declarants, seed 1009, ×0.6 and the fault 21 min earlier: a staged
   declarant that had nothing on paper under the alert fell back on it after its end (#4);
+- luccs-b2g-eo-down, seeds 1001 (×1.4, the fault 55 min earlier) and 1006 (×2.8, 17 min earlier): a
+  declaration lodged on the NTP portal just before the operator's own B2G came back, sent through
+  B2G too before its portal registration arrived (#4);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -110,6 +113,11 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
         1009,
         {"consignments": 24, "delta_declarations": 180, "fault_start_s": 5940},
     ),
+    # An operator lodged a declaration on the NTP portal 4 s before its own B2G system came back; the
+    # recovery sent it through B2G too before the portal's registration arrived (LUCCS-B2G-EO-DOWN#4,
+    # lodged twice). A portal lodging now waits for its registration, as a paper one does.
+    ("luccs-b2g-eo-down", 1001, {"consignments": 56, "lu_declarations": 224, "fault_start_s": 300}),
+    ("luccs-b2g-eo-down", 1006, {"consignments": 112, "lu_declarations": 448, "fault_start_s": 2580}),
 )
 
 
