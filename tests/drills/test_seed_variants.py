@@ -25,6 +25,8 @@ verdict, each run as a user runs it (``secours drill run-all``) on the session's
 - luccs-b2g-eo-down, seeds 1001 (×1.4, the fault 55 min earlier) and 1006 (×2.8, 17 min earlier): a
   declaration lodged on the NTP portal just before the operator's own B2G came back, sent through
   B2G too before its portal registration arrived (#4);
+- ics2-eu-tapas-down-unordered-provider, seed 1018 (×0.7, the fault 9 min later): a premise that did
+  not occur (no change of P001's waiting behind a failed push);
 - the drills that fault one actor, on a seed of their own: actors named by rank (trader:#1[P003]).
 """
 
@@ -118,6 +120,10 @@ VARIANTS: tuple[tuple[str, int, dict[str, int]], ...] = (
     # lodged twice). A portal lodging now waits for its registration, as a paper one does.
     ("luccs-b2g-eo-down", 1001, {"consignments": 56, "lu_declarations": 224, "fault_start_s": 300}),
     ("luccs-b2g-eo-down", 1006, {"consignments": 112, "lu_declarations": 448, "fault_start_s": 2580}),
+    # At ×0.7 and the fault 9 min later, no ENS of the staged P001 had a change waiting behind one whose
+    # push failed: it had nothing to reorder, and the negative drill passed. Its day is busier with
+    # changes now.
+    ("ics2-eu-tapas-down-unordered-provider", 1018, {"consignments": 280, "fault_start_s": 7740}),
 )
 
 
