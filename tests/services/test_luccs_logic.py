@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from secours.effects import Effects, Timer
 from secours.wire import Heartbeat, LuAs4Receipt, LuBureau, LuDecl, LuImportDeclaration, LuServicedesk
 from secours.world import RunConfig, Traffic, World
@@ -170,32 +172,30 @@ def test_a_paper_declaration_whose_registration_comes_after_luccs_is_back_is_lod
     assert ops.handle(incoming("lu.decl", accepted), back + timedelta(minutes=2)).out == []  # the same answer again
 
 
-def test_a_portal_lodging_just_before_the_operators_b2g_is_back_waits_for_its_registration() -> None:
+@pytest.mark.parametrize("registered", [True, False], ids=["registered", "unregistered"])
+def test_a_portal_lodging_just_before_the_operators_b2g_is_back_waits_for_its_registration(registered: bool) -> None:
     """Lodged on the NTP portal seconds before its own B2G system came back: the recovery does not send it
     through B2G as well (LUCCS would refuse it as a duplicate). Its registration arriving, nothing more
     goes; with none by its check, it is lodged again, through B2G now."""
-    for registered in (True, False):
-        ops = LuOperatorLogic(WORLD)
-        decl = next(d for d in WORLD.lu_declarations if d.eo == EO)
-        ops.on_timer(Timer(decl.ready, "own_outage", f"lu_operator:{EO}"), decl.ready - timedelta(minutes=30))
-        fx = ops.on_timer(Timer(decl.ready, "ready", decl.decl_id), decl.ready)
-        portal = only(fx)
-        assert isinstance(portal, LuImportDeclaration) and portal.channel == "NTP"
-        (check,) = fx.timers
-        assert check.at == decl.ready + timedelta(seconds=WORLD.config.params.lu_ack_timeout_s)
-        back = decl.ready + timedelta(seconds=4)
-        fx = ops.on_timer(Timer(back, "own_recovery", f"lu_operator:{EO}"), back)
-        assert [o.topic for o in fx.out] == ["lu.servicedesk"]  # eo_restored, and nothing through B2G
-        if registered:
-            done = LuDecl(record_id="x1", message_id=portal.message_id, decl_id=decl.decl_id, eo=EO, channel="NTP",
-                          status="REGISTERED", ref="", registered_at=back)  # fmt: skip
-            ops.handle(incoming("lu.decl", done), back + timedelta(seconds=1))
-        fx = ops.on_timer(check, check.at)
-        if registered:
-            assert fx.out == []
-        else:
-            again = only(fx)
-            assert isinstance(again, LuImportDeclaration) and again.channel == "B2G"
+    ops = LuOperatorLogic(WORLD)
+    decl = next(d for d in WORLD.lu_declarations if d.eo == EO)
+    ops.on_timer(Timer(decl.ready, "own_outage", f"lu_operator:{EO}"), decl.ready - timedelta(minutes=30))
+    fx = ops.on_timer(Timer(decl.ready, "ready", decl.decl_id), decl.ready)
+    portal = only(fx)
+    assert isinstance(portal, LuImportDeclaration) and portal.channel == "NTP"
+    (check,) = fx.timers
+    assert check.at == decl.ready + timedelta(seconds=WORLD.config.params.lu_ack_timeout_s)
+    back = decl.ready + timedelta(seconds=4)
+    fx = ops.on_timer(Timer(back, "own_recovery", f"lu_operator:{EO}"), back)
+    assert [o.topic for o in fx.out] == ["lu.servicedesk"]  # eo_restored, and nothing through B2G
+    if registered:
+        done = LuDecl(record_id="x1", message_id=portal.message_id, decl_id=decl.decl_id, eo=EO, channel="NTP",
+                      status="REGISTERED", ref="", registered_at=back)  # fmt: skip
+        ops.handle(incoming("lu.decl", done), back + timedelta(seconds=1))
+        assert ops.on_timer(check, check.at).out == []
+    else:
+        again = only(ops.on_timer(check, check.at))
+        assert isinstance(again, LuImportDeclaration) and again.channel == "B2G"
 
 
 def test_a_world_without_luccs_traffic_is_drawn_as_before() -> None:
