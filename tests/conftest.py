@@ -1,5 +1,11 @@
 """Test session setup: one real broker for the whole session, a fresh topic prefix per test.
 
+The suite runs on two workers (pytest-xdist, ``-n 2`` in pyproject.toml), each a session of its own
+with its own broker: tests never share topics, so they may run side by side. A worker takes a
+whole module at a time (module fixtures run once), and the modules that run drills two at a time
+go together, first: one worker runs them while the other takes the tests that mostly wait
+(brokers restarting, wall-clock runs), instead of four drills on two cores.
+
 Which broker: ``--broker kafka|tansu|auto`` (or ``SECOURS_TEST_BROKER``); ``auto`` (the default)
 takes Apache Kafka when Java and Maven are there, Tansu otherwise. ``--bootstrap HOST:PORT`` (or
 ``SECOURS_BOOTSTRAP``) uses an existing cluster instead. Never a mock of Kafka.
@@ -15,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from secours.bus.brokers import RunningBroker, java_available, start_broker
 from secours.bus.kafka import KafkaBus
@@ -29,6 +36,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="broker the tests start",
     )
     parser.addoption("--bootstrap", default=os.environ.get("SECOURS_BOOTSTRAP"), help="use this cluster instead")
+
+
+# Modules that each run drills two at a time (`secours drill run-all --jobs 2`): one unit of work.
+_TWO_AT_A_TIME = ("tests/drills/test_shipped_drills.py", "tests/drills/test_seed_variants.py")
+
+
+class _ByModule(LoadScopeScheduling):
+    """xdist's scheduling by scope (largest first), with a module as the scope, and the modules
+    that run drills two at a time as one scope between them."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return "drills two at a time" if module in _TWO_AT_A_TIME else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScopeScheduling:
+    return _ByModule(config, log)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
