@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from xdist.remote import Producer
 from xdist.scheduler import LoadScopeScheduling
 
 from secours.bus.brokers import RunningBroker, java_available, start_broker
@@ -51,8 +52,9 @@ class _ByModule(LoadScopeScheduling):
         return "drills two at a time" if module in _TWO_AT_A_TIME else module
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScopeScheduling:
-    return _ByModule(config, log)  # type: ignore[arg-type]
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling | None:
+    """Ours in place of xdist's default (``-n N`` alone); a ``--dist`` given by hand is xdist's own."""
+    return _ByModule(config, log) if config.getvalue("dist") == "load" else None
 
 
 @dataclass(frozen=True)
