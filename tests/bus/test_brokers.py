@@ -20,6 +20,7 @@ from secours.bus.brokers import (
     RunningBroker,
     free_port,
     java_available,
+    metadata_broker_count,
     start_broker,
     wait_for_port,
 )
@@ -165,6 +166,15 @@ async def test_tansu_pause_hangs_requests_until_resume(tansu: RunningBroker) -> 
                     await admin.list_topics()
         finally:
             tansu.resume()
+        # pause() returns only once the stop has taken hold of every thread: on a busy machine a bare
+        # SIGSTOP left a thread serving for a moment (40 answers in 500 tries beside six busy loops).
+        for _ in range(10):
+            tansu.pause()
+            try:
+                with pytest.raises(TimeoutError):
+                    metadata_broker_count("127.0.0.1", tansu.port, timeout=0.2)
+            finally:
+                tansu.resume()
     finally:
         await admin.close()
     await produce(tansu.bootstrap, "t.pause", b"after-resume")

@@ -39,6 +39,7 @@ __all__ = [
     "ensure_kafka_jars",
     "free_port",
     "java_available",
+    "metadata_broker_count",
     "start_broker",
     "wait_for_port",
 ]
@@ -156,6 +157,23 @@ def _pid_runs(pid: int, kind: BrokerKind) -> bool:
     return bool(argv) and Path(argv[0]).name.startswith("tansu")
 
 
+def _all_threads_stopped(pid: int) -> bool:
+    """Whether every thread of ``pid`` is in the stopped state (or exiting); True where /proc is absent."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # without /proc there is no telling; with it, pid is gone
+    for task in tasks:
+        try:
+            # The state follows the command name, which is in parentheses and may hold any character.
+            state = (task / "stat").read_text().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            continue  # the thread ended while we looked
+        if state not in "TtXZ":
+            return False
+    return True
+
+
 def _log_tail(log_file: Path | None) -> str:
     if log_file is None or not log_file.is_file():
         return "(no log)"
@@ -231,10 +249,22 @@ class RunningBroker:
         if self._signal(signal.SIGKILL) and not self._wait_exit(10.0):
             raise BrokerError(f"{self.kind} broker pid {self.pid} survived SIGKILL")
 
-    def pause(self) -> None:
-        """SIGSTOP: the broker keeps its sockets but answers nothing (a hang)."""
+    def pause(self, timeout: float = 5.0) -> None:
+        """SIGSTOP: the broker keeps its sockets but answers nothing (a hang).
+
+        Returns once every thread of the broker is stopped, not when the signal is sent: the kernel
+        wakes one thread to carry out the stop, and on a busy machine the others go on serving
+        requests until it is scheduled — a pause that is not yet a hang when the caller acts on it.
+        """
         if not self._signal(signal.SIGSTOP):
             raise BrokerError(f"cannot pause the {self.kind} broker: pid {self.pid} is not running")
+        deadline = time.monotonic() + timeout
+        while not _all_threads_stopped(self.pid):
+            if not self.is_alive():
+                raise BrokerError(f"cannot pause the {self.kind} broker: pid {self.pid} exited")
+            if time.monotonic() >= deadline:
+                raise BrokerError(f"the {self.kind} broker pid {self.pid} was not stopped {timeout:g} s after SIGSTOP")
+            time.sleep(0.001)
 
     def resume(self) -> None:
         """SIGCONT after :meth:`pause`."""
