@@ -21,9 +21,11 @@ from secours.bus.brokers import (
     free_port,
     java_available,
     metadata_broker_count,
+    ports,
     start_broker,
     wait_for_port,
 )
+from secours.bus.brokers.ports import owns_listener
 from secours.bus.brokers.state import clear_state, load_state, save_state, state_path
 from secours.errors import BrokerStartError, UsageError
 
@@ -294,3 +296,74 @@ def test_free_port_and_wait_for_port() -> None:
         server.bind(("127.0.0.1", port))
         server.listen()
         wait_for_port("127.0.0.1", port, timeout=2)
+
+
+def test_owns_listener_tells_the_holder_of_a_port_from_a_stranger() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert owns_listener(os.getpid(), port) is True
+        stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        try:
+            assert owns_listener(stranger.pid, port) is False
+        finally:
+            stranger.kill()
+            stranger.wait()
+    assert owns_listener(os.getpid(), port) is None  # nobody listens any more
+
+
+def _first_port_taken(monkeypatch: pytest.MonkeyPatch, taken: int) -> list[int]:
+    """Make start_broker choose ``taken`` first, as if another process bound it after it was chosen."""
+    chosen: list[int] = []
+    real_choice, real_check = ports.other_free_port, ports.check_port_free
+
+    def choose(exclude: set[int | None]) -> int:
+        port = taken if not chosen else real_choice(exclude | {taken})
+        chosen.append(port)
+        return port
+
+    def check(port: int) -> None:
+        if port != taken:  # the race: free when chosen and checked, bound by the stranger just after
+            real_check(port)
+
+    # start_broker's own names for them (imported from ports into the package)
+    monkeypatch.setattr("secours.bus.brokers.other_free_port", choose)
+    monkeypatch.setattr("secours.bus.brokers.check_port_free", check)
+    return chosen
+
+
+@pytest.mark.parametrize("stranger", ["a socket", "another broker"])
+def test_a_port_taken_before_the_broker_binds_it_is_traded_for_another(
+    stranger: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The stranger either makes our broker die on bind, or answers the readiness probe in its place."""
+    if stranger == "a socket":
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port, stop_holder = holder.getsockname()[1], holder.close
+    else:
+        other = start_broker("tansu", workdir=tmp_path / "other", ready_timeout=10)
+        port, stop_holder = other.port, other.stop
+    try:
+        chosen = _first_port_taken(monkeypatch, port)
+        broker = start_broker("tansu", workdir=tmp_path / "ours", ready_timeout=10)
+        try:
+            assert chosen[0] == port and broker.port == chosen[1] != port
+            assert owns_listener(broker.pid, broker.port) is True
+            assert "starting the tansu broker again on other ports" in caplog.text
+        finally:
+            broker.stop()
+    finally:
+        stop_holder()
+
+
+def test_a_port_the_caller_chose_is_not_traded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    other = start_broker("tansu", workdir=tmp_path / "other", ready_timeout=10)
+    try:
+        monkeypatch.setattr("secours.bus.brokers.check_port_free", lambda port: None)
+        with pytest.raises(BrokerStartError, match=f"port {other.port} was taken|Address|AddrInUse"):
+            start_broker("tansu", port=other.port, workdir=tmp_path / "ours", ready_timeout=10)
+    finally:
+        other.stop()

