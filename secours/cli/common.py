@@ -12,12 +12,13 @@ import argparse
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from secours.bus.brokers import RunningBroker, free_port, start_broker
+from secours.bus.brokers import RunningBroker, start_broker
+from secours.bus.brokers.ports import reserve_port
 from secours.bus.brokers.state import load_state
 from secours.errors import UsageError
 
@@ -68,14 +69,17 @@ def broker_session(args: argparse.Namespace, *, behind_proxy: bool = False) -> I
     if bootstrap:
         yield BrokerChoice(bootstrap, _known_kind(bootstrap), None, None)
         return
-    proxy_port = free_port() if behind_proxy else None
-    broker = start_broker(args.broker, advertised_port=proxy_port)
-    logger.info("started %s on %s (pid %s)", args.broker, broker.bootstrap, broker.pid)
-    try:
-        address = f"127.0.0.1:{proxy_port}" if proxy_port else broker.bootstrap
-        yield BrokerChoice(address, args.broker, broker, proxy_port)
-    finally:
-        broker.stop()
+    # The proxy's port is held from now until the proxy is gone: the broker takes seconds to start,
+    # and another process could otherwise be handed the port before the proxy listens on it.
+    with ExitStack() as held:
+        proxy_port = held.enter_context(reserve_port()).getsockname()[1] if behind_proxy else None
+        broker = start_broker(args.broker, advertised_port=proxy_port)
+        logger.info("started %s on %s (pid %s)", args.broker, broker.bootstrap, broker.pid)
+        try:
+            address = f"127.0.0.1:{proxy_port}" if proxy_port else broker.bootstrap
+            yield BrokerChoice(address, args.broker, broker, proxy_port)
+        finally:
+            broker.stop()
 
 
 def _known_kind(bootstrap: str) -> str:

@@ -31,6 +31,8 @@ import struct
 from types import TracebackType
 from typing import Literal, get_args
 
+from secours.bus.brokers.ports import reserve_port
+
 __all__ = ["ProxyMode", "TcpProxy"]
 
 logger = logging.getLogger(__name__)
@@ -122,6 +124,9 @@ class TcpProxy:
         self._flowing.set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listener: socket.socket | None = None
+        # Holds the port from start to stop, so that no other process is handed it while it is closed
+        # (``refuse``) and leaving ``refuse`` cannot find it taken.
+        self._reservation: socket.socket | None = None
         self._links: set[_Link] = set()
         # Connections still being set up (upstream connect in flight), so stop() can cancel them too.
         self._pending: set[asyncio.Task[None]] = set()
@@ -140,12 +145,16 @@ class TcpProxy:
         if self._loop is not None:
             return
         self._loop = asyncio.get_running_loop()
-        if self._mode != "refuse":
-            try:
+        try:
+            # The reservation first: it may not be bound beside a socket that already listens.
+            self._reservation = reserve_port(self.listen_port)
+            self.listen_port = self._reservation.getsockname()[1]
+            if self._mode != "refuse":
                 self._open_listener()
-            except OSError:
-                self._loop = None  # not started: a later start() may try again
-                raise
+        except OSError:
+            self._release_port()
+            self._loop = None  # not started: a later start() may try again
+            raise
         logger.info(
             "proxy %s -> %s:%s started (mode %s)", self.bootstrap, self.target_host, self.target_port, self._mode
         )
@@ -155,6 +164,7 @@ class TcpProxy:
         if self._loop is None:
             return
         self._close_listener()
+        self._release_port()
         tasks = [task for link in self._links for task in link.tasks] + list(self._pending)
         for link in list(self._links):
             link.close(reset=False)
@@ -180,8 +190,8 @@ class TcpProxy:
         """Switch to ``mode`` now; ``latency_ms``/``jitter_ms`` matter in ``latency`` mode only.
 
         Chunks already waiting out a delay keep their delivery time when the mode changes (they are in
-        flight); those that come due in ``blackhole`` wait for the hole to close. Raises :class:`OSError`, and keeps
-        the mode, if leaving ``refuse`` finds the port taken by someone else meanwhile.
+        flight); those that come due in ``blackhole`` wait for the hole to close. The port stays held while
+        ``refuse`` has it closed, so no other process can take it meanwhile.
         """
         if mode not in get_args(ProxyMode):
             raise ValueError(f"unknown proxy mode {mode!r}; expected one of {', '.join(get_args(ProxyMode))}")
@@ -227,6 +237,11 @@ class TcpProxy:
         self.listen_port = sock.getsockname()[1]
         self._listener = sock
         self._loop.add_reader(sock.fileno(), self._on_acceptable, sock)
+
+    def _release_port(self) -> None:
+        if self._reservation is not None:
+            self._reservation.close()
+            self._reservation = None
 
     def _close_listener(self) -> None:
         sock, self._listener = self._listener, None

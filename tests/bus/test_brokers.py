@@ -25,7 +25,7 @@ from secours.bus.brokers import (
     start_broker,
     wait_for_port,
 )
-from secours.bus.brokers.ports import owns_listener
+from secours.bus.brokers.ports import owns_listener, reserve_port
 from secours.bus.brokers.state import clear_state, load_state, save_state, state_path
 from secours.errors import BrokerStartError, UsageError
 
@@ -367,3 +367,17 @@ def test_a_port_the_caller_chose_is_not_traded(monkeypatch: pytest.MonkeyPatch, 
             start_broker("tansu", port=other.port, workdir=tmp_path / "ours", ready_timeout=10)
     finally:
         other.stop()
+
+
+def test_a_reserved_port_is_kept_from_strangers_but_not_from_our_listener() -> None:
+    with reserve_port() as held:
+        port = held.getsockname()[1]
+        with socket.socket() as stranger, pytest.raises(OSError, match="in use"):
+            stranger.bind(("127.0.0.1", port))  # without SO_REUSEADDR, as most programs bind
+        with socket.socket() as ours:
+            ours.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ours.bind(("127.0.0.1", port))
+            ours.listen()
+            wait_for_port("127.0.0.1", port, timeout=2)
+    with socket.socket() as stranger:
+        stranger.bind(("127.0.0.1", port))  # released

@@ -28,6 +28,24 @@ def free_port() -> int:
         return port
 
 
+def reserve_port(port: int = 0) -> socket.socket:
+    """Hold ``port`` of 127.0.0.1 (0: a free one) without listening on it, until the socket is closed.
+
+    While it is open the kernel hands the port to no other process, neither for a bind to port 0
+    nor as the source port of a connection, yet a listener of ours that sets SO_REUSEADDR may bind
+    it (two such sockets conflict only when one of them listens). So a port chosen now and listened
+    on later, or closed and opened again, cannot be taken in between.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def other_free_port(taken: set[int | None]) -> int:
     """A free port not in ``taken`` (ports chosen but not bound yet could be handed out again)."""
     port = free_port()
