@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from secours.bus.brokers.ports import reserve_port
 from secours.gameday.board import Board
 from secours.wire import SauDiagnosis
 from secours.world import RunConfig, Traffic, World
@@ -31,13 +31,6 @@ from tests.conftest import SessionBroker
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "trainer-key-for-the-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Page:
@@ -77,12 +70,13 @@ def _serve(tmp_path: Path, broker: SessionBroker, prefix: str, *extra: str) -> I
         "drill: day\ntitle: a game day\nseed: 5\nspeed: 60\nduration_hours: 10\n"
         "traffic: {consignments: 120, providers: 2, traders: 8, first_arrival_hour: 1, last_arrival_hour: 9}\n"
     )
-    port = _free_port()
+    held = reserve_port()  # the page's port, kept from other processes until the run listens on it
+    port = held.getsockname()[1]
     command = [sys.executable, "-m", "secours.cli.main", "run", "--drill", str(drill), "--ui", f"127.0.0.1:{port}",
                "--bootstrap", broker.bootstrap, "--prefix", prefix, *extra]  # fmt: skip
     env = {**os.environ, **broker.cli_env(), "SECOURS_CONTROL_KEY": KEY}
     desks = sum(1 for x in extra if x == "--human")
-    with subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env) as proc:
+    with held, subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env) as proc:
         assert proc.stderr is not None
         lines = []
         deadline = time.monotonic() + 120

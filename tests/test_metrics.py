@@ -12,16 +12,11 @@ from collections.abc import Callable
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from secours.bus.brokers.ports import reserve_port
 from tests.conftest import SessionBroker
 from tests.test_cli import ROOT, secours
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _scrape(port: int) -> Samples | None:
@@ -68,7 +63,8 @@ def test_a_live_run_serves_figures_that_follow_it(broker: SessionBroker, prefix:
     """A trainer's live run: the figures move with the traffic, and a fault injected from another
     shell turns its component down on the endpoint, then up again; the run ends by itself and the
     endpoint with it."""
-    port = _free_port()
+    held = reserve_port()  # the endpoint's port, kept from other processes until the run listens on it
+    port = held.getsockname()[1]
     where = ("--bootstrap", broker.bootstrap, "--prefix", prefix)
     run = [sys.executable, "-m", "secours.cli.main", "run", "--drill", "ics2-fr-s2-as-down", "--speed", "120"]
     proc = subprocess.Popen(
@@ -119,6 +115,7 @@ def test_a_live_run_serves_figures_that_follow_it(broker: SessionBroker, prefix:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        held.close()
 
 
 def test_a_port_in_use_is_a_one_line_error() -> None:

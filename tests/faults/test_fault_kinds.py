@@ -31,7 +31,8 @@ from typing import Literal
 
 import pytest
 
-from secours.bus.brokers import RunningBroker, free_port, java_available, start_broker
+from secours.bus.brokers import RunningBroker, java_available, start_broker
+from secours.bus.brokers.ports import reserve_port
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
 from secours.clock import Clock, WallClock, parse_sim
@@ -672,28 +673,30 @@ async def read_everything(settings: ClientSettings, out: Outcome) -> dict[tuple[
 
 async def test_network_blackhole_cuts_services_off_the_broker_for_its_window(prefix: str) -> None:
     hole = fault({"id": "net-hole", "kind": "network", "mode": "blackhole"})
-    port = free_port()
-    modes: list[tuple[datetime, str]] = []
-    async with (
-        own_broker("tansu", advertised_port=port) as broker,
-        TcpProxy("127.0.0.1", broker.port, listen_port=port) as proxy,
-    ):
+    # The proxy's port, kept from other processes from now until the proxy listens on it.
+    with reserve_port() as reserved:
+        port = reserved.getsockname()[1]
+        modes: list[tuple[datetime, str]] = []
+        async with (
+            own_broker("tansu", advertised_port=port) as broker,
+            TcpProxy("127.0.0.1", broker.port, listen_port=port) as proxy,
+        ):
 
-        async def watch(out: Outcome) -> None:
-            while out.clock.now() < out.config.end:
-                modes.append((out.clock.now(), proxy.mode))
-                await asyncio.sleep(0.02)
+            async def watch(out: Outcome) -> None:
+                while out.clock.now() < out.config.end:
+                    modes.append((out.clock.now(), proxy.mode))
+                    await asyncio.sleep(0.02)
 
-        def flowing_again(out: Outcome) -> bool:
-            return any(w >= out.wall.wall_at(out.window[1]) for _, w in out.read())
+            def flowing_again(out: Outcome) -> bool:
+                return any(w >= out.wall.wall_at(out.window[1]) for _, w in out.read())
 
-        def hooks(_: Outcome) -> Sequence[Hook]:
-            return [lifecycle_hook(broker, proxy)]
+            def hooks(_: Outcome) -> Sequence[Hook]:
+                return [lifecycle_hook(broker, proxy)]
 
-        settings = ClientSettings(bootstrap=proxy.bootstrap, prefix=prefix)  # the clients' usual settings
-        out = await run_world(settings, hole, clock="wall", hooks=hooks, watch=watch, done=flowing_again)
-        assert proxy.mode == "pass"
-        assert proxy.stats["chunks_blackholed"] > 0
+            settings = ClientSettings(bootstrap=proxy.bootstrap, prefix=prefix)  # the clients' usual settings
+            out = await run_world(settings, hole, clock="wall", hooks=hooks, watch=watch, done=flowing_again)
+            assert proxy.mode == "pass"
+            assert proxy.stats["chunks_blackholed"] > 0
     start, end = check_fault_events(out)
 
     assert {m for t, m in modes if out.inside(t, slack_s=HOP_S)} == {"blackhole"}

@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from secours.bus import Record, TopicToCreate
 from secours.bus.brokers import RunningBroker, free_port, java_available, start_broker
 from secours.bus.brokers.apache import server_properties
+from secours.bus.brokers.ports import reserve_port
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
 from secours.faults.proxy import TcpProxy
@@ -148,12 +149,13 @@ async def test_upstream_down_counts_as_refused() -> None:
 
 @pytest.fixture
 def tansu_behind_proxy(tmp_path: Path) -> Iterator[tuple[RunningBroker, int]]:
-    proxy_port = free_port()
-    broker = start_broker("tansu", workdir=tmp_path / "tansu", ready_timeout=10, advertised_port=proxy_port)
-    try:
-        yield broker, proxy_port
-    finally:
-        broker.stop()
+    with reserve_port() as reserved:  # the proxy's port, kept from other processes until it listens
+        proxy_port = reserved.getsockname()[1]
+        broker = start_broker("tansu", workdir=tmp_path / "tansu", ready_timeout=10, advertised_port=proxy_port)
+        try:
+            yield broker, proxy_port
+        finally:
+            broker.stop()
 
 
 @pytest.fixture
@@ -343,35 +345,36 @@ def test_kafka_properties_keep_the_broker_off_the_proxy() -> None:
 
 @needs_java
 async def test_apache_kafka_through_the_proxy(tmp_path: Path) -> None:
-    proxy_port = free_port()
-    broker = start_broker("kafka", workdir=tmp_path / "kafka", advertised_port=proxy_port)
-    try:
-        assert broker.advertised_port == proxy_port
-        async with TcpProxy("127.0.0.1", broker.port, listen_port=proxy_port) as proxy:
-            await create_topic(proxy.bootstrap, "t.kafka")
-            producer = await started_producer(proxy.bootstrap, "t.kafka")
-            value = os.urandom(BIG)
-            try:
-                before = proxy.stats["bytes_up"]
-                await timed_send(producer, "t.kafka", value)
-                assert proxy.stats["bytes_up"] - before >= BIG
-            finally:
-                await producer.stop()
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=proxy.bootstrap, auto_offset_reset="earliest", request_timeout_ms=5000
-            )
-            await consumer.start()
-            try:
-                consumer.assign([TopicPartition("t.kafka", 0)])
-                before = proxy.stats["bytes_down"]
-                async with asyncio.timeout(10):
-                    values = [(await consumer.getone()).value for _ in range(2)]
-                assert values == [b"warm-up", value]
-                assert proxy.stats["bytes_down"] - before >= BIG
-            finally:
-                await consumer.stop()
-    finally:
-        broker.stop()
+    with reserve_port() as reserved:  # the proxy's port, kept from other processes until it listens
+        proxy_port = reserved.getsockname()[1]
+        broker = start_broker("kafka", workdir=tmp_path / "kafka", advertised_port=proxy_port)
+        try:
+            assert broker.advertised_port == proxy_port
+            async with TcpProxy("127.0.0.1", broker.port, listen_port=proxy_port) as proxy:
+                await create_topic(proxy.bootstrap, "t.kafka")
+                producer = await started_producer(proxy.bootstrap, "t.kafka")
+                value = os.urandom(BIG)
+                try:
+                    before = proxy.stats["bytes_up"]
+                    await timed_send(producer, "t.kafka", value)
+                    assert proxy.stats["bytes_up"] - before >= BIG
+                finally:
+                    await producer.stop()
+                consumer = AIOKafkaConsumer(
+                    bootstrap_servers=proxy.bootstrap, auto_offset_reset="earliest", request_timeout_ms=5000
+                )
+                await consumer.start()
+                try:
+                    consumer.assign([TopicPartition("t.kafka", 0)])
+                    before = proxy.stats["bytes_down"]
+                    async with asyncio.timeout(10):
+                        values = [(await consumer.getone()).value for _ in range(2)]
+                    assert values == [b"warm-up", value]
+                    assert proxy.stats["bytes_down"] - before >= BIG
+                finally:
+                    await consumer.stop()
+        finally:
+            broker.stop()
 
 
 async def test_stop_closes_connections_and_the_port(echo_proxy: TcpProxy) -> None:
