@@ -21,7 +21,6 @@ from secours.bus.brokers import (
     free_port,
     java_available,
     metadata_broker_count,
-    ports,
     start_broker,
     wait_for_port,
 )
@@ -313,57 +312,67 @@ def test_owns_listener_tells_the_holder_of_a_port_from_a_stranger() -> None:
     assert owns_listener(os.getpid(), port) is None  # nobody listens any more
 
 
-def _first_port_taken(monkeypatch: pytest.MonkeyPatch, taken: int) -> list[int]:
-    """Make start_broker choose ``taken`` first, as if another process bound it after it was chosen."""
-    chosen: list[int] = []
-    real_choice, real_check = ports.other_free_port, ports.check_port_free
-
-    def choose(exclude: set[int | None]) -> int:
-        port = taken if not chosen else real_choice(exclude | {taken})
-        chosen.append(port)
-        return port
-
-    def check(port: int) -> None:
-        if port != taken:  # the race: free when chosen and checked, bound by the stranger just after
-            real_check(port)
-
-    # start_broker's own names for them (imported from ports into the package)
-    monkeypatch.setattr("secours.bus.brokers.other_free_port", choose)
-    monkeypatch.setattr("secours.bus.brokers.check_port_free", check)
-    return chosen
-
-
-@pytest.mark.parametrize("stranger", ["a socket", "another broker"])
-def test_a_port_taken_before_the_broker_binds_it_is_traded_for_another(
-    stranger: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The stranger either makes our broker die on bind, or answers the readiness probe in its place."""
-    if stranger == "a socket":
-        holder = socket.socket()
-        holder.bind(("127.0.0.1", 0))
-        holder.listen()
-        port, stop_holder = holder.getsockname()[1], holder.close
-    else:
-        other = start_broker("tansu", workdir=tmp_path / "other", ready_timeout=10)
-        port, stop_holder = other.port, other.stop
-    try:
-        chosen = _first_port_taken(monkeypatch, port)
-        broker = start_broker("tansu", workdir=tmp_path / "ours", ready_timeout=10)
+def _taken_by_a_stranger(port: int) -> bool:
+    """Whether another program could take ``port`` now: a plain bind, or the kernel handing it out."""
+    with socket.socket() as sock:
         try:
-            assert chosen[0] == port and broker.port == chosen[1] != port
-            assert owns_listener(broker.pid, broker.port) is True
-            assert "starting the tansu broker again on other ports" in caplog.text
-        finally:
-            broker.stop()
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            pass
+        else:
+            return True
+    socks = []
+    try:
+        for _ in range(2000):  # binds to port 0 walk the whole free range in this many tries
+            sock = socket.socket()
+            socks.append(sock)
+            sock.bind(("127.0.0.1", 0))
+            if sock.getsockname()[1] == port:
+                return True
+        return False
     finally:
-        stop_holder()
+        for sock in socks:
+            sock.close()
 
 
-def test_a_port_the_caller_chose_is_not_traded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["tansu", pytest.param("kafka", marks=needs_java)])
+def test_a_brokers_ports_are_held_from_their_choice_to_its_stop(kind: BrokerKind, tmp_path: Path) -> None:
+    """Nobody else gets them before the broker binds them, nor while a crash has them unbound."""
+    broker = start_broker(kind, workdir=tmp_path / kind, ready_timeout=60)
+    try:
+        holders = list(broker._held)
+        ports_held = [s.getsockname()[1] for s in holders]
+        assert broker.port in ports_held and len(ports_held) == (2 if kind == "kafka" else 1)  # + controller
+        assert owns_listener(broker.pid, broker.port) is True
+        broker.kill()
+        assert not any(_taken_by_a_stranger(port) for port in ports_held)
+        broker.restart()
+        assert owns_listener(broker.pid, broker.port) is True
+    finally:
+        broker.stop()
+    # Let go (a plain bind may still find a port in TIME_WAIT after the broker's own connections).
+    assert not broker._held and all(s.fileno() == -1 for s in holders)
+
+
+def test_a_stranger_answering_on_the_port_is_not_taken_for_the_broker(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A port the caller names may be listened on by another broker between the check and the bind."""
     other = start_broker("tansu", workdir=tmp_path / "other", ready_timeout=10)
     try:
-        monkeypatch.setattr("secours.bus.brokers.check_port_free", lambda port: None)
-        with pytest.raises(BrokerStartError, match=f"port {other.port} was taken|Address|AddrInUse"):
+
+        class Unheld:  # the check found the port free: the stranger listened on it just after
+            def __init__(self, port: int) -> None:
+                self.port = port
+
+            def getsockname(self) -> tuple[str, int]:
+                return ("127.0.0.1", self.port)
+
+            def close(self) -> None:
+                pass
+
+        monkeypatch.setattr("secours.bus.brokers.reserve_port", Unheld)
+        with pytest.raises(BrokerStartError, match=f"another process answers on port {other.port}|AddrInUse"):
             start_broker("tansu", port=other.port, workdir=tmp_path / "ours", ready_timeout=10)
     finally:
         other.stop()

