@@ -371,7 +371,7 @@ def test_a_stranger_answering_on_the_port_is_not_taken_for_the_broker(
             def close(self) -> None:
                 pass
 
-        monkeypatch.setattr("secours.bus.brokers.reserve_port", Unheld)
+        monkeypatch.setattr("secours.bus.brokers.hold_port", Unheld)
         with pytest.raises(BrokerStartError, match=f"another process answers on port {other.port}|AddrInUse"):
             start_broker("tansu", port=other.port, workdir=tmp_path / "ours", ready_timeout=10)
     finally:

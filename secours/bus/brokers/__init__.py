@@ -34,8 +34,8 @@ from secours.bus.brokers.ports import (
     POLL_S,
     check_port_free,
     free_port,
+    hold_port,
     owns_listener,
-    reserve_port,
     wait_for_port,
 )
 from secours.bus.brokers.secure import SecureListener
@@ -386,13 +386,10 @@ def _hold(port: int | None, held: list[socket.socket], avoid: int | None = None)
 
     ``avoid``: the advertised port, which its caller holds (or not) for a proxy not listening yet.
     """
-    try:
-        sock = reserve_port(port or 0)
-        while port is None and sock.getsockname()[1] == avoid:
-            sock.close()
-            sock = reserve_port()
-    except OSError as exc:
-        raise BrokerStartError(f"port {port} on {HOST} is already in use ({exc.strerror})") from exc
+    sock = hold_port(port or 0)
+    while port is None and sock.getsockname()[1] == avoid:
+        sock.close()
+        sock = hold_port()
     held.append(sock)
     reserved: int = sock.getsockname()[1]
     return reserved

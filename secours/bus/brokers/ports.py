@@ -62,16 +62,21 @@ def wait_for_port(host: str, port: int, timeout: float) -> None:
         time.sleep(POLL_S)
 
 
+def hold_port(port: int = 0) -> socket.socket:
+    """:func:`reserve_port` for a broker: a port something listens on is a :class:`BrokerStartError`."""
+    try:
+        return reserve_port(port)
+    except OSError as exc:
+        raise BrokerStartError(f"port {port} on {HOST} is already in use ({exc.strerror})") from exc
+
+
 def check_port_free(port: int) -> None:
-    """:class:`BrokerStartError` if something listens on ``port`` of 127.0.0.1."""
-    # SO_REUSEADDR so a port in TIME_WAIT after our own broker's restart still counts as free, while a
-    # socket listening on it does not: the broker would fail to bind, or worse, we would probe a stranger.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError as exc:
-            raise BrokerStartError(f"port {port} on {HOST} is already in use ({exc.strerror})") from exc
+    """:class:`BrokerStartError` if something listens on ``port`` of 127.0.0.1.
+
+    A port in TIME_WAIT after our own broker's restart, or held by us without a listener, is free;
+    one with a listener is not: the broker would fail to bind, or worse, we would probe a stranger.
+    """
+    hold_port(port).close()
 
 
 def owns_listener(pid: int, port: int) -> bool | None:
