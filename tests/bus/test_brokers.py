@@ -312,8 +312,9 @@ def test_owns_listener_tells_the_holder_of_a_port_from_a_stranger() -> None:
     assert owns_listener(os.getpid(), port) is None  # nobody listens any more
 
 
-def _taken_by_a_stranger(port: int) -> bool:
-    """Whether another program could take ``port`` now: a plain bind, or the kernel handing it out."""
+def taken_by_a_stranger(port: int) -> bool:
+    """Whether another program could take ``port`` now: by a plain bind, or handed it by the kernel
+    (binds to port 0 walk the whole free range in 2,000 tries)."""
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))
@@ -345,7 +346,7 @@ def test_a_brokers_ports_are_held_from_their_choice_to_its_stop(kind: BrokerKind
         assert broker.port in ports_held and len(ports_held) == (2 if kind == "kafka" else 1)  # + controller
         assert owns_listener(broker.pid, broker.port) is True
         broker.kill()
-        assert not any(_taken_by_a_stranger(port) for port in ports_held)
+        assert not any(taken_by_a_stranger(port) for port in ports_held)
         broker.restart()
         assert owns_listener(broker.pid, broker.port) is True
     finally:

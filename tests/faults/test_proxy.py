@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from secours.bus.brokers.ports import reserve_port
 from secours.bus.kafka import KafkaBus
 from secours.bus.settings import ClientSettings
 from secours.faults.proxy import TcpProxy
+from tests.bus.test_brokers import taken_by_a_stranger
 
 needs_java = pytest.mark.skipif(
     not java_available(), reason="Apache Kafka needs java, and mvn unless its jars are already cached"
@@ -389,42 +389,16 @@ async def test_stop_closes_connections_and_the_port(echo_proxy: TcpProxy) -> Non
     await echo_proxy.stop()  # idempotent
 
 
-def _handed_out_by_the_kernel(port: int, tries: int = 2000) -> bool:
-    """Whether binds to port 0 hand out ``port`` (they walk the whole free range in this many tries)."""
-    socks = []
-    try:
-        for _ in range(tries):
-            sock = socket.socket()
-            socks.append(sock)
-            sock.bind(("127.0.0.1", 0))
-            if sock.getsockname()[1] == port:
-                return True
-        return False
-    finally:
-        for sock in socks:
-            sock.close()
-
-
-def _bindable_by_a_stranger(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 async def test_the_port_is_held_while_refuse_has_it_closed_and_released_at_stop(echo_proxy: TcpProxy) -> None:
     port = echo_proxy.listen_port
     echo_proxy.set_mode("refuse")
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", port)
-    assert not _bindable_by_a_stranger(port)
-    assert not _handed_out_by_the_kernel(port)
+    assert not taken_by_a_stranger(port)
     echo_proxy.set_mode("pass")
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"y")
     assert await asyncio.wait_for(reader.readexactly(1), 2) == b"y"
     writer.close()
     await echo_proxy.stop()
-    assert _bindable_by_a_stranger(port)
+    assert taken_by_a_stranger(port)
