@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -315,13 +316,9 @@ def test_owns_listener_tells_the_holder_of_a_port_from_a_stranger() -> None:
 def taken_by_a_stranger(port: int) -> bool:
     """Whether another program could take ``port`` now: by a plain bind, or handed it by the kernel
     (binds to port 0 walk the whole free range in 2,000 tries)."""
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            pass
-        else:
-            return True
+    with socket.socket() as sock, contextlib.suppress(OSError):
+        sock.bind(("127.0.0.1", port))
+        return True
     socks = []
     try:
         for _ in range(2000):  # binds to port 0 walk the whole free range in this many tries

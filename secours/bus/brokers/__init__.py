@@ -103,12 +103,19 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # exists, owned by someone else
+    # A zombie still answers kill(pid, 0); it is dead for every purpose of ours. No /proc (macOS):
+    # trust kill(pid, 0).
+    return _state(Path(f"/proc/{pid}/stat")) != "Z"
+
+
+def _state(stat: Path) -> str | None:
+    """The state letter of a /proc ``stat`` file (R, S, T, Z...); None if it cannot be read."""
     try:
-        # A zombie still answers kill(pid, 0); it is dead for every purpose of ours.
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        # The state follows the command name, which is in parentheses and may hold any character.
+        fields = stat.read_text(encoding="ascii", errors="replace").rpartition(")")[2].split()
     except OSError:
-        return True  # no /proc (macOS): trust kill(pid, 0)
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+        return None
+    return fields[0] if fields else None
 
 
 def _pid_runs(pid: int, kind: BrokerKind) -> bool:
@@ -131,12 +138,8 @@ def _all_threads_stopped(pid: int) -> bool:
     except FileNotFoundError:
         return not Path("/proc/self").exists()  # without /proc there is no telling; with it, pid is gone
     for task in tasks:
-        try:
-            # The state follows the command name, which is in parentheses and may hold any character.
-            state = (task / "stat").read_text().rpartition(")")[2].split()[0]
-        except (OSError, IndexError):
-            continue  # the thread ended while we looked
-        if state not in "TtXZ":
+        state = _state(task / "stat")  # None: the thread ended while we looked
+        if state is not None and state not in "TtXZ":
             return False
     return True
 
