@@ -1,6 +1,6 @@
 """The ICS2 filing path end to end on a real broker: every service, real topics, real records.
 
-A small world at high speed, with rule-breaking filings and accidental double filings forced in:
+A small world on the stepped clock, as drills run, with rule-breaking filings and accidental double filings forced in:
 - an ENS that breaks a rule is answered by IE3N99 naming the rule, then corrected;
 - an ENS filed twice under the same LRN is refused by IE3N01;
 - every ENS ends with exactly one MRN, before its ferry or shuttle arrives;
@@ -11,51 +11,68 @@ A small world at high speed, with rule-breaking filings and accidental double fi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 
 from secours.bus.settings import ClientSettings
 from secours.drills.engine import Simulation, select_services
 from secours.drills.journal import Recorder
 from secours.drills.summary import summarise
-from secours.world import Params, RunConfig, Traffic
+from secours.world import RunConfig, Traffic
 
 Poison = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers
 
 
-async def _feed(sim: Simulation, poison: Sequence[Poison], chunk: int = 50, every_s: float = 0.05) -> None:
-    """Publish ``poison`` in small chunks spread over the run, among the world's own traffic."""
-    for start in range(0, len(poison), chunk):
-        await sim.bus.settle([await sim.bus.publish(*p) for p in poison[start : start + chunk]])
-        await asyncio.sleep(every_s)
+class _Feeder:
+    """Publishes ``poison`` in chunks of ``chunk`` records spread evenly over the simulated day: a
+    participant of the stepped run, so the bad records reach the services among the world's own
+    traffic, at the same instants on every run whatever the machine's load."""
+
+    name = "poison"
+    order = 0
+
+    def __init__(self, sim: Simulation, poison: Sequence[Poison], chunk: int = 50) -> None:
+        self.sim = sim
+        chunks = [poison[i : i + chunk] for i in range(0, len(poison), chunk)]
+        start, span = sim.config.start, sim.config.end - sim.config.start
+        self.due = [(start + span * (n + 1) / (len(chunks) + 1), c) for n, c in enumerate(chunks)]
+
+    def next_due(self) -> datetime | None:
+        return self.due[0][0] if self.due else None
+
+    async def advance(self, until: datetime) -> None:
+        while self.due and self.due[0][0] < until:
+            _, chunk = self.due.pop(0)
+            for record in chunk:
+                await self.sim.bus.publish(*record)  # the stepper waits for their acknowledgement
+
+    async def settle(self) -> None:
+        pass  # nothing to checkpoint or commit
 
 
 async def run_world(settings: ClientSettings, config: RunConfig, poison: Sequence[Poison] = ()) -> Recorder:
-    """Run every service on ``config``'s world; ``poison`` is published once it runs, among its traffic."""
-    sim = Simulation(settings, config, select_services())
+    """Run every service on ``config``'s world on the stepped clock, as a drill does; ``poison`` is
+    published over the simulated day, among its traffic. Returns the journal, read once the run is over."""
+    sim = Simulation(settings, config, select_services(), stepped=True)
     clock = await sim.start()
+    assert sim.stepper is not None
     recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, None)
-    task = asyncio.create_task(recorder.run(sim.journal_topics()))
-    feeding = asyncio.create_task(_feed(sim, poison))
+    feeder = _Feeder(sim, poison)
+    sim.stepper.join(feeder)
     try:
-        while clock.now() < config.end:
-            assert not sim.failed(), f"services failed: {sim.failed()}"
-            await clock.sleep_wall(0.2)
-        await feeding
-        assert await recorder.until_quiet(quiet_s=1.5, timeout_s=60)
+        await sim.ready()
+        await asyncio.wait_for(sim.stepper.run(config.end), 600)
+        assert not sim.failed(), f"services failed: {sim.failed()}"
+        assert not feeder.due, "poison left unpublished"
+        await asyncio.wait_for(recorder.collect(sim.journal_topics(), sim.stepper.ledger.ends), 120)
     finally:
-        feeding.cancel()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await sim.stop()
     return recorder
 
 
 CONFIG = RunConfig(
     seed=11,
-    speed=2400,
     duration_hours=12,
     traffic=Traffic(
         consignments=120,
@@ -66,9 +83,6 @@ CONFIG = RunConfig(
         first_arrival_hour=4,
         last_arrival_hour=10,
     ),
-    # At 2,400x the monitoring's thresholds are a tenth of a wall second; this test is about the
-    # filing path, so nobody raises an alert on a stall of the machine.
-    params=Params(detect_self_s=7200, detect_no_receipt_span_s=7200),
 )
 
 
