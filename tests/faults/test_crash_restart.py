@@ -73,21 +73,21 @@ async def test_every_service_killed_and_restarted_keeps_the_verdict(
     assert len(crash_ids) == len(services)
 
 
-async def _stderr_of(proc: asyncio.subprocess.Process) -> str:
-    assert proc.stderr is not None
-    return (await proc.stderr.read()).decode(errors="replace")
-
-
 async def test_kill_9_of_a_joined_process_loses_and_duplicates_nothing(
     settings: ClientSettings, tmp_path: Path
 ) -> None:
     core = ["edi_provider", "ics2_sti", "ics2_cr"]
     base = load_drill(DRILLS["baseline"])
-    # Half a day (36 wall seconds at the baseline's speed): arrivals from 03:00 to 10:00.
+    # Services in other processes read the wall clock, so this drill runs on it: ten simulated hours
+    # at 600x (a minute of wall time), arrivals from 03:00 to 09:00. At the baseline's 1,200x a
+    # provider's receipt timeout (180 simulated s) is 0.15 wall s: on a loaded machine the joined
+    # process falls that far behind, every filing is pushed again and again, and the pushes put it
+    # further behind, until ferries arrive before their MRNs. Half the speed and half the traffic
+    # per wall second leave the room a busy CI machine needs.
     traffic = base.traffic.model_copy(
-        update={"consignments": 400, "first_arrival_hour": 3.0, "last_arrival_hour": 10.0}
+        update={"consignments": 200, "first_arrival_hour": 3.0, "last_arrival_hour": 9.0}
     )
-    drill = base.model_copy(update={"duration_hours": 12.0, "traffic": traffic})
+    drill = base.model_copy(update={"duration_hours": 10.0, "speed": 600.0, "traffic": traffic})
     wall_s = drill.duration_hours * 3600 / drill.speed
     command = [
         sys.executable, "-m", "secours.cli.main", "-v", "run", "--join", "--only", ",".join(core),
@@ -95,28 +95,33 @@ async def test_kill_9_of_a_joined_process_loses_and_duplicates_nothing(
     ]  # fmt: skip
     env = {**os.environ, **settings.env()}
 
-    async def join() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env
-        )
+    # Each process logs to a file: a pipe nobody reads until the end would fill up and block its
+    # writer, a joined process that stops handling records for a reason of the test's own making.
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+
+    async def join(log: Path) -> asyncio.subprocess.Process:
+        with log.open("wb") as sink:
+            return await asyncio.create_subprocess_exec(
+                *command, stdout=asyncio.subprocess.DEVNULL, stderr=sink, env=env
+            )
 
     drill_task = asyncio.create_task(run_drill(drill, settings, tmp_path, progress=False, elsewhere=core))
-    first = await join()
+    first = await join(logs[0])
     await asyncio.sleep(wall_s * 0.4)
-    assert first.returncode is None, await _stderr_of(first)
+    assert first.returncode is None, logs[0].read_text(errors="replace")[-2000:]
     first.send_signal(signal.SIGKILL)
     assert await first.wait() == -signal.SIGKILL
     await asyncio.sleep(1.0)  # dead for a moment: what reaches it meanwhile waits in Kafka
-    second = await join()
+    second = await join(logs[1])
     try:
         result = await drill_task
     finally:
         second.send_signal(signal.SIGTERM)
         await second.wait()
-    log = await _stderr_of(second)
+    log = logs[1].read_text(errors="replace")
     for service in core:
         assert f"{service}: restored from checkpoint" in log, log[-2000:]
     s = result.summary
     assert_as_shipped(drill, s)
     counts = s["counts"]
-    assert counts["ens_lodged"] > 300 and counts["mrn_issued"] > 300, counts
+    assert counts["ens_lodged"] > 150 and counts["mrn_issued"] > 150, counts
