@@ -137,7 +137,7 @@ async def _run(
         loop.add_signal_handler(sig, stop.set)
     clock = await sim.start()
     if sim.plane is not None and not join:
-        sim.plane.hooks.append(lifecycle_hook(broker, None))  # game day: broker faults act on our own broker
+        sim.plane.hooks.append(lifecycle_hook(broker, None, sim))  # game day: broker faults act on our own broker
     print(
         f"secours run {sim.run_id}: {', '.join(names) or 'no services'} on {settings.bootstrap} "
         f"(prefix {settings.prefix!r}), simulated time from {format_sim(config.start)} at x{config.speed:g}",

@@ -104,12 +104,30 @@ def check_fault_support(faults: tuple[Fault, ...], broker: RunningBroker | None,
             raise UsageError(problem)
 
 
-def lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None) -> Hook:
-    """Faults below the services: the harness acts on the broker process and on the proxy."""
+def lifecycle_hook(broker: RunningBroker | None, proxy: TcpProxy | None, sim: Simulation | None = None) -> Hook:
+    """Faults below the services: the harness acts on the broker process and on the proxy.
+
+    With ``sim`` (a wall-clock run), simulated time stands still while an action that is no part
+    of the outage takes wall time (Apache Kafka starting again: 7 to 12 wall seconds, more on a busy
+    machine, hours of simulated time at a drill's speed): the outage lasts the fault's window on any
+    machine, and the verdict does not move with the broker's start time. Processes that joined the
+    run cannot hear of the pause (the broker is down): once it is back, they take the resumed pace
+    from a new announcement of the run."""
 
     async def hook(fault: Fault, phase: str) -> None:
         start = phase == "START"
-        if not await fault.actuate(start, broker, proxy) and start:
+        wall = sim.clock if sim is not None and isinstance(sim.clock, WallClock) else None
+        held = wall if wall is not None and not start and fault.end_takes_wall and not wall.paused else None
+        if held is not None:
+            held.pace(paused=True)  # here only: an announcement would wait for the broker
+        try:
+            acted = await fault.actuate(start, broker, proxy)
+        finally:
+            if held is not None:
+                held.pace(paused=False)
+        if held is not None and sim is not None:
+            await sim.pace()  # the broker is back: the run's pace, announced to the processes that joined it
+        if not acted and start:
             logger.warning(
                 "fault %s: %s cannot act in this run (no broker or proxy started by it)", fault.id, fault.kind
             )
@@ -242,7 +260,7 @@ class _Play:
             recorder = Recorder(sim.bus, sim.codec, sim.catalog, clock, journal)
             assert sim.plane is not None
             sim.plane.observers.append(recorder.note_fault)
-            sim.plane.hooks.append(lifecycle_hook(self.launched, self.proxy))
+            sim.plane.hooks.append(lifecycle_hook(self.launched, self.proxy, sim))
             bar = _Progress(clock, self.drill, sys.stderr, self.progress)
             watch = BrokerWatch(sim.bus, CONTROL, self.launched, lambda: _broker_fault_live(sim, clock))
             try:

@@ -152,6 +152,9 @@ class FaultKind(BaseModel):
     wall_time: ClassVar[bool] = False
     # Acts on the broker process (it takes a moment to come back after the fault).
     on_broker: ClassVar[bool] = False
+    # Its end takes the harness wall seconds that are no part of the outage (a broker starting
+    # again): simulated time stands still meanwhile, so the outage lasts the fault's window.
+    end_takes_wall: ClassVar[bool] = False
     # Acts through the loopback proxy between the services and the broker (which a run must start).
     through_proxy: ClassVar[bool] = False
     # Takes a component (or one actor of it) out: it must name scope.component or scope.actor.
@@ -422,6 +425,8 @@ class BrokerPauseFault(_BrokerFault):
 
 class BrokerKillFault(_BrokerFault):
     """The broker process is killed (SIGKILL) and restarted at the fault's end."""
+
+    end_takes_wall = True
 
     kind: Literal["broker_kill"] = "broker_kill"
 

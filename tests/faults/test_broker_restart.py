@@ -20,6 +20,8 @@ import pytest
 from secours.bus.brokers import RunningBroker, java_available, start_broker
 from secours.bus.settings import ClientSettings
 from secours.cli.drill import shipped_drills
+from secours.clock import parse_sim
+from secours.drills.journal import read_journal
 from secours.drills.model import Drill, load_drill
 from secours.drills.runner import run_drill
 from secours.faults.model import parse_fault
@@ -67,6 +69,18 @@ async def test_a_drill_keeps_its_verdict_across_a_kafka_restart(prefix: str, tmp
     assert_as_shipped(plain, s)
     counts = s["counts"]
     assert counts["ens_lodged"] == counts["mrn_issued"] > 100, counts
+    # Simulated time stood still while Kafka started again: the run was announced anew once it was
+    # back, its clock resumed from the fault's end (a moment later: the harness acts once its loop
+    # gets to it), not from the end plus the restart's wall seconds times the speed.
+    entries = list(read_journal(tmp_path))
+    end = next(e for e in entries if e.ce_type == "fault.event" and e.data["phase"] == "END")
+    resumed = [e for e in entries if e.ce_type == "run.announced" and e.wall_ms > end.wall_ms]
+    assert resumed, "the run was not announced again after the restart"
+    assert end.time is not None
+    restart_s = (resumed[0].data["epoch_wall_ms"] - end.wall_ms) / 1000
+    held_s = (parse_sim(resumed[0].data["epoch_sim"]) - end.time).total_seconds()
+    assert restart_s >= 3, f"Kafka came back in {restart_s:.1f} wall s: too fast to show anything"
+    assert held_s <= 2 * plain.speed < restart_s * plain.speed, (held_s, restart_s)
 
 
 # The broker dies in the middle of a drill on either clock. On the wall clock the slow baseline runs
