@@ -84,9 +84,7 @@ async def test_kill_9_of_a_joined_process_loses_and_duplicates_nothing(
     # process falls that far behind, every filing is pushed again and again, and the pushes put it
     # further behind, until ferries arrive before their MRNs. Half the speed and half the traffic
     # per wall second leave the room a busy CI machine needs.
-    traffic = base.traffic.model_copy(
-        update={"consignments": 200, "first_arrival_hour": 3.0, "last_arrival_hour": 9.0}
-    )
+    traffic = base.traffic.model_copy(update={"consignments": 200, "first_arrival_hour": 3.0, "last_arrival_hour": 9.0})
     drill = base.model_copy(update={"duration_hours": 10.0, "speed": 600.0, "traffic": traffic})
     wall_s = drill.duration_hours * 3600 / drill.speed
     command = [
